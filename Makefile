@@ -1,0 +1,93 @@
+# gotrace build. `make` builds ./gotrace; `make test` runs every test; `make demo` traces a bundled workload.
+# Pipeline: bpf/*.bpf.c --clang -target bpf--> build/bpf/*.bpf.o --bpftool gen skeleton--> build/skel/*.skel.h
+#           user/*.c (+ skeletons) --cc--> build/user/*.o --> ./gotrace (libbpf, libelf, libdw, zlib, capstone)
+# Quiet by default; V=1 shows every command.
+
+OUTPUT    := build
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX   := vmlinux/$(ARCH)
+
+LIBS      := libbpf libelf libdw zlib capstone
+CFLAGS    ?= -O2 -g
+WARNINGS  := -Wall -Wextra -Werror
+USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iuser -Ibpf -I$(OUTPUT)/skel \
+	      $(shell pkg-config --cflags $(LIBS) 2>/dev/null) $(EXTRA_CFLAGS)
+USER_LDLIBS = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm
+BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(VMLINUX) -Ibpf \
+	      -mcpu=v3
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.PHONY: all deps test unit demo bench clean vmlinux
+.DELETE_ON_ERROR:
+
+all: gotrace
+
+# Installs missing Debian packages; quiet and quick when everything is there. Order-only: never forces a rebuild.
+deps:
+	$(Q)scripts/install-deps.sh
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX)/vmlinux.h | deps
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/skel/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | deps
+	$(call msg,SKEL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# Every user object waits for all skeletons: a generated header must exist before -MMD can see it.
+$(OUTPUT)/user/%.o: user/%.c $(SKELS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+gotrace: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+$(OUTPUT)/tests/unit/%.o: tests/unit/%.c $(SKELS) | deps
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -Itests/unit -MMD -MP -c $< -o $@
+
+$(OUTPUT)/tests/unit/%: $(OUTPUT)/tests/unit/%.o $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(USER_LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+
+# The whole suite: pure-C unit tests, then integration tests against real Go processes (tests/run).
+test: gotrace unit
+	$(Q)tests/run
+
+demo: gotrace
+	$(Q)scripts/demo.sh
+
+vmlinux:
+	$(Q)scripts/gen-vmlinux.sh
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) gotrace
+
+-include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/unit/*.d)

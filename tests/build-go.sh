@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Build every Go program under tests/go with every Go toolchain on this machine, in the binary variants
+# gotrace must read: default, stripped (-s -w), PIE, external linker, and static (cgo off).
+# Output: build/tests/go/<goversion>/<program>.<variant>, and build/tests/go/manifest.tsv with one line per
+# binary: goversion <TAB> go-command <TAB> program <TAB> variant <TAB> path. Up-to-date binaries are kept.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+out="$top/build/tests/go"
+mkdir -p "$out"
+export GOCACHE="$top/build/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local GOPATH="$top/build/gopath"
+
+# Every toolchain present: Debian's versioned packages, the upstream tarball location, and PATH.
+toolchains() {
+	{ ls -1 /usr/lib/go-*/bin/go /usr/local/go/bin/go 2>/dev/null; command -v go || true; } |
+		while read -r go; do [ -x "$go" ] && readlink -f "$go"; done | sort -u
+}
+
+variant_flags() {
+	case "$1" in
+	default) echo "" ;;
+	stripped) echo "-ldflags=-s -w" ;;
+	pie) echo "-buildmode=pie" ;;
+	external) echo "-ldflags=-linkmode=external" ;;
+	static) echo "" ;;
+	esac
+}
+
+manifest="$out/manifest.tsv.tmp"
+: >"$manifest"
+declare -A seen
+for go in $(toolchains); do
+	ver=$("$go" env GOVERSION)
+	[ -n "${seen[$ver]:-}" ] && continue
+	seen[$ver]=1
+	for prog_dir in "$top"/tests/go/*/; do
+		prog=$(basename "$prog_dir")
+		for variant in default stripped pie external static; do
+			bin="$out/$ver/$prog.$variant"
+			cgo=1
+			[ "$variant" = static ] && cgo=0
+			[ "$prog" = cgoapp ] && [ "$variant" = static ] && continue
+			if [ ! -e "$bin" ] || [ -n "$(find "$prog_dir" -newer "$bin" -name '*.go' -print -quit)" ]; then
+				flags=$(variant_flags "$variant")
+				(cd "$prog_dir" && CGO_ENABLED=$cgo "$go" build ${flags:+"$flags"} -o "$bin" .)
+			fi
+			printf '%s\t%s\t%s\t%s\t%s\n' "$ver" "$go" "$prog" "$variant" "$bin" >>"$manifest"
+		done
+	done
+done
+mv "$manifest" "$out/manifest.tsv"

@@ -1,0 +1,3 @@
+module gotrace.test/cgoapp
+
+go 1.17

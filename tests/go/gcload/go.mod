@@ -1,0 +1,3 @@
+module gotrace.test/gcload
+
+go 1.17

@@ -1,0 +1,114 @@
+// gcload drives the Go garbage collector at a steady rate and reports the runtime's own accounting of what
+// happened, so that tests can compare gotrace's numbers with the runtime's over the same window.
+//
+// Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; run the workload for -duration; print one
+// JSON line of ground truth; then wait (-linger) or exit. -start=now runs at once; -duration=0 runs until killed.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"syscall"
+	"time"
+)
+
+var sink [64][]byte
+
+type report struct {
+	GoVersion   string   `json:"go_version"`
+	GCPauses    uint64   `json:"gc_pauses"`     // /gc/pauses:seconds count over the window
+	GCCycles    uint64   `json:"gc_cycles"`     // /gc/cycles/total:gc-cycles delta
+	CyclePauses []uint64 `json:"cycle_pause_ns"` // MemStats.PauseNs of each cycle in the window (sum of its stops)
+	GOMAXPROCS  int      `json:"gomaxprocs"`
+	WindowNs    int64    `json:"window_ns"`
+}
+
+func pauseCount() (pauses, cycles uint64) {
+	s := []metrics.Sample{{Name: "/gc/pauses:seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(s)
+	for _, c := range s[0].Value.Float64Histogram().Counts {
+		pauses += c
+	}
+	return pauses, s[1].Value.Uint64()
+}
+
+// allocate keeps the heap churning: every worker replaces buffers in a small live set.
+func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
+	defer wg.Done()
+	for i := 0; ; i++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		sink[(worker*7+i)%len(sink)] = make([]byte, 32<<10)
+		if i%64 == 0 {
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+}
+
+func run(duration time.Duration, workers int, forced int) report {
+	var gcStats debug.GCStats
+	debug.ReadGCStats(&gcStats) // does not stop the world
+	firstCycle := gcStats.NumGC
+	p0, c0 := pauseCount()
+	start := time.Now()
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go allocate(stop, w, &wg)
+	}
+	for i := 0; i < forced; i++ {
+		runtime.GC()
+	}
+	if duration > 0 {
+		time.Sleep(duration)
+	} else {
+		select {}
+	}
+	close(stop)
+	wg.Wait()
+
+	p1, c1 := pauseCount()
+	debug.ReadGCStats(&gcStats)
+	r := report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0,
+		GOMAXPROCS: runtime.GOMAXPROCS(0), WindowNs: time.Since(start).Nanoseconds()}
+	// gcStats.Pause is most recent first and holds at most 256 cycles.
+	n := int(gcStats.NumGC - firstCycle)
+	for i := n - 1; i >= 0 && i < len(gcStats.Pause); i-- {
+		r.CyclePauses = append(r.CyclePauses, uint64(gcStats.Pause[i]))
+	}
+	return r
+}
+
+func main() {
+	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	duration := flag.Duration("duration", 2*time.Second, "workload duration; 0 = until killed")
+	workers := flag.Int("workers", 4, "allocating goroutines")
+	forced := flag.Int("forced-gc", 0, "runtime.GC() calls at the start of the window")
+	linger := flag.Duration("linger", 0, "time to stay alive after the report")
+	flag.Parse()
+
+	go func() { // keeps one idle goroutine parked, like a real server
+		select {}
+	}()
+	if *start == "signal" {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGUSR1)
+		fmt.Printf("ready %d\n", os.Getpid())
+		<-sig
+	}
+	out, _ := json.Marshal(run(*duration, *workers, *forced))
+	fmt.Println(string(out))
+	time.Sleep(*linger)
+}
