@@ -100,7 +100,7 @@ struct profile_sample {
 	const uint32_t *locations;	/* leaf first */
 	int nlocations;
 	const int64_t *values;		/* profile_sample_type_count() of them */
-	const struct profile_label *labels;	/* sorted by key, then value */
+	const struct profile_label *labels;	/* sorted by key, then value; num_unit "" when none */
 	int nlabels;
 };
 
