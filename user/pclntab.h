@@ -28,6 +28,19 @@ struct go_frame {
 	int line;
 };
 
+/* A PT_LOAD segment; data covers filesz bytes, or is NULL when they are not all inside the file. */
+struct go_load_segment {
+	uint64_t vaddr, filesz;
+	uint32_t flags;		/* PF_R | PF_W | PF_X */
+	const uint8_t *data;
+};
+
+/* Calls fn for each PT_LOAD segment in program-header order until fn returns non-zero, and returns that value
+ * (0 when it never did, -ENOEXEC when the program headers are unreadable). Used by the pclntab and build info
+ * scanners; it would belong in elf_file.h. */
+int go_foreach_load_segment(const struct elf_file *ef,
+			    int (*fn)(const struct go_load_segment *seg, void *ctx), void *ctx);
+
 struct pclntab;
 
 /* Finds the table by section (.gopclntab, .data.rel.ro.gopclntab), by the runtime.pclntab/runtime.epclntab
