@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Offsets of the Go runtime struct fields gotrace's probes read (runtime.g, m, workType, mstats, schedt). */
+#ifndef GOTRACE_GO_OFFSETS_H
+#define GOTRACE_GO_OFFSETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Byte offsets inside the named struct, sizes in bytes, -1 when unknown (the field does not exist in that Go
+ * version, or the DWARF lacks it). Nested paths (g.sched.sp) are offsets from the start of the outer struct. */
+struct go_offsets {
+	/* runtime.g: the goroutine */
+	int32_t g_m;			/* *m running it */
+	int32_t g_sched_sp;		/* sched.sp: saved stack pointer (gobuf) */
+	int32_t g_atomicstatus;		/* uint32: _Grunnable=1, _Grunning=2 ... (| _Gscan 0x1000) */
+	int32_t g_goid;			/* int64 (uint64 from 1.25?) */
+	int32_t g_waitreason;		/* uint8 waitReason */
+	int32_t g_tracking;		/* bool: this g's scheduling latency is sampled */
+	int32_t g_tracking_stamp;	/* int64 nanotime when it became runnable (1.17-1.20: runnableStamp) */
+	int32_t g_runnable_time;	/* int64 runnable time accumulated before the last stamp */
+	int32_t g_size;
+	/* runtime.m: the OS thread */
+	int32_t m_g0;			/* *g of its system stack */
+	int32_t m_procid;		/* uint64 thread id (TID on Linux) */
+	int32_t m_curg;			/* *g running on it, nil on g0 */
+	int32_t m_id;			/* int64 */
+	int32_t m_preemptoff;		/* Go string: data pointer here, length at +8 */
+	int32_t m_size;
+	/* runtime.workType (global runtime.work): the current GC cycle; times are nanotime() */
+	int32_t work_cycles;		/* uint32 (atomic.Uint32 from 1.21?) completed-or-started cycles */
+	int32_t work_stwprocs;		/* int32 */
+	int32_t work_maxprocs;		/* int32 */
+	int32_t work_tsweepterm;	/* int64 */
+	int32_t work_tmark;		/* int64 */
+	int32_t work_tmarkterm;		/* int64 */
+	int32_t work_tend;		/* int64 */
+	int32_t work_pausens;		/* int64 total STW of the cycle so far */
+	int32_t work_pausestart;	/* int64 start of the current STW (gone from 1.22: worldStop) */
+	int32_t work_size;
+	/* runtime.mstats (global runtime.memstats) */
+	int32_t memstats_pause_total_ns;	/* uint64 */
+	int32_t memstats_pause_ns;		/* [256]uint64 circular, indexed (numgc+255)%256 for the last */
+	int32_t memstats_pause_end;		/* [256]uint64 unix ns */
+	int32_t memstats_numgc;			/* uint32 */
+	int32_t memstats_last_gc_nanotime;	/* uint64 */
+	int32_t memstats_size;
+	/* runtime.schedt (global runtime.sched) */
+	int32_t sched_gcwaiting;	/* uint32, 1-byte atomic.Bool from 1.20? (see sched_gcwaiting_size) */
+	int32_t sched_gcwaiting_size;
+	int32_t sched_stopwait;		/* int32 */
+	int32_t sched_time_to_run;	/* timeHistogram of runnable->running latency (sampled) */
+	int32_t sched_size;
+	/* runtime.timeHistogram: offsets inside it; counts[] are uint64, layout per hist_scheme */
+	int32_t hist_counts;
+	int32_t hist_nbuckets;		/* length of counts[] */
+	int32_t hist_underflow;		/* uint64: negative durations */
+	int32_t hist_overflow;		/* uint64, -1 when the last bucket absorbs overflow (1.17-1.19) */
+	int32_t hist_size;
+
+	bool from_dwarf;		/* else from the version table */
+	bool table_verified;		/* the table entry was checked against a real binary's DWARF */
+};
+
+/* The two timeHistogram bucket schemes (runtime/histogram.go). */
+enum go_timehist_scheme {
+	GO_TIMEHIST_UNKNOWN,
+	GO_TIMEHIST_SUPER45,	/* 1.17-1.19: 45 power-of-two super buckets x 16 linear sub-buckets, from 0 ns */
+	GO_TIMEHIST_MIN9,	/* 1.20+: 4 sub-buckets per power of two from 2^9 ns; bucket 0 is [0, 512) */
+};
+
+/* Reads the layouts from the binary's DWARF (.debug_info, compressed or not). Fields the DWARF lacks stay -1.
+ * 0; -ENOENT when the file has no DWARF or no runtime.g in it; -ENOEXEC malformed; -errno opening it. */
+int go_offsets_from_dwarf(const char *path, struct go_offsets *o);
+/* The same from an ELF image in memory (fuzzers, tests). */
+int go_offsets_from_dwarf_mem(const void *data, size_t size, struct go_offsets *o);
+
+/* The built-in table for Go major.minor (any patch release). 0; -ENOTSUP for a version the table does not know. */
+int go_offsets_from_table(int major, int minor, bool arm64, struct go_offsets *o);
+
+/* DWARF when the binary has it, each field DWARF lacks taken from the table; the table alone otherwise.
+ * 0; -ENOTSUP when there is no DWARF and the version is unknown. */
+int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struct go_offsets *o);
+
+/* Marks every field unknown. */
+void go_offsets_init(struct go_offsets *o);
+
+enum go_timehist_scheme go_timehist_scheme(int major, int minor);
+/* Bounds [*lo, *hi) in ns of counts[i] (*hi = UINT64_MAX for an open last bucket). 0, or -EINVAL. */
+int go_timehist_bucket(enum go_timehist_scheme scheme, uint32_t i, uint64_t *lo, uint64_t *hi);
+
+/* Every field by name ("g.sched.sp", "work.tSweepTerm"...), for printing and comparing layouts. */
+size_t go_offsets_nfields(void);
+const char *go_offsets_field_name(size_t i);
+int32_t go_offsets_field(const struct go_offsets *o, size_t i);
+
+#endif
