@@ -60,7 +60,7 @@ struct gen {
 
 static const struct profile_value_type gen_cpu_types[2] = { { "samples", "count" }, { "cpu", "nanoseconds" } };
 
-static uint64_t gen_next(struct gen *g)
+static inline uint64_t gen_next(struct gen *g)
 {
 	/* xorshift64*: deterministic for a seed, independent of libc's rand(). */
 	g->rng ^= g->rng >> 12;
@@ -69,12 +69,12 @@ static uint64_t gen_next(struct gen *g)
 	return g->rng * 0x2545f4914f6cdd1dULL;
 }
 
-static int gen_below(struct gen *g, int n)
+static inline int gen_below(struct gen *g, int n)
 {
 	return (int)(gen_next(g) % (uint64_t)n);
 }
 
-static void gen_func_name(struct gen *g, int module, int i, struct gen_func *f)
+static inline void gen_func_name(struct gen *g, int module, int i, struct gen_func *f)
 {
 	static const char *const pkgs[] = { "main", "net/http", "runtime", "encoding/json",
 					    "github.com/acme/svc/internal/db" };
@@ -100,7 +100,7 @@ static void gen_func_name(struct gen *g, int module, int i, struct gen_func *f)
 	f->start_line = 10 + gen_below(g, 500);
 }
 
-static void gen_init_module(struct gen *g, struct profile *p, int m)
+static inline void gen_init_module(struct gen *g, struct profile *p, int m)
 {
 	static const struct gen_module defs[GEN_MODULES] = {
 		{ "/usr/local/bin/svc", "5f0c7c1e2b3a4d5e6f708192a3b4c5d6e7f80912", 0x400000, 0x900000, 0,
@@ -115,7 +115,7 @@ static void gen_init_module(struct gen *g, struct profile *p, int m)
 					   defs[m].build_id, defs[m].flags);
 }
 
-static void gen_init_loc(struct gen *g, struct profile *p, int m, int i)
+static inline void gen_init_loc(struct gen *g, struct profile *p, int m, int i)
 {
 	struct gen_loc *l = &g->locs[i];
 	struct profile_line lines[GEN_MAX_LINES];
@@ -134,7 +134,7 @@ static void gen_init_loc(struct gen *g, struct profile *p, int m, int i)
 }
 
 /* Fills p with the generator's mappings, functions and locations. */
-static void gen_init(struct gen *g, struct profile *p, uint64_t seed)
+static inline void gen_init(struct gen *g, struct profile *p, uint64_t seed)
 {
 	static const int funcs[GEN_MODULES] = { 64, 8, 24 }, locs[GEN_MODULES] = { 110, 20, 30 };
 	int m, i, f = 0, l = 0;
@@ -160,14 +160,14 @@ static void gen_init(struct gen *g, struct profile *p, uint64_t seed)
 }
 
 /* A child of a frame is one of three fixed ones: stacks share prefixes the way real call trees do. */
-static int gen_child(struct gen *g, int module, int parent, int depth)
+static inline int gen_child(struct gen *g, int module, int parent, int depth)
 {
 	int choice = gen_below(g, 3);
 
 	return g->first_loc[module] + (parent * 7 + choice * 13 + depth * 5) % g->nlocs[module];
 }
 
-static void gen_labels(struct gen *g, struct gen_sample *s)
+static inline void gen_labels(struct gen *g, struct gen_sample *s)
 {
 	int i, n = 0, first = gen_below(g, 3);
 
@@ -191,7 +191,7 @@ static void gen_labels(struct gen *g, struct gen_sample *s)
 }
 
 /* Draws one sample: a Go call chain of depth 1..max_go, sometimes into libc and then the kernel. */
-static void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
+static inline void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
 {
 	int root_first[GEN_MAX_DEPTH], n = 0, depth = 1 + gen_below(g, max_go), i, k;
 
@@ -216,7 +216,7 @@ static void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
 
 /* The frames a flamegraph must show for s, root first, as "a;b;c" (inlined callers before their callees;
  * unresolved addresses as "[unknown] module+0xoffset"). */
-static void gen_folded_stack(const struct gen *g, const struct gen_sample *s, char *out, size_t size)
+static inline void gen_folded_stack(const struct gen *g, const struct gen_sample *s, char *out, size_t size)
 {
 	size_t len = 0;
 	int i, k;
