@@ -23,21 +23,21 @@ static const char *parse_number(const char *s, int *out)
 	return s;
 }
 
+/* A pre-release tag ("rc2", "beta1"): lowercase letters, then an optional number. */
 static const char *skip_prerelease(const char *s)
 {
-	static const char *const tags[] = { "rc", "beta" };
-	size_t i;
+	const char *p = s;
 	int n;
 
-	for (i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
-		size_t len = strlen(tags[i]);
-
-		if (strncmp(s, tags[i], len) == 0)
-			return parse_number(s + len, &n);
-	}
-	return s;
+	while (*p >= 'a' && *p <= 'z')
+		p++;
+	if (p == s || !isdigit((unsigned char)*p))
+		return p;
+	return parse_number(p, &n);
 }
 
+/* Same grammar as the toolchain's go/version (internal/gover): "go" major[.minor[.patch | prerelease]]; Go
+ * never releases pre-releases of patch releases. */
 int go_version_parse(const char *s, struct go_version *v)
 {
 	struct go_version out = { 0, 0, 0 };
@@ -45,12 +45,13 @@ int go_version_parse(const char *s, struct go_version *v)
 	if (!s || strncmp(s, "go", 2) != 0)
 		return -EINVAL;
 	s = parse_number(s + 2, &out.major);
-	if (s && *s == '.')
+	if (s && *s == '.') {
 		s = parse_number(s + 1, &out.minor);
-	if (s && *s == '.' && out.major >= 1)
-		s = parse_number(s + 1, &out.patch);
-	if (s)
-		s = skip_prerelease(s);
+		if (s && *s == '.')
+			s = parse_number(s + 1, &out.patch);
+		else if (s)
+			s = skip_prerelease(s);
+	}
 	if (!s || (*s && *s != ' ' && *s != '-'))
 		return -EINVAL;
 	*v = out;

@@ -10,9 +10,10 @@ struct go_version {
 	int major, minor, patch;
 };
 
-/* Accepts "go1", "go1.N", "go1.N.P", each optionally followed by "rcN" or "betaN", then the end of the string,
- * a space or a '-' and anything after it ("go1.22.0 X:loopvar", vendor suffixes). 0, or -EINVAL for anything
- * else, including development builds ("devel go1.23-abcdef ..."), whose version is unknown. */
+/* The grammar of the toolchain's go/version: "go1", "go1.N", "go1.N.P", or a pre-release "go1.N<letters>[M]"
+ * ("go1.21rc2", "go1.21beta1"), then the end of the string, or a space or '-' and anything after it
+ * ("go1.22.0 X:loopvar", "go1.21.0-bigcorp"). Numbers have at most 9 digits and no leading zeros.
+ * 0, or -EINVAL for anything else, including development builds ("devel go1.23-abcdef ..."). */
 int go_version_parse(const char *s, struct go_version *v);
 
 /* <0, 0, >0 as a is older than, the same as, or newer than b. */
