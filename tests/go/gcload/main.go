@@ -19,15 +19,36 @@ import (
 	"time"
 )
 
-var sink [64][]byte
+var sink [][]byte
 
 type report struct {
-	GoVersion   string   `json:"go_version"`
-	GCPauses    uint64   `json:"gc_pauses"`     // /gc/pauses:seconds count over the window
-	GCCycles    uint64   `json:"gc_cycles"`     // /gc/cycles/total:gc-cycles delta
-	CyclePauses []uint64 `json:"cycle_pause_ns"` // MemStats.PauseNs of each cycle in the window (sum of its stops)
-	GOMAXPROCS  int      `json:"gomaxprocs"`
-	WindowNs    int64    `json:"window_ns"`
+	GoVersion     string            `json:"go_version"`
+	GCPauses      uint64            `json:"gc_pauses"`      // /gc/pauses:seconds count over the window
+	GCCycles      uint64            `json:"gc_cycles"`      // /gc/cycles/total:gc-cycles delta
+	FirstCycle    int64             `json:"first_cycle"`    // number of the first cycle in the window
+	CyclePauses   map[string]uint64 `json:"cycle_pause_ns"` // cycle number -> MemStats.PauseNs (sum of its stops)
+	GOMAXPROCS    int               `json:"gomaxprocs"`
+	WindowNs      int64             `json:"window_ns"`
+	MemStatsCalls int               `json:"read_mem_stats_calls"`
+}
+
+// pauseRecorder polls debug.ReadGCStats (which does not stop the world) often enough that no cycle falls out
+// of its 256-entry history, and keeps every cycle's PauseNs by cycle number.
+type pauseRecorder struct {
+	first  int64
+	pauses map[string]uint64
+}
+
+func (r *pauseRecorder) poll() {
+	var s debug.GCStats
+	debug.ReadGCStats(&s)
+	for i, p := range s.Pause { // most recent first: s.Pause[i] is cycle NumGC-i
+		cycle := s.NumGC - int64(i)
+		if cycle <= r.first {
+			break
+		}
+		r.pauses[fmt.Sprint(cycle)] = uint64(p)
+	}
 }
 
 func pauseCount() (pauses, cycles uint64) {
@@ -55,10 +76,10 @@ func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
 	}
 }
 
-func run(duration time.Duration, workers int, forced int) report {
+func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	var gcStats debug.GCStats
-	debug.ReadGCStats(&gcStats) // does not stop the world
-	firstCycle := gcStats.NumGC
+	debug.ReadGCStats(&gcStats)
+	rec := &pauseRecorder{first: gcStats.NumGC, pauses: map[string]uint64{}}
 	p0, c0 := pauseCount()
 	start := time.Now()
 
@@ -71,24 +92,23 @@ func run(duration time.Duration, workers int, forced int) report {
 	for i := 0; i < forced; i++ {
 		runtime.GC()
 	}
-	if duration > 0 {
-		time.Sleep(duration)
-	} else {
-		select {}
+	var ms runtime.MemStats
+	for i := 0; i < memStatsCalls; i++ {
+		runtime.ReadMemStats(&ms) // a non-GC stop-the-world, reason "read mem stats"
+	}
+	deadline := time.Now().Add(duration)
+	for duration == 0 || time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		rec.poll()
 	}
 	close(stop)
 	wg.Wait()
 
 	p1, c1 := pauseCount()
-	debug.ReadGCStats(&gcStats)
-	r := report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0,
-		GOMAXPROCS: runtime.GOMAXPROCS(0), WindowNs: time.Since(start).Nanoseconds()}
-	// gcStats.Pause is most recent first and holds at most 256 cycles.
-	n := int(gcStats.NumGC - firstCycle)
-	for i := n - 1; i >= 0 && i < len(gcStats.Pause); i-- {
-		r.CyclePauses = append(r.CyclePauses, uint64(gcStats.Pause[i]))
-	}
-	return r
+	rec.poll()
+	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
+		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
+		WindowNs: time.Since(start).Nanoseconds(), MemStatsCalls: memStatsCalls}
 }
 
 func main() {
@@ -96,6 +116,8 @@ func main() {
 	duration := flag.Duration("duration", 2*time.Second, "workload duration; 0 = until killed")
 	workers := flag.Int("workers", 4, "allocating goroutines")
 	forced := flag.Int("forced-gc", 0, "runtime.GC() calls at the start of the window")
+	memStats := flag.Int("read-mem-stats", 0, "runtime.ReadMemStats calls (non-GC stops) at the start of the window")
+	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
@@ -108,7 +130,8 @@ func main() {
 		fmt.Printf("ready %d\n", os.Getpid())
 		<-sig
 	}
-	out, _ := json.Marshal(run(*duration, *workers, *forced))
+	sink = make([][]byte, *live/32+1)
+	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats))
 	fmt.Println(string(out))
 	time.Sleep(*linger)
 }

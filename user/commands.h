@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Subcommands of the gotrace binary; each lives in its own <name>_cmd.c and returns a process exit code. */
+#ifndef GOTRACE_COMMANDS_H
+#define GOTRACE_COMMANDS_H
+
+#define GOTRACE_VERSION "0.1.0"
+
+int cmd_trace(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The wait loop every tracing command shares: BPF ring buffers, the print interval, Ctrl-C/SIGTERM, the end of
+ * the duration, and the target's exit, all from one epoll. */
+#ifndef GOTRACE_EVENT_LOOP_H
+#define GOTRACE_EVENT_LOOP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LOOP_MAX_SOURCES 16
+
+enum loop_stop {
+	LOOP_RUNNING = 0,
+	LOOP_SIGNAL,		/* SIGINT or SIGTERM */
+	LOOP_DEADLINE,		/* -d elapsed, or the interval count reached */
+	LOOP_TARGET_EXITED,
+	LOOP_ERROR,
+};
+
+typedef int (*loop_fd_fn)(void *ctx);		/* < 0 stops the loop with LOOP_ERROR */
+typedef int (*loop_tick_fn)(void *ctx);		/* called every interval; non-zero stops with LOOP_DEADLINE */
+
+struct loop_source {
+	int fd;
+	loop_fd_fn fn;
+	void *ctx;
+};
+
+struct event_loop {
+	int epfd, sigfd, timerfd, pidfd;
+	int watched_pid;		/* polled when pidfd_open is not available */
+	uint64_t deadline_ns;		/* CLOCK_MONOTONIC, 0 = none */
+	loop_tick_fn tick;
+	void *tick_ctx;
+	struct loop_source sources[LOOP_MAX_SOURCES];
+	int nsources;
+	int last_error;
+};
+
+/* Blocks SIGINT/SIGTERM (delivered through a signalfd instead). 0 or negative errno. */
+int loop_init(struct event_loop *l);
+void loop_close(struct event_loop *l);
+int loop_add_fd(struct event_loop *l, int fd, loop_fd_fn fn, void *ctx);
+int loop_set_interval(struct event_loop *l, uint64_t interval_ns, loop_tick_fn tick, void *ctx);
+void loop_set_duration(struct event_loop *l, uint64_t duration_ns);
+/* Stops the loop with LOOP_TARGET_EXITED when the process exits. */
+int loop_watch_pid(struct event_loop *l, int pid);
+enum loop_stop loop_run(struct event_loop *l);
+
+uint64_t monotonic_ns(void);
+uint64_t realtime_ns(void);
+
+#endif
