@@ -729,14 +729,29 @@ int pclntab_frames(const struct pclntab *t, uint64_t pc, struct go_frame *frames
 struct named_func {
 	const char *name;
 	uint32_t index;
+	uint8_t func_id;
 };
 
+/* Equal names: an ABI wrapper shares its function's name in the table (the ELF symbol gets ".abi0"). Prefer
+ * the real function: its funcID is lower (normal = 0; the wrapper ID is the last of the runtime's enum). */
 static int cmp_named(const void *a, const void *b)
 {
 	const struct named_func *x = a, *y = b;
 	int c = strcmp(x->name, y->name);
 
-	return c ? c : (x->index > y->index) - (x->index < y->index);
+	if (c)
+		return c;
+	if (x->func_id != y->func_id)
+		return x->func_id < y->func_id ? -1 : 1;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+static uint8_t func_id(const struct pclntab *t, const struct func_rec *rec)
+{
+	uint64_t id = 0;
+
+	read_uint(t, t->funcs, rec->off + field_nfuncdata(t) - 3, 1, &id);
+	return id;
 }
 
 static struct name_index *build_name_index(const struct pclntab *t)
@@ -747,10 +762,11 @@ static struct name_index *build_name_index(const struct pclntab *t)
 
 	if (tmp && idx) {
 		for (i = 0; i < t->nfunc; i++) {
+			struct func_rec rec;
 			struct go_func fn;
 
-			if (pclntab_func_at_index(t, i, &fn) == 0)
-				tmp[len++] = (struct named_func){ fn.name, i };
+			if (func_at(t, i, &rec, &fn) == 0)
+				tmp[len++] = (struct named_func){ fn.name, i, func_id(t, &rec) };
 		}
 		qsort(tmp, len, sizeof(*tmp), cmp_named);
 		idx->len = len;

@@ -58,8 +58,9 @@ size_t pclntab_func_count(const struct pclntab *t);
 /* Functions in address order, i < pclntab_func_count. 0, -ENOENT past the end, -ENOEXEC for a malformed entry. */
 int pclntab_func_at_index(const struct pclntab *t, size_t i, struct go_func *fn);
 
-/* Exact name ("main.main", "runtime.(*mheap).alloc"). The first call builds a sorted index (4 bytes per function),
- * safely even when threads race. 0, -ENOENT, -ENOMEM. */
+/* Exact name ("main.main", "runtime.(*mheap).alloc"). Where an ABI wrapper shares the name of its function (the
+ * ELF symbol table calls the wrapper "name.abi0"), the function itself is returned. The first call builds a
+ * sorted index (4 bytes per function), safely even when threads race. 0, -ENOENT, -ENOMEM. */
 int pclntab_find_func(const struct pclntab *t, const char *name, struct go_func *fn);
 
 /* The function whose [entry, end) holds pc (a link-time address: for PIE subtract the load bias first).

@@ -1,0 +1,614 @@
+// SPDX-License-Identifier: GPL-2.0
+/* pclntab reader against Go's own tools on every fixture binary: go tool nm (names, addresses), go tool
+ * addr2line (file:line), the inlines fixture's runtime.CallersFrames output (inlined frames), debug/gosym
+ * (tests/unit/data/gosymfuncs.go, for stripped binaries), and corrupted or truncated copies of the fixtures. */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "elf_file.h"
+#include "pclntab.h"
+
+#define PROMETHEUS "/usr/bin/prometheus"
+
+static const char *go_cmd(void)
+{
+	const char *go = getenv("GOTRACE_GO");
+
+	return go ? go : "/usr/local/go/bin/go";
+}
+
+/* popen of a printf-formatted shell command, with the Go environment the fixture script uses. */
+static FILE *run(const char *fmt, ...)
+{
+	char cmd[8192], cache[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	setenv("GOTOOLCHAIN", "local", 1);
+	if (getcwd(cache, sizeof(cache) - 16)) {
+		strcat(cache, "/build/gocache");
+		setenv("GOCACHE", cache, 0);
+	}
+	return popen(cmd, "r");
+}
+
+static bool is_stripped(const struct unit_fixture *f)
+{
+	return strcmp(f->variant, "stripped") == 0;
+}
+
+/* Stripped fixtures are checked against the default build of the same program and toolchain: -s -w removes
+ * symbols and DWARF only, so both have the same code layout (checked: same .text address and size). */
+static void twin_path(const struct unit_fixture *f, char *out, size_t cap)
+{
+	if (is_stripped(f))
+		snprintf(out, cap, "build/tests/go/%s/%s.default", f->goversion, f->program);
+	else
+		snprintf(out, cap, "%s", f->path);
+}
+
+/* The ELF symbol table and the pclntab spell a few names differently: the linker suffixes assembly (ABI0)
+ * functions with ".abi0" and writes "·" as "."; Go 1.19's pclntab abbreviates array lengths in type..eq
+ * names to "[...]". Both sides are mapped to one spelling. */
+static void normalize(const char *in, char *out, size_t cap)
+{
+	size_t n = 0, len = strlen(in);
+
+	if (len > 5 && strcmp(in + len - 5, ".abi0") == 0)
+		len -= 5;
+	for (size_t i = 0; i < len && n + 6 < cap; i++) {
+		if ((unsigned char)in[i] == 0xc2 && (unsigned char)in[i + 1] == 0xb7) {
+			out[n++] = '.';
+			i++;
+		} else if (in[i] == '[' && in[i + 1] >= '0' && in[i + 1] <= '9') {
+			size_t j = i + 1;
+
+			while (j < len && in[j] >= '0' && in[j] <= '9')
+				j++;
+			if (in[j] != ']') {
+				out[n++] = in[i];
+				continue;
+			}
+			memcpy(out + n, "[...]", 5);
+			n += 5;
+			i = j;
+		} else {
+			out[n++] = in[i];
+		}
+	}
+	out[n] = '\0';
+}
+
+struct nm_func {
+	uint64_t addr;
+	char name[1024], norm[1024];
+	bool shared;	/* another function has the same normalized name */
+	bool wrapper;	/* one of those, and the ABI wrapper */
+};
+
+static int cmp_norm(const void *a, const void *b)
+{
+	const struct nm_func *x = a, *y = b;
+	int c = strcmp(x->norm, y->norm);
+
+	return c ? c : (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct nm_func *x = a, *y = b;
+
+	return (x->addr > y->addr) - (x->addr < y->addr);
+}
+
+static void mark_shared_names(struct nm_func *f, int n)
+{
+	qsort(f, n, sizeof(*f), cmp_norm);
+	for (int i = 0; i < n; i++)
+		f[i].shared = (i > 0 && strcmp(f[i].norm, f[i - 1].norm) == 0) ||
+			      (i + 1 < n && strcmp(f[i].norm, f[i + 1].norm) == 0);
+	qsort(f, n, sizeof(*f), cmp_addr);
+}
+
+/* The Go functions go tool nm lists: text symbols in [runtime.text, runtime.etext), without the marker
+ * itself (C functions of cgo binaries lie outside). Returns the count, -1 on failure. */
+static int nm_go_funcs(const char *path, struct nm_func **out, uint64_t *runtime_text)
+{
+	struct nm_func *all = NULL, f;
+	uint64_t text = 0, etext = 0;
+	char line[1100], type;
+	int n = 0, cap = 0, kept = 0;
+	FILE *p = run("%s tool nm -n '%s'", go_cmd(), path);
+
+	if (!p)
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, " %" SCNx64 " %c %1023[^\n]", &f.addr, &type, f.name) != 3 ||
+		    (type != 'T' && type != 't'))
+			continue;
+		if (strcmp(f.name, "runtime.text") == 0)
+			text = f.addr;
+		if (strcmp(f.name, "runtime.etext") == 0)
+			etext = f.addr;
+		if (n == cap)
+			all = realloc(all, (cap = cap ? cap * 2 : 1024) * sizeof(*all));
+		all[n++] = f;
+	}
+	if (pclose(p) != 0 || !text || !etext) {
+		free(all);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (all[i].addr >= text && all[i].addr < etext && strcmp(all[i].name, "runtime.text") != 0) {
+			all[kept] = all[i];
+			normalize(all[kept].name, all[kept].norm, sizeof(all[kept].norm));
+			kept++;
+		}
+	}
+	mark_shared_names(all, kept);
+	*out = all;
+	*runtime_text = text;
+	return kept;
+}
+
+static int open_fixture(const char *path, struct elf_file **ef, struct pclntab **t)
+{
+	int err = elf_file_open(path, ef);
+
+	if (err)
+		return err;
+	err = pclntab_open(*ef, t);
+	if (err)
+		elf_file_close(*ef);
+	return err;
+}
+
+static bool same_text_layout(const char *a, const char *b)
+{
+	struct elf_file *ea, *eb;
+	struct elf_section sa, sb;
+	bool same = false;
+
+	if (elf_file_open(a, &ea))
+		return false;
+	if (elf_file_open(b, &eb) == 0) {
+		same = elf_file_find_section(ea, ".text", &sa) == 0 && elf_file_find_section(eb, ".text", &sb) == 0 &&
+		       sa.addr == sb.addr && sa.size == sb.size;
+		elf_file_close(eb);
+	}
+	elf_file_close(ea);
+	return same;
+}
+
+/* What go tool addr2line says about a PC: function, file and line (line <= 0 and func "?" when nothing). */
+struct position {
+	char func[512], file[512];
+	int line;
+};
+
+static int addr2line(const char *bin, const uint64_t *pcs, size_t n, struct position *pos)
+{
+	char pcs_path[] = "/tmp/gotrace-pcs-XXXXXX", func[512], where[512];
+	int fd = mkstemp(pcs_path);
+	FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL, *p;
+	size_t i = 0;
+
+	if (!out)
+		return -1;
+	for (size_t j = 0; j < n; j++)
+		fprintf(out, "%" PRIx64 "\n", pcs[j]);
+	fclose(out);
+	p = run("%s tool addr2line '%s' < %s", go_cmd(), bin, pcs_path);
+	while (p && i < n && fgets(func, sizeof(func), p) && fgets(where, sizeof(where), p)) {
+		char *colon = strrchr(where, ':');
+
+		if (!colon)
+			break;
+		*colon = '\0';
+		func[strcspn(func, "\n")] = '\0';
+		snprintf(pos[i].func, sizeof(pos[i].func), "%s", func);
+		snprintf(pos[i].file, sizeof(pos[i].file), "%s", where);
+		pos[i++].line = atoi(colon + 1);
+	}
+	unlink(pcs_path);
+	return p && pclose(p) == 0 && i == n ? 0 : -1;
+}
+
+/* Functions that share a name are an ABI wrapper and the function it wraps; addr2line places wrappers in
+ * "<autogenerated>". Marks which of the shared ones are wrappers. */
+static int mark_wrappers(const char *bin, struct nm_func *nm, int n)
+{
+	uint64_t *pcs = calloc(n, sizeof(*pcs));
+	struct position *pos = calloc(n, sizeof(*pos));
+	int shared = 0, err = -1;
+
+	for (int i = 0; pcs && i < n; i++)
+		if (nm[i].shared)
+			pcs[shared++] = nm[i].addr;
+	if (pcs && pos && addr2line(bin, pcs, shared, pos) == 0) {
+		for (int i = 0, j = 0; i < n; i++)
+			if (nm[i].shared)
+				nm[i].wrapper = strcmp(pos[j++].file, "<autogenerated>") == 0;
+		err = 0;
+	}
+	free(pcs);
+	free(pos);
+	return err;
+}
+
+static int checked_fixtures;
+
+static void check_against_nm(const struct unit_fixture *f, void *ctx)
+{
+	struct nm_func *nm = NULL;
+	struct elf_file *ef;
+	struct pclntab *t;
+	uint64_t runtime_text, distinct = 0, prev = UINT64_MAX;
+	char ref[4096], got[1024];
+	int n, bad = 0;
+
+	(void)ctx;
+	twin_path(f, ref, sizeof(ref));
+	n = nm_go_funcs(ref, &nm, &runtime_text);
+	CHECK(n > 0);
+	CHECK(!is_stripped(f) || same_text_layout(f->path, ref));
+	CHECK(n <= 0 || mark_wrappers(ref, nm, n) == 0);
+	if (n <= 0 || open_fixture(f->path, &ef, &t) != 0) {
+		fprintf(stderr, "    %s: cannot read\n", f->path);
+		unit_failures_in_test++;
+		free(nm);
+		return;
+	}
+	CHECK_EQ_U64(pclntab_text_start(t), runtime_text);
+	for (int i = 0; i < n; i++) {
+		struct go_func byaddr, byname;
+
+		distinct += nm[i].addr != prev;
+		prev = nm[i].addr;
+		if (pclntab_func_for_pc(t, nm[i].addr, &byaddr) != 0 || byaddr.entry != nm[i].addr) {
+			bad++;
+			fprintf(stderr, "    %s: %s at %" PRIx64 " not found by address\n", f->path, nm[i].name,
+				nm[i].addr);
+			continue;
+		}
+		normalize(byaddr.name, got, sizeof(got));
+		if (strcmp(got, nm[i].norm) != 0 && bad++ < 5)
+			fprintf(stderr, "    %s: %" PRIx64 " is %s, nm says %s\n", f->path, nm[i].addr, byaddr.name,
+				nm[i].name);
+		/* By name, with the pclntab's spelling; wrappers share their function's name and are not returned. */
+		if (nm[i].wrapper)
+			continue;
+		if (pclntab_find_func(t, byaddr.name, &byname) != 0 || byname.entry != nm[i].addr) {
+			if (bad++ < 5)
+				fprintf(stderr, "    %s: %s not found by name\n", f->path, nm[i].name);
+		}
+	}
+	CHECK(bad == 0);
+	CHECK_EQ_U64(pclntab_func_count(t), distinct);
+	pclntab_close(t);
+	elf_file_close(ef);
+	free(nm);
+	checked_fixtures++;
+}
+
+TEST(functions_match_go_tool_nm)
+{
+	int n = unit_manifest(check_against_nm, NULL);
+
+	CHECK(n > 0);
+	CHECK(checked_fixtures == n);
+}
+
+/* --- file:line against go tool addr2line --- */
+
+/* Every 5th function: its entry and a few PCs inside it (some past the end of short ones). */
+static size_t sample_pcs(const struct pclntab *t, uint64_t **out)
+{
+	static const int deltas[] = { 0, 1, 5, 17, 40, 111 };
+	size_t per = sizeof(deltas) / sizeof(deltas[0]), n = 0;
+	uint64_t *pcs = malloc((pclntab_func_count(t) / 5 + 1) * per * sizeof(*pcs));
+
+	for (size_t i = 0; pcs && i < pclntab_func_count(t); i += 5) {
+		struct go_func fn;
+
+		if (pclntab_func_at_index(t, i, &fn) == 0)
+			for (size_t d = 0; d < per; d++)
+				pcs[n++] = fn.entry + deltas[d];
+	}
+	*out = pcs;
+	return n;
+}
+
+static bool same_position(const struct pclntab *t, uint64_t pc, const struct position *want)
+{
+	const char *file;
+	struct go_func fn;
+	int line, err = pclntab_func_for_pc(t, pc, &fn);
+
+	if (strcmp(want->func, "?") == 0)
+		return err == -ENOENT;
+	if (err || strcmp(fn.name, want->func) != 0)
+		return false;
+	err = pclntab_source_line(t, pc, &file, &line);
+	if (want->line <= 0)	/* no position recorded there */
+		return err != 0;
+	return !err && line == want->line && strcmp(file, want->file) == 0;
+}
+
+static void check_against_addr2line(const struct unit_fixture *f, void *ctx)
+{
+	struct position *want;
+	struct elf_file *ef;
+	struct pclntab *t;
+	uint64_t *pcs;
+	size_t n;
+	int bad = 0;
+
+	(void)ctx;
+	if (is_stripped(f))
+		return;
+	if (open_fixture(f->path, &ef, &t) != 0) {
+		CHECK(!"fixture unreadable");
+		return;
+	}
+	n = sample_pcs(t, &pcs);
+	want = calloc(n, sizeof(*want));
+	CHECK(n > 100 && want && addr2line(f->path, pcs, n, want) == 0);
+	for (size_t i = 0; want && i < n; i++) {
+		if (!same_position(t, pcs[i], &want[i]) && bad++ < 5)
+			fprintf(stderr, "    %s: %" PRIx64 ": addr2line says %s %s:%d\n", f->path, pcs[i],
+				want[i].func, want[i].file, want[i].line);
+	}
+	CHECK(bad == 0);
+	free(want);
+	free(pcs);
+	pclntab_close(t);
+	elf_file_close(ef);
+}
+
+TEST(source_lines_match_go_tool_addr2line)
+{
+	CHECK(unit_manifest(check_against_addr2line, NULL) > 0);
+}
+
+/* --- inlined frames against runtime.CallersFrames (tests/go/inlines) --- */
+
+struct logical_frame {
+	uint64_t pc;
+	char func[256], file[1024];
+	int line;
+};
+
+static bool same_frame(const struct go_frame *got, const struct logical_frame *want)
+{
+	return strcmp(got->func, want->func) == 0 && strcmp(got->file, want->file) == 0 && got->line == want->line;
+}
+
+/* Every PC of the stack, decremented like CallersFrames does, must expand to the frames the runtime printed
+ * for it and the PCs after it, down to a physical function. */
+static int check_stack(const struct pclntab *t, uint64_t bias, const struct logical_frame *st, int n,
+		       const char *path)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct go_frame frames[16];
+		struct go_func phys;
+		int got = 0, err = pclntab_frames(t, st[i].pc - 1 - bias, frames, 16, &got);
+
+		if (err || got < 1 || i + got > n || pclntab_func_for_pc(t, st[i].pc - 1 - bias, &phys) != 0 ||
+		    strcmp(frames[got - 1].func, phys.name) != 0) {
+			fprintf(stderr, "    %s: %s: no frames (%d)\n", path, st[i].func, err);
+			bad++;
+			continue;
+		}
+		for (int j = 0; j < got; j++) {
+			if (!same_frame(&frames[j], &st[i + j])) {
+				fprintf(stderr, "    %s: frame %d of %s: %s %s:%d, runtime: %s %s:%d\n", path, j,
+					st[i].func, frames[j].func, frames[j].file, frames[j].line, st[i + j].func,
+					st[i + j].file, st[i + j].line);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+struct inline_totals {
+	int binaries, stacks, inlined;
+};
+
+static void check_inlines(const struct unit_fixture *f, void *ctx)
+{
+	struct inline_totals *tot = ctx;
+	struct logical_frame st[64];
+	uint64_t entry = 0;
+	struct go_func main_fn;
+	struct elf_file *ef;
+	struct pclntab *t;
+	char line[2048];
+	int n = 0;
+	FILE *p;
+
+	if (strcmp(f->program, "inlines") != 0)
+		return;
+	if (open_fixture(f->path, &ef, &t) != 0 || pclntab_find_func(t, "main.main", &main_fn) != 0) {
+		CHECK(!"inlines fixture unreadable");
+		return;
+	}
+	p = run("'%s'", f->path);
+	while (p && fgets(line, sizeof(line), p)) {
+		struct logical_frame fr;
+
+		if (sscanf(line, "entry main.main %" SCNx64, &entry) == 1)
+			continue;
+		if (strncmp(line, "stack ", 6) == 0) {
+			n = 0;
+		} else if (strcmp(line, "end\n") == 0) {
+			unit_failures_in_test += check_stack(t, entry - main_fn.entry, st, n, f->path);
+			tot->stacks++;
+		} else if (n < 64 && sscanf(line, "%" SCNx64 "\t%255[^\t]\t%1023[^\t]\t%d", &fr.pc, fr.func, fr.file,
+					    &fr.line) == 4) {
+			st[n++] = fr;
+			tot->inlined += strcmp(fr.func, "main.leaf") == 0;
+		}
+	}
+	CHECK(p && pclose(p) == 0);
+	CHECK(entry != 0);
+	tot->binaries++;
+	pclntab_close(t);
+	elf_file_close(ef);
+}
+
+TEST(inlined_frames_match_runtime_callers_frames)
+{
+	struct inline_totals tot = { 0, 0, 0 };
+
+	unit_manifest(check_inlines, &tot);
+	CHECK(tot.binaries >= 2);
+	CHECK(tot.stacks == tot.binaries * 4);
+	CHECK(tot.inlined == tot.binaries * 3);	/* main.leaf is inlined in three of the four stacks */
+}
+
+/* --- locating the table without section headers or symbols --- */
+
+static uint8_t *slurp(const char *path, size_t *size)
+{
+	struct stat st;
+	uint8_t *buf;
+	FILE *f = fopen(path, "rb");
+
+	if (!f || fstat(fileno(f), &st) != 0 || !(buf = malloc(st.st_size ? st.st_size : 1))) {
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	*size = fread(buf, 1, st.st_size, f);
+	fclose(f);
+	return buf;
+}
+
+/* Hides the section header table, as some packers do: only program headers remain. */
+static void wipe_section_headers(uint8_t *elf, size_t size)
+{
+	if (size < 64 || elf[4] != 2 /* ELFCLASS64 */)
+		return;
+	memset(elf + 0x28, 0, 8);	/* e_shoff */
+	memset(elf + 0x3c, 0, 4);	/* e_shnum, e_shstrndx */
+}
+
+static void check_scan(const struct unit_fixture *f, void *ctx)
+{
+	struct elf_file *ef, *bare_ef;
+	struct pclntab *t, *bare;
+	size_t size, n, mismatches = 0;
+	uint8_t *buf = slurp(f->path, &size);
+
+	(void)ctx;
+	CHECK(buf != NULL);
+	if (!buf || open_fixture(f->path, &ef, &t) != 0) {
+		free(buf);
+		return;
+	}
+	wipe_section_headers(buf, size);
+	CHECK(elf_file_open_mem(buf, size, &bare_ef) == 0);
+	CHECK(pclntab_open(bare_ef, &bare) == 0);
+	CHECK_EQ_U64(pclntab_vaddr(bare), pclntab_vaddr(t));
+	CHECK_EQ_U64(pclntab_text_start(bare), pclntab_text_start(t));
+	n = pclntab_func_count(t);
+	CHECK_EQ_U64(pclntab_func_count(bare), n);
+	for (size_t i = 0; i < n; i++) {
+		struct go_func a, b;
+		struct go_frame fa[8], fb[8];
+		int na = 0, nb = 0;
+
+		if (pclntab_func_at_index(t, i, &a) || pclntab_func_at_index(bare, i, &b) || a.entry != b.entry ||
+		    a.end != b.end || strcmp(a.name, b.name) != 0) {
+			mismatches++;
+			continue;
+		}
+		pclntab_frames(t, a.entry + (a.end - a.entry) / 2, fa, 8, &na);
+		pclntab_frames(bare, a.entry + (a.end - a.entry) / 2, fb, 8, &nb);
+		mismatches += na != nb || (na && strcmp(fa[0].func, fb[0].func) != 0);
+	}
+	CHECK(mismatches == 0);
+	pclntab_close(bare);
+	elf_file_close(bare_ef);
+	pclntab_close(t);
+	elf_file_close(ef);
+	free(buf);
+}
+
+TEST(found_by_scanning_segments_without_sections_or_symbols)
+{
+	CHECK(unit_manifest(check_scan, NULL) > 0);
+}
+
+TEST(non_go_binaries_have_no_pclntab)
+{
+	struct elf_file *ef;
+	struct pclntab *t;
+
+	CHECK(elf_file_open("/bin/true", &ef) == 0);
+	CHECK(pclntab_open(ef, &t) == -ENOENT);
+	elf_file_close(ef);
+}
+
+/* --- an outside binary --- */
+
+/* Functions from debug/gosym, Go's own pclntab reader; *count = its "count" line. */
+static int check_against_gosym(const struct pclntab *t, const char *path, size_t *count)
+{
+	char line[2048], name[1024];
+	uint64_t entry, end;
+	size_t i = 0;
+	int bad = 0;
+	FILE *p = run("%s run tests/unit/data/gosymfuncs.go '%s'", go_cmd(), path);
+
+	*count = 0;
+	while (p && fgets(line, sizeof(line), p)) {
+		struct go_func fn;
+
+		if (sscanf(line, "count %zu", count) == 1)
+			continue;
+		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %1023[^\n]", &entry, &end, name) != 3)
+			continue;
+		if (pclntab_func_at_index(t, i++, &fn) != 0 || fn.entry != entry || fn.end != end ||
+		    strcmp(fn.name, name) != 0)
+			bad++;
+	}
+	if (!p || pclose(p) != 0)
+		bad++;
+	return bad;
+}
+
+TEST(prometheus_debian_package)
+{
+	struct go_func main_fn, gc_start, at;
+	struct elf_file *ef;
+	struct pclntab *t;
+	size_t gosym_count;
+
+	if (access(PROMETHEUS, R_OK) != 0) {
+		printf("     (skipped: %s missing: apt-get install prometheus)\n", PROMETHEUS);
+		return;
+	}
+	if (open_fixture(PROMETHEUS, &ef, &t) != 0) {
+		CHECK(!"prometheus unreadable");
+		return;
+	}
+	CHECK(!elf_file_has_symtab(ef));
+	CHECK(pclntab_find_func(t, "main.main", &main_fn) == 0);
+	CHECK(pclntab_find_func(t, "runtime.gcStart", &gc_start) == 0);
+	CHECK(pclntab_func_for_pc(t, gc_start.entry + 1, &at) == 0 && strcmp(at.name, "runtime.gcStart") == 0);
+	CHECK(check_against_gosym(t, PROMETHEUS, &gosym_count) == 0);
+	CHECK_EQ_U64(pclntab_func_count(t), gosym_count);
+	pclntab_close(t);
+	elf_file_close(ef);
+}
