@@ -147,6 +147,7 @@ static int nm_go_funcs(const char *path, struct nm_func **out, uint64_t *runtime
 	for (int i = 0; i < n; i++) {
 		if (all[i].addr >= text && all[i].addr < etext && strcmp(all[i].name, "runtime.text") != 0) {
 			all[kept] = all[i];
+			all[kept].wrapper = false;
 			normalize(all[kept].name, all[kept].norm, sizeof(all[kept].norm));
 			kept++;
 		}
@@ -611,4 +612,147 @@ TEST(prometheus_debian_package)
 	CHECK_EQ_U64(pclntab_func_count(t), gosym_count);
 	pclntab_close(t);
 	elf_file_close(ef);
+}
+
+/* --- truncated and corrupted copies of every fixture --- */
+
+/* Calls every entry point on a table read from damaged input: each must fail or give a well-formed answer
+ * (ASan/UBSan builds catch out-of-bounds reads). Returns the number of malformed answers. */
+static int exercise(const struct pclntab *t)
+{
+	size_t n = pclntab_func_count(t), step = n / 128 + 1;
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i += step) {
+		struct go_func fn, other;
+		struct go_frame frames[8];
+		const char *file;
+		int line, nframes;
+		uint64_t pc;
+
+		if (pclntab_func_at_index(t, i, &fn) != 0)
+			continue;
+		bad += !fn.name || fn.entry >= fn.end;
+		pc = fn.entry + (fn.end - fn.entry) / 2;
+		if (pclntab_func_for_pc(t, pc, &other) == 0)
+			bad += !other.name || pc < other.entry || pc >= other.end;
+		if (pclntab_find_func(t, fn.name, &other) == 0)
+			bad += strcmp(other.name, fn.name) != 0;
+		if (pclntab_source_line(t, pc, &file, &line) == 0)
+			bad += !file;
+		if (pclntab_frames(t, pc, frames, 8, &nframes) == 0) {
+			bad += nframes < 1 || nframes > 8;
+			for (int j = 0; j < nframes && j < 8; j++)
+				bad += !frames[j].func || !frames[j].file;
+		}
+	}
+	return bad;
+}
+
+/* Opens data[0, size) as an ELF and exercises its table when it has one. */
+static int exercise_image(const uint8_t *data, size_t size)
+{
+	struct elf_file *ef;
+	struct pclntab *t;
+	int bad = 0;
+
+	if (elf_file_open_mem(data, size, &ef) != 0)
+		return 0;
+	if (pclntab_open(ef, &t) == 0) {
+		bad = exercise(t);
+		pclntab_close(t);
+	}
+	elf_file_close(ef);
+	return bad;
+}
+
+/* A copy of exactly len bytes, so that a read past the end is a heap overflow ASan reports. */
+static int exercise_prefix(const uint8_t *data, size_t len, bool without_sections)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	int bad;
+
+	memcpy(copy, data, len);
+	if (without_sections)
+		wipe_section_headers(copy, len);
+	bad = exercise_image(copy, len);
+	free(copy);
+	return bad;
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return *state;
+}
+
+/* Where the table lies in the file: its section, else the first 1 MiB from its address. */
+static void table_range(const struct unit_fixture *f, uint64_t *off, uint64_t *len, size_t file_size)
+{
+	struct elf_file *ef;
+	struct pclntab *t;
+	struct elf_section sec;
+
+	*off = *len = 0;
+	if (open_fixture(f->path, &ef, &t) != 0)
+		return;
+	if (elf_file_vaddr_to_offset(ef, pclntab_vaddr(t), off) == 0)
+		*len = elf_file_find_section(ef, ".gopclntab", &sec) == 0 ? sec.size : 1 << 20;
+	if (*off + *len > file_size)
+		*len = file_size - *off;
+	pclntab_close(t);
+	elf_file_close(ef);
+}
+
+struct damage_totals {
+	int images, bad;
+};
+
+static void damage_fixture(const struct unit_fixture *f, void *ctx)
+{
+	static const uint64_t into_table[] = { 0, 4, 8, 16, 24, 40, 64, 72, 4096 };
+	struct damage_totals *tot = ctx;
+	uint64_t off, len, seed = 0x9e3779b97f4a7c15ull;
+	size_t size;
+	uint8_t *buf = slurp(f->path, &size);
+
+	if (!buf) {
+		CHECK(!"fixture unreadable");
+		return;
+	}
+	table_range(f, &off, &len, size);
+	CHECK(len > 0);
+	for (int k = 0; k < 24; k++) {
+		size_t cut = size / 24 * k + next_random(&seed) % 4096;
+
+		tot->bad += exercise_prefix(buf, cut < size ? cut : size - 1, k & 1);
+		tot->images++;
+	}
+	for (size_t k = 0; k < sizeof(into_table) / sizeof(into_table[0]) && len; k++) {
+		tot->bad += exercise_prefix(buf, off + into_table[k], false);
+		tot->bad += exercise_prefix(buf, off + len - 1 - into_table[k] % len, true);
+		tot->images += 2;
+	}
+	/* Flipped bytes: the header and the function table's start get a third of them. */
+	for (int k = 0; k < 96 && len; k++) {
+		uint64_t at = off + (k % 3 == 0 ? next_random(&seed) % (len < 256 ? len : 256) : next_random(&seed) % len);
+		uint8_t saved = buf[at];
+
+		buf[at] ^= 1 + next_random(&seed) % 255;
+		tot->bad += exercise_image(buf, size);
+		tot->images++;
+		buf[at] = saved;
+	}
+	free(buf);
+}
+
+TEST(truncated_and_corrupted_fixtures_give_errors_or_valid_answers)
+{
+	struct damage_totals tot = { 0, 0 };
+
+	CHECK(unit_manifest(damage_fixture, &tot) > 0);
+	printf("     (%d damaged images)\n", tot.images);
+	CHECK(tot.bad == 0);
 }
