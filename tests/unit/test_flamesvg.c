@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The SVG flamegraph read by Python's XML parser (helpers/svg_check.py): well-formed, self-contained, frames
+ * and widths equal to the prefix-merged stacks of the generator, hostile names escaped, colour classes apart.
+ * With Debian's chromium installed, the script is also run: it loads, zooms and resets without errors. */
+#include <errno.h>
+
+#include "cmd_capture.h"
+#include "flamesvg.h"
+#include "profile.h"
+#include "profile_gen.h"
+/* unit.h defines unit_manifest(), which this fixture-free test never calls. */
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "unit.h"
+
+#define FULL_WIDTH 1180.0	/* 1200 px less the side margins: the root frame's width */
+
+enum frame_class { CLASS_CODE, CLASS_RUNTIME, CLASS_KERNEL, CLASS_UNKNOWN };
+
+struct svg_frame {
+	int64_t value;
+	int rgb[3];
+	char *path;	/* root-first names joined by 0x1f */
+	size_t len;
+};
+
+struct svg_report {
+	size_t errors, unsorted, nframes;
+	int64_t total, sum_roots;
+	struct svg_frame *frames;
+};
+
+static size_t unhex(const char *hex, char *out)
+{
+	size_t n = 0;
+	unsigned byte;
+
+	while (sscanf(hex + 2 * n, "%2x", &byte) == 1)
+		out[n++] = (char)byte;
+	out[n] = 0;
+	return n;
+}
+
+static void parse_report_line(char *line, struct svg_report *r)
+{
+	long long a;
+	int consumed = 0;
+
+	if (!strncmp(line, "ERROR", 5)) {
+		if (r->errors++ < 5)
+			fprintf(stderr, "    svg_check: %s\n", line);
+	} else if (sscanf(line, "TOTAL %lld", &a) == 1) {
+		r->total = a;
+	} else if (sscanf(line, "SUMROOTS %lld", &a) == 1) {
+		r->sum_roots = a;
+	} else if (sscanf(line, "UNSORTED %lld", &a) == 1) {
+		r->unsorted = a;
+	} else if (!strncmp(line, "FRAME ", 6)) {
+		struct svg_frame f = { 0 };
+		char hex[65536];
+
+		hex[0] = 0;
+		if (sscanf(line, "FRAME %lld %d,%d,%d %n", &a, &f.rgb[0], &f.rgb[1], &f.rgb[2], &consumed) < 4) {
+			r->errors++;
+			return;
+		}
+		snprintf(hex, sizeof(hex), "%s", line + consumed);
+		f.value = a;
+		f.path = malloc(strlen(hex) / 2 + 1);
+		f.len = unhex(hex, f.path);
+		r->frames = realloc(r->frames, (r->nframes + 1) * sizeof(*r->frames));
+		r->frames[r->nframes++] = f;
+	}
+}
+
+static void svg_check(const char *path, struct svg_report *r)
+{
+	struct cmd_output out;
+	char cmd[512], *line, *save;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(cmd, sizeof(cmd), "python3 tests/unit/helpers/svg_check.py %s", path);
+	CHECK_EQ_U64(cmd_capture(cmd, &out), 0);
+	CHECK_EQ_U64(out.status, 0);
+	CHECK_STR(out.err, "");
+	for (line = strtok_r(out.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		parse_report_line(line, r);
+	cmd_output_free(&out);
+}
+
+static void svg_report_free(struct svg_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nframes; i++)
+		free(r->frames[i].path);
+	free(r->frames);
+}
+
+static void write_svg(const struct profile *p, const char *path, int value_index)
+{
+	FILE *f = fopen(path, "w");
+
+	CHECK_EQ_U64(flamesvg_write(p, f, value_index, "CPU <profile> & \"friends\"", "samples"), 0);
+	fclose(f);
+}
+
+/* Every root-first prefix of the generator's stacks with its value, as the flamegraph must merge them. */
+static void expected_prefixes(const struct gen *g, const struct gen_sample *samples, int n, struct rows *out)
+{
+	char stack[16384];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		char *c;
+
+		gen_folded_stack(g, &samples[i], stack, sizeof(stack));
+		for (c = stack; (c = strchr(c, ';')); c++) {
+			rows_add(out, stack, c - stack, samples[i].values[0]);
+			*c = 0x1f;
+		}
+		rows_add(out, stack, strlen(stack), samples[i].values[0]);
+	}
+}
+
+static enum frame_class class_of(const struct svg_frame *f)
+{
+	const char *leaf = memrchr(f->path, 0x1f, f->len);
+	size_t len;
+
+	leaf = leaf ? leaf + 1 : f->path;
+	len = f->path + f->len - leaf;
+	if (len >= 4 && !memcmp(leaf + len - 4, "_[k]", 4))
+		return CLASS_KERNEL;
+	if (!strncmp(leaf, "[unknown]", 9))
+		return CLASS_UNKNOWN;
+	if (!strncmp(leaf, "runtime.", 8) || !strncmp(leaf, "runtime/", 8))
+		return CLASS_RUNTIME;
+	return CLASS_CODE;
+}
+
+static int by_fill(const void *a, const void *b)
+{
+	const struct svg_frame *x = a, *y = b;
+
+	return memcmp(x->rgb, y->rgb, sizeof(x->rgb));
+}
+
+/* Frames of different classes never share a colour, and code is warm (red dominates). */
+static void check_colors(struct svg_report *r, int classes_seen[4])
+{
+	size_t i, clashes = 0, cold = 0;
+
+	qsort(r->frames, r->nframes, sizeof(*r->frames), by_fill);
+	for (i = 0; i < r->nframes; i++) {
+		enum frame_class c = class_of(&r->frames[i]);
+
+		classes_seen[c]++;
+		if (c == CLASS_CODE && (r->frames[i].rgb[0] < r->frames[i].rgb[1] || r->frames[i].rgb[0] < 180))
+			cold++;
+		if (i && !by_fill(&r->frames[i - 1], &r->frames[i]) && class_of(&r->frames[i - 1]) != c)
+			clashes++;
+	}
+	CHECK_EQ_U64(clashes, 0);
+	CHECK_EQ_U64(cold, 0);
+}
+
+TEST(frames_equal_the_merged_stacks)
+{
+	struct profile *p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 10101010);
+	struct gen *g = malloc(sizeof(*g));
+	struct gen_sample *samples = calloc(30000, sizeof(*samples));
+	struct rows want = { 0 }, drawn = { 0 }, got = { 0 };
+	char path[] = "/tmp/gotrace-flame.XXXXXX";
+	struct svg_report r;
+	int i, classes[4] = { 0 };
+	size_t elided = 0;
+
+	close(mkstemp(path));
+	gen_init(g, p, 31);
+	for (i = 0; i < 30000; i++) {
+		gen_sample(g, &samples[i], 30);
+		profile_add_sample(p, samples[i].ids, samples[i].nlocs, samples[i].values, samples[i].labels,
+				   samples[i].nlabels);
+	}
+	write_svg(p, path, 0);
+	svg_check(path, &r);
+	CHECK_EQ_U64(r.errors, 0);
+	CHECK_EQ_U64(r.unsorted, 0);
+	CHECK_EQ_U64(r.total, profile_total(p, 0));
+	CHECK_EQ_U64(r.sum_roots, profile_total(p, 0));
+	expected_prefixes(g, samples, 30000, &want);
+	rows_merge(&want);
+	/* Frames narrower than a pixel are left out; their value is still in their parent's. */
+	for (i = 0; i < (int)want.n; i++) {
+		if (want.r[i].value * (FULL_WIDTH / profile_total(p, 0)) >= 1.0)
+			drawn.r = realloc(drawn.r, ++drawn.n * sizeof(*drawn.r)), drawn.r[drawn.n - 1] = want.r[i];
+		else
+			elided++;
+	}
+	for (i = 0; i < (int)r.nframes; i++)
+		rows_add(&got, r.frames[i].path, r.frames[i].len, r.frames[i].value);
+	CHECK(r.nframes > 500 && elided > 1000);
+	CHECK_EQ_U64(rows_diff(&drawn, &got), 0);
+	check_colors(&r, classes);
+	CHECK(classes[CLASS_CODE] && classes[CLASS_RUNTIME] && classes[CLASS_KERNEL] && classes[CLASS_UNKNOWN]);
+	printf("     (%zu frames drawn, %zu elided)\n", r.nframes, elided);
+	svg_report_free(&r);
+	rows_free(&want), rows_free(&drawn), rows_free(&got);
+	unlink(path);
+	free(samples);
+	free(g);
+	profile_free(p);
+}
+
+TEST(hostile_names_are_escaped)
+{
+	static const char *const names[] = { "<script>alert(1)</script>", "a&b&amp;", "q\"uo'te>", "bad\xff\xfe utf8",
+					     "ctl\x01\x1b char", "over\xc0\xaflong", "cut\xe2\x82", "fine \xe2\x82\xac" };
+	static const char *const shown[] = { "<script>alert(1)</script>", "a&b&amp;", "q\"uo'te>",
+					     "bad\xef\xbf\xbd\xef\xbf\xbd utf8", "ctl\xef\xbf\xbd\xef\xbf\xbd char",
+					     "over\xef\xbf\xbd\xef\xbf\xbdlong", "cut\xef\xbf\xbd\xef\xbf\xbd",
+					     "fine \xe2\x82\xac" };
+	struct profile *p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 1);
+	char path[] = "/tmp/gotrace-flame.XXXXXX";
+	struct svg_report r;
+	struct cmd_output raw;
+	char cmd[256];
+	size_t i, j, found = 0;
+
+	close(mkstemp(path));
+	for (i = 0; i < 8; i++) {
+		struct profile_line line = { profile_function(p, names[i], "/src/<a&b>.go", 1), 1 };
+		uint32_t loc = profile_location(p, 0, i + 1, &line, 1);
+		int64_t v[2] = { 10, 100 };
+
+		CHECK_EQ_U64(profile_add_sample(p, &loc, 1, v, NULL, 0), 0);
+	}
+	write_svg(p, path, 0);
+	svg_check(path, &r);
+	CHECK_EQ_U64(r.errors, 0);
+	CHECK_EQ_U64(r.nframes, 8);
+	for (i = 0; i < 8; i++)
+		for (j = 0; j < r.nframes; j++)
+			found += r.frames[j].len == strlen(shown[i]) && !memcmp(r.frames[j].path, shown[i], r.frames[j].len);
+	CHECK_EQ_U64(found, 8);
+	snprintf(cmd, sizeof(cmd), "grep -c '<script' %s; grep -o '://' %s | wc -l", path, path);
+	CHECK_EQ_U64(cmd_capture(cmd, &raw), 0);
+	CHECK_STR(raw.out, "1\n1\n");	/* our script only; the SVG namespace is the only URL */
+	cmd_output_free(&raw);
+	svg_report_free(&r);
+	unlink(path);
+	profile_free(p);
+}
+
+TEST(bad_value_index_is_refused)
+{
+	struct profile *p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 1);
+
+	CHECK_EQ_U64(flamesvg_write(p, stdout, 2, "t", "samples"), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(flamesvg_write(p, stdout, -1, "t", "samples"), (uint64_t)-EINVAL);
+	profile_free(p);
+}

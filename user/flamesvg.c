@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SVG flamegraph: samples merged into a call tree (one node per distinct root-first prefix), laid out as nested
+ * rectangles, with a small inline script for hover details, zoom and search. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flamesvg.h"
+
+#define IMAGE_WIDTH 1200
+#define SIDE_PAD 10
+#define FRAME_HEIGHT 16
+#define TOP_PAD 40		/* title and controls */
+#define BOTTOM_PAD 26		/* details line */
+#define MIN_FRAME_PX 1.0	/* narrower frames are not drawn */
+#define CHAR_PX 7.0		/* average glyph width of 12 px Verdana, to fit labels into frames */
+
+struct node {
+	const char *name;
+	uint32_t parent, first_child, next_sibling;
+	int64_t value;
+};
+
+struct tree {
+	struct node *nodes;	/* nodes[0] is the root, "all" */
+	uint32_t len, cap;
+	uint32_t *slots;	/* (parent, name) -> node index + 1, open addressing */
+	uint32_t mask;
+};
+
+struct writer {
+	FILE *out;
+	const struct tree *t;
+	const char *unit;
+	double px_per_value;
+	int64_t total;
+	int height;
+};
+
+static uint32_t child_slot(const struct tree *t, uint32_t parent, const char *name)
+{
+	uint64_t h = ((uint64_t)parent * 0x9e3779b97f4a7c15ULL) ^ ((uintptr_t)name * 0xc2b2ae3d27d4eb4fULL);
+
+	return (uint32_t)(h >> 32) & t->mask;
+}
+
+static int tree_grow_slots(struct tree *t)
+{
+	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 4096, i;
+
+	free(t->slots);
+	t->slots = cap ? calloc(cap, sizeof(*t->slots)) : NULL;
+	if (!t->slots)
+		return -ENOMEM;
+	t->mask = cap - 1;
+	/* Names are interned by the model, so (parent, pointer) identifies a child. */
+	for (i = 1; i < t->len; i++) {
+		uint32_t s = child_slot(t, t->nodes[i].parent, t->nodes[i].name);
+
+		while (t->slots[s])
+			s = (s + 1) & t->mask;
+		t->slots[s] = i + 1;
+	}
+	return 0;
+}
+
+static int tree_add_node(struct tree *t, uint32_t parent, const char *name, uint32_t *id)
+{
+	if (t->len == t->cap) {
+		uint32_t cap = t->cap ? t->cap * 2 : 4096;
+		struct node *nodes = cap ? reallocarray(t->nodes, cap, sizeof(*nodes)) : NULL;
+
+		if (!nodes)
+			return -ENOMEM;
+		t->nodes = nodes;
+		t->cap = cap;
+	}
+	*id = t->len++;
+	t->nodes[*id] = (struct node){ name, parent, 0, t->nodes[parent].first_child, 0 };
+	t->nodes[parent].first_child = *id;
+	return 0;
+}
+
+/* The child of parent called name, created on first use. */
+static int tree_child(struct tree *t, uint32_t parent, const char *name, uint32_t *id)
+{
+	uint32_t s;
+	int err;
+
+	if ((uint64_t)(t->len + 1) * 2 > (uint64_t)t->mask + 1 && tree_grow_slots(t))
+		return -ENOMEM;
+	for (s = child_slot(t, parent, name); t->slots[s]; s = (s + 1) & t->mask) {
+		const struct node *n = &t->nodes[t->slots[s] - 1];
+
+		if (n->parent == parent && n->name == name) {
+			*id = t->slots[s] - 1;
+			return 0;
+		}
+	}
+	err = tree_add_node(t, parent, name, id);
+	if (!err)
+		t->slots[s] = *id + 1;
+	return err;
+}
+
+static int tree_add_stack(struct tree *t, const char **frames, int n, int64_t value)
+{
+	uint32_t node = 0;
+	int i, err;
+
+	t->nodes[0].value += value;
+	for (i = 0; i < n; i++) {
+		err = tree_child(t, node, frames[i], &node);
+		if (err)
+			return err;
+		t->nodes[node].value += value;
+	}
+	return 0;
+}
+
+static int tree_build(const struct profile *p, int value_index, struct tree *t)
+{
+	const char **frames = NULL;
+	int cap = 0, n, err = 0;
+	size_t i;
+
+	t->nodes = calloc(1, sizeof(*t->nodes));
+	if (!t->nodes)
+		return -ENOMEM;
+	t->nodes[0].name = "all";
+	t->len = t->cap = 1;
+	for (i = 0; !err && i < profile_sample_count(p); i++) {
+		struct profile_sample s;
+
+		profile_sample_get(p, i, &s);
+		if (s.values[value_index] <= 0)
+			continue;
+		n = profile_sample_frames(p, &s, frames, cap);
+		if (n > cap) {
+			const char **bigger = reallocarray(frames, n, sizeof(*frames));
+
+			if (!bigger) {
+				err = -ENOMEM;
+				break;
+			}
+			frames = bigger;
+			cap = n;
+			profile_sample_frames(p, &s, frames, cap);
+		}
+		err = tree_add_stack(t, frames, n, s.values[value_index]);
+	}
+	free(frames);
+	return err;
+}
+
+/* ---- text ---- */
+
+/* Length of the valid UTF-8 sequence at s that XML 1.0 allows, or 0 for an invalid byte. */
+static int xml_char_len(const unsigned char *s)
+{
+	uint32_t cp;
+	int len, i;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
+	len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (s[0] >= 0xf5)
+		len = 0;
+	cp = s[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, UTF-16 surrogates, beyond U+10FFFF, and the non-characters XML forbids. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return len;
+}
+
+/* Writes at most max_bytes of s (never splitting a character) as XML character data or attribute text. */
+static void write_xml_text(FILE *out, const char *s, size_t max_bytes)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strnlen(s, max_bytes);
+
+	while (p < end) {
+		int len = xml_char_len(p);
+
+		if (!len) {
+			fputs("\xef\xbf\xbd", out);	/* U+FFFD REPLACEMENT CHARACTER */
+			p++;
+			continue;
+		}
+		if (p + len > end)
+			break;
+		switch (*p) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&apos;", out); break;
+		default: fwrite(p, 1, len, out); break;
+		}
+		p += len;
+	}
+}
+
+static void write_count(FILE *out, int64_t v)
+{
+	char digits[32];
+	int len = snprintf(digits, sizeof(digits), "%lld", (long long)v), i;
+
+	for (i = 0; i < len; i++) {
+		if (i && digits[i - 1] != '-' && (len - i) % 3 == 0)
+			fputc(',', out);
+		fputc(digits[i], out);
+	}
+}
+
+/* ---- colours ---- */
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t ls = strlen(s), lx = strlen(suffix);
+
+	return ls >= lx && !memcmp(s + ls - lx, suffix, lx);
+}
+
+static bool is_go_runtime(const char *name)
+{
+	return !strncmp(name, "runtime.", 8) || !strncmp(name, "runtime/", 8) ||
+	       !strncmp(name, "internal/runtime/", 17);
+}
+
+/* Code in reds to yellows; the runtime, the kernel and unknown frames in hues of their own. */
+static void frame_color(const char *name, int rgb[3])
+{
+	uint32_t h = name_hash(name);
+	int a = h & 0xff, b = (h >> 8) & 0xff, c = (h >> 16) & 0xff;
+
+	if (!strncmp(name, "[unknown]", 9) || !strcmp(name, "all")) {
+		rgb[0] = rgb[1] = rgb[2] = 180 + a * 30 / 255;
+	} else if (has_suffix(name, "_[k]")) {
+		rgb[0] = 210 + a * 40 / 255, rgb[1] = 130 + b * 50 / 255, rgb[2] = 40 + c * 30 / 255;
+	} else if (is_go_runtime(name)) {
+		rgb[0] = 90 + a * 50 / 255, rgb[1] = 170 + b * 50 / 255, rgb[2] = 200 + c * 55 / 255;
+	} else {
+		rgb[0] = 215 + a * 40 / 255, rgb[1] = 40 + b * 150 / 255, rgb[2] = c * 50 / 255;
+	}
+}
+
+/* ---- layout ---- */
+
+static bool drawn(const struct writer *w, uint32_t node)
+{
+	return w->t->nodes[node].value * w->px_per_value >= MIN_FRAME_PX;
+}
+
+static int max_drawn_depth(const struct writer *w, uint32_t node)
+{
+	uint32_t c;
+	int depth = 0, d;
+
+	for (c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling) {
+		if (!drawn(w, c))
+			continue;
+		d = 1 + max_drawn_depth(w, c);
+		if (d > depth)
+			depth = d;
+	}
+	return depth;
+}
+
+static void write_frame(const struct writer *w, uint32_t node, double x, int depth)
+{
+	const struct node *n = &w->t->nodes[node];
+	double width = n->value * w->px_per_value;
+	int y = w->height - BOTTOM_PAD - (depth + 1) * FRAME_HEIGHT, rgb[3];
+	size_t fit = width > 6 ? (size_t)((width - 6) / CHAR_PX) : 0, len = strlen(n->name);
+
+	frame_color(n->name, rgb);
+	fputs("<g><title>", w->out);
+	write_xml_text(w->out, n->name, len);
+	fputs(" (", w->out);
+	write_count(w->out, n->value);
+	fputc(' ', w->out);
+	write_xml_text(w->out, w->unit, SIZE_MAX);
+	fprintf(w->out, ", %.2f%%)</title>", 100.0 * n->value / w->total);
+	fprintf(w->out, "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"rgb(%d,%d,%d)\"/>", x, y,
+		width, FRAME_HEIGHT - 1, rgb[0], rgb[1], rgb[2]);
+	fprintf(w->out, "<text x=\"%.2f\" y=\"%d\">", x + 3, y + FRAME_HEIGHT - 4);
+	if (fit >= 3) {
+		write_xml_text(w->out, n->name, len <= fit ? len : fit - 2);
+		fputs(len <= fit ? "" : "..", w->out);
+	}
+	fputs("</text></g>\n", w->out);
+}
+
+static int by_name(const void *a, const void *b, void *ctx)
+{
+	const struct tree *t = ctx;
+
+	return strcmp(t->nodes[*(const uint32_t *)a].name, t->nodes[*(const uint32_t *)b].name);
+}
+
+/* Draws node and its drawn descendants, children left to right in name order, like flamegraph.pl. */
+static int write_subtree(const struct writer *w, uint32_t node, double x, int depth)
+{
+	uint32_t c, *children, n = 0, i;
+	int err = 0;
+
+	write_frame(w, node, x, depth);
+	for (c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling)
+		n += drawn(w, c);
+	if (!n)
+		return 0;
+	children = calloc(n, sizeof(*children));
+	if (!children)
+		return -ENOMEM;
+	for (n = 0, c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling)
+		if (drawn(w, c))
+			children[n++] = c;
+	qsort_r(children, n, sizeof(*children), by_name, (void *)w->t);
+	for (i = 0; !err && i < n; i++) {
+		err = write_subtree(w, children[i], x, depth + 1);
+		x += w->t->nodes[children[i]].value * w->px_per_value;
+	}
+	free(children);
+	return err;
+}
+
+/* ---- document ---- */
+
+/* Hover, zoom, search. Frame geometry is read back from the rects at load, so the markup stays plain SVG. */
+static const char script[] =
+	"var frames, details, resetBtn, matchedText;\n"
+	"function frameOf(el) {\n"
+	"\tfor (; el && el !== frames; el = el.parentNode) if (el.tagName === 'g') return el;\n"
+	"\treturn null;\n"
+	"}\n"
+	"function init() {\n"
+	"\tframes = document.getElementById('frames');\n"
+	"\tdetails = document.getElementById('details');\n"
+	"\tresetBtn = document.getElementById('reset');\n"
+	"\tmatchedText = document.getElementById('matched');\n"
+	"\tArray.prototype.forEach.call(frames.children, function (g) {\n"
+	"\t\tvar r = g.querySelector('rect'), t = g.querySelector('title').textContent;\n"
+	"\t\tg.x0 = +r.getAttribute('x'); g.w0 = +r.getAttribute('width'); g.y0 = +r.getAttribute('y');\n"
+	"\t\tg.label = t.slice(0, t.lastIndexOf(' (')); g.fill0 = r.getAttribute('fill');\n"
+	"\t});\n"
+	"\tframes.addEventListener('click', function (e) { var g = frameOf(e.target); if (g) zoom(g); });\n"
+	"\tframes.addEventListener('mouseover', function (e) {\n"
+	"\t\tvar g = frameOf(e.target); if (g) details.textContent = g.querySelector('title').textContent;\n"
+	"\t});\n"
+	"\tframes.addEventListener('mouseout', function () { details.textContent = ' '; });\n"
+	"\tresetBtn.addEventListener('click', unzoom);\n"
+	"\tdocument.getElementById('search').addEventListener('click', search);\n"
+	"}\n"
+	"function place(g, x, w) {\n"
+	"\tvar r = g.querySelector('rect'), t = g.querySelector('text'), fit = Math.floor((w - 6) / 7);\n"
+	"\tr.setAttribute('x', x.toFixed(2)); r.setAttribute('width', w.toFixed(2));\n"
+	"\tt.setAttribute('x', (x + 3).toFixed(2));\n"
+	"\tt.textContent = fit < 3 ? '' : g.label.length <= fit ? g.label : g.label.slice(0, fit - 2) + '..';\n"
+	"}\n"
+	"function zoom(target) {\n"
+	"\tvar x0 = target.x0, w0 = target.w0, scale = fullWidth / w0, eps = 0.0001;\n"
+	"\tArray.prototype.forEach.call(frames.children, function (g) {\n"
+	"\t\tvar inside = g.x0 >= x0 - eps && g.x0 + g.w0 <= x0 + w0 + eps;\n"
+	"\t\tvar around = g.x0 <= x0 + eps && g.x0 + g.w0 >= x0 + w0 - eps;\n"
+	"\t\tg.classList.remove('hidden', 'parent');\n"
+	"\t\tif (g.y0 > target.y0 && around) { g.classList.add('parent'); place(g, sidePad, fullWidth); }\n"
+	"\t\telse if (g.y0 <= target.y0 && inside) place(g, sidePad + (g.x0 - x0) * scale, g.w0 * scale);\n"
+	"\t\telse g.classList.add('hidden');\n"
+	"\t});\n"
+	"\tresetBtn.classList.remove('hidden');\n"
+	"}\n"
+	"function unzoom() {\n"
+	"\tArray.prototype.forEach.call(frames.children, function (g) {\n"
+	"\t\tg.classList.remove('hidden', 'parent'); place(g, g.x0, g.w0);\n"
+	"\t});\n"
+	"\tresetBtn.classList.add('hidden');\n"
+	"}\n"
+	"function search() {\n"
+	"\tvar term = prompt('Search frames (regular expression)', ''), re, spans = [], covered = 0, end = -1;\n"
+	"\tif (term === null) return;\n"
+	"\ttry { re = term ? new RegExp(term) : null; } catch (err) { alert(err); return; }\n"
+	"\tArray.prototype.forEach.call(frames.children, function (g) {\n"
+	"\t\tvar hit = re && re.test(g.label);\n"
+	"\t\tg.querySelector('rect').setAttribute('fill', hit ? 'rgb(200,60,230)' : g.fill0);\n"
+	"\t\tif (hit) spans.push([g.x0, g.x0 + g.w0]);\n"
+	"\t});\n"
+	"\tspans.sort(function (a, b) { return a[0] - b[0]; }).forEach(function (s) {\n"
+	"\t\tif (s[0] >= end) { covered += s[1] - s[0]; end = s[1]; }\n"
+	"\t\telse if (s[1] > end) { covered += s[1] - end; end = s[1]; }\n"
+	"\t});\n"
+	"\tmatchedText.textContent = re ? 'Matched: ' + (100 * covered / fullWidth).toFixed(2) + '%' : ' ';\n"
+	"}\n";
+
+static const char style[] =
+	"text { font-family: Verdana, sans-serif; font-size: 12px; fill: #000; }\n"
+	"#frames g:hover rect { stroke: #000; stroke-width: 0.5; }\n"
+	"#frames text { pointer-events: none; }\n"
+	".parent { opacity: 0.5; }\n"
+	".hidden { display: none; }\n"
+	".control { cursor: pointer; fill: #2050a0; }\n"
+	"#title { font-size: 17px; }\n";
+
+static void write_header(const struct writer *w, const char *title)
+{
+	fprintf(w->out, "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n"
+			"<svg version=\"1.1\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+			"xmlns=\"http://www.w3.org/2000/svg\" onload=\"init()\">\n",
+		IMAGE_WIDTH, w->height, IMAGE_WIDTH, w->height);
+	fprintf(w->out, "<style>\n%s</style>\n<script type=\"text/ecmascript\"><![CDATA[\n"
+			"var fullWidth = %d, sidePad = %d;\n%s]]></script>\n",
+		style, IMAGE_WIDTH - 2 * SIDE_PAD, SIDE_PAD, script);
+	fprintf(w->out, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#f4f4ee\"/>\n", IMAGE_WIDTH,
+		w->height);
+	fprintf(w->out, "<text id=\"title\" x=\"%d\" y=\"24\" text-anchor=\"middle\">", IMAGE_WIDTH / 2);
+	write_xml_text(w->out, title ? title : "Flame Graph", SIZE_MAX);
+	fprintf(w->out, "</text>\n<text id=\"reset\" class=\"control hidden\" x=\"%d\" y=\"24\">Reset Zoom</text>\n"
+			"<text id=\"search\" class=\"control\" x=\"%d\" y=\"24\" text-anchor=\"end\">Search</text>\n"
+			"<text id=\"details\" x=\"%d\" y=\"%d\"> </text>\n"
+			"<text id=\"matched\" x=\"%d\" y=\"%d\" text-anchor=\"end\"> </text>\n",
+		SIDE_PAD, IMAGE_WIDTH - SIDE_PAD, SIDE_PAD, w->height - 8, IMAGE_WIDTH - SIDE_PAD, w->height - 8);
+}
+
+int flamesvg_write(const struct profile *p, FILE *out, int value_index, const char *title, const char *unit)
+{
+	struct tree t = { 0 };
+	struct writer w = { out, &t, unit ? unit : "samples", 0, 0, 0 };
+	int err;
+
+	if (value_index < 0 || value_index >= profile_sample_type_count(p))
+		return -EINVAL;
+	err = tree_build(p, value_index, &t);
+	if (err)
+		goto out;
+	w.total = t.nodes[0].value;
+	w.px_per_value = w.total ? (double)(IMAGE_WIDTH - 2 * SIDE_PAD) / w.total : 0;
+	w.height = TOP_PAD + BOTTOM_PAD + FRAME_HEIGHT * (1 + (w.total ? max_drawn_depth(&w, 0) : 0));
+	write_header(&w, title);
+	fputs("<g id=\"frames\">\n", out);
+	if (w.total)
+		err = write_subtree(&w, 0, SIDE_PAD, 0);
+	fputs("</g>\n</svg>\n", out);
+	if (!err && (fflush(out) || ferror(out)))
+		err = -EIO;
+out:
+	free(t.nodes);
+	free(t.slots);
+	return err;
+}
