@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A traced process's cgroup CPU limits (v1 or v2, nested, in containers) and its CFS throttling counters. */
+#ifndef GOTRACE_CGROUP_H
+#define GOTRACE_CGROUP_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cgroup_cpu {
+	int version;			/* 1 or 2: the hierarchy that holds the cpu controller */
+	char path[PATH_MAX];		/* as /proc/PID/cgroup gives it to us: "/kubepods/burstable/pod.../<id>" */
+	char dir[PATH_MAX];		/* the directory of that cgroup on this machine: mount point + path */
+	int64_t quota_us;		/* effective quota, -1 when no level limits */
+	uint64_t period_us;		/* of the limiting level; unlimited: of the nearest level with one, or 0 */
+	double quota_cpus;		/* quota_us / period_us; 0 when unlimited */
+	char cpuset[256];		/* effective CPU list, "0-1"; "" unknown; ends in "..." when longer */
+	int cpuset_count;		/* CPUs in that list; 0 unknown */
+	char container_id[80];		/* deepest 64-hex id in path (docker, containerd, cri-o, podman), "" none */
+	/* The effective limit is the tightest quota/period of the cgroup and its ancestors (as far as the mount
+	 * shows them): 0 = the leaf, 1 = its parent... */
+	int limiting_level;
+	/* cpu.stat of the limiting cgroup: the kernel counts throttling where the quota ran out, not in the
+	 * descendants it stalls. */
+	char stat_dir[PATH_MAX];
+	/* Where the limiting cgroup's CPU usage is read: stat_dir on v2; on v1 the cpuacct directory of the same
+	 * cgroup, "" when the process's cpuacct cgroup is not its cpu cgroup. */
+	char usage_dir[PATH_MAX];
+};
+
+struct cgroup_cpu_stat {
+	uint64_t nr_periods;		/* CFS periods with runnable tasks */
+	uint64_t nr_throttled;		/* of those, periods that ran out of quota */
+	uint64_t throttled_ns;		/* total time runnable tasks waited for the next period */
+	uint64_t usage_ns;		/* CPU time charged to the limiting cgroup, valid when has_usage */
+	bool has_usage;
+};
+
+/* Finds PID's cpu cgroup, its effective quota and cpuset. Reads /proc/PID/cgroup, then resolves the path
+ * through our own mounts (/proc/self/mountinfo), or else through the target's (/proc/PID/mountinfo, under
+ * /proc/PID/root) when its cgroup is outside our cgroup namespace. 0; -ESRCH no such process; -ENOENT no cpu
+ * controller, or the cgroup is not reachable from any mount; -EINVAL/-ERANGE malformed files; -EACCES... */
+int cgroup_cpu_for_pid(int pid, struct cgroup_cpu *cg);
+/* The same with the directory root standing for "/" (recorded trees in tests); NULL or "/" for the real one. */
+int cgroup_cpu_for_pid_at(const char *root, int pid, struct cgroup_cpu *cg);
+
+/* Reads stat_dir/cpu.stat (and cpuacct.usage on v1): 0 or a negative errno. */
+int cgroup_cpu_read_stat(const struct cgroup_cpu *cg, struct cgroup_cpu_stat *st);
+
+/* One line for people: "cgroup v1 /gotrace-demo: quota 0.20 CPU (20000/100000 us), cpuset 0-1".
+ * 0, or -ENOSPC when buf was too small (it still holds a NUL-terminated prefix). */
+int cgroup_cpu_describe(const struct cgroup_cpu *cg, char *buf, size_t size);
+
+/* Parsers of the kernel's files, exposed for tests and fuzzing. Texts are NUL-terminated whole files; every
+ * line must end in '\n' (a missing one means a truncated file). They return 0 (or as said), -EINVAL for
+ * malformed text, -ERANGE for numbers out of the kernel's range, -ENAMETOOLONG for paths over size. */
+
+/* /proc/PID/cgroup: the path of the hierarchy holding controller ("cpu", "cpuset", "cpuacct"): a v1 line
+ * "N:cpu,cpuacct:/path" naming it, else the v2 line "0::/path". Returns the version (1 or 2); -ENOENT when
+ * neither exists. */
+int cgroup_parse_membership(const char *text, const char *controller, char *path, size_t size);
+
+/* mountinfo: the directory showing cgroup path of that hierarchy (v1: type "cgroup" whose super options name
+ * controller; v2: type "cgroup2"): mount point + path below the mount's root. *top_len is the length of the
+ * mount point in dir: the highest ancestor it shows. Among several mounts, the one showing most ancestors.
+ * -ENOENT when no mount reaches path (e.g. "/../other" outside our cgroup namespace). */
+int cgroup_parse_mountinfo(const char *text, int version, const char *controller, const char *path,
+			   char *dir, size_t size, size_t *top_len);
+
+/* v2 cpu.max "max 100000" or "50000 100000": quota -1 when unlimited. */
+int cgroup_parse_cpu_max(const char *text, int64_t *quota_us, uint64_t *period_us);
+/* v1 cpu.cfs_quota_us ("-1" unlimited) and cpu.cfs_period_us. */
+int cgroup_parse_cfs(const char *quota_text, const char *period_text, int64_t *quota_us, uint64_t *period_us);
+/* cpu.stat, v1 (throttled_time in ns, no usage) or v2 (throttled_usec, usage_usec; the throttling keys are
+ * absent where the cpu controller is not enabled, and count as 0 then). */
+int cgroup_parse_cpu_stat(const char *text, int version, struct cgroup_cpu_stat *st);
+/* A CPU list "0-3,8,10-11\n" in ascending order; *count = CPUs in it. */
+int cgroup_parse_cpu_list(const char *text, int *count);
+/* The deepest 64-hex container id in a cgroup path; -ENOENT when none. size must be at least 65. */
+int cgroup_container_id(const char *path, char *id, size_t size);
+
+#endif
