@@ -260,3 +260,92 @@ TEST(bad_value_index_is_refused)
 	CHECK_EQ_U64(flamesvg_write(p, stdout, -1, "t", "samples"), (uint64_t)-EINVAL);
 	profile_free(p);
 }
+
+/* Run by the browser after the flamegraph's own init(): zoom into a mid-sized frame, check what the user would
+ * see, reset, search; the outcome goes into the details line, which --dump-dom prints. */
+static const char browser_probe[] =
+	"<script type=\"text/ecmascript\"><![CDATA[\n"
+	"window.onerror = function (m) { document.getElementById('details').textContent = 'JSERROR' + ': ' + m; };\n"
+	"window.addEventListener('load', function () { setTimeout(function () {\n"
+	"  var gs = Array.prototype.slice.call(document.getElementById('frames').children), out = [];\n"
+	"  var t = gs.filter(function (g) { return g.w0 > 100 && g.w0 < 600; })[0], scale = 1180 / t.w0;\n"
+	"  var width = function (g) { return +g.querySelector('rect').getAttribute('width'); };\n"
+	"  var has = function (c) { return gs.filter(function (g) { return g.classList.contains(c); }).length; };\n"
+	"  zoom(t);\n"
+	"  var badscale = gs.filter(function (g) { return !g.classList.contains('hidden') &&\n"
+	"    !g.classList.contains('parent') && Math.abs(width(g) - g.w0 * scale) > 0.02; }).length;\n"
+	"  out.push('zoomed=' + width(t).toFixed(2), 'hidden=' + has('hidden'), 'parents=' + has('parent'),\n"
+	"    'badscale=' + badscale, 'reset=' + !document.getElementById('reset').classList.contains('hidden'));\n"
+	"  unzoom();\n"
+	"  out.push('unzoomed_hidden=' + has('hidden'), 'restored=' + (width(t) === t.w0));\n"
+	"  window.prompt = function () { return 'runtime\\\\.'; };\n"
+	"  search();\n"
+	"  out.push('search=' + /^Matched: [0-9.]+%$/.test(document.getElementById('matched').textContent));\n"
+	"  document.getElementById('details').textContent = 'RESULT ' + out.join(' ') + ' END';\n"
+	"}, 0); });\n"
+	"]]></script>\n</svg>\n";
+
+static bool probe_svg(const char *svg_path, const char *probe_path)
+{
+	FILE *in = fopen(svg_path, "r"), *out = fopen(probe_path, "w");
+	size_t len;
+	char *text = in ? cmd_slurp(in, &len) : NULL;
+	bool ok = text && out && len > 7 && !strcmp(text + len - 7, "</svg>\n");
+
+	if (ok) {
+		fwrite(text, 1, len - 7, out);
+		fputs(browser_probe, out);
+	}
+	if (in)
+		fclose(in);
+	if (out)
+		fclose(out);
+	free(text);
+	return ok;
+}
+
+TEST(chromium_runs_hover_zoom_and_search)
+{
+	char svg[] = "/tmp/gotrace-flame.XXXXXX", probe[64], cmd[512], *result;
+	struct profile *p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 10101010);
+	struct gen *g = malloc(sizeof(*g));
+	struct cmd_output out;
+	int i;
+
+	if (system("command -v chromium >/dev/null 2>&1") != 0) {
+		printf("     (chromium not installed: script not run)\n");
+		goto out;
+	}
+	close(mkstemp(svg));
+	snprintf(probe, sizeof(probe), "%s.svg", svg);
+	gen_init(g, p, 31);
+	for (i = 0; i < 30000; i++) {
+		struct gen_sample s;
+
+		gen_sample(g, &s, 30);
+		profile_add_sample(p, s.ids, s.nlocs, s.values, s.labels, s.nlabels);
+	}
+	write_svg(p, svg, 0);
+	CHECK(probe_svg(svg, probe));
+	snprintf(cmd, sizeof(cmd), "timeout 120 chromium --headless --no-sandbox --disable-gpu "
+		 "--virtual-time-budget=5000 --dump-dom file://%s", probe);
+	CHECK_EQ_U64(cmd_capture(cmd, &out), 0);
+	result = strstr(out.out, "RESULT zoomed=");
+	if (!result)
+		fprintf(stderr, "    chromium: %.300s\n", strstr(out.out, "JSERROR: ") ? strstr(out.out, "JSERROR: ") : "no result");
+	CHECK(result && !strstr(out.out, "JSERROR: "));
+	if (result) {
+		int hidden = 0, consumed = 0;
+
+		*strstr(result, " END") = 0;
+		/* The zoomed frame fills the width, frames outside it go, the root stays as a faded parent. */
+		CHECK(sscanf(result, "RESULT zoomed=1180.00 hidden=%d %n", &hidden, &consumed) == 1 && hidden > 100);
+		CHECK_STR(result + consumed, "parents=1 badscale=0 reset=true unzoomed_hidden=0 restored=true search=true");
+	}
+	cmd_output_free(&out);
+	unlink(svg);
+	unlink(probe);
+out:
+	free(g);
+	profile_free(p);
+}
