@@ -40,16 +40,15 @@ static bool find_magic(const uint8_t *data, uint64_t size, uint64_t vaddr, struc
 	return false;
 }
 
-static int first_data_segment(const struct go_load_segment *seg, void *ctx)
+static int scan_data_segment(const struct go_load_segment *seg, void *ctx)
 {
-	if ((seg->flags & (PF_W | PF_X)) != PF_W)
+	if ((seg->flags & (PF_W | PF_X)) != PF_W || !seg->data)
 		return 0;
-	if (!seg->data || !find_magic(seg->data, seg->filesz, seg->vaddr, ctx))
-		return -ENOENT;
-	return 1;
+	return find_magic(seg->data, seg->filesz, seg->vaddr, ctx);
 }
 
-/* Like the Go toolchain: the .go.buildinfo section when there is one, else the first writable segment. */
+/* The .go.buildinfo section when there is one, else the writable segments in order. The Go toolchain looks only
+ * in the first, but PIE builds put .data.rel.ro (RELRO) there and the blob in the next. */
 static int find_blob(const struct elf_file *ef, struct blob *b)
 {
 	struct elf_section sec;
@@ -57,7 +56,7 @@ static int find_blob(const struct elf_file *ef, struct blob *b)
 
 	if (elf_file_find_section(ef, ".go.buildinfo", &sec) == 0)
 		return sec.data && find_magic(sec.data, sec.size, sec.addr, b) ? 0 : -ENOENT;
-	ret = go_foreach_load_segment(ef, first_data_segment, b);
+	ret = go_foreach_load_segment(ef, scan_data_segment, b);
 	return ret == 1 ? 0 : ret == 0 ? -ENOENT : ret;
 }
 
@@ -244,7 +243,7 @@ int go_buildinfo_read(const struct elf_file *ef, struct go_buildinfo *bi)
 	err = read_strings(ef, &b, bi, &vers, &vers_len, &mod, &mod_len);
 	if (err)
 		return err;
-	if (!vers_len)
+	if (!vers_len || memchr(vers, '\0', vers_len))	/* a version is text, never empty */
 		return -ENOEXEC;
 	copy_field(bi->version, sizeof(bi->version), vers, vers_len);
 	err = set_modinfo(bi, mod, mod_len);

@@ -20,7 +20,7 @@ struct go_buildinfo {
 	bool big_endian;
 };
 
-/* Finds the blob in the .go.buildinfo section, else 16-byte aligned in the first writable data segment, and
+/* Finds the blob in the .go.buildinfo section, else 16-byte aligned in the writable data segments, and
  * reads both layouts: Go 1.18+ inline strings and the older pointers to string headers.
  * 0; -ENOENT: no build info (not a Go binary, or older than Go 1.13); -ENOEXEC: malformed; -ENOMEM.
  * Fields too long for their array are truncated. Free with go_buildinfo_free, also after an error. */
