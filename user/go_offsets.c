@@ -280,8 +280,16 @@ static bool resolve_field(Dwarf_Die *st, const struct field_desc *fd, int32_t *o
 
 #define NTYPES 8
 
+/* The globals whose type is wanted: before Go 1.19 runtime.work has an anonymous struct type. */
+static const char *const type_of_global[][2] = {
+	{ "runtime.workType", "runtime.work" },
+	{ "runtime.mstats", "runtime.memstats" },
+	{ "runtime.schedt", "runtime.sched" },
+};
+
 struct wanted_types {
 	const char *names[NTYPES];
+	const char *globals[NTYPES];
 	Dwarf_Die dies[NTYPES];
 	bool found[NTYPES];
 	size_t n, nfound;
@@ -298,23 +306,39 @@ static void collect_wanted(struct wanted_types *w)
 		if (j == w->n && w->n < NTYPES)
 			w->names[w->n++] = fields[i].type;
 	}
+	for (size_t i = 0; i < sizeof(type_of_global) / sizeof(type_of_global[0]); i++)
+		for (size_t j = 0; j < w->n; j++)
+			if (strcmp(w->names[j], type_of_global[i][0]) == 0)
+				w->globals[j] = type_of_global[i][1];
 }
 
+static void found_type(struct wanted_types *w, size_t j, Dwarf_Die *type)
+{
+	if (w->found[j])
+		return;
+	w->dies[j] = *type;
+	w->found[j] = true;
+	w->nfound++;
+}
+
+/* A wanted struct type by its name, or by the variable of that type. */
 static void consider_die(struct wanted_types *w, Dwarf_Die *die)
 {
+	int tag = dwarf_tag(die);
 	const char *name;
+	Dwarf_Die type;
 
-	if (dwarf_tag(die) != DW_TAG_structure_type || dwarf_hasattr(die, DW_AT_declaration))
+	if ((tag != DW_TAG_structure_type && tag != DW_TAG_variable) || dwarf_hasattr(die, DW_AT_declaration))
 		return;
 	name = dwarf_diename(die);
 	if (!name || strncmp(name, "runtime.", 8) != 0)
 		return;
 	for (size_t j = 0; j < w->n; j++) {
-		if (!w->found[j] && strcmp(name, w->names[j]) == 0) {
-			w->dies[j] = *die;
-			w->found[j] = true;
-			w->nfound++;
-		}
+		if (tag == DW_TAG_structure_type && strcmp(name, w->names[j]) == 0)
+			found_type(w, j, die);
+		else if (tag == DW_TAG_variable && w->globals[j] && strcmp(name, w->globals[j]) == 0 &&
+			 die_type(die, &type) && dwarf_tag(&type) == DW_TAG_structure_type)
+			found_type(w, j, &type);
 	}
 }
 
@@ -422,36 +446,78 @@ struct version_info {
 #define C(m, field, v) { m, offsetof(struct go_offsets, field) / sizeof(int32_t), v }
 
 static const struct layout_change changes[] = {
-	/* 1.19 (verified: go1.19.8 amd64 and arm64) */
-	C(19, g_m, 48), C(19, g_sched_sp, 56), C(19, g_atomicstatus, 144), C(19, g_goid, 152),
-	C(19, g_waitreason, 176), C(19, g_tracking, 188), C(19, g_tracking_stamp, 192),
-	C(19, g_runnable_time, 200), C(19, g_size, 392),
-	C(19, m_g0, 0), C(19, m_procid, 72), C(19, m_curg, 192), C(19, m_id, 232), C(19, m_preemptoff, 248),
-	C(19, m_size, 1008),
-	C(19, work_cycles, 344), C(19, work_stwprocs, 348), C(19, work_maxprocs, 352), C(19, work_tsweepterm, 360),
-	C(19, work_tmark, 368), C(19, work_tmarkterm, 376), C(19, work_tend, 384), C(19, work_pausens, 392),
-	C(19, work_pausestart, 400), C(19, work_size, 432),
-	C(19, memstats_pause_total_ns, 3600), C(19, memstats_pause_ns, 3608), C(19, memstats_pause_end, 5656),
-	C(19, memstats_numgc, 7704), C(19, memstats_last_gc_nanotime, 7720), C(19, memstats_size, 13512),
-	C(19, sched_gcwaiting, 224), C(19, sched_gcwaiting_size, 4), C(19, sched_stopwait, 228),
-	C(19, sched_time_to_run, 312), C(19, sched_size, 6080),
-	C(19, hist_counts, 0), C(19, hist_nbuckets, 720), C(19, hist_underflow, 5760), C(19, hist_overflow, -1),
-	C(19, hist_size, 5768),
-	/* 1.26 (verified: go1.26.8 amd64 and arm64) */
-	C(26, g_tracking, 190), C(26, g_size, 456),
-	C(26, m_procid, 64), C(26, m_curg, 184), C(26, m_size, 1824),
-	C(26, work_cycles, 648), C(26, work_stwprocs, 652), C(26, work_maxprocs, 656), C(26, work_tsweepterm, 664),
-	C(26, work_tmark, 672), C(26, work_tmarkterm, 680), C(26, work_tend, 688), C(26, work_pausens, 696),
-	C(26, work_pausestart, -1), C(26, work_size, 816),
-	C(26, memstats_pause_total_ns, 3576), C(26, memstats_pause_ns, 3584), C(26, memstats_pause_end, 5632),
-	C(26, memstats_numgc, 7680), C(26, memstats_last_gc_nanotime, 7696), C(26, memstats_size, 10440),
-	C(26, sched_gcwaiting, 264), C(26, sched_gcwaiting_size, 1), C(26, sched_stopwait, 268),
-	C(26, sched_time_to_run, 360), C(26, sched_size, 6872),
-	C(26, hist_nbuckets, 160), C(26, hist_underflow, 1280), C(26, hist_overflow, 1288), C(26, hist_size, 1296),
+	/* 1.17: go1.17.13 source (sizeof(memstats) 15296 before 1.17.12) */
+	C(17, g_m, 48), C(17, g_sched_sp, 56), C(17, g_atomicstatus, 144), C(17, g_goid, 152), C(17, g_waitreason, 176),
+	C(17, g_tracking, 188), C(17, g_tracking_stamp, 192), C(17, g_runnable_time, 200), C(17, g_size, 392),
+	C(17, m_g0, 0), C(17, m_procid, 72), C(17, m_curg, 192), C(17, m_id, 232), C(17, m_preemptoff, 248),
+	C(17, m_size, 1024), C(17, work_cycles, 320), C(17, work_stwprocs, 324), C(17, work_maxprocs, 328),
+	C(17, work_tsweepterm, 336), C(17, work_tmark, 344), C(17, work_tmarkterm, 352), C(17, work_tend, 360),
+	C(17, work_pausens, 368), C(17, work_pausestart, 376), C(17, work_size, 416), C(17, memstats_pause_total_ns, 176),
+	C(17, memstats_pause_ns, 184), C(17, memstats_pause_end, 2232), C(17, memstats_numgc, 4280),
+	C(17, memstats_last_gc_nanotime, 5944), C(17, memstats_size, 15272), C(17, sched_gcwaiting, 256),
+	C(17, sched_gcwaiting_size, 4), C(17, sched_stopwait, 260), C(17, sched_time_to_run, 360),
+	C(17, sched_size, 6128), C(17, hist_counts, 0), C(17, hist_nbuckets, 720), C(17, hist_underflow, 5760),
+	C(17, hist_overflow, -1), C(17, hist_size, 5768),
+	/* 1.18: go1.18 source */
+	C(18, m_size, 1008), C(18, work_cycles, 344), C(18, work_stwprocs, 348), C(18, work_maxprocs, 352),
+	C(18, work_tsweepterm, 360), C(18, work_tmark, 368), C(18, work_tmarkterm, 376), C(18, work_tend, 384),
+	C(18, work_pausens, 392), C(18, work_pausestart, 400), C(18, work_size, 440), C(18, memstats_size, 15296),
+	C(18, sched_gcwaiting, 224), C(18, sched_stopwait, 228), C(18, sched_time_to_run, 312), C(18, sched_size, 6080),
+	/* 1.19: verified (go1.19.8 amd64, arm64) */
+	C(19, work_size, 432), C(19, memstats_pause_total_ns, 3600), C(19, memstats_pause_ns, 3608),
+	C(19, memstats_pause_end, 5656), C(19, memstats_numgc, 7704), C(19, memstats_last_gc_nanotime, 7720),
+	C(19, memstats_size, 13512),
+	/* 1.20: go1.20 source */
+	C(20, m_size, 1000), C(20, work_cycles, 336), C(20, work_stwprocs, 340), C(20, work_maxprocs, 344),
+	C(20, work_tsweepterm, 352), C(20, work_tmark, 360), C(20, work_tmarkterm, 368), C(20, work_tend, 376),
+	C(20, work_pausens, 384), C(20, work_pausestart, 392), C(20, work_size, 512), C(20, memstats_size, 9040),
+	C(20, sched_gcwaiting, 232), C(20, sched_gcwaiting_size, 1), C(20, sched_stopwait, 236),
+	C(20, sched_time_to_run, 320), C(20, sched_size, 1632), C(20, hist_nbuckets, 160), C(20, hist_underflow, 1280),
+	C(20, hist_overflow, 1288), C(20, hist_size, 1296),
+	/* 1.21: go1.21.12 source (same as the 1.21 branch point) */
+	C(21, g_tracking, 187), C(21, g_size, 408), C(21, m_size, 1008), C(21, work_cycles, 400),
+	C(21, work_stwprocs, 404), C(21, work_maxprocs, 408), C(21, work_tsweepterm, 416), C(21, work_tmark, 424),
+	C(21, work_tmarkterm, 432), C(21, work_tend, 440), C(21, work_pausens, 448), C(21, work_pausestart, 456),
+	C(21, work_size, 576),
+	/* 1.22: master at the 1.22 branch point */
+	C(22, g_tracking, 190), C(22, g_size, 424), C(22, m_size, 2024), C(22, work_pausestart, -1),
+	C(22, work_size, 568), C(22, memstats_size, 7744), C(22, sched_size, 6824),
+	/* 1.23: master at the 1.23 branch point; workType grew within 1.23.x (strongFromWeak backport): unknown */
+	C(23, g_atomicstatus, 152), C(23, g_goid, 160), C(23, g_waitreason, 184), C(23, g_tracking, 198),
+	C(23, g_tracking_stamp, 200), C(23, g_runnable_time, 208), C(23, g_size, 432), C(23, m_size, 1760),
+	C(23, work_cycles, -1), C(23, work_stwprocs, -1), C(23, work_maxprocs, -1), C(23, work_tsweepterm, -1),
+	C(23, work_tmark, -1), C(23, work_tmarkterm, -1), C(23, work_tend, -1), C(23, work_pausens, -1),
+	C(23, work_size, -1),
+	/* 1.24: master at the 1.24 branch point */
+	C(24, g_size, 440), C(24, m_size, 1808), C(24, work_cycles, 424), C(24, work_stwprocs, 428),
+	C(24, work_maxprocs, 432), C(24, work_tsweepterm, 440), C(24, work_tmark, 448), C(24, work_tmarkterm, 456),
+	C(24, work_tend, 464), C(24, work_pausens, 472), C(24, work_size, 592),
+	/* 1.25: master 2025-05-21 with go1.25.3's g and m fields */
+	C(25, g_atomicstatus, 144), C(25, g_goid, 152), C(25, g_waitreason, 176), C(25, g_tracking, 190),
+	C(25, g_tracking_stamp, 192), C(25, g_runnable_time, 200), C(25, m_procid, 64), C(25, m_curg, 184),
+	C(25, m_id, 224), C(25, m_preemptoff, 240), C(25, m_size, 1816), C(25, work_cycles, 512),
+	C(25, work_stwprocs, 516), C(25, work_maxprocs, 520), C(25, work_tsweepterm, 528), C(25, work_tmark, 536),
+	C(25, work_tmarkterm, 544), C(25, work_tend, 552), C(25, work_pausens, 560), C(25, work_size, 680),
+	C(25, memstats_pause_total_ns, 3576), C(25, memstats_pause_ns, 3584), C(25, memstats_pause_end, 5632),
+	C(25, memstats_numgc, 7680), C(25, memstats_last_gc_nanotime, 7696), C(25, memstats_size, 10440),
+	C(25, sched_gcwaiting, 248), C(25, sched_stopwait, 252), C(25, sched_time_to_run, 344), C(25, sched_size, 6848),
+	/* 1.26: verified (go1.26.8 amd64, arm64) */
+	C(26, g_size, 456), C(26, m_id, 232), C(26, m_preemptoff, 248), C(26, m_size, 1824), C(26, work_cycles, 648),
+	C(26, work_stwprocs, 652), C(26, work_maxprocs, 656), C(26, work_tsweepterm, 664), C(26, work_tmark, 672),
+	C(26, work_tmarkterm, 680), C(26, work_tend, 688), C(26, work_pausens, 696), C(26, work_size, 816),
+	C(26, sched_gcwaiting, 264), C(26, sched_stopwait, 268), C(26, sched_time_to_run, 360), C(26, sched_size, 6872),
 };
 
 static const struct version_info versions[] = {
+	{ .minor = 17, .work_cache_pads = 1, .arm64_cache_pad = 64 },
+	{ .minor = 18, .work_cache_pads = 1, .arm64_cache_pad = 64 },
 	{ .minor = 19, .verified = true, .work_cache_pads = 1, .arm64_cache_pad = 64 },
+	{ .minor = 20, .work_cache_pads = 1, .arm64_cache_pad = 128 },
+	{ .minor = 21, .work_cache_pads = 2, .arm64_cache_pad = 128 },
+	{ .minor = 22, .work_cache_pads = 2, .arm64_cache_pad = 128 },
+	{ .minor = 23, .work_cache_pads = 2, .arm64_cache_pad = 128 },
+	{ .minor = 24, .work_cache_pads = 2, .arm64_cache_pad = 128 },
+	{ .minor = 25, .work_cache_pads = 3, .arm64_cache_pad = 128 },
 	{ .minor = 26, .verified = true, .work_cache_pads = 4, .arm64_cache_pad = 128 },
 };
 

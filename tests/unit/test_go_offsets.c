@@ -263,6 +263,23 @@ TEST(dwarf_reader_equals_llvm_dwarfdump)
 
 /* ---- table coverage and errors ---- */
 
+/* 1.17 (first register-ABI release) to 1.26 are known; only versions with a toolchain here are marked verified.
+ * The fields every probe needs exist in every version. */
+TEST(table_covers_1_17_to_1_26)
+{
+	for (int minor = 17; minor <= 26; minor++) {
+		struct go_offsets o;
+
+		CHECK_EQ_U64(go_offsets_from_table(1, minor, false, &o), 0);
+		CHECK(o.table_verified == (minor == 19 || minor == 26));
+		CHECK(o.g_m >= 0 && o.g_goid > o.g_m && o.g_atomicstatus > o.g_m && o.g_goid < o.g_size);
+		CHECK(o.m_curg > o.m_procid && o.m_preemptoff > o.m_id && o.m_preemptoff < o.m_size);
+		CHECK(o.memstats_numgc > o.memstats_pause_end && o.memstats_pause_end == o.memstats_pause_ns + 2048);
+		CHECK(o.sched_time_to_run > o.sched_stopwait && o.hist_underflow == o.hist_nbuckets * 8);
+		CHECK(o.work_pausestart == -1 || minor < 22);
+	}
+}
+
 TEST(table_refuses_unknown_versions)
 {
 	struct go_offsets o;
