@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* SVG flamegraph: samples merged into a call tree (one node per distinct root-first prefix), laid out as nested
- * rectangles, with a small inline script for hover details, zoom and search. */
+/* SVG flamegraph: the folded stacks merged by prefix into nested rectangles, with a small inline script for
+ * hover details, zoom and search. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flamesvg.h"
+#include "folded.h"
 
 #define IMAGE_WIDTH 1200
 #define SIDE_PAD 10
@@ -16,141 +17,88 @@
 #define MIN_FRAME_PX 1.0	/* narrower frames are not drawn */
 #define CHAR_PX 7.0		/* average glyph width of 12 px Verdana, to fit labels into frames */
 
-struct node {
+/* A frame to draw: a root-first prefix shared by a run of consecutive sorted stacks. */
+struct frame {
 	const char *name;
-	uint32_t parent, first_child, next_sibling;
-	int64_t value;
+	int depth;		/* 0 for the root, "all" */
+	int64_t start, value;	/* in sample units: where its run begins, how much it holds */
 };
 
-struct tree {
-	struct node *nodes;	/* nodes[0] is the root, "all" */
-	uint32_t len, cap;
-	uint32_t *slots;	/* (parent, name) -> node index + 1, open addressing */
-	uint32_t mask;
+struct frames {
+	struct frame *f;
+	size_t n, cap;
 };
 
 struct writer {
 	FILE *out;
-	const struct tree *t;
 	const char *unit;
 	double px_per_value;
 	int64_t total;
 	int height;
 };
 
-static uint32_t child_slot(const struct tree *t, uint32_t parent, const char *name)
+static int keep_frame(struct frames *fs, double px_per_value, struct frame f)
 {
-	uint64_t h = ((uint64_t)parent * 0x9e3779b97f4a7c15ULL) ^ ((uintptr_t)name * 0xc2b2ae3d27d4eb4fULL);
+	if (f.value * px_per_value < MIN_FRAME_PX)
+		return 0;
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 1024;
+		struct frame *bigger = reallocarray(fs->f, cap, sizeof(*bigger));
 
-	return (uint32_t)(h >> 32) & t->mask;
-}
-
-static int tree_grow_slots(struct tree *t)
-{
-	uint32_t cap = t->mask ? (t->mask + 1) * 2 : 4096, i;
-
-	free(t->slots);
-	t->slots = cap ? calloc(cap, sizeof(*t->slots)) : NULL;
-	if (!t->slots)
-		return -ENOMEM;
-	t->mask = cap - 1;
-	/* Names are interned by the model, so (parent, pointer) identifies a child. */
-	for (i = 1; i < t->len; i++) {
-		uint32_t s = child_slot(t, t->nodes[i].parent, t->nodes[i].name);
-
-		while (t->slots[s])
-			s = (s + 1) & t->mask;
-		t->slots[s] = i + 1;
-	}
-	return 0;
-}
-
-static int tree_add_node(struct tree *t, uint32_t parent, const char *name, uint32_t *id)
-{
-	if (t->len == t->cap) {
-		uint32_t cap = t->cap ? t->cap * 2 : 4096;
-		struct node *nodes = cap ? reallocarray(t->nodes, cap, sizeof(*nodes)) : NULL;
-
-		if (!nodes)
+		if (!bigger)
 			return -ENOMEM;
-		t->nodes = nodes;
-		t->cap = cap;
+		fs->f = bigger;
+		fs->cap = cap;
 	}
-	*id = t->len++;
-	t->nodes[*id] = (struct node){ name, parent, 0, t->nodes[parent].first_child, 0 };
-	t->nodes[parent].first_child = *id;
+	fs->f[fs->n++] = f;
 	return 0;
 }
 
-/* The child of parent called name, created on first use. */
-static int tree_child(struct tree *t, uint32_t parent, const char *name, uint32_t *id)
+/* Closes the open frames from the deepest up to depth keep (exclusive), at sample offset end. */
+static int close_frames(struct frames *fs, double px, struct frame *open, int *nopen, int keep, int64_t end)
 {
-	uint32_t s;
-	int err;
+	int err = 0;
 
-	if ((uint64_t)(t->len + 1) * 2 > (uint64_t)t->mask + 1 && tree_grow_slots(t))
-		return -ENOMEM;
-	for (s = child_slot(t, parent, name); t->slots[s]; s = (s + 1) & t->mask) {
-		const struct node *n = &t->nodes[t->slots[s] - 1];
+	for (; !err && *nopen > keep; (*nopen)--) {
+		struct frame *f = &open[*nopen - 1];
 
-		if (n->parent == parent && n->name == name) {
-			*id = t->slots[s] - 1;
-			return 0;
-		}
+		f->value = end - f->start;
+		err = keep_frame(fs, px, *f);
 	}
-	err = tree_add_node(t, parent, name, id);
-	if (!err)
-		t->slots[s] = *id + 1;
 	return err;
 }
 
-static int tree_add_stack(struct tree *t, const char **frames, int n, int64_t value)
+/* Stacks sorted frame by frame put every prefix's stacks next to each other: one sweep merges them, the
+ * way flamegraph.pl does, with no tree in memory. */
+static int layout(const struct folded_stacks *st, double px, struct frames *fs)
 {
-	uint32_t node = 0;
-	int i, err;
-
-	t->nodes[0].value += value;
-	for (i = 0; i < n; i++) {
-		err = tree_child(t, node, frames[i], &node);
-		if (err)
-			return err;
-		t->nodes[node].value += value;
-	}
-	return 0;
-}
-
-static int tree_build(const struct profile *p, int value_index, struct tree *t)
-{
-	const char **frames = NULL;
-	int cap = 0, n, err = 0;
+	struct frame *open = NULL;
+	int nopen = 0, cap = 0, err = 0, common;
+	int64_t offset = 0;
 	size_t i;
 
-	t->nodes = calloc(1, sizeof(*t->nodes));
-	if (!t->nodes)
-		return -ENOMEM;
-	t->nodes[0].name = "all";
-	t->len = t->cap = 1;
-	for (i = 0; !err && i < profile_sample_count(p); i++) {
-		struct profile_sample s;
+	for (i = 0; !err && i < folded_stacks_count(st); i++) {
+		struct folded_stack s = folded_stacks_get(st, i);
 
-		profile_sample_get(p, i, &s);
-		if (s.values[value_index] <= 0)
-			continue;
-		n = profile_sample_frames(p, &s, frames, cap);
-		if (n > cap) {
-			const char **bigger = reallocarray(frames, n, sizeof(*frames));
+		for (common = 0; common < nopen && common < s.nframes && open[common].name == s.frames[common];)
+			common++;
+		err = close_frames(fs, px, open, &nopen, common, offset);
+		if (!err && s.nframes > cap) {
+			struct frame *bigger = reallocarray(open, s.nframes, sizeof(*open));
 
-			if (!bigger) {
-				err = -ENOMEM;
-				break;
-			}
-			frames = bigger;
-			cap = n;
-			profile_sample_frames(p, &s, frames, cap);
+			err = bigger ? 0 : -ENOMEM;
+			open = bigger ? bigger : open;
+			cap = bigger ? s.nframes : cap;
 		}
-		err = tree_add_stack(t, frames, n, s.values[value_index]);
+		for (; !err && nopen < s.nframes; nopen++)
+			open[nopen] = (struct frame){ s.frames[nopen], nopen + 1, offset, 0 };
+		offset += s.value;
 	}
-	free(frames);
+	if (!err)
+		err = close_frames(fs, px, open, &nopen, 0, offset);
+	if (!err)
+		err = keep_frame(fs, px, (struct frame){ "all", 0, 0, offset });
+	free(open);
 	return err;
 }
 
@@ -260,33 +208,12 @@ static void frame_color(const char *name, int rgb[3])
 	}
 }
 
-/* ---- layout ---- */
+/* ---- drawing ---- */
 
-static bool drawn(const struct writer *w, uint32_t node)
+static void write_frame(const struct writer *w, const struct frame *n)
 {
-	return w->t->nodes[node].value * w->px_per_value >= MIN_FRAME_PX;
-}
-
-static int max_drawn_depth(const struct writer *w, uint32_t node)
-{
-	uint32_t c;
-	int depth = 0, d;
-
-	for (c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling) {
-		if (!drawn(w, c))
-			continue;
-		d = 1 + max_drawn_depth(w, c);
-		if (d > depth)
-			depth = d;
-	}
-	return depth;
-}
-
-static void write_frame(const struct writer *w, uint32_t node, double x, int depth)
-{
-	const struct node *n = &w->t->nodes[node];
-	double width = n->value * w->px_per_value;
-	int y = w->height - BOTTOM_PAD - (depth + 1) * FRAME_HEIGHT, rgb[3];
+	double width = n->value * w->px_per_value, x = SIDE_PAD + n->start * w->px_per_value;
+	int y = w->height - BOTTOM_PAD - (n->depth + 1) * FRAME_HEIGHT, rgb[3];
 	size_t fit = width > 6 ? (size_t)((width - 6) / CHAR_PX) : 0, len = strlen(n->name);
 
 	frame_color(n->name, rgb);
@@ -307,37 +234,14 @@ static void write_frame(const struct writer *w, uint32_t node, double x, int dep
 	fputs("</text></g>\n", w->out);
 }
 
-static int by_name(const void *a, const void *b, void *ctx)
+/* Bottom row first, left to right: the file reads like the picture. */
+static int frame_order(const void *x, const void *y)
 {
-	const struct tree *t = ctx;
+	const struct frame *a = x, *b = y;
 
-	return strcmp(t->nodes[*(const uint32_t *)a].name, t->nodes[*(const uint32_t *)b].name);
-}
-
-/* Draws node and its drawn descendants, children left to right in name order, like flamegraph.pl. */
-static int write_subtree(const struct writer *w, uint32_t node, double x, int depth)
-{
-	uint32_t c, *children, n = 0, i;
-	int err = 0;
-
-	write_frame(w, node, x, depth);
-	for (c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling)
-		n += drawn(w, c);
-	if (!n)
-		return 0;
-	children = calloc(n, sizeof(*children));
-	if (!children)
-		return -ENOMEM;
-	for (n = 0, c = w->t->nodes[node].first_child; c; c = w->t->nodes[c].next_sibling)
-		if (drawn(w, c))
-			children[n++] = c;
-	qsort_r(children, n, sizeof(*children), by_name, (void *)w->t);
-	for (i = 0; !err && i < n; i++) {
-		err = write_subtree(w, children[i], x, depth + 1);
-		x += w->t->nodes[children[i]].value * w->px_per_value;
-	}
-	free(children);
-	return err;
+	if (a->depth != b->depth)
+		return a->depth - b->depth;
+	return a->start < b->start ? -1 : a->start > b->start;
 }
 
 /* ---- document ---- */
@@ -438,27 +342,33 @@ static void write_header(const struct writer *w, const char *title)
 
 int flamesvg_write(const struct profile *p, FILE *out, int value_index, const char *title, const char *unit)
 {
-	struct tree t = { 0 };
-	struct writer w = { out, &t, unit ? unit : "samples", 0, 0, 0 };
-	int err;
+	struct writer w = { out, unit ? unit : "samples", 0, 0, 0 };
+	struct folded_stacks *st = NULL;
+	struct frames fs = { 0 };
+	int err, depth = 0;
+	size_t i;
 
-	if (value_index < 0 || value_index >= profile_sample_type_count(p))
-		return -EINVAL;
-	err = tree_build(p, value_index, &t);
+	err = folded_stacks_collect(p, value_index, &st);
+	for (i = 0; !err && i < folded_stacks_count(st); i++)
+		w.total += folded_stacks_get(st, i).value;
+	w.px_per_value = w.total ? (double)(IMAGE_WIDTH - 2 * SIDE_PAD) / w.total : 0;
+	if (!err && w.total)
+		err = layout(st, w.px_per_value, &fs);
 	if (err)
 		goto out;
-	w.total = t.nodes[0].value;
-	w.px_per_value = w.total ? (double)(IMAGE_WIDTH - 2 * SIDE_PAD) / w.total : 0;
-	w.height = TOP_PAD + BOTTOM_PAD + FRAME_HEIGHT * (1 + (w.total ? max_drawn_depth(&w, 0) : 0));
+	qsort(fs.f, fs.n, sizeof(*fs.f), frame_order);
+	for (i = 0; i < fs.n; i++)
+		depth = fs.f[i].depth > depth ? fs.f[i].depth : depth;
+	w.height = TOP_PAD + BOTTOM_PAD + FRAME_HEIGHT * (1 + depth);
 	write_header(&w, title);
 	fputs("<g id=\"frames\">\n", out);
-	if (w.total)
-		err = write_subtree(&w, 0, SIDE_PAD, 0);
+	for (i = 0; i < fs.n; i++)
+		write_frame(&w, &fs.f[i]);
 	fputs("</g>\n</svg>\n", out);
-	if (!err && (fflush(out) || ferror(out)))
+	if (fflush(out) || ferror(out))
 		err = -EIO;
 out:
-	free(t.nodes);
-	free(t.slots);
+	folded_stacks_free(st);
+	free(fs.f);
 	return err;
 }

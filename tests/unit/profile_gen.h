@@ -190,13 +190,13 @@ static inline void gen_labels(struct gen *g, struct gen_sample *s)
 	}
 }
 
-/* Draws one sample: a Go call chain of depth 1..max_go, sometimes into libc and then the kernel. */
-static inline void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
+/* Draws one sample: a Go call chain of go_depth frames, sometimes into libc and then the kernel. */
+static inline void gen_sample_depth(struct gen *g, struct gen_sample *s, int go_depth)
 {
-	int root_first[GEN_MAX_DEPTH], n = 0, depth = 1 + gen_below(g, max_go), i, k;
+	int root_first[GEN_MAX_DEPTH], n = 0, i, k;
 
 	root_first[n++] = g->first_loc[GEN_MAIN] + gen_below(g, 2);
-	while (n < depth)
+	while (n < go_depth)
 		root_first[n] = gen_child(g, GEN_MAIN, root_first[n - 1], n), n++;
 	if (gen_below(g, 4) == 0)
 		for (k = 1 + gen_below(g, 2); k > 0 && n < GEN_MAX_DEPTH; k--)
@@ -212,6 +212,12 @@ static inline void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
 	s->values[0] = 1 + gen_below(g, 3);
 	s->values[1] = s->values[0] * 10101010;
 	gen_labels(g, s);
+}
+
+/* The same with a Go depth of 1..max_go. */
+static inline void gen_sample(struct gen *g, struct gen_sample *s, int max_go)
+{
+	gen_sample_depth(g, s, 1 + gen_below(g, max_go));
 }
 
 /* The frames a flamegraph must show for s, root first, as "a;b;c" (inlined callers before their callees;

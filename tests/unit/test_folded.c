@@ -26,6 +26,19 @@ struct parsed {
 	int64_t total;
 };
 
+/* Frame-by-frame order: the end of a stack, then ';', below any character a name can hold. */
+static int rank(char c)
+{
+	return c == 0 ? 0 : c == ';' ? 1 : (unsigned char)c + 1;
+}
+
+static int frames_cmp(const char *a, const char *b)
+{
+	for (; *a && *a == *b; a++, b++)
+		;
+	return rank(*a) - rank(*b);
+}
+
 /* Splits every line at its last space, as flamegraph.pl does, into rows of (stack, value). */
 static struct parsed parse_folded(char *text, struct rows *rows)
 {
@@ -42,7 +55,7 @@ static struct parsed parse_folded(char *text, struct rows *rows)
 			continue;
 		}
 		*space = 0;
-		if (prev && strcmp(prev, line) >= 0)
+		if (prev && frames_cmp(prev, line) >= 0)
 			r.unsorted++;
 		prev = line;
 		rows_add(rows, line, strlen(line), value);

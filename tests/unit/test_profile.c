@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Tests of the profile model against a naive reference: every add call recorded as text, sorted, merged. */
 #include <errno.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "flamesvg.h"
+#include "folded.h"
+#include "pprof.h"
 #include "profile.h"
 #include "profile_gen.h"
 /* unit.h defines unit_manifest(), which this fixture-free test never calls. */
@@ -235,5 +240,80 @@ TEST(comments_and_time)
 	CHECK(profile_comment(p, 1) == NULL);
 	CHECK_EQ_U64(profile_time_nanos(p), 1700000000000000000LL);
 	CHECK_EQ_U64(profile_duration_nanos(p), 5000000000LL);
+	profile_free(p);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static double write_timed(int (*write)(const struct profile *p, FILE *out), const struct profile *p,
+			  const char *path)
+{
+	struct timespec start;
+	FILE *out = fopen(path, "w");
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	CHECK_EQ_U64(write(p, out), 0);
+	fclose(out);
+	s = seconds_since(&start);
+	unlink(path);
+	return s;
+}
+
+static int write_folded(const struct profile *p, FILE *out)
+{
+	return folded_write(p, out, 0);
+}
+
+static int write_svg(const struct profile *p, FILE *out)
+{
+	return flamesvg_write(p, out, 0, "CPU", "samples");
+}
+
+/* 100k samples of 30-frame Go stacks (plus inlined frames, libc and kernel tails): build, then write all
+ * formats. Only printed, not asserted: timing depends on the machine. */
+TEST(timing_100k_deep_samples)
+{
+	const int n = 100000;
+	struct gen_sample *samples = calloc(n, sizeof(*samples));
+	struct gen *g = malloc(sizeof(*g));
+	struct timespec start;
+	struct profile *p;
+	double build, pprof, folded, svg, million;
+	int i, bad = 0;
+
+	p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 10101010);
+	gen_init(g, p, 99);
+	for (i = 0; i < n; i++)
+		gen_sample_depth(g, &samples[i], 30);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < n; i++)
+		bad += profile_add_sample(p, samples[i].ids, samples[i].nlocs, samples[i].values, samples[i].labels,
+					  samples[i].nlabels) != 0;
+	build = seconds_since(&start);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	CHECK_EQ_U64(pprof_write_file(p, "/tmp/gotrace-timing.pb.gz"), 0);
+	pprof = seconds_since(&start);
+	unlink("/tmp/gotrace-timing.pb.gz");
+	folded = write_timed(write_folded, p, "/tmp/gotrace-timing.folded");
+	svg = write_timed(write_svg, p, "/tmp/gotrace-timing.svg");
+	/* A million calls, each stack seen ten times: the merge path. */
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (i = 0; i < 10 * n; i++)
+		bad += profile_add_sample(p, samples[i % n].ids, samples[i % n].nlocs, samples[i % n].values,
+					  samples[i % n].labels, samples[i % n].nlabels) != 0;
+	million = seconds_since(&start);
+	CHECK_EQ_U64(bad, 0);
+	printf("     (%zu distinct samples: build %.3f s, pprof %.3f s, folded %.3f s, svg %.3f s, total %.3f s; "
+	       "1M more add calls %.3f s)\n", profile_sample_count(p), build, pprof, folded, svg,
+	       build + pprof + folded + svg, million);
+	free(samples);
+	free(g);
 	profile_free(p);
 }
