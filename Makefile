@@ -38,8 +38,8 @@ endif
 
 .PHONY: all deps test unit demo bench clean vmlinux
 .DELETE_ON_ERROR:
-# Keep the BPF objects between the clang and bpftool steps: rebuilds stay incremental.
-.SECONDARY: $(BPF_OBJS)
+# Keep intermediate objects (BPF objects, test objects): rebuilds stay incremental.
+.SECONDARY:
 
 all: gotrace
 

@@ -78,6 +78,7 @@ void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c)
 	json_kv_u64(&j, "time_ns", c->start_ns);
 	json_kv_u64(&j, "pause_ns", c->pause_ns);
 	json_kv_u64(&j, "duration_ns", c->end_ns - c->start_ns);
+	json_kv_u64(&j, "end_ns", c->end_ns);
 	json_kv_u64(&j, "pauses", c->pauses);
 	json_kv_bool(&j, "complete", c->complete);
 	json_end(&j);

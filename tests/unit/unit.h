@@ -55,14 +55,14 @@ static int unit_count, unit_failures_in_test;
 	} while (0)
 
 /* One fixture Go binary from build/tests/go/manifest.tsv. */
-struct unit_fixture { char goversion[32], program[32], variant[32], path[4096]; };
+struct unit_fixture { char goversion[32], gocmd[4096], program[32], variant[32], path[4096]; };
 
 /* Calls fn for every fixture binary; returns how many there were (0 when the manifest is missing, which
  * the caller must treat as a failure: fixtures are built by `make test`). */
-static int unit_manifest(void (*fn)(const struct unit_fixture *f, void *ctx), void *ctx)
+__attribute__((unused)) static int unit_manifest(void (*fn)(const struct unit_fixture *f, void *ctx), void *ctx)
 {
 	const char *path = getenv("GOTRACE_GO_MANIFEST");
-	char line[8192], gocmd[4096];
+	char line[16384];
 	FILE *f;
 	int n = 0;
 
@@ -72,7 +72,7 @@ static int unit_manifest(void (*fn)(const struct unit_fixture *f, void *ctx), vo
 	while (fgets(line, sizeof(line), f)) {
 		struct unit_fixture fx;
 
-		if (sscanf(line, "%31[^\t]\t%4095[^\t]\t%31[^\t]\t%31[^\t]\t%4095[^\n]", fx.goversion, gocmd,
+		if (sscanf(line, "%31[^\t]\t%4095[^\t]\t%31[^\t]\t%31[^\t]\t%4095[^\n]", fx.goversion, fx.gocmd,
 			   fx.program, fx.variant, fx.path) == 5) {
 			fn(&fx, ctx);
 			n++;

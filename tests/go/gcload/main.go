@@ -17,6 +17,7 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 var sink [][]byte
@@ -29,6 +30,8 @@ type report struct {
 	CyclePauses   map[string]uint64 `json:"cycle_pause_ns"` // cycle number -> MemStats.PauseNs (sum of its stops)
 	GOMAXPROCS    int               `json:"gomaxprocs"`
 	WindowNs      int64             `json:"window_ns"`
+	WindowStart   int64             `json:"window_start_ns"` // CLOCK_MONOTONIC, the clock of the runtime's nanotime
+	WindowEnd     int64             `json:"window_end_ns"`
 	MemStatsCalls int               `json:"read_mem_stats_calls"`
 }
 
@@ -49,6 +52,13 @@ func (r *pauseRecorder) poll() {
 		}
 		r.pauses[fmt.Sprint(cycle)] = uint64(p)
 	}
+}
+
+// monotonicNs reads CLOCK_MONOTONIC, the clock the runtime's nanotime() and gotrace's timestamps use.
+func monotonicNs() int64 {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
 }
 
 func pauseCount() (pauses, cycles uint64) {
@@ -80,6 +90,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	var gcStats debug.GCStats
 	debug.ReadGCStats(&gcStats)
 	rec := &pauseRecorder{first: gcStats.NumGC, pauses: map[string]uint64{}}
+	windowStart := monotonicNs()
 	p0, c0 := pauseCount()
 	start := time.Now()
 
@@ -105,10 +116,12 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	wg.Wait()
 
 	p1, c1 := pauseCount()
+	windowEnd := monotonicNs()
 	rec.poll()
 	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
-		WindowNs: time.Since(start).Nanoseconds(), MemStatsCalls: memStatsCalls}
+		WindowNs: time.Since(start).Nanoseconds(), MemStatsCalls: memStatsCalls,
+		WindowStart: windowStart, WindowEnd: windowEnd}
 }
 
 func main() {

@@ -1,0 +1,139 @@
+"""Shared helpers for gotrace's integration tests: fixture binaries, Go targets that report their own runtime
+accounting (ground truth), and running gotrace against them with its output captured to a file."""
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parents[2]
+GOTRACE = TOP / "gotrace"
+MANIFEST = TOP / "build" / "tests" / "go" / "manifest.tsv"
+
+
+@dataclass(frozen=True)
+class Fixture:
+    goversion: str
+    gocmd: str
+    program: str
+    variant: str
+    path: str
+
+    @property
+    def id(self):
+        return f"{self.goversion}-{self.program}-{self.variant}"
+
+
+def fixtures(program=None, variants=None):
+    """Every fixture binary tests/build-go.sh built, one per toolchain present and variant."""
+    if not MANIFEST.exists():
+        raise RuntimeError(f"{MANIFEST} missing: run tests/build-go.sh (make test does)")
+    out = []
+    for line in MANIFEST.read_text().splitlines():
+        f = Fixture(*line.split("\t"))
+        if (program is None or f.program == program) and (variants is None or f.variant in variants):
+            out.append(f)
+    return out
+
+
+def toolchains():
+    return sorted({f.goversion for f in fixtures()})
+
+
+class Target:
+    """A Go test program started with -start=signal: it prints "ready PID", waits for SIGUSR1, runs its
+    workload, then prints one JSON line of ground truth from its own runtime."""
+
+    def __init__(self, path, *args, env=None):
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen([path, "-start=signal", *args], stdout=subprocess.PIPE, text=True, env=e)
+        line = self.proc.stdout.readline()
+        if not line.startswith("ready "):
+            raise RuntimeError(f"{path}: unexpected first line {line!r}")
+        self.pid = int(line.split()[1])
+
+    def start(self):
+        os.kill(self.pid, signal.SIGUSR1)
+
+    def truth(self, timeout=60):
+        line = self.proc.stdout.readline()
+        self.proc.wait(timeout=timeout)
+        return json.loads(line)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+class Gotrace:
+    """gotrace running in the background with stdout in a file (a pipe nobody reads would stall it)."""
+
+    def __init__(self, *args, wait_ready=True):
+        self.out = tempfile.NamedTemporaryFile("w+", prefix="gotrace-out-", delete=False)
+        self.err = tempfile.NamedTemporaryFile("w+", prefix="gotrace-err-", delete=False)
+        self.proc = subprocess.Popen([str(GOTRACE), *args], stdout=self.out, stderr=self.err, text=True)
+        if wait_ready:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=30):
+        """Returns once gotrace printed "Tracing ... Hit Ctrl-C to end." (all probes attached)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if "Hit Ctrl-C to end." in Path(self.err.name).read_text():
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"gotrace exited {self.proc.returncode}: {self.stderr()}")
+            time.sleep(0.02)
+        raise AssertionError(f"gotrace not ready after {timeout}s: {self.stderr()}")
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.wait(timeout)
+
+    def wait(self, timeout=60):
+        self.proc.wait(timeout=timeout)
+        return self.proc.returncode
+
+    def stdout(self):
+        return Path(self.out.name).read_text()
+
+    def stderr(self):
+        return Path(self.err.name).read_text()
+
+    def events(self):
+        return [json.loads(line) for line in self.stdout().splitlines() if line.strip()]
+
+
+def run_gotrace(*args, timeout=60):
+    """gotrace in the foreground: (exit code, stdout, stderr)."""
+    p = subprocess.run([str(GOTRACE), *args], capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def trace_workload(fixture_path, target_args=(), gotrace_args=(), env=None):
+    """Attaches gotrace -j to a signal-started target, runs the workload, and returns (events, truth, gotrace)
+    once the target has exited and gotrace has printed its summary.
+
+    The target lingers 200 ms after its report: a pause's exit probe sits on the RET of startTheWorldWithSema,
+    which the thread that restarted the world may reach only after the main goroutine has already printed its
+    counters; a process that exits at once can take that last pause with it."""
+    t = Target(fixture_path, "-linger=200ms", *target_args, env=env)
+    try:
+        g = Gotrace("-p", str(t.pid), "-j", *gotrace_args)
+        t.start()
+        truth = t.truth()
+        rc = g.wait(timeout=30)
+        assert rc == 0, f"gotrace exit {rc}: {g.stderr()}"
+        return g.events(), truth, g
+    finally:
+        t.kill()
+
+
+def by_event(events, kind):
+    return [e for e in events if e.get("event") == kind]
