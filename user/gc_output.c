@@ -121,7 +121,7 @@ void gc_output_interval(const struct output_opts *o, struct gc_stats *s)
 
 void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s)
 {
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d[32];
 
 	if (!s->pauses && !s->pauses_unknown) {
 		fprintf(o->out, "GC: no stop-the-world pauses while tracing (GOGC=off, or no GC was needed)\n");
@@ -131,7 +131,7 @@ void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s)
 		(unsigned long long)s->cycles, (unsigned long long)s->pauses,
 		format_duration(s->pause_ns_total, a, sizeof(a)), format_duration(gc_stats_quantile(s, 0.5), b, sizeof(b)),
 		format_duration(gc_stats_quantile(s, 0.99), c, sizeof(c)),
-		format_duration(gc_stats_quantile(s, 1.0), a, sizeof(a)));
+		format_duration(gc_stats_quantile(s, 1.0), d, sizeof(d)));
 }
 
 static void json_hists(struct json_obj *j, const struct gc_hists *h, const char *unit)

@@ -95,11 +95,12 @@ void hist_print(FILE *out, const struct hist *h, const char *unit)
 		if (n > val_max)
 			val_max = n;
 	}
-	fprintf(out, "%*s%-*s : count    distribution\n", 10, "", 17, unit);
+	/* the libbpf-tools layout: 5-space indent, unit column 19 wide, bounds 10 wide */
+	fprintf(out, "%*s%-*s : count    distribution\n", 5, "", 19, unit);
 	for (row = 0; row <= last; row++) {
 		uint64_t low = row ? 1ull << row : 0, high = row ? (2ull << row) - 1 : 1, n = row_count(h, row);
 
-		fprintf(out, "%*llu -> %-*llu : %-8llu |", 16, (unsigned long long)low, 12, (unsigned long long)high,
+		fprintf(out, "%*llu -> %-*llu : %-8llu |", 10, (unsigned long long)low, 10, (unsigned long long)high,
 			(unsigned long long)n);
 		print_stars(out, n, val_max, 40);
 		fprintf(out, "|\n");

@@ -1,0 +1,3 @@
+module gotrace.test/demoapp
+
+go 1.17
