@@ -104,28 +104,15 @@ static int layout(const struct folded_stacks *st, double px, struct frames *fs)
 
 /* ---- text ---- */
 
-/* Length of the valid UTF-8 sequence at s that XML 1.0 allows, or 0 for an invalid byte. */
+/* Length of the character at s if XML 1.0 allows it, or 0 for a byte to replace. */
 static int xml_char_len(const unsigned char *s)
 {
 	uint32_t cp;
-	int len, i;
+	int len = profile_utf8_decode((const char *)s, &cp);
 
-	if (s[0] < 0x80)
-		return s[0] >= 0x20 || s[0] == '\t' || s[0] == '\n' || s[0] == '\r';
-	len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-	if (s[0] >= 0xf5)
-		len = 0;
-	cp = s[0] & (0x7f >> len);
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates, beyond U+10FFFF, and the non-characters XML forbids. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+	if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
 		return 0;
-	return len;
+	return cp == 0xfffe || cp == 0xffff ? 0 : len;
 }
 
 /* Writes at most max_bytes of s (never splitting a character) as XML character data or attribute text. */
