@@ -40,7 +40,9 @@ struct cgroup_cpu_stat {
 /* Finds PID's cpu cgroup, its effective quota and cpuset. Reads /proc/PID/cgroup, then resolves the path
  * through our own mounts (/proc/self/mountinfo), or else through the target's (/proc/PID/mountinfo, under
  * /proc/PID/root) when its cgroup is outside our cgroup namespace. 0; -ESRCH no such process; -ENOENT no cpu
- * controller, or the cgroup is not reachable from any mount; -EINVAL/-ERANGE malformed files; -EACCES... */
+ * controller, or the cgroup is not reachable from any mount; -EINVAL/-ERANGE malformed files; -EACCES...
+ * On error *cg is zeroed or partly filled. Unlike Go's runtime (1.25+), which reads the leaf's limit only,
+ * this walks the ancestors: limiting_level > 0 is a limit Go's default GOMAXPROCS does not see. */
 int cgroup_cpu_for_pid(int pid, struct cgroup_cpu *cg);
 /* The same with the directory root standing for "/" (recorded trees in tests); NULL or "/" for the real one. */
 int cgroup_cpu_for_pid_at(const char *root, int pid, struct cgroup_cpu *cg);

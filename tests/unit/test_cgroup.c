@@ -448,6 +448,19 @@ TEST(tree_hybrid_host_recorded)
 	CHECK_EQ_U64(st.usage_ns, 250930136859ull);
 }
 
+/* Recorded from a reader in a cgroup namespace rooted at cpu:/gotrace-b, the target in cpu:/gotrace-a: the
+ * kernel shows the target as "/../gotrace-a" and our cpu mount's root as "/..". */
+TEST(tree_hybrid_cgroup_namespace_recorded)
+{
+	CHECK(cgroup_cpu_for_pid_at(DATA "/hybrid-cgroupns", 26442, &cg) == 0);
+	CHECK(cg.version == 1);
+	CHECK_STR(cg.path, "/../gotrace-a");
+	CHECK_STR(cg.dir, data_path("hybrid-cgroupns/sys/fs/cgroup/cpu/gotrace-a"));
+	check_limit(30000, 100000, 0.3, 0);
+	CHECK_STR(cg.usage_dir, "");	/* cpuacct "/" is not the cpu cgroup */
+	CHECK_STR(cg.cpuset, "0-1");
+}
+
 TEST(tree_v2_nested_limiting_ancestor)
 {
 	struct cgroup_cpu_stat st;

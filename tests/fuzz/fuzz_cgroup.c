@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libFuzzer target for cgroup.c's parsers. The input, cut at its first NUL, is a /proc/PID/cgroup text and a
+ * mountinfo text; the first part also goes to every one-file parser. Results that parse must be in range.
+ * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
+ *        -Iuser tests/fuzz/fuzz_cgroup.c user/cgroup.c -o build/fuzz/fuzz_cgroup
+ * Run:   build/fuzz/fuzz_cgroup -max_total_time=300 build/fuzz/corpus_cgroup tests/unit/data/cgroup */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cgroup.h"
+
+#define EXPECT(cond)                     \
+	do {                             \
+		if (!(cond))             \
+			__builtin_trap(); \
+	} while (0)
+
+static struct cgroup_cpu cg;
+
+static void fuzz_limits(const char *text, const char *second)
+{
+	int64_t quota;
+	uint64_t period;
+
+	if (cgroup_parse_cpu_max(text, &quota, &period) == 0)
+		EXPECT((quota == -1 || quota > 0) && period >= 1 && period <= 1000000);
+	if (cgroup_parse_cfs(text, second, &quota, &period) == 0)
+		EXPECT((quota == -1 || quota > 0) && period >= 1 && period <= 1000000);
+}
+
+static void fuzz_stat_and_lists(const char *text)
+{
+	struct cgroup_cpu_stat st;
+	char id[80];
+	int n;
+
+	if (cgroup_parse_cpu_stat(text, 1, &st) == 0)
+		EXPECT(!st.has_usage);
+	if (cgroup_parse_cpu_stat(text, 2, &st) == 0)
+		EXPECT(st.has_usage && st.usage_ns % 1000 == 0 && st.throttled_ns % 1000 == 0);
+	if (cgroup_parse_cpu_list(text, &n) == 0)
+		EXPECT(n >= 0 && n <= 65536);
+	if (cgroup_container_id(text, id, sizeof(id)) == 0)
+		EXPECT(strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64);
+}
+
+/* What a resolved directory must look like: absolute, the mount point a prefix, nothing below it climbing. */
+static void check_dir(const char *dir, size_t top_len)
+{
+	char rel[PATH_MAX], *comp, *save;
+
+	EXPECT(dir[0] == '/' && top_len >= 1 && top_len <= strlen(dir));
+	strcpy(rel, dir + (top_len == 1 ? 0 : top_len));	/* top_len 1: mounted at "/" */
+	EXPECT(!rel[0] || rel[0] == '/');
+	EXPECT(!strstr(rel, "//"));
+	for (comp = strtok_r(rel, "/", &save); comp; comp = strtok_r(NULL, "/", &save))
+		EXPECT(strcmp(comp, "..") != 0 && strcmp(comp, ".") != 0);
+}
+
+static void fuzz_lookup(const char *membership, const char *mountinfo, const char *controller, int size_seed)
+{
+	char path[PATH_MAX], dir[PATH_MAX], line[160];
+	size_t top_len;
+	int version = cgroup_parse_membership(membership, controller, path, sizeof(path));
+
+	if (version < 0)
+		return;
+	EXPECT((version == 1 || version == 2) && path[0] == '/');
+	if (cgroup_parse_mountinfo(mountinfo, version, controller, path, dir, sizeof(dir), &top_len) == 0)
+		check_dir(dir, top_len);
+	/* the describer over what was parsed, into a buffer of any size */
+	memset(&cg, 0, sizeof(cg));
+	cg.version = version;
+	strcpy(cg.path, path);
+	cg.quota_us = size_seed % 3 ? 20000 : -1;
+	cg.period_us = 100000;
+	cg.limiting_level = size_seed % 7;
+	if (cgroup_container_id(path, cg.container_id, sizeof(cg.container_id)))
+		cg.container_id[0] = '\0';
+	cgroup_cpu_describe(&cg, line, (size_t)(size_seed % (int)sizeof(line)) + 1);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1);
+	const char *second;
+	char dir[PATH_MAX];
+	size_t top_len;
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	second = strlen(text) < size ? text + strlen(text) + 1 : "";
+	fuzz_limits(text, second);
+	fuzz_stat_and_lists(text);
+	if (cgroup_parse_mountinfo(text, 2, "cpu", "/a/b", dir, sizeof(dir), &top_len) == 0)
+		check_dir(dir, top_len);
+	fuzz_lookup(text, second, "cpu", size ? data[0] : 0);
+	fuzz_lookup(text, second, "cpuset", size ? data[size - 1] : 0);
+	free(text);
+	return 0;
+}
