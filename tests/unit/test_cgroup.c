@@ -603,6 +603,8 @@ TEST(tree_v1_host)
 	CHECK(cgroup_cpu_for_pid_at(DATA "/v1-host", 2002, &cg) == 0);
 	check_limit(150000, 100000, 1.5, 0);
 	CHECK_STR(cg.container_id, ID_F);
+	CHECK_STR(cg.cpuset, "1-3");		/* an old kernel's v1 cpuset without effective_cpus */
+	CHECK(cg.cpuset_count == 3);
 	CHECK(cgroup_cpu_read_stat(&cg, &st) == 0);
 	CHECK(!st.has_usage);			/* this recorded container has no cpuacct.usage */
 
