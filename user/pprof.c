@@ -240,6 +240,15 @@ static void encode_mapping(struct encoder *e, uint32_t id, const struct profile_
 	put_message(&e->out, PROFILE_MAPPING, &e->msg);
 }
 
+/* `go tool pprof` gives a profile without mappings a fake one with no file, then warns that it cannot
+ * symbolize it. One named mapping that claims everything is resolved keeps it quiet; no location uses it. */
+static void encode_placeholder_mapping(struct encoder *e)
+{
+	static const struct profile_mapping_info placeholder = { 0, 0, 0, "[gotrace]", "", PROFILE_SYMBOLIZED };
+
+	encode_mapping(e, 1, &placeholder);
+}
+
 static void encode_location(struct encoder *e, uint32_t id, const struct profile_location_info *l)
 {
 	int i;
@@ -299,6 +308,8 @@ static void encode_tables(struct encoder *e)
 	}
 	for (i = 1; i <= profile_mapping_count(p); i++)
 		encode_mapping(e, i, profile_mapping_get(p, i));
+	if (!profile_mapping_count(p))
+		encode_placeholder_mapping(e);
 	for (i = 1; i <= profile_location_count(p); i++)
 		encode_location(e, i, profile_location_get(p, i));
 	for (i = 1; i <= profile_function_count(p); i++)

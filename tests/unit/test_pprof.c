@@ -515,3 +515,33 @@ TEST(write_is_atomic_and_reports_errors)
 	fixture_free(f);
 	free(f);
 }
+
+/* Synthetic frames with no mapping at all (off-CPU states, say): pprof must not invent one and warn. */
+TEST(profile_without_mappings_opens_quietly)
+{
+	static const struct profile_value_type wait_types[2] = { { "contentions", "count" },
+								  { "delay", "nanoseconds" } };
+	struct profile *p = profile_new(wait_types, 2, wait_types[1], 1);
+	struct profile_line state = { profile_function(p, "[runnable]", NULL, 0), 0 };
+	struct profile_line sleeper = { profile_function(p, "main.sleeper", "/src/main.go", 10), 12 };
+	uint32_t stack[3];
+	int64_t v[2] = { 3, 3000 };
+	char dir[] = "/tmp/gotrace-pprof.XXXXXX", path[64], *out;
+	size_t t;
+
+	stack[0] = profile_location(p, 0, 0, &state, 1);
+	stack[1] = profile_location(p, 0, 0, &sleeper, 1);
+	stack[2] = profile_location(p, 0, 0x1234, NULL, 0);
+	CHECK_EQ_U64(profile_add_sample(p, stack, 3, v, NULL, 0), 0);
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/wait.pb.gz", dir);
+	CHECK_EQ_U64(pprof_write_file(p, path), 0);
+	for (t = 0; t < sizeof(toolchains) / sizeof(toolchains[0]); t++) {
+		out = pprof_tool(toolchains[t], "-traces -sample_index=contentions", path);
+		CHECK(out && strstr(out, "         3   [runnable]\n             main.sleeper\n"));
+		free(out);
+	}
+	unlink(path);
+	rmdir(dir);
+	profile_free(p);
+}
