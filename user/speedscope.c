@@ -105,6 +105,22 @@ static const char *speedscope_unit(const char *unit)
 	return !strcmp(unit, "nanoseconds") || !strcmp(unit, "bytes") ? unit : "none";
 }
 
+/* 3 million frame numbers in a big profile: printf would dominate the whole writer. */
+static void write_number(FILE *out, char separator, int64_t v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do
+		*--p = '0' + u % 10;
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	if (separator)
+		*--p = separator;
+	fwrite_unlocked(p, 1, buf + sizeof(buf) - p, out);
+}
+
 static void write_samples(FILE *out, const struct folded_stacks *st, struct frame_index *fi, int64_t *total)
 {
 	size_t i;
@@ -116,13 +132,13 @@ static void write_samples(FILE *out, const struct folded_stacks *st, struct fram
 
 		fputs(i ? ",[" : "[", out);
 		for (k = 0; k < s.nframes; k++)
-			fprintf(out, k ? ",%lld" : "%lld", (long long)frame_number(fi, s.frames[k]));
+			write_number(out, k ? ',' : 0, frame_number(fi, s.frames[k]));
 		fputc(']', out);
 		*total += s.value;
 	}
 	fputs("],\"weights\":[", out);
 	for (i = 0; i < folded_stacks_count(st); i++)
-		fprintf(out, i ? ",%lld" : "%lld", (long long)folded_stacks_get(st, i).value);
+		write_number(out, i ? ',' : 0, folded_stacks_get(st, i).value);
 	fputs("]", out);
 }
 

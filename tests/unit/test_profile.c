@@ -8,6 +8,7 @@
 #include "folded.h"
 #include "pprof.h"
 #include "profile.h"
+#include "speedscope.h"
 #include "profile_gen.h"
 /* unit.h defines unit_manifest(), which this fixture-free test never calls. */
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -284,6 +285,11 @@ static int write_svg(const struct profile *p, FILE *out)
 	return flamesvg_write(p, out, 0, "CPU", "samples");
 }
 
+static int write_speedscope(const struct profile *p, FILE *out)
+{
+	return speedscope_write(p, out, 0, "CPU");
+}
+
 /* 100k samples of 30-frame Go stacks (plus inlined frames, libc and kernel tails): build, then write all
  * formats. Only printed, not asserted: timing depends on the machine. */
 TEST(timing_100k_deep_samples)
@@ -294,7 +300,7 @@ TEST(timing_100k_deep_samples)
 	struct timespec start;
 	struct profile *p;
 	struct timespec cpu_start;
-	double build, pprof, folded, svg, million, cpu;
+	double build, pprof, folded, svg, speedscope, million, cpu;
 	int i, bad = 0;
 
 	p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 10101010);
@@ -314,6 +320,7 @@ TEST(timing_100k_deep_samples)
 	folded = write_timed(write_folded, p, "/tmp/gotrace-timing.folded");
 	svg = write_timed(write_svg, p, "/tmp/gotrace-timing.svg");
 	cpu = cpu_seconds_since(&cpu_start);
+	speedscope = write_timed(write_speedscope, p, "/tmp/gotrace-timing.speedscope.json");
 	/* A million calls, each stack seen ten times: the merge path. */
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (i = 0; i < 10 * n; i++)
@@ -323,8 +330,8 @@ TEST(timing_100k_deep_samples)
 	CHECK_EQ_U64(bad, 0);
 	/* CPU time too: on a loaded machine it is the figure that does not depend on the neighbours. */
 	printf("     (%zu distinct samples: build %.3f s, pprof %.3f s, folded %.3f s, svg %.3f s, total %.3f s "
-	       "wall, %.3f s CPU; 1M more add calls %.3f s)\n", profile_sample_count(p), build, pprof, folded, svg,
-	       build + pprof + folded + svg, cpu, million);
+	       "wall, %.3f s CPU; speedscope %.3f s; 1M more add calls %.3f s)\n", profile_sample_count(p), build,
+	       pprof, folded, svg, build + pprof + folded + svg, cpu, speedscope, million);
 	free(samples);
 	free(g);
 	profile_free(p);
