@@ -3,12 +3,15 @@
  * addr2line (file:line), the inlines fixture's runtime.CallersFrames output (inlined frames), debug/gosym
  * (tests/unit/data/gosymfuncs.go, for stripped binaries), and corrupted or truncated copies of the fixtures. */
 #include <errno.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "buildinfo.h"
 #include "elf_file.h"
+#include "go_version.h"
 #include "pclntab.h"
 
 #define PROMETHEUS "/usr/bin/prometheus"
@@ -566,7 +569,7 @@ TEST(non_go_binaries_have_no_pclntab)
 /* Functions from debug/gosym, Go's own pclntab reader; *count = its "count" line. */
 static int check_against_gosym(const struct pclntab *t, const char *path, size_t *count)
 {
-	char line[2048], name[1024];
+	static char line[16384], name[16384];	/* generic instantiations make names of kilobytes */
 	uint64_t entry, end;
 	size_t i = 0;
 	int bad = 0;
@@ -578,7 +581,7 @@ static int check_against_gosym(const struct pclntab *t, const char *path, size_t
 
 		if (sscanf(line, "count %zu", count) == 1)
 			continue;
-		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %1023[^\n]", &entry, &end, name) != 3)
+		if (sscanf(line, "%" SCNx64 " %" SCNx64 " %16383[^\n]", &entry, &end, name) != 3)
 			continue;
 		if (pclntab_func_at_index(t, i++, &fn) != 0 || fn.entry != entry || fn.end != end ||
 		    strcmp(fn.name, name) != 0)
@@ -612,6 +615,91 @@ TEST(prometheus_debian_package)
 	CHECK_EQ_U64(pclntab_func_count(t), gosym_count);
 	pclntab_close(t);
 	elf_file_close(ef);
+}
+
+/* Go binaries that happen to be installed here, built by toolchains this machine lacks (the Google Cloud SDK
+ * ships Go 1.21-1.25 builds): one per Go release, checked against debug/gosym, and every inline tree of a
+ * sample of functions must decode (a wrong moduledata layout would make them garbage). */
+static const char *const outside_globs[] = {
+	"/usr/bin/prometheus*", "/usr/bin/promtool", "/usr/lib/google-cloud-sdk/bin/*",
+	"/usr/lib/google-cloud-sdk/bin/*/*", "/usr/lib/google-cloud-sdk/platform/*/*",
+};
+
+static int frames_decode(const struct pclntab *t)
+{
+	size_t n = pclntab_func_count(t);
+	int bad = 0;
+
+	for (size_t i = 0; i < n; i += 16) {
+		struct go_func fn;
+
+		if (pclntab_func_at_index(t, i, &fn) != 0) {
+			bad++;
+			continue;
+		}
+		for (uint64_t pc = fn.entry; pc < fn.end; pc += 3) {
+			struct go_frame frames[32];
+			int got;
+
+			bad += pclntab_frames(t, pc, frames, 32, &got) != 0 || got < 1 || strcmp(frames[got - 1].func, fn.name);
+		}
+	}
+	return bad;
+}
+
+/* The Go release (1.N) of a binary, 0 when it is no Go binary or one of a release already seen. */
+static int new_release(const struct elf_file *ef, bool *seen)
+{
+	struct go_buildinfo bi;
+	struct go_version v;
+	int minor = 0;
+
+	if (go_buildinfo_read(ef, &bi) == 0 && go_version_parse(bi.version, &v) == 0 && v.major == 1 &&
+	    v.minor < 100 && !seen[v.minor])
+		seen[minor = v.minor] = true;
+	go_buildinfo_free(&bi);
+	return minor;
+}
+
+static void check_outside(const char *path, bool *seen, int *checked)
+{
+	struct elf_file *ef;
+	struct pclntab *t;
+	struct stat st;
+	size_t gosym_count;
+	int release;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (200 << 20) || elf_file_open(path, &ef))
+		return;
+	release = new_release(ef, seen);
+	if (release && pclntab_open(ef, &t) == 0) {
+		int bad = check_against_gosym(t, path, &gosym_count), undecoded = frames_decode(t);
+
+		printf("     go1.%d %s: %zu functions, %d differences with debug/gosym, %d undecodable frames\n",
+		       release, path, pclntab_func_count(t), bad, undecoded);
+		CHECK(bad == 0 && undecoded == 0 && pclntab_func_count(t) == gosym_count);
+		pclntab_close(t);
+		(*checked)++;
+	}
+	elf_file_close(ef);
+}
+
+TEST(outside_go_binaries_of_other_releases)
+{
+	bool seen[100] = { false };
+	int checked = 0;
+
+	for (size_t g = 0; g < sizeof(outside_globs) / sizeof(outside_globs[0]); g++) {
+		glob_t gl;
+
+		if (glob(outside_globs[g], 0, NULL, &gl) != 0)
+			continue;
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			check_outside(gl.gl_pathv[i], seen, &checked);
+		globfree(&gl);
+	}
+	if (!checked)
+		printf("     (skipped: no Go binaries installed outside the fixtures)\n");
 }
 
 /* --- truncated and corrupted copies of every fixture --- */
@@ -755,4 +843,338 @@ TEST(truncated_and_corrupted_fixtures_give_errors_or_valid_answers)
 	CHECK(unit_manifest(damage_fixture, &tot) > 0);
 	printf("     (%d damaged images)\n", tot.images);
 	CHECK(tot.bad == 0);
+}
+
+/* --- synthetic tables in every layout, read back by debug/gosym --- */
+
+/* Go 1.2-1.17 layouts come from no toolchain here: build small tables in each layout (and pointer size and byte
+ * order) following the runtime's definitions, and take debug/gosym's reading of them as the ground truth. */
+enum synth_layout { SYNTH_GO12, SYNTH_GO116, SYNTH_GO118, SYNTH_GO120 };
+
+#define SYNTH_TEXT 0x401000
+#define SYNTH_BASE 0x400000	/* file offset x is at SYNTH_BASE + x */
+
+struct synth_step {
+	uint32_t end;	/* offset from the text start */
+	int file, line;
+};
+
+static const struct synth_func {
+	const char *name;
+	uint32_t start;
+	struct synth_step steps[3];
+} synth_funcs[] = {
+	{ "main.alpha", 0x00, { { 0x10, 0, 10 }, { 0x30, 0, 11 }, { 0x40, 1, 200 } } },
+	{ "main.(*T).beta", 0x40, { { 0x80, 1, 5 }, { 0x100, 1, 7 } } },
+	{ "runtime.gamma", 0x100, { { 0x180, 0, 99 } } },
+};
+#define SYNTH_NFUNC 3
+#define SYNTH_END 0x180
+static const char *const synth_files[] = { "/src/a.go", "/src/b.go" };
+
+struct synth {
+	uint8_t b[8192];
+	size_t len;
+	bool be;
+	int ptr;
+	enum synth_layout layout;
+};
+
+static size_t put_at(struct synth *s, size_t off, uint64_t v, int size)
+{
+	for (int i = 0; i < size; i++)
+		s->b[off + i] = v >> (8 * (s->be ? size - 1 - i : i));
+	return off;
+}
+
+static size_t put(struct synth *s, uint64_t v, int size)
+{
+	s->len += size;
+	return put_at(s, s->len - size, v, size);
+}
+
+static size_t put_bytes(struct synth *s, const void *p, size_t n)
+{
+	memcpy(s->b + s->len, p, n);
+	s->len += n;
+	return s->len - n;
+}
+
+static void put_uvarint(struct synth *s, uint32_t v)
+{
+	for (; v >= 0x80; v >>= 7)
+		s->b[s->len++] = (v & 0x7f) | 0x80;
+	s->b[s->len++] = v;
+}
+
+static void align(struct synth *s, int a)
+{
+	while (s->len % a)
+		s->b[s->len++] = 0;
+}
+
+/* A pc-value table: zigzag value deltas from -1 and pc deltas, ending with a zero byte. A zero delta would end
+ * the table, so runs of one value are a single entry, as the Go linker writes them. */
+static uint32_t put_pcvalue(struct synth *s, size_t base, const struct synth_func *f, bool file, int file_bias)
+{
+	uint32_t off = s->len - base, pc = f->start;
+	int32_t prev = -1;
+
+	for (int i = 0; i < 3 && f->steps[i].end; i++) {
+		int32_t v = file ? f->steps[i].file + file_bias : f->steps[i].line, d = v - prev;
+		uint32_t end = f->steps[i].end;
+
+		while (i + 1 < 3 && f->steps[i + 1].end &&
+		       (file ? f->steps[i + 1].file + file_bias : f->steps[i + 1].line) == v)
+			end = f->steps[++i].end;
+		put_uvarint(s, d >= 0 ? (uint32_t)d << 1 : ((uint32_t)(-d - 1) << 1) | 1);
+		put_uvarint(s, end - pc);
+		pc = end;
+		prev = v;
+	}
+	put(s, 0, 1);
+	return off;
+}
+
+/* The _func records' fixed part (see pclntab.c: entry, nameoff, args, deferreturn, pcsp, pcfile, pcln, npcdata,
+ * [cuOffset], [startLine], funcID, flag, pad, nfuncdata). */
+static void put_func_record(struct synth *s, const struct synth_func *f, uint32_t nameoff, uint32_t pcfile,
+			    uint32_t pcln)
+{
+	if (s->layout >= SYNTH_GO118)
+		put(s, f->start, 4);
+	else
+		put(s, SYNTH_TEXT + f->start, s->ptr);
+	put(s, nameoff, 4);
+	put(s, 0, 4);
+	put(s, 0, 4);
+	put(s, 0, 4);
+	put(s, pcfile, 4);
+	put(s, pcln, 4);
+	put(s, 0, 4);
+	if (s->layout >= SYNTH_GO116)
+		put(s, 0, 4);		/* cuOffset: one compilation unit */
+	if (s->layout >= SYNTH_GO120)
+		put(s, 1, 4);		/* startLine */
+	put(s, 0, 4);			/* funcID, flag, pad, nfuncdata */
+}
+
+static void put_functab_entry(struct synth *s, uint32_t text_off, uint64_t funcoff, bool last)
+{
+	int fs = s->layout >= SYNTH_GO118 ? 4 : s->ptr;
+
+	put(s, s->layout >= SYNTH_GO118 ? text_off : SYNTH_TEXT + text_off, fs);
+	if (!last)
+		put(s, funcoff, fs);
+}
+
+/* Go 1.16+: header words, then funcnametab, cutab, filetab, pctab, and functab + records. */
+static void build_go116(struct synth *s, size_t t)
+{
+	static const uint32_t magic[] = { [SYNTH_GO116] = 0xfffffffa, [SYNTH_GO118] = 0xfffffff0,
+					  [SYNTH_GO120] = 0xfffffff1 };
+	int words = s->layout == SYNTH_GO116 ? 7 : 8, w = 0;
+	size_t hdr = t + 8, nameoff[SYNTH_NFUNC], pcfile[SYNTH_NFUNC], pcln[SYNTH_NFUNC], funcoff[SYNTH_NFUNC];
+	size_t fileoff[2], pcln_start, functab;
+
+	put(s, magic[s->layout], 4);
+	put(s, 0, 2);
+	put(s, 1, 1);
+	put(s, s->ptr, 1);
+	s->len += words * s->ptr;
+	put_at(s, hdr + w++ * s->ptr, SYNTH_NFUNC, s->ptr);
+	put_at(s, hdr + w++ * s->ptr, 2, s->ptr);
+	if (s->layout >= SYNTH_GO118)	/* 1.26 writes 0 here; the reader must find the text start elsewhere */
+		put_at(s, hdr + w++ * s->ptr, s->layout == SYNTH_GO120 ? 0 : SYNTH_TEXT, s->ptr);
+	put_at(s, hdr + w++ * s->ptr, s->len - t, s->ptr);
+	for (int i = 0; i < SYNTH_NFUNC; i++)
+		nameoff[i] = put_bytes(s, synth_funcs[i].name, strlen(synth_funcs[i].name) + 1) - (hdr + words * s->ptr);
+	put_at(s, hdr + w++ * s->ptr, s->len - t, s->ptr);
+	size_t cutab = s->len;
+	s->len += 8;
+	put_at(s, hdr + w++ * s->ptr, s->len - t, s->ptr);
+	for (int i = 0; i < 2; i++)
+		fileoff[i] = put_bytes(s, synth_files[i], strlen(synth_files[i]) + 1) - (cutab + 8);
+	put_at(s, cutab, fileoff[0], 4);
+	put_at(s, cutab + 4, fileoff[1], 4);
+	put_at(s, hdr + w++ * s->ptr, s->len - t, s->ptr);
+	size_t pctab = s->len;
+	put(s, 0, 1);	/* offset 0 means "no table" */
+	for (int i = 0; i < SYNTH_NFUNC; i++) {
+		pcfile[i] = put_pcvalue(s, pctab, &synth_funcs[i], true, 0);
+		pcln[i] = put_pcvalue(s, pctab, &synth_funcs[i], false, 0);
+	}
+	align(s, 8);
+	put_at(s, hdr + w++ * s->ptr, s->len - t, s->ptr);
+	pcln_start = functab = s->len;
+	s->len += (SYNTH_NFUNC * 2 + 1) * (s->layout >= SYNTH_GO118 ? 4 : s->ptr);
+	for (int i = 0; i < SYNTH_NFUNC; i++) {
+		align(s, 8);
+		funcoff[i] = s->len - pcln_start;
+		put_func_record(s, &synth_funcs[i], nameoff[i], pcfile[i], pcln[i]);
+	}
+	size_t end = s->len;
+	s->len = functab;
+	for (int i = 0; i < SYNTH_NFUNC; i++)
+		put_functab_entry(s, synth_funcs[i].start, funcoff[i], false);
+	put_functab_entry(s, SYNTH_END, 0, true);
+	s->len = end;
+}
+
+/* Go 1.2: nfunc, the function table, the file table's offset; everything addressed from the table start. */
+static void build_go12(struct synth *s, size_t t)
+{
+	size_t functab, fileoff_at, funcoff[SYNTH_NFUNC], names[SYNTH_NFUNC], files[2], pcfile[SYNTH_NFUNC];
+	size_t pcln[SYNTH_NFUNC], filetab;
+
+	put(s, 0xfffffffb, 4);
+	put(s, 0, 2);
+	put(s, 1, 1);
+	put(s, s->ptr, 1);
+	put(s, SYNTH_NFUNC, s->ptr);
+	functab = s->len;
+	s->len += (SYNTH_NFUNC * 2 + 1) * s->ptr;
+	fileoff_at = put(s, 0, 4);
+	for (int i = 0; i < SYNTH_NFUNC; i++)
+		names[i] = put_bytes(s, synth_funcs[i].name, strlen(synth_funcs[i].name) + 1) - t;
+	for (int i = 0; i < 2; i++)
+		files[i] = put_bytes(s, synth_files[i], strlen(synth_files[i]) + 1) - t;
+	for (int i = 0; i < SYNTH_NFUNC; i++) {
+		pcfile[i] = put_pcvalue(s, t, &synth_funcs[i], true, 1);	/* file numbers start at 1 */
+		pcln[i] = put_pcvalue(s, t, &synth_funcs[i], false, 0);
+	}
+	for (int i = 0; i < SYNTH_NFUNC; i++) {
+		align(s, 8);
+		funcoff[i] = s->len - t;
+		put_func_record(s, &synth_funcs[i], names[i], pcfile[i], pcln[i]);
+	}
+	filetab = put(s, 3, 4);
+	put(s, files[0], 4);
+	put(s, files[1], 4);
+	put_at(s, fileoff_at, filetab - t, 4);
+	size_t end = s->len;
+	s->len = functab;
+	for (int i = 0; i < SYNTH_NFUNC; i++)
+		put_functab_entry(s, synth_funcs[i].start, funcoff[i], false);
+	put_functab_entry(s, SYNTH_END, 0, true);
+	s->len = end;
+}
+
+/* An ELF64 executable: one PT_LOAD of the whole file; sections .text (no bits), .gopclntab, .shstrtab. */
+static void build_synth_elf(struct synth *s, enum synth_layout layout, int ptr, bool be)
+{
+	static const char shstrtab[] = "\0.text\0.gopclntab\0.shstrtab";
+	bool file_be;
+	size_t t = 0x200, shdrs, strtab;
+
+	memset(s, 0, sizeof(*s));
+	s->layout = layout;
+	s->ptr = ptr;
+	s->be = be;
+	s->len = t;
+	if (layout == SYNTH_GO12)
+		build_go12(s, t);
+	else
+		build_go116(s, t);
+	size_t table_len = s->len - t;
+
+	file_be = s->be;
+	s->be = false;	/* the ELF container is little-endian x86-64 whatever the table's byte order */
+	strtab = put_bytes(s, shstrtab, sizeof(shstrtab));
+	align(s, 8);
+	shdrs = s->len;
+	s->len += 5 * 64;
+	memcpy(s->b, "\177ELF\2\1\1", 7);
+	put_at(s, 16, 2, 2);
+	put_at(s, 18, 62, 2);
+	put_at(s, 20, 1, 4);
+	put_at(s, 32, 64, 8);
+	put_at(s, 40, shdrs, 8);
+	put_at(s, 52, 64, 2);
+	put_at(s, 54, 56, 2);
+	put_at(s, 56, 1, 2);
+	put_at(s, 58, 64, 2);
+	put_at(s, 60, 4, 2);
+	put_at(s, 62, 3, 2);
+	put_at(s, 64, 1, 4);			/* PT_LOAD */
+	put_at(s, 68, 5, 4);			/* PF_R | PF_X */
+	put_at(s, 80, SYNTH_BASE, 8);
+	put_at(s, 88, SYNTH_BASE, 8);
+	put_at(s, 96, s->len, 8);
+	put_at(s, 104, s->len, 8);
+	/* name, type, flags, addr, offset, size */
+	const uint64_t sec[3][6] = {
+		{ 1, 8 /* SHT_NOBITS */, 6, SYNTH_TEXT, 0, SYNTH_END },
+		{ 7, 1, 2, SYNTH_BASE + t, t, table_len },
+		{ 18, 3, 0, 0, strtab, sizeof(shstrtab) },
+	};
+	for (int i = 0; i < 3; i++)
+		for (int f = 0; f < 6; f++)
+			put_at(s, shdrs + (i + 1) * 64 + (f < 2 ? f * 4 : 8 + (f - 2) * 8), sec[i][f], f < 2 ? 4 : 8);
+	s->be = file_be;
+}
+
+static int compare_with_gosym(const struct synth *s, const char *what)
+{
+	char path[] = "/tmp/gotrace-synth-XXXXXX", line[1024], name[512], file[512];
+	int fd = mkstemp(path), bad = 0, funcs = 0, lines = 0, ln;
+	struct elf_file *ef;
+	struct pclntab *t;
+	uint64_t entry, end;
+	FILE *p;
+
+	if (fd < 0 || write(fd, s->b, s->len) != (ssize_t)s->len)
+		return 1;
+	close(fd);
+	if (elf_file_open_mem(s->b, s->len, &ef) != 0 || pclntab_open(ef, &t) != 0) {
+		fprintf(stderr, "    %s: pclntab_open failed\n", what);
+		unlink(path);
+		return 1;
+	}
+	p = run("%s run tests/unit/data/gosymfuncs.go -lines %s", go_cmd(), path);
+	while (p && fgets(line, sizeof(line), p)) {
+		struct go_func fn;
+		const char *our_file;
+		int our_line;
+
+		if (sscanf(line, "line %" SCNx64 " %511s %d", &entry, file, &ln) == 3) {
+			lines++;
+			if (pclntab_source_line(t, entry, &our_file, &our_line) != 0 || our_line != ln ||
+			    strcmp(our_file, file) != 0)
+				bad++;
+		} else if (sscanf(line, "%" SCNx64 " %" SCNx64 " %511[^\n]", &entry, &end, name) == 3) {
+			if (pclntab_func_at_index(t, funcs++, &fn) != 0 || fn.entry != entry || fn.end != end ||
+			    strcmp(fn.name, name) != 0)
+				bad++;
+		}
+	}
+	if (!p || pclose(p) != 0 || funcs != SYNTH_NFUNC || lines != SYNTH_END ||
+	    pclntab_func_count(t) != SYNTH_NFUNC)
+		bad++;
+	if (bad)
+		fprintf(stderr, "    %s: %d differences with debug/gosym (%d functions, %d lines)\n", what, bad, funcs,
+			lines);
+	pclntab_close(t);
+	elf_file_close(ef);
+	unlink(path);
+	return bad;
+}
+
+TEST(synthetic_tables_of_every_layout_match_debug_gosym)
+{
+	static const char *const names[] = { "go1.2", "go1.16", "go1.18", "go1.20 (textStart 0)" };
+	struct synth *s = malloc(sizeof(*s));
+
+	for (int v = 0; s && v < 16; v++) {
+		enum synth_layout layout = v / 4;
+		int ptr = v & 1 ? 4 : 8;
+		bool be = v & 2;
+		char what[96];
+
+		snprintf(what, sizeof(what), "%s layout, %d-byte pointers, %s", names[layout], ptr,
+			 be ? "big-endian" : "little-endian");
+		build_synth_elf(s, layout, ptr, be);
+		unit_failures_in_test += compare_with_gosym(s, what);
+	}
+	free(s);
 }
