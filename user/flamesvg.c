@@ -343,7 +343,8 @@ int flamesvg_write(const struct profile *p, FILE *out, int value_index, const ch
 		err = layout(st, w.px_per_value, &fs);
 	if (err)
 		goto out;
-	qsort(fs.f, fs.n, sizeof(*fs.f), frame_order);
+	if (fs.n)
+		qsort(fs.f, fs.n, sizeof(*fs.f), frame_order);
 	for (i = 0; i < fs.n; i++)
 		depth = fs.f[i].depth > depth ? fs.f[i].depth : depth;
 	w.height = TOP_PAD + BOTTOM_PAD + FRAME_HEIGHT * (1 + depth);

@@ -350,3 +350,21 @@ out:
 	free(g);
 	profile_free(p);
 }
+
+TEST(empty_profile_is_still_a_valid_document)
+{
+	struct profile *p = profile_new(gen_cpu_types, 2, gen_cpu_types[1], 1);
+	char path[] = "/tmp/gotrace-flame.XXXXXX", cmd[256];
+	struct cmd_output out;
+
+	close(mkstemp(path));
+	write_svg(p, path, 0);
+	snprintf(cmd, sizeof(cmd), "python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1]); "
+		 "print(\"parsed\")' %s", path);
+	CHECK_EQ_U64(cmd_capture(cmd, &out), 0);
+	CHECK_STR(out.out, "parsed\n");
+	CHECK_STR(out.err, "");
+	cmd_output_free(&out);
+	unlink(path);
+	profile_free(p);
+}
