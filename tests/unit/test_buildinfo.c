@@ -315,6 +315,23 @@ static int write_image(const struct image *im, char *path)
 	return ok ? 0 : -1;
 }
 
+/* GOTRACE_FUZZ_SEEDS=DIR also saves the images there: small seeds for tests/fuzz/fuzz_buildinfo. */
+static void save_seed(const struct image *im, int n)
+{
+	const char *dir = getenv("GOTRACE_FUZZ_SEEDS");
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/synthetic-buildinfo-%d", dir, n);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(im->b, 1, im->len, f);
+		fclose(f);
+	}
+}
+
 TEST(pointer_layout_matches_go_version_m)
 {
 	for (int v = 0; v < 8; v++) {
@@ -328,6 +345,7 @@ TEST(pointer_layout_matches_go_version_m)
 		snprintf(what, sizeof(what), "ELF%d %s %s section", is64 ? 64 : 32, be ? "BE" : "LE",
 			 with_sections ? "with" : "without");
 		build_pointer_layout(&im, is64, be, with_sections);
+		save_seed(&im, v);
 		CHECK(write_image(&im, path) == 0);
 		CHECK(e && go_version_m(path, e) == 0);
 		unlink(path);

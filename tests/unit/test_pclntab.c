@@ -1160,6 +1160,23 @@ static int compare_with_gosym(const struct synth *s, const char *what)
 	return bad;
 }
 
+/* GOTRACE_FUZZ_SEEDS=DIR also saves the images there: small seeds for tests/fuzz/fuzz_pclntab. */
+static void save_seed(const struct synth *s, int n)
+{
+	const char *dir = getenv("GOTRACE_FUZZ_SEEDS");
+	char path[4096];
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/synthetic-pclntab-%d", dir, n);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(s->b, 1, s->len, f);
+		fclose(f);
+	}
+}
+
 TEST(synthetic_tables_of_every_layout_match_debug_gosym)
 {
 	static const char *const names[] = { "go1.2", "go1.16", "go1.18", "go1.20 (textStart 0)" };
@@ -1174,6 +1191,7 @@ TEST(synthetic_tables_of_every_layout_match_debug_gosym)
 		snprintf(what, sizeof(what), "%s layout, %d-byte pointers, %s", names[layout], ptr,
 			 be ? "big-endian" : "little-endian");
 		build_synth_elf(s, layout, ptr, be);
+		save_seed(s, v);
 		unit_failures_in_test += compare_with_gosym(s, what);
 	}
 	free(s);
