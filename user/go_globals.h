@@ -12,6 +12,7 @@ enum go_global_source {
 	GO_GLOBAL_UNKNOWN,
 	GO_GLOBAL_SYMTAB,	/* the ELF symbol */
 	GO_GLOBAL_CODE,		/* derived from runtime code, two independent derivations agreeing */
+	GO_GLOBAL_SECTION,	/* the section that holds only it (.go.module, Go 1.26) */
 };
 
 /* Virtual addresses as linked (add the load bias for PIE); 0 = unknown. */
@@ -19,7 +20,7 @@ struct go_globals {
 	uint64_t work;		/* runtime.work (runtime.workType) */
 	uint64_t memstats;	/* runtime.memstats (runtime.mstats) */
 	uint64_t sched;		/* runtime.sched (runtime.schedt) */
-	uint64_t firstmoduledata;	/* runtime.firstmoduledata; symbol table only */
+	uint64_t firstmoduledata;	/* runtime.firstmoduledata: symbol table, or .go.module (1.26) */
 	enum go_global_source work_source, memstats_source, sched_source, firstmoduledata_source;
 };
 

@@ -44,8 +44,12 @@ struct go_offsets {
 	int32_t memstats_pause_end;		/* [256]uint64 unix ns */
 	int32_t memstats_numgc;			/* uint32 */
 	int32_t memstats_last_gc_nanotime;	/* uint64 */
+	int32_t memstats_last_gc_unix;		/* uint64 unix ns of the last GC's end */
+	int32_t memstats_numforcedgc;		/* uint32 cycles forced by runtime.GC() */
+	int32_t memstats_enablegc;		/* bool */
 	int32_t memstats_size;
 	/* runtime.schedt (global runtime.sched) */
+	int32_t sched_lock;		/* runtime mutex (helps locate runtime.sched in stripped binaries) */
 	int32_t sched_gcwaiting;	/* uint32, 1-byte atomic.Bool from 1.20? (see sched_gcwaiting_size) */
 	int32_t sched_gcwaiting_size;
 	int32_t sched_stopwait;		/* int32 */
