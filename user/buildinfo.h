@@ -8,7 +8,7 @@
 #include "elf_file.h"
 
 struct go_buildinfo {
-	char version[64];			/* "go1.22.3" */
+	char version[128];			/* "go1.22.3"; Google builds: "go1.22-20231128-RC02 cl/... X:..." */
 	char path[256];				/* main package path */
 	char main_module[256], main_version[128];
 	char goos[32], goarch[32], buildmode[32];	/* from the build settings; empty when absent */

@@ -2,6 +2,7 @@
 /* Build info reader against `go version -m` (Go's debug/buildinfo) on every fixture, on synthetic ELF files in
  * the pre-1.18 pointer layout (no toolchain here produces it), on Debian's prometheus, and on damaged copies. */
 #include <errno.h>
+#include <glob.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -440,6 +441,46 @@ TEST(prometheus_debian_package)
 	CHECK_STR(want, line);
 	CHECK(p && pclose(p) == 0);
 	go_buildinfo_free(&bi);
+}
+
+/* Go binaries installed here by other packages (the Google Cloud SDK ships Go 1.21-1.25 builds, some by Google's
+ * own toolchain with versions like "go1.22-20231128-RC02 cl/586117301 +6111acc8e6 X:fieldtrack,boringcrypto"). */
+static const char *const outside_globs[] = {
+	"/usr/bin/prometheus*", "/usr/bin/promtool", "/usr/lib/google-cloud-sdk/bin/*",
+	"/usr/lib/google-cloud-sdk/bin/*/*", "/usr/lib/google-cloud-sdk/platform/*/*",
+};
+
+static void check_outside(const char *path, int *checked)
+{
+	struct expected *e;
+	struct go_buildinfo bi;
+	struct stat st;
+
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || read_file_buildinfo(path, &bi) != 0)
+		return;
+	e = malloc(sizeof(*e));
+	CHECK(e && go_version_m(path, e) == 0);
+	if (e)
+		compare(&bi, e, path);
+	go_buildinfo_free(&bi);
+	free(e);
+	(*checked)++;
+}
+
+TEST(outside_go_binaries)
+{
+	int checked = 0;
+
+	for (size_t g = 0; g < sizeof(outside_globs) / sizeof(outside_globs[0]); g++) {
+		glob_t gl;
+
+		if (glob(outside_globs[g], 0, NULL, &gl) != 0)
+			continue;
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			check_outside(gl.gl_pathv[i], &checked);
+		globfree(&gl);
+	}
+	printf("     (%d Go binaries outside the fixtures)\n", checked);
 }
 
 /* --- damaged copies --- */

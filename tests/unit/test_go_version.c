@@ -17,6 +17,9 @@ TEST(contract_examples)
 	CHECK(go_version_parse("go1.19", &v) == 0 && v.minor == 19 && v.patch == 0);
 	CHECK(go_version_parse("go1.22.0 X:nocoverageredesign", &v) == 0 && v.minor == 22);
 	CHECK(go_version_parse("go1.21.5-bigcorp", &v) == 0 && v.minor == 21 && v.patch == 5);
+	/* Google's toolchain, seen in the Cloud SDK's binaries */
+	CHECK(go_version_parse("go1.25-20250209-RC00 cl/724970549 +ff27d270c9 X:fieldtrack,boringcrypto", &v) == 0 &&
+	      v.major == 1 && v.minor == 25 && v.patch == 0);
 	CHECK(go_version_parse("devel go1.23-e8ee1dc4f9 Mon Jan 1 00:00:00 2024 +0000", &v) == -EINVAL);
 	CHECK(go_version_parse("", &v) == -EINVAL);
 	CHECK(go_version_parse(NULL, &v) == -EINVAL);
@@ -40,7 +43,7 @@ static const char *const samples[] = {
 	"go1.21beta1", "go1.21alpha", "go1.21.0", "go1.21.10", "go1.22.3", "go1.26.8", "go1.21.0-bigcorp",
 	"go2", "go2.0.0", "go1.100.200", "go123456789.1", "", "go", "go1.", "go1.x", "go1.21.3rc1", "go01.2",
 	"go1.02", "go1.2.03", "1.21.0", "devel", "go1.21RC1", "go1.21.", "go1..2", "go1.21.0.1", "go-1", "gox",
-	"go1.21rc2x", "Go1.2",
+	"go1.21rc2x", "Go1.2", "go1.22-20231128-RC02 cl/586117301 +6111acc8e6 X:fieldtrack,boringcrypto",
 };
 #define NSAMPLES (sizeof(samples) / sizeof(samples[0]))
 
