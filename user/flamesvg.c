@@ -178,7 +178,8 @@ static bool is_go_runtime(const char *name)
 	       !strncmp(name, "internal/runtime/", 17);
 }
 
-/* Code in reds to yellows; the runtime, the kernel and unknown frames in hues of their own. */
+/* Code in reds to yellows; the Go runtime in aqua, the kernel in violet, unknown frames in grey, so the three
+ * stand out from the code and from each other. */
 static void frame_color(const char *name, int rgb[3])
 {
 	uint32_t h = name_hash(name);
@@ -187,11 +188,11 @@ static void frame_color(const char *name, int rgb[3])
 	if (!strncmp(name, "[unknown]", 9) || !strcmp(name, "all")) {
 		rgb[0] = rgb[1] = rgb[2] = 180 + a * 30 / 255;
 	} else if (has_suffix(name, "_[k]")) {
-		rgb[0] = 210 + a * 40 / 255, rgb[1] = 130 + b * 50 / 255, rgb[2] = 40 + c * 30 / 255;
+		rgb[0] = 165 + a * 40 / 255, rgb[1] = 110 + b * 40 / 255, rgb[2] = 215 + c * 40 / 255;
 	} else if (is_go_runtime(name)) {
-		rgb[0] = 90 + a * 50 / 255, rgb[1] = 170 + b * 50 / 255, rgb[2] = 200 + c * 55 / 255;
+		rgb[0] = 80 + a * 40 / 255, rgb[1] = 160 + b * 40 / 255, rgb[2] = 215 + c * 40 / 255;
 	} else {
-		rgb[0] = 215 + a * 40 / 255, rgb[1] = 40 + b * 150 / 255, rgb[2] = c * 50 / 255;
+		rgb[0] = 215 + a * 40 / 255, rgb[1] = 45 + b * 145 / 255, rgb[2] = c * 35 / 255;
 	}
 }
 
