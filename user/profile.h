@@ -9,7 +9,8 @@
 
 /* Ids are 1-based indexes; 0 is never a valid id, and every id-returning call returns 0 on failure
  * (allocation failure or invalid arguments). Every string handed in is copied (interned): callers may free
- * theirs at once. Strings handed out are interned too, so equal strings are the same pointer. */
+ * theirs at once. Strings handed out are interned too, so equal strings are the same pointer. A profile is not
+ * thread-safe: one thread builds it, then any number may read it. */
 struct profile;
 
 struct profile_value_type {
