@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Tests of go_globals: addresses of runtime.work/memstats/sched against `go tool nm`, from the symbol table of
- * unstripped fixtures and from code in stripped ones. */
+ * unstripped fixtures and from code in stripped ones (stripped copies, -ldflags=-w twins of the stripped fixtures,
+ * arm64 cross-builds), and on Debian's stripped prometheus against simpler derivations read off GNU objdump. */
+#include <elf.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include "go_globals.h"
+#include "pclntab.h"
 #include "unit.h"
+
+#define TWIN_DIR "build/tests/unit/go_globals"
 
 struct nm_entry { uint64_t addr, size; };
 struct nm_globals { struct nm_entry work, memstats, sched, firstmoduledata; };
@@ -117,4 +123,411 @@ TEST(no_symbols_no_lookup_gives_enoent)
 	CHECK_EQ_U64(go_globals_find(ef, &o, NULL, NULL, &g), (uint64_t)-ENOENT);
 	CHECK(g.work == 0 && g.memstats == 0 && g.sched == 0);
 	elf_file_close(ef);
+}
+
+/* ---- stripped binaries ---- */
+
+static int pclntab_lookup(const char *name, uint64_t *entry, uint64_t *end, void *ctx)
+{
+	struct go_func fn;
+
+	if (pclntab_find_func(ctx, name, &fn) != 0)
+		return -ENOENT;
+	*entry = fn.entry;
+	*end = fn.end;
+	return 0;
+}
+
+/* Runs go_globals_find on path with the function table of its own pclntab. */
+static int derive(const char *path, int minor, bool arm64, struct go_globals *g)
+{
+	struct elf_file *ef = NULL;
+	struct pclntab *t = NULL;
+	struct go_offsets o;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	if (go_offsets_from_table(1, minor, arm64, &o) != 0 || elf_file_open(path, &ef) != 0)
+		return -EINVAL;
+	err = pclntab_open(ef, &t);
+	if (!err)
+		err = go_globals_find(ef, &o, pclntab_lookup, t, g);
+	pclntab_close(t);
+	elf_file_close(ef);
+	return err;
+}
+
+struct derived_counts { int binaries, found, declined; };
+
+/* Every address found must be the symbol's; 1.19 and 1.26 on amd64 must find all three. */
+static void compare_with_nm(const char *what, const struct go_globals *g, const struct nm_globals *nm, int minor,
+			    bool arm64, struct derived_counts *c)
+{
+	const uint64_t got[3] = { g->work, g->memstats, g->sched }, want[3] = { nm->work.addr, nm->memstats.addr,
+										  nm->sched.addr };
+
+	for (int i = 0; i < 3; i++) {
+		if (got[i] && got[i] != want[i])
+			fprintf(stderr, "    %s: global %d derived %#" PRIx64 ", symbol %#" PRIx64 "\n", what, i, got[i],
+				want[i]);
+		CHECK(got[i] == 0 || got[i] == want[i]);
+		CHECK(got[i] != 0 || arm64 || (minor != 19 && minor != 26));
+		if (got[i])
+			c->found++;
+		else
+			c->declined++;
+	}
+	CHECK(g->work_source != GO_GLOBAL_SYMTAB && g->memstats_source != GO_GLOBAL_SYMTAB);
+	c->binaries++;
+}
+
+static bool run(const char *cmd)
+{
+	return system(cmd) == 0;
+}
+
+/* strip(1) removes .symtab and DWARF and leaves code and data where they were: the original's symbols are the
+ * ground truth. */
+static void stripped_copy_fixture(const struct unit_fixture *f, void *ctx)
+{
+	char gocmd[4096], out[8192], cmd[16384];
+	struct nm_globals nm;
+	struct go_globals g;
+	int major, minor;
+
+	if (strcmp(f->variant, "stripped") == 0)
+		return;
+	CHECK(parse_goversion(f->goversion, &major, &minor));
+	CHECK(go_command(f->goversion, gocmd, sizeof(gocmd)));
+	snprintf(out, sizeof(out), TWIN_DIR "/%s/%s.%s.strip", f->goversion, f->program, f->variant);
+	snprintf(cmd, sizeof(cmd), "mkdir -p " TWIN_DIR "/%s && strip --strip-all -o '%s' '%s'", f->goversion, out,
+		 f->path);
+	CHECK(run(cmd));
+	CHECK(nm_globals(gocmd, f->path, &nm));
+	CHECK_EQ_U64(derive(out, minor, false, &g), 0);
+	compare_with_nm(out, &g, &nm, minor, false, ctx);
+}
+
+TEST(stripped_copies_derive_the_symbol_addresses)
+{
+	struct derived_counts c = { 0 };
+
+	unit_manifest(stripped_copy_fixture, &c);
+	printf("    %d stripped copies: %d globals found, %d declined\n", c.binaries, c.found, c.declined);
+	CHECK(c.binaries >= 8);
+}
+
+/* Where `addr` of binary `from` lies in binary `to`: the same offset in the data section of the same name,
+ * which must have the same size in both (0 when not). */
+static uint64_t translate(const char *from, const char *to, uint64_t addr)
+{
+	static const char *const names[] = { ".data", ".bss", ".noptrdata", ".noptrbss" };
+	struct elf_file *ef = NULL, *et = NULL;
+	uint64_t out = 0;
+
+	if (elf_file_open(from, &ef) == 0 && elf_file_open(to, &et) == 0) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+			struct elf_section a, b;
+
+			if (elf_file_find_section(ef, names[i], &a) == 0 && elf_file_find_section(et, names[i], &b) == 0 &&
+			    addr >= a.addr && addr < a.addr + a.size && a.size == b.size)
+				out = addr - a.addr + b.addr;
+		}
+	}
+	elf_file_close(ef);
+	elf_file_close(et);
+	return out;
+}
+
+/* The stripped fixtures (-ldflags="-s -w") are laid out differently from the default ones. A -ldflags=-w build
+ * keeps the symbols; its data sections have the stripped build's sizes and contents, moved by a few bytes in
+ * Go 1.26: each symbol is carried over to the stripped binary by its offset in its section. */
+static void stripped_fixture(const struct unit_fixture *f, void *ctx)
+{
+	char gocmd[4096], twin[8192], cmd[16384];
+	struct nm_globals nm;
+	struct go_globals g;
+	int major, minor;
+
+	if (strcmp(f->variant, "stripped") != 0)
+		return;
+	CHECK(parse_goversion(f->goversion, &major, &minor));
+	CHECK(go_command(f->goversion, gocmd, sizeof(gocmd)));
+	snprintf(twin, sizeof(twin), TWIN_DIR "/%s/%s.w", f->goversion, f->program);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p " TWIN_DIR "/%s && cd tests/go/%s && GOCACHE=$PWD/../../../build/gocache GOFLAGS=-mod=mod "
+		 "GOTOOLCHAIN=local GOPATH=$PWD/../../../build/gopath '%s' build -ldflags=-w -o ../../../%s . >&2",
+		 f->goversion, f->program, gocmd, twin);
+	CHECK(access(twin, R_OK) == 0 || run(cmd));
+	CHECK(nm_globals(gocmd, twin, &nm));
+	nm.work.addr = translate(twin, f->path, nm.work.addr);
+	nm.memstats.addr = translate(twin, f->path, nm.memstats.addr);
+	nm.sched.addr = translate(twin, f->path, nm.sched.addr);
+	CHECK(nm.work.addr && nm.memstats.addr && nm.sched.addr);
+	CHECK_EQ_U64(derive(f->path, minor, false, &g), 0);
+	compare_with_nm(f->path, &g, &nm, minor, false, ctx);
+}
+
+TEST(stripped_fixtures_derive_their_twins_symbol_addresses)
+{
+	struct derived_counts c = { 0 };
+
+	unit_manifest(stripped_fixture, &c);
+	printf("    %d stripped fixtures: %d globals found, %d declined\n", c.binaries, c.found, c.declined);
+	CHECK(c.binaries >= 2);
+}
+
+/* arm64: tests/go/gcload cross-built, then stripped with llvm-strip (GNU strip here knows x86 only). */
+static void arm64_fixture(const struct unit_fixture *f, void *ctx)
+{
+	char gocmd[4096], bin[512], out[1024], cmd[16384];
+	struct nm_globals nm;
+	struct go_globals g;
+	int major, minor;
+
+	if (strcmp(f->program, "gcload") != 0 || strcmp(f->variant, "default") != 0)
+		return;
+	CHECK(parse_goversion(f->goversion, &major, &minor));
+	CHECK(go_command(f->goversion, gocmd, sizeof(gocmd)));
+	snprintf(bin, sizeof(bin), TWIN_DIR "/%s/gcload.arm64", f->goversion);
+	snprintf(out, sizeof(out), "%s.strip", bin);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p " TWIN_DIR "/%s && cd tests/go/gcload && GOCACHE=$PWD/../../../build/gocache "
+		 "GOFLAGS=-mod=mod GOTOOLCHAIN=local GOPATH=$PWD/../../../build/gopath CGO_ENABLED=0 GOARCH=arm64 "
+		 "'%s' build -o ../../../%s . >&2",
+		 f->goversion, gocmd, bin);
+	CHECK(access(bin, R_OK) == 0 || run(cmd));
+	snprintf(cmd, sizeof(cmd), "llvm-strip --strip-all -o '%s' '%s'", out, bin);
+	CHECK(run(cmd));
+	CHECK(nm_globals(gocmd, bin, &nm));
+	derive(out, minor, true, &g);
+	compare_with_nm(out, &g, &nm, minor, true, ctx);
+}
+
+TEST(arm64_stripped_derives_symbol_addresses_or_declines)
+{
+	struct derived_counts c = { 0 };
+
+	unit_manifest(arm64_fixture, &c);
+	printf("    %d arm64 binaries: %d globals found, %d declined\n", c.binaries, c.found, c.declined);
+	CHECK(c.binaries >= 2);
+}
+
+/* ---- simpler derivations read off GNU objdump, for binaries without symbols anywhere ---- */
+
+struct od_line { uint64_t target; char op[16], src[16]; };
+struct od_func { struct od_line l[4096]; int n; };
+
+/* The RIP-relative operands of [entry, end) as objdump prints them: "op %src,0x..(%rip)  # target". */
+static bool objdump_func(const char *bin, uint64_t entry, uint64_t end, struct od_func *f)
+{
+	char cmd[8192], line[1024];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "objdump -d --no-show-raw-insn --start-address=%#" PRIx64 " --stop-address=%#" PRIx64
+		 " '%s'", entry, end, bin);
+	p = popen(cmd, "r");
+	if (!p)
+		return false;
+	f->n = 0;
+	while (fgets(line, sizeof(line), p) && f->n < 4096) {
+		struct od_line *l = &f->l[f->n];
+		char *tab = strchr(line, '\t'), *hash = strstr(line, "(%rip)");
+
+		if (!tab || !hash || !(hash = strstr(hash, "# ")))
+			continue;
+		l->src[0] = 0;
+		if (sscanf(tab + 1, "%15s %%%15[^,]", l->op, l->src) >= 1 && sscanf(hash + 2, "%" SCNx64, &l->target) == 1)
+			f->n++;
+	}
+	return pclose(p) == 0;
+}
+
+/* Two stores of one register of the given width ('e': 32-bit, 'r': 64-bit) whose targets are `distance` apart:
+ * the first target, or 0 unless exactly one such pair exists. */
+static uint64_t store_pair(const struct od_func *f, char width, int64_t distance)
+{
+	uint64_t found = 0;
+	int pairs = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		const struct od_line *a = &f->l[i];
+
+		if (a->src[0] != width || strncmp(a->op, "mov", 3) != 0)
+			continue;
+		for (int j = 0; j < f->n; j++) {
+			const struct od_line *b = &f->l[j];
+
+			if (strcmp(a->src, b->src) == 0 && strncmp(b->op, "mov", 3) == 0 &&
+			    (int64_t)(b->target - a->target) == distance && found != a->target) {
+				found = a->target;
+				pairs++;
+			}
+		}
+	}
+	return pairs == 1 ? found : 0;
+}
+
+/* Two LEAs `distance` apart (the addresses of memstats.pause_ns and pause_end). */
+static uint64_t lea_pair(const struct od_func *f, int64_t distance)
+{
+	for (int i = 0; i < f->n; i++)
+		for (int j = 0; j < f->n; j++)
+			if (strcmp(f->l[i].op, "lea") == 0 && strcmp(f->l[j].op, "lea") == 0 &&
+			    (int64_t)(f->l[j].target - f->l[i].target) == distance)
+				return f->l[i].target;
+	return 0;
+}
+
+static bool has_target(const struct od_func *f, uint64_t target)
+{
+	for (int i = 0; i < f->n; i++)
+		if (f->l[i].target == target)
+			return true;
+	return false;
+}
+
+struct objdump_check {
+	const char *bin;
+	struct pclntab *t;
+	struct od_func *f;
+};
+
+static bool load_func(struct objdump_check *c, const char *name)
+{
+	struct go_func fn;
+
+	return pclntab_find_func(c->t, name, &fn) == 0 && objdump_func(c->bin, fn.entry, fn.end, c->f);
+}
+
+/* runtime.work: gcStart stores gomaxprocs into work.stwprocs and work.maxprocs (one register, 4 bytes apart);
+ * before 1.22 it also stores one `now` into tSweepTerm and pauseStart, and gcMarkDone into tMarkTerm and
+ * pauseStart. Each pair gives the base on its own; 0 when they disagree. */
+static uint64_t objdump_work(struct objdump_check *c, const struct go_offsets *o)
+{
+	uint64_t a = 0, b = 0, d = 0;
+
+	if (load_func(c, "runtime.gcStart")) {
+		a = store_pair(c->f, 'e', o->work_maxprocs - o->work_stwprocs);
+		a = a ? a - o->work_stwprocs : 0;
+		if (o->work_pausestart >= 0) {
+			b = store_pair(c->f, 'r', o->work_pausestart - o->work_tsweepterm);
+			b = b ? b - o->work_tsweepterm : 0;
+		}
+	}
+	if (o->work_pausestart >= 0 && load_func(c, "runtime.gcMarkDone")) {
+		d = store_pair(c->f, 'r', o->work_pausestart - o->work_tmarkterm);
+		d = d ? d - o->work_tmarkterm : 0;
+	}
+	if (!a || (o->work_pausestart >= 0 && (a != b || a != d)))
+		return 0;
+	return a;
+}
+
+/* runtime.memstats: gcMarkTermination takes the addresses of pause_ns and pause_end (2048 bytes apart), and
+ * readGCStats_m (when linked) the same. */
+static uint64_t objdump_memstats(struct objdump_check *c, const struct go_offsets *o)
+{
+	uint64_t a = 0, b = 0;
+
+	if (load_func(c, "runtime.gcMarkTermination"))
+		a = lea_pair(c->f, o->memstats_pause_end - o->memstats_pause_ns);
+	if (a && load_func(c, "runtime.readGCStats_m"))
+		b = lea_pair(c->f, o->memstats_pause_end - o->memstats_pause_ns);
+	return a && (!b || a == b) ? a - o->memstats_pause_ns : 0;
+}
+
+/* runtime.sched: stopTheWorldWithSema stores sched.stopwait and touches sched.gcwaiting and sched.lock at their
+ * distances from it. */
+static uint64_t objdump_sched(struct objdump_check *c, const struct go_offsets *o)
+{
+	uint64_t found = 0;
+
+	if (!load_func(c, "runtime.stopTheWorldWithSema"))
+		return 0;
+	for (int i = 0; i < c->f->n; i++) {
+		uint64_t base = c->f->l[i].target - o->sched_stopwait;
+
+		if (has_target(c->f, base + o->sched_gcwaiting) && has_target(c->f, base + o->sched_lock)) {
+			if (found && found != base)
+				return 0;
+			found = base;
+		}
+	}
+	return found;
+}
+
+static void objdump_globals(const char *bin, int minor, struct go_globals *g)
+{
+	struct objdump_check c = { bin, NULL, malloc(sizeof(struct od_func)) };
+	struct elf_file *ef = NULL;
+	struct go_offsets o;
+
+	memset(g, 0, sizeof(*g));
+	if (c.f && go_offsets_from_table(1, minor, false, &o) == 0 && elf_file_open(bin, &ef) == 0 &&
+	    pclntab_open(ef, &c.t) == 0) {
+		g->work = objdump_work(&c, &o);
+		g->memstats = objdump_memstats(&c, &o);
+		g->sched = objdump_sched(&c, &o);
+	}
+	pclntab_close(c.t);
+	elf_file_close(ef);
+	free(c.f);
+}
+
+/* The objdump derivations are themselves checked against symbols on the fixtures before being trusted. */
+static void objdump_fixture(const struct unit_fixture *f, void *ctx)
+{
+	char gocmd[4096];
+	struct nm_globals nm;
+	struct go_globals g;
+	int major, minor;
+
+	if (strcmp(f->variant, "default") != 0)
+		return;
+	CHECK(parse_goversion(f->goversion, &major, &minor));
+	CHECK(go_command(f->goversion, gocmd, sizeof(gocmd)));
+	CHECK(nm_globals(gocmd, f->path, &nm));
+	objdump_globals(f->path, minor, &g);
+	CHECK_EQ_U64(g.work, nm.work.addr);
+	CHECK_EQ_U64(g.memstats, nm.memstats.addr);
+	CHECK_EQ_U64(g.sched, nm.sched.addr);
+	(*(int *)ctx)++;
+}
+
+TEST(objdump_derivations_equal_symbols_on_fixtures)
+{
+	int checked = 0;
+
+	unit_manifest(objdump_fixture, &checked);
+	CHECK(checked >= 2);
+}
+
+/* Debian's prometheus (stripped, Go 1.19, no ground truth): go_globals must agree with the objdump derivations
+ * or decline. `apt-get install prometheus` provides it; the test says so when it is missing. */
+TEST(prometheus_agrees_with_objdump_or_declines)
+{
+	const char *bin = "/usr/bin/prometheus";
+	struct go_globals mine, od;
+	char line[256] = "";
+	int major = 0, minor = 0;
+	FILE *p;
+
+	if (access(bin, R_OK) != 0) {
+		printf("    %s missing (apt-get install prometheus): skipped\n", bin);
+		return;
+	}
+	p = popen("/usr/lib/go-1.19/bin/go version /usr/bin/prometheus", "r");
+	CHECK(p && fgets(line, sizeof(line), p));
+	if (p)
+		pclose(p);
+	CHECK(sscanf(line, "%*s go%d.%d", &major, &minor) == 2);
+	CHECK_EQ_U64(derive(bin, minor, false, &mine), 0);
+	objdump_globals(bin, minor, &od);
+	printf("    prometheus go1.%d: work %#" PRIx64 "/%#" PRIx64 " memstats %#" PRIx64 "/%#" PRIx64
+	       " sched %#" PRIx64 "/%#" PRIx64 " (go_globals/objdump)\n",
+	       minor, mine.work, od.work, mine.memstats, od.memstats, mine.sched, od.sched);
+	CHECK(mine.work == 0 || mine.work == od.work);
+	CHECK(mine.memstats == 0 || mine.memstats == od.memstats);
+	CHECK(mine.sched == 0 || mine.sched == od.sched);
 }
