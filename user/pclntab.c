@@ -158,9 +158,12 @@ static int functab_field_size(const struct pclntab *t)
 
 static int set_functab(struct pclntab *t, uint64_t off)
 {
-	uint64_t len = (t->nfunc * 2 + 1) * (uint64_t)functab_field_size(t);
+	uint64_t len;
 
-	if (t->nfunc > UINT32_MAX || !in_region(whole(t), off, len))
+	if (t->nfunc > UINT32_MAX)
+		return -ENOEXEC;
+	len = (t->nfunc * 2 + 1) * functab_field_size(t);
+	if (!in_region(whole(t), off, len))
 		return -ENOEXEC;
 	t->functab = (struct region){ off, off + len };
 	return 0;
