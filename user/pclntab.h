@@ -14,7 +14,8 @@
 #define PCLNTAB_MAGIC_GO118 0xfffffff0u	/* Go 1.18 - 1.19 */
 #define PCLNTAB_MAGIC_GO120 0xfffffff1u	/* Go 1.20 and later */
 
-/* name points into the mapped file; [entry, end) are link-time virtual addresses. */
+/* name points into the mapped file; [entry, end) are link-time virtual addresses, end being the next function's
+ * entry (so it includes the alignment padding after the last instruction). */
 struct go_func {
 	const char *name;
 	uint64_t entry, end;
