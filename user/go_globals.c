@@ -97,7 +97,7 @@ static void x86_targets(const cs_insn *insn, struct targets *t)
 	}
 }
 
-/* Bytes a load or store moves, from its mnemonic and register; 0 when not plain (pairs, exclusives...). */
+/* Bytes a load or store moves (each, for a pair), from its mnemonic and register; 0 when not plain. */
 static uint8_t arm64_width(const cs_insn *insn, const cs_arm64 *a)
 {
 	arm64_reg r = a->op_count > 0 && a->operands[0].type == ARM64_OP_REG ? a->operands[0].reg : ARM64_REG_INVALID;
@@ -113,48 +113,111 @@ static uint8_t arm64_width(const cs_insn *insn, const cs_arm64 *a)
 	case ARM64_INS_LDRSW:
 		return 4;
 	case ARM64_INS_LDR: case ARM64_INS_STR: case ARM64_INS_LDUR: case ARM64_INS_STUR:
-	case ARM64_INS_LDAR: case ARM64_INS_STLR:
+	case ARM64_INS_LDAR: case ARM64_INS_STLR: case ARM64_INS_LDP: case ARM64_INS_STP:
 		return x ? 8 : w ? 4 : 0;
 	default:
 		return 0;
 	}
 }
 
-/* Go's arm64 code reaches a global with ADRP Rn, page, then ADD Rn, Rn, #lo and/or a load or store [Rn, #off],
- * each right after the other. The state follows such a chain for one instruction at a time; an address
- * computed by ADD and not used at once by a load or store counts as an address taken. */
-struct arm64_chain {
-	arm64_reg reg;		/* ARM64_REG_INVALID: no chain */
-	uint64_t addr;
-	bool added;		/* addr came from an ADD and was not yet recorded */
+/* X0..X30 (and their W halves) as 0..30; -1 for other registers. */
+static int arm64_gpr(unsigned int reg)
+{
+	if (reg >= ARM64_REG_X0 && reg <= ARM64_REG_X28)
+		return (int)(reg - ARM64_REG_X0);
+	if (reg >= ARM64_REG_W0 && reg <= ARM64_REG_W30)
+		return (int)(reg - ARM64_REG_W0);
+	return reg == ARM64_REG_X29 ? 29 : reg == ARM64_REG_X30 ? 30 : -1;
+}
+
+/* Registers known to hold an absolute address, as the sweep goes: Go's arm64 code makes one with ADRP (+ADD)
+ * and may keep using it for several fields. An address made by ADD and not used by the very next instruction
+ * counts as an address taken. Calls forget everything; a register written any other way is forgotten. */
+struct arm64_regs {
+	uint64_t addr[31];
+	uint32_t known;
+	int pending;		/* register whose ADD result is not yet used, or -1 */
 };
 
-static void arm64_targets(const cs_insn *insn, struct targets *t, struct arm64_chain *c)
+static void arm64_forget_written(csh cs, const cs_insn *insn, struct arm64_regs *r)
+{
+	cs_regs read, written;
+	uint8_t nread, nwritten;
+
+	if (cs_regs_access(cs, insn, read, &nread, written, &nwritten) != CS_ERR_OK) {
+		r->known = 0;
+		return;
+	}
+	for (int i = 0; i < nwritten; i++) {
+		int g = arm64_gpr(written[i]);
+
+		if (g >= 0)
+			r->known &= ~(1u << g);
+	}
+}
+
+/* ADRP Xd, page / ADD Xd, Xn, #imm / MOV Xd, Xn: the new address in *addr, the register in the return value. */
+static int arm64_makes_address(const cs_insn *insn, const struct arm64_regs *r, uint64_t *addr)
 {
 	const cs_arm64 *a = &insn->detail->arm64;
-	struct arm64_chain prev = *c;
-	bool used = false;
+	int d = a->op_count > 0 && a->operands[0].type == ARM64_OP_REG ? arm64_gpr(a->operands[0].reg) : -1;
+	int n = a->op_count > 1 && a->operands[1].type == ARM64_OP_REG ? arm64_gpr(a->operands[1].reg) : -1;
+	bool from_known = n >= 0 && (r->known & (1u << n));
 
-	c->reg = ARM64_REG_INVALID;
+	if (d < 0)
+		return -1;
 	if (insn->id == ARM64_INS_ADRP && a->op_count == 2 && a->operands[1].type == ARM64_OP_IMM) {
-		*c = (struct arm64_chain){ a->operands[0].reg, (uint64_t)a->operands[1].imm, false };
-	} else if (prev.reg != ARM64_REG_INVALID && insn->id == ARM64_INS_ADD && a->op_count == 3 &&
-		   a->operands[1].type == ARM64_OP_REG && a->operands[1].reg == prev.reg &&
-		   a->operands[2].type == ARM64_OP_IMM && a->operands[2].shift.value == 0) {
-		*c = (struct arm64_chain){ a->operands[0].reg, prev.addr + (uint64_t)a->operands[2].imm, true };
-		used = !prev.added;
-	} else if (prev.reg != ARM64_REG_INVALID) {
-		for (int i = 0; i < a->op_count; i++) {
-			const cs_arm64_op *op = &a->operands[i];
-
-			if (op->type == ARM64_OP_MEM && op->mem.base == prev.reg && op->mem.index == ARM64_REG_INVALID) {
-				add_target(t, prev.addr + (uint64_t)(int64_t)op->mem.disp, arm64_width(insn, a));
-				used = true;
-			}
-		}
+		*addr = (uint64_t)a->operands[1].imm;
+		return d;
 	}
-	if (prev.added && !used)
-		add_target(t, prev.addr, 0);
+	if (insn->id == ARM64_INS_ADD && a->op_count == 3 && from_known && a->operands[2].type == ARM64_OP_IMM &&
+	    a->operands[2].shift.value == 0) {
+		*addr = r->addr[n] + (uint64_t)a->operands[2].imm;
+		return d;
+	}
+	if (insn->id == ARM64_INS_MOV && a->op_count == 2 && from_known) {
+		*addr = r->addr[n];
+		return d;
+	}
+	return -1;
+}
+
+static void arm64_targets(csh cs, const cs_insn *insn, struct targets *t, struct arm64_regs *r)
+{
+	const cs_arm64 *a = &insn->detail->arm64;
+	bool pending_used = false;
+	uint64_t addr;
+	int d;
+
+	for (int i = 0; i < a->op_count; i++) {
+		const cs_arm64_op *op = &a->operands[i];
+		int base = op->type == ARM64_OP_MEM ? arm64_gpr(op->mem.base) : -1;
+		uint64_t target;
+		uint8_t width;
+
+		if (base < 0 || !(r->known & (1u << base)) || op->mem.index != ARM64_REG_INVALID)
+			continue;
+		target = r->addr[base] + (uint64_t)(int64_t)op->mem.disp;
+		width = arm64_width(insn, a);
+		add_target(t, target, width);
+		/* A pair (LDP/STP) moves two neighbours of one width. */
+		if (a->op_count == 3 && i == 2 && arm64_gpr(a->operands[1].reg) >= 0 && width)
+			add_target(t, target + width, width);
+		pending_used |= base == r->pending;
+	}
+	if (r->pending >= 0 && !pending_used)
+		add_target(t, r->addr[r->pending], 0);
+	r->pending = -1;
+	d = arm64_makes_address(insn, r, &addr);
+	if (insn->id == ARM64_INS_BL || insn->id == ARM64_INS_BLR)
+		r->known = 0;
+	else
+		arm64_forget_written(cs, insn, r);
+	if (d >= 0) {
+		r->addr[d] = addr;
+		r->known |= 1u << d;
+		r->pending = insn->id == ARM64_INS_ADD ? d : -1;
+	}
 }
 
 /* Linear sweep of [entry, end): Go functions hold no data, so every byte is decoded once. */
@@ -163,7 +226,7 @@ static int function_targets(const struct elf_file *ef, csh cs, bool arm64, uint6
 {
 	const uint8_t *code;
 	size_t size;
-	struct arm64_chain chain = { ARM64_REG_INVALID, 0, false };
+	struct arm64_regs regs = { .known = 0, .pending = -1 };
 	uint64_t addr = entry;
 	cs_insn *insn;
 
@@ -179,7 +242,7 @@ static int function_targets(const struct elf_file *ef, csh cs, bool arm64, uint6
 		return -ENOMEM;
 	while (size > 0 && cs_disasm_iter(cs, &code, &size, &addr, insn)) {
 		if (arm64)
-			arm64_targets(insn, t, &chain);
+			arm64_targets(cs, insn, t, &regs);
 		else
 			x86_targets(insn, t);
 	}
