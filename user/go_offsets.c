@@ -616,7 +616,7 @@ static int super45_bucket(uint32_t i, uint64_t *lo, uint64_t *hi)
 	return 0;
 }
 
-/* 1.20+: bucket b >= 1 covers [2^(b+7), 2^(b+8)) in 4 steps of 2^(b+5); bucket 0 is [0, 512) in steps of 128.
+/* 1.20+: bucket b >= 1 covers [2^(b+7), 2^(b+8)) in 4 steps of 2^(b+5); bucket 0 is [0, 256) in steps of 64.
  * 40 buckets; larger durations go to the overflow counter. */
 static int min9_bucket(uint32_t i, uint64_t *lo, uint64_t *hi)
 {
@@ -625,8 +625,8 @@ static int min9_bucket(uint32_t i, uint64_t *lo, uint64_t *hi)
 	if (i >= 40 * 4)
 		return -EINVAL;
 	if (bucket == 0) {
-		*lo = (uint64_t)sub << 7;
-		*hi = *lo + (1 << 7);
+		*lo = (uint64_t)sub << 6;
+		*hi = *lo + (1 << 6);
 	} else {
 		*lo = (1ULL << (bucket + 7)) | ((uint64_t)sub << (bucket + 5));
 		*hi = *lo + (1ULL << (bucket + 5));

@@ -70,7 +70,7 @@ struct go_offsets {
 enum go_timehist_scheme {
 	GO_TIMEHIST_UNKNOWN,
 	GO_TIMEHIST_SUPER45,	/* 1.17-1.19: 45 power-of-two super buckets x 16 linear sub-buckets, from 0 ns */
-	GO_TIMEHIST_MIN9,	/* 1.20+: 4 sub-buckets per power of two from 2^9 ns; bucket 0 is [0, 512) */
+	GO_TIMEHIST_MIN9,	/* 1.20+: 4 sub-buckets per power of two from 2^8 ns; bucket 0 is [0, 256) */
 };
 
 /* Reads the layouts from the binary's DWARF (.debug_info, compressed or not). Fields the DWARF lacks stay -1.

@@ -376,3 +376,97 @@ TEST(truncated_binaries_do_not_crash)
 	unit_manifest(truncated_fixture, &cuts);
 	CHECK(cuts > 10);
 }
+
+/* ---- timeHistogram buckets against runtime/metrics ---- */
+
+#define METRICS_DIR "build/tests/unit/go_offsets/metrics"
+
+/* A Go program printing the bucket boundaries of /sched/latencies:seconds, the runtime's own rendering of
+ * runtime.sched.timeToRun: boundary k+1 is the lower end of counts[k]. */
+static const char metrics_program[] =
+	"package main\n"
+	"\n"
+	"import (\n\t\"fmt\"\n\t\"runtime/metrics\"\n\t\"strconv\"\n)\n"
+	"\n"
+	"func main() {\n"
+	"\ts := []metrics.Sample{{Name: \"/sched/latencies:seconds\"}}\n"
+	"\tmetrics.Read(s)\n"
+	"\tfor _, b := range s[0].Value.Float64Histogram().Buckets {\n"
+	"\t\tfmt.Println(strconv.FormatFloat(b, 'g', -1, 64))\n"
+	"\t}\n"
+	"}\n";
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs(text, f) >= 0;
+
+	return f && fclose(f) == 0 && ok;
+}
+
+static int read_boundaries(const char *gocmd, double *b, int max)
+{
+	char cmd[8192], line[128];
+	int n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "cd " METRICS_DIR " && GOCACHE=$PWD/../../../../gocache GOFLAGS=-mod=mod "
+		 "GOTOOLCHAIN=local GOPATH=$PWD/../../../../gopath '%s' run .", gocmd);
+	p = popen(cmd, "r");
+	if (!p)
+		return -1;
+	while (n < max && fgets(line, sizeof(line), p))
+		b[n++] = strtod(line, NULL);
+	return pclose(p) == 0 ? n : -1;
+}
+
+static void buckets_fixture(const struct unit_fixture *f, void *ctx)
+{
+	char gocmd[4096], line[8192], ver[64];
+	enum go_timehist_scheme scheme;
+	struct go_offsets o;
+	int major, minor, n, i;
+	static double b[1024];
+	bool found = false;
+	FILE *m;
+
+	if (strcmp(f->program, "gcload") != 0 || strcmp(f->variant, "default") != 0)
+		return;
+	m = fopen("build/tests/go/manifest.tsv", "r");
+	while (m && !found && fgets(line, sizeof(line), m))
+		found = sscanf(line, "%63[^\t]\t%4095[^\t]", ver, gocmd) == 2 && strcmp(ver, f->goversion) == 0;
+	if (m)
+		fclose(m);
+	CHECK(found && parse_goversion(f->goversion, &major, &minor));
+	CHECK_EQ_U64(go_offsets_from_table(major, minor, false, &o), 0);
+	scheme = go_timehist_scheme(major, minor);
+	n = read_boundaries(gocmd, b, 1024);
+	/* -Inf, one lower bound per counts[] entry, then +Inf (1.17-1.19) or the overflow bound and +Inf. */
+	CHECK_EQ_U64(n, o.hist_nbuckets + (o.hist_overflow >= 0 ? 3 : 2));
+	CHECK(n > 2 && isinf(b[0]) && b[0] < 0 && isinf(b[n - 1]));
+	for (i = 0; n > 0 && i < o.hist_nbuckets; i++) {
+		uint64_t lo, hi;
+
+		CHECK_EQ_U64(go_timehist_bucket(scheme, i, &lo, &hi), 0);
+		if ((double)lo / 1e9 != b[i + 1] || (hi != UINT64_MAX && (double)hi / 1e9 != b[i + 2]))
+			fprintf(stderr, "    %s counts[%d]: [%" PRIu64 ", %" PRIu64 ") ns, metrics [%g, %g) s\n",
+				f->goversion, i, lo, hi, b[i + 1], b[i + 2]);
+		CHECK((double)lo / 1e9 == b[i + 1]);
+		CHECK(hi == UINT64_MAX ? isinf(b[i + 2]) : (double)hi / 1e9 == b[i + 2]);
+	}
+	CHECK(go_timehist_bucket(scheme, o.hist_nbuckets, &(uint64_t){ 0 }, &(uint64_t){ 0 }) == -EINVAL);
+	(*(int *)ctx)++;
+}
+
+TEST(timehist_buckets_equal_runtime_metrics)
+{
+	int checked = 0;
+
+	CHECK(system("mkdir -p " METRICS_DIR) == 0);
+	CHECK(write_file(METRICS_DIR "/main.go", metrics_program));
+	CHECK(write_file(METRICS_DIR "/go.mod", "module metrics\n\ngo 1.17\n"));
+	unit_manifest(buckets_fixture, &checked);
+	CHECK(checked >= 2);
+	CHECK(go_timehist_scheme(1, 16) == GO_TIMEHIST_UNKNOWN && go_timehist_scheme(1, 19) == GO_TIMEHIST_SUPER45 &&
+	      go_timehist_scheme(1, 20) == GO_TIMEHIST_MIN9);
+}
