@@ -14,7 +14,7 @@ struct go_offsets {
 	int32_t g_m;			/* *m running it */
 	int32_t g_sched_sp;		/* sched.sp: saved stack pointer (gobuf) */
 	int32_t g_atomicstatus;		/* uint32: _Grunnable=1, _Grunning=2 ... (| _Gscan 0x1000) */
-	int32_t g_goid;			/* int64 (uint64 from 1.25?) */
+	int32_t g_goid;			/* int64 until 1.19, uint64 from 1.20 */
 	int32_t g_waitreason;		/* uint8 waitReason */
 	int32_t g_tracking;		/* bool: this g's scheduling latency is sampled */
 	int32_t g_tracking_stamp;	/* int64 nanotime when it became runnable (1.17-1.20: runnableStamp) */
@@ -28,7 +28,7 @@ struct go_offsets {
 	int32_t m_preemptoff;		/* Go string: data pointer here, length at +8 */
 	int32_t m_size;
 	/* runtime.workType (global runtime.work): the current GC cycle; times are nanotime() */
-	int32_t work_cycles;		/* uint32 (atomic.Uint32 from 1.21?) completed-or-started cycles */
+	int32_t work_cycles;		/* uint32 (atomic.Uint32 from 1.20): GC cycles started */
 	int32_t work_stwprocs;		/* int32 */
 	int32_t work_maxprocs;		/* int32 */
 	int32_t work_tsweepterm;	/* int64 */
@@ -50,7 +50,7 @@ struct go_offsets {
 	int32_t memstats_size;
 	/* runtime.schedt (global runtime.sched) */
 	int32_t sched_lock;		/* runtime mutex (helps locate runtime.sched in stripped binaries) */
-	int32_t sched_gcwaiting;	/* uint32, 1-byte atomic.Bool from 1.20? (see sched_gcwaiting_size) */
+	int32_t sched_gcwaiting;	/* uint32 until 1.19, 1-byte atomic.Bool from 1.20 */
 	int32_t sched_gcwaiting_size;
 	int32_t sched_stopwait;		/* int32 */
 	int32_t sched_time_to_run;	/* timeHistogram of runnable->running latency (sampled) */
