@@ -13,7 +13,7 @@ VMLINUX   := vmlinux/$(ARCH)
 LIBS      := libbpf libelf libdw zlib capstone
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Werror
-USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -Iuser -Ibpf -I$(OUTPUT)/skel \
+USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -iquote user -iquote bpf -iquote $(OUTPUT)/skel \
 	      $(shell pkg-config --cflags $(LIBS) 2>/dev/null) $(EXTRA_CFLAGS)
 USER_LDLIBS = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(VMLINUX) -Ibpf \

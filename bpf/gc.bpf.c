@@ -9,6 +9,7 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
+#include "events.bpf.h"
 #include "gc.h"
 #include "go_abi.bpf.h"
 
@@ -37,13 +38,7 @@ struct {
 	__type(value, struct stw_stash);
 } stw_stash SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 256 * 1024);
-} stw_events SEC(".maps");
-
 __u64 probe_hits = 0;
-__u64 events_lost = 0;
 
 static __always_inline __u64 read_u64(__u64 addr)
 {
@@ -208,13 +203,14 @@ int handle_start_world_ret(struct pt_regs *ctx)
 	t = lookup_target(&pid, &tid);
 	if (!t)
 		return 0;
-	e = bpf_ringbuf_reserve(&stw_events, sizeof(*e), 0);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		__sync_fetch_and_add(&events_lost, 1);
 		bpf_map_delete_elem(&stw_stash, &tid);
 		return 0;
 	}
 	__builtin_memset(e, 0, sizeof(*e));
+	e->type = EVENT_STW;
 	e->pid = pid;
 	e->tid = tid;
 	e->end_ns = GO_RET1(ctx);

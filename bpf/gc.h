@@ -46,17 +46,17 @@ enum stw_kind {
 #define STW_F_START_UNKNOWN	(1u << 5)	/* the stop was not seen (attached mid-pause): duration unknown */
 
 struct stw_event {
+	__u32 type;		/* EVENT_STW */
 	__u32 pid;
 	__u32 tid;
+	__u32 kind;		/* enum stw_kind */
+	__u32 go_reason;	/* Go's stwReason (1.21+), 0 when only the string is known */
+	__u32 flags;
 	__u64 start_ns;		/* CLOCK_MONOTONIC, the clock of Go's nanotime() */
 	__u64 end_ns;
 	__u64 numgc;		/* completed GC cycles when the world restarted (runtime memstats.numgc) */
 	__u64 cycle_pause_ns;
 	__u64 cycle_start_ns;
-	__u32 kind;		/* enum stw_kind */
-	__u32 go_reason;	/* Go's stwReason (1.21+), 0 when only the string is known */
-	__u32 flags;
-	__u32 pad;
 	char reason[GC_REASON_LEN];	/* the runtime's reason string on 1.19-1.21 (m.preemptoff), else "" */
 };
 

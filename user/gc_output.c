@@ -46,13 +46,15 @@ static void json_pause(FILE *out, const struct stw_pause *p)
 	else
 		json_kv_str(&j, "duration_ns", "unknown");
 	json_kv_bool(&j, "runtime_clock", p->runtime_clock);
+	if (p->throttle_known)
+		json_kv_u64(&j, "throttled_ns", p->throttled_ns);
 	json_end(&j);
 	fputc('\n', out);
 }
 
 void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
 {
-	char dur[32];
+	char dur[32], thr[32];
 
 	if (o->json) {
 		json_pause(o->out, p);
@@ -61,8 +63,11 @@ void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
 	if (!o->slow_ns || !p->duration_known || p->duration_ns < o->slow_ns)
 		return;
 	output_time_prefix(o);
-	fprintf(o->out, "STW  pid %-7u tid %-7u %-22s cycle %-6llu %s\n", p->pid, p->tid, p->reason,
+	fprintf(o->out, "STW  pid %-7u tid %-7u %-22s cycle %-6llu %10s", p->pid, p->tid, p->reason,
 		(unsigned long long)p->gc_cycle, format_duration(p->duration_ns, dur, sizeof(dur)));
+	if (p->throttle_known && p->throttled_ns)
+		fprintf(o->out, "  (%s of it throttled)", format_duration(p->throttled_ns, thr, sizeof(thr)));
+	fputc('\n', o->out);
 }
 
 void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c)
@@ -163,6 +168,7 @@ void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
 	json_kv_u64(&j, "pause_p50_ns", gc_stats_quantile(s, 0.5));
 	json_kv_u64(&j, "pause_p99_ns", gc_stats_quantile(s, 0.99));
 	json_kv_u64(&j, "pause_max_ns", gc_stats_quantile(s, 1.0));
+	json_kv_u64(&j, "pause_throttled_ns", s->pause_throttled_ns);
 	json_kv_bool(&j, "cycle_numbers_from_runtime", s->numbering_from_runtime);
 	json_hists(&j, &s->total, o->millis ? "ms" : "us");
 	json_end(&j);

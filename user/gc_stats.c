@@ -180,12 +180,21 @@ int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause
 	}
 	s->pauses++;
 	s->pause_ns_total += p->duration_ns;
+	if (p->duration_ns > s->max_pause_ns)
+		s->max_pause_ns = p->duration_ns;
 	hist_add(&reason_stats(&s->total, p->reason)->hist, p->duration_ns / s->unit_ns);
 	hist_add(&reason_stats(&s->interval, p->reason)->hist, p->duration_ns / s->unit_ns);
 	if (push(&s->interval_ns, &s->interval_n, &s->interval_cap, p->duration_ns) ||
 	    push(&s->all_ns, &s->all_n, &s->all_cap, p->duration_ns))
 		return -ENOMEM;
 	return done;
+}
+
+void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *p)
+{
+	s->pause_throttled_ns += p->throttled_ns;
+	if (p->duration_ns == s->max_pause_ns)
+		s->max_pause_throttled_ns = p->throttled_ns;
 }
 
 void gc_stats_interval(struct gc_stats *s, struct gc_interval *iv)

@@ -21,6 +21,8 @@ struct stw_pause {
 	uint64_t gc_cycle;			/* the runtime's cycle number (or our count from 1); 0: not a GC stop */
 	bool runtime_clock;			/* both ends are the runtime's own timestamps */
 	bool duration_known;			/* false when the stop began before tracing did */
+	bool throttle_known;			/* the sched capability is tracking CFS throttling */
+	uint64_t throttled_ns;			/* part of the pause during which the process was throttled */
 };
 
 struct gc_cycle {
@@ -50,6 +52,7 @@ struct gc_stats {
 	/* whole trace */
 	struct gc_hists total;
 	uint64_t cycles, pauses, pause_ns_total, pauses_unknown, cycles_partial;
+	uint64_t pause_throttled_ns, max_pause_ns, max_pause_throttled_ns;
 	/* the cycle in progress */
 	struct gc_cycle current;
 	bool in_cycle;
@@ -70,6 +73,9 @@ void gc_stats_free(struct gc_stats *s);
 /* Consumes one event. Fills *pause; when the event completes a GC cycle, fills *cycle and returns 1, else 0
  * (or -ENOMEM). */
 int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause *pause, struct gc_cycle *cycle);
+
+/* Adds a pause's throttled overlap (set by the caller) to the totals. */
+void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *pause);
 
 /* The interval's figures; gc_stats_interval_reset starts the next interval. */
 struct gc_interval {

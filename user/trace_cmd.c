@@ -13,12 +13,13 @@
 #include "cli.h"
 #include "commands.h"
 #include "event_loop.h"
-#include "gc_output.h"
-#include "gc_tracer.h"
+#include "capability.h"
 #include "json.h"
 #include "log.h"
 #include "spawn.h"
 #include "target.h"
+
+#define MAX_CAPS 8
 
 struct trace_opts {
 	int pid;
@@ -26,26 +27,36 @@ struct trace_opts {
 	uint64_t interval_ns;
 	uint64_t count;
 	uint64_t duration_ns;
+	bool caps[MAX_CAPS];		/* indexed like all_caps */
+	bool exact_goroutines;
 	struct output_opts out;
 };
 
 struct trace_session {
 	struct trace_opts opts;
 	struct target target;
-	struct gc_tracer *gc;
-	struct gc_stats gc_stats;
+	struct event_bus *bus;
 	struct event_loop loop;
-	uint64_t start_ns;
+	struct trace_ctx ctx;
+	void *state[MAX_CAPS];
+	bool running[MAX_CAPS];
 	uint64_t intervals;
 	pid_t child;
 };
+
+static const struct capability *const all_caps[] = {
+	&sched_capability, &cgroup_capability, &gc_capability, &goroutines_capability,
+};
+#define NCAPS (sizeof(all_caps) / sizeof(all_caps[0]))
 
 static const char trace_help[] =
 	"Usage: gotrace [trace] -p PID [options] [interval [count]]\n"
 	"       gotrace [trace] [options] -- COMMAND [ARGS...]\n"
 	"\n"
-	"Trace a Go process with eBPF: stop-the-world GC pauses (per reason) and GC cycles, timed with the Go\n"
-	"runtime's own clock. Nothing is changed in the process; it keeps running when gotrace exits.\n"
+	"Trace a Go process with eBPF and explain why it is slow: stop-the-world GC pauses (per reason) and GC\n"
+	"cycles timed by the Go runtime's own clock, run-queue delay and off-CPU time of its threads, goroutine\n"
+	"scheduling delay, and its cgroup's CPU quota and throttling, with each pause and delay attributed to\n"
+	"throttling. Nothing is changed in the process; it keeps running when gotrace exits.\n"
 	"\n"
 	"Options:\n"
 	"  -p, --pid PID          trace this process (a Go program, Go 1.17 or newer)\n"
@@ -54,6 +65,10 @@ static const char trace_help[] =
 	"  -T, --timestamp        prefix interval lines with the time of day\n"
 	"  -s, --slow DUR         print every pause of at least DUR as it happens (e.g. --slow 1ms)\n"
 	"  -j, --json             newline-delimited JSON on stdout instead of text (schema: README.md)\n"
+	"  -c, --capabilities LIST  what to trace, comma-separated (default: all): gc, sched, goroutines, cgroup\n"
+	"      --goroutines=exact   time every goroutine dispatch with probes on runtime.casgstatus. Costly: each\n"
+	"                         goroutine switch then takes ~3 uprobe hits (~1-3 us each on bare metal, ~20 us\n"
+	"                         in some VMs). Default: read the runtime's own sampled histogram, no probe.\n"
 	"  -v, --verbose          say more (twice: libbpf's debug log)\n"
 	"  -h, --help             this help\n"
 	"  interval [count]       print and reset every interval (a duration), count times\n"
@@ -81,66 +96,99 @@ static int parse_positionals(struct trace_opts *o, int argc, char **argv)
 	return 0;
 }
 
+static int parse_caps(struct trace_opts *o, const char *list)
+{
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	memset(o->caps, 0, sizeof(o->caps));
+	for (char *name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < NCAPS && strcmp(name, all_caps[i]->name) != 0; i++)
+			;
+		if (i == NCAPS)
+			return cli_bad_value("capability", name, "known: gc, sched, goroutines, cgroup");
+		o->caps[i] = true;
+	}
+	return 0;
+}
+
+/* Splits argv at "--": what follows is the command to run. */
+static int split_command(struct trace_opts *o, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			o->cmd = &argv[i + 1];
+			return i;
+		}
+	}
+	return argc;
+}
+
+static int parse_option(struct trace_opts *o, int c)
+{
+	switch (c) {
+	case 'p':
+		return cli_parse_pid(optarg, &o->pid) ? cli_bad_value("PID", optarg, "expected a process ID") : 0;
+	case 'd':
+		return cli_parse_duration(optarg, false, &o->duration_ns)
+			       ? cli_bad_value("duration", optarg, "expected e.g. 30s, 5m or 500ms") : 0;
+	case 's':
+		return cli_parse_duration(optarg, false, &o->out.slow_ns)
+			       ? cli_bad_value("--slow threshold", optarg, "expected e.g. 1ms or 500us") : 0;
+	case 'c':
+		return parse_caps(o, optarg);
+	case 'G':
+		if (strcmp(optarg, "exact") && strcmp(optarg, "sampled"))
+			return cli_bad_value("--goroutines mode", optarg, "expected exact or sampled");
+		o->exact_goroutines = strcmp(optarg, "exact") == 0;
+		return 0;
+	case 'm':
+		o->out.millis = true;
+		return 0;
+	case 'T':
+		o->out.timestamps = true;
+		return 0;
+	case 'j':
+		o->out.json = true;
+		return 0;
+	case 'v':
+		log_verbosity++;
+		return 0;
+	case 'h':
+		fputs(trace_help, stdout);
+		exit(EXIT_OK);
+	default:
+		fprintf(stderr, "Try 'gotrace --help'.\n");
+		return EXIT_USAGE;
+	}
+}
+
 static int parse_opts(struct trace_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "pid", required_argument, NULL, 'p' },	   { "duration", required_argument, NULL, 'd' },
 		{ "milliseconds", no_argument, NULL, 'm' }, { "timestamp", no_argument, NULL, 'T' },
 		{ "slow", required_argument, NULL, 's' },	   { "json", no_argument, NULL, 'j' },
+		{ "capabilities", required_argument, NULL, 'c' }, { "goroutines", required_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },	   { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, dashdash = 0;
+	int c, err;
 
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--") == 0) {
-			dashdash = i;
-			break;
-		}
-	if (dashdash) {
-		o->cmd = &argv[dashdash + 1];
-		argc = dashdash;
-	}
+	for (size_t i = 0; i < NCAPS; i++)
+		o->caps[i] = all_caps[i]->default_on;
+	argc = split_command(o, argc, argv);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:d:mTs:jvh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_bad_value("PID", optarg, "expected a process ID");
-			break;
-		case 'd':
-			if (cli_parse_duration(optarg, false, &o->duration_ns))
-				return cli_bad_value("duration", optarg, "expected e.g. 30s, 5m or 500ms");
-			break;
-		case 's':
-			if (cli_parse_duration(optarg, false, &o->out.slow_ns))
-				return cli_bad_value("--slow threshold", optarg, "expected e.g. 1ms or 500us");
-			break;
-		case 'm':
-			o->out.millis = true;
-			break;
-		case 'T':
-			o->out.timestamps = true;
-			break;
-		case 'j':
-			o->out.json = true;
-			break;
-		case 'v':
-			log_verbosity++;
-			break;
-		case 'h':
-			fputs(trace_help, stdout);
-			exit(EXIT_OK);
-		default:
-			fprintf(stderr, "Try 'gotrace --help'.\n");
-			return EXIT_USAGE;
-		}
-	}
+	while ((c = getopt_long(argc, argv, "+p:d:mTs:jc:vh", longopts, NULL)) != -1)
+		if ((err = parse_option(o, c)))
+			return err;
 	if (parse_positionals(o, argc, argv))
 		return EXIT_USAGE;
 	if (!o->pid == !o->cmd) {
-		log_error(o->pid ? "give either -p PID or -- COMMAND, not both" : "no target: give -p PID or -- COMMAND "
-			  "(see --help)");
+		log_error(o->pid ? "give either -p PID or -- COMMAND, not both"
+				 : "no target: give -p PID or -- COMMAND (see --help)");
 		return EXIT_USAGE;
 	}
 	if (o->cmd && !o->cmd[0]) {
@@ -150,30 +198,19 @@ static int parse_opts(struct trace_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static void on_stw_event(const struct stw_event *e, void *ctx)
+static int on_events(void *ctx)
 {
 	struct trace_session *s = ctx;
-	struct stw_pause pause;
-	struct gc_cycle cycle;
-	int done = gc_stats_add(&s->gc_stats, e, &pause, &cycle);
-
-	gc_output_pause(&s->opts.out, &pause);
-	if (done == 1)
-		gc_output_cycle(&s->opts.out, &cycle);
-}
-
-static int on_gc_ready(void *ctx)
-{
-	struct trace_session *s = ctx;
-	int n = gc_tracer_consume(s->gc);
+	int n = event_bus_consume(s->bus);
 
 	return n < 0 && n != -EINTR ? n : 0;
 }
 
 static void print_interval(struct trace_session *s)
 {
-	gc_output_interval(&s->opts.out, &s->gc_stats);
-	gc_stats_interval_reset(&s->gc_stats);
+	for (size_t i = 0; i < NCAPS; i++)
+		if (s->running[i] && all_caps[i]->interval)
+			all_caps[i]->interval(s->state[i], &s->ctx);
 	fflush(s->opts.out.out);
 }
 
@@ -181,7 +218,7 @@ static int on_tick(void *ctx)
 {
 	struct trace_session *s = ctx;
 
-	gc_tracer_consume(s->gc);
+	event_bus_consume(s->bus);
 	if (!s->opts.out.json)
 		fputc('\n', s->opts.out.out);
 	print_interval(s);
@@ -218,24 +255,56 @@ static int open_target(struct trace_session *s)
 	return err;
 }
 
-static int attach_gc(struct trace_session *s)
+static int open_bus(struct trace_session *s)
 {
-	char note[512];
-	int err = gc_tracer_open(on_stw_event, s, &s->gc);
+	int err = event_bus_open(&s->bus);
 
+	if (!err)
+		err = event_bus_add_target(s->bus, s->target.proc.pid);
 	if (err) {
-		log_error("cannot load the GC probes: %s%s%s", strerror(-err), log_privilege_hint(err)[0] ? "; " : "",
+		log_error("cannot create BPF maps: %s%s%s", strerror(-err), log_privilege_hint(err)[0] ? "; " : "",
 			  log_privilege_hint(err));
 		return err;
 	}
-	err = gc_tracer_attach(s->gc, &s->target, note, sizeof(note));
-	if (err) {
-		log_error("PID %d: %s", s->target.proc.pid, note);
-		return err;
+	return loop_add_fd(&s->loop, event_bus_fd(s->bus), on_events, s);
+}
+
+/* Starts every selected capability; one that cannot run here is turned off with a warning, the others go on. */
+static int start_caps(struct trace_session *s)
+{
+	int started = 0;
+
+	for (size_t i = 0; i < NCAPS; i++) {
+		char note[512] = "";
+		int err;
+
+		if (!s->opts.caps[i])
+			continue;
+		err = all_caps[i]->start(&s->ctx, &s->state[i], note, sizeof(note));
+		if (err && err != -ENOTSUP) {
+			log_error("PID %d: %s", s->target.proc.pid, note[0] ? note : strerror(-err));
+			return err;
+		}
+		if (note[0])
+			log_warn("%s", note);
+		s->running[i] = !err;
+		started += !err;
 	}
-	if (note[0])
-		log_warn("%s", note);
-	return loop_add_fd(&s->loop, gc_tracer_fd(s->gc), on_gc_ready, s);
+	if (!started) {
+		log_error("PID %d: nothing can be traced (see the warnings above)", s->target.proc.pid);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int probe_count(struct trace_session *s)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < NCAPS; i++)
+		if (s->running[i] && all_caps[i]->probe_count)
+			n += all_caps[i]->probe_count(s->state[i]);
+	return n;
 }
 
 static void announce(struct trace_session *s)
@@ -243,9 +312,9 @@ static void announce(struct trace_session *s)
 	char desc[256];
 	struct json_obj j;
 
-	s->start_ns = monotonic_ns();
+	s->ctx.start_ns = monotonic_ns();
 	target_describe(&s->target, desc, sizeof(desc));
-	fprintf(stderr, "Tracing %s: %d probes ... Hit Ctrl-C to end.\n", desc, gc_tracer_probe_count(s->gc));
+	fprintf(stderr, "Tracing %s: %d probes ... Hit Ctrl-C to end.\n", desc, probe_count(s));
 	if (!s->opts.out.json)
 		return;
 	json_begin(&j, s->opts.out.out);
@@ -254,12 +323,28 @@ static void announce(struct trace_session *s)
 	json_kv_str(&j, "comm", s->target.proc.comm);
 	json_kv_str(&j, "exe", s->target.proc.exe_name);
 	json_kv_str(&j, "go_version", go_binary_version_str(s->target.bin));
-	json_kv_u64(&j, "time_ns", s->start_ns);
+	json_kv_u64(&j, "time_ns", s->ctx.start_ns);
 	json_kv_u64(&j, "realtime_ns", realtime_ns());
-	json_kv_u64(&j, "probes", gc_tracer_probe_count(s->gc));
+	json_kv_u64(&j, "probes", probe_count(s));
 	json_end(&j);
 	fputc('\n', s->opts.out.out);
 	fflush(s->opts.out.out);
+}
+
+static void summary_costs(struct trace_session *s, struct json_obj *j)
+{
+	uint64_t hits = 0, lost = 0;
+
+	for (size_t i = 0; i < NCAPS; i++) {
+		if (!s->running[i])
+			continue;
+		if (all_caps[i]->probe_hits)
+			hits += all_caps[i]->probe_hits(s->state[i]);
+		if (all_caps[i]->events_lost)
+			lost += all_caps[i]->events_lost(s->state[i]);
+	}
+	json_kv_u64(j, "probe_hits", hits);
+	json_kv_u64(j, "events_lost", lost);
 }
 
 static void print_summary(struct trace_session *s, enum loop_stop why)
@@ -267,27 +352,34 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 	uint64_t now = monotonic_ns();
 	struct json_obj j;
 
-	gc_tracer_consume(s->gc);
+	event_bus_consume(s->bus);
+	s->ctx.facts.window_ns = now - s->ctx.start_ns;
+	if (!s->opts.out.json && (!s->opts.interval_ns || why != LOOP_DEADLINE)) {
+		fputc('\n', s->opts.out.out);
+		print_interval(s);
+	}
+	for (size_t i = 0; i < NCAPS; i++)
+		if (s->running[i] && all_caps[i]->finish)
+			all_caps[i]->finish(s->state[i], &s->ctx);
 	if (!s->opts.out.json) {
-		if (!s->opts.interval_ns || s->gc_stats.interval_n || s->gc_stats.interval_cycles) {
-			fputc('\n', s->opts.out.out);
-			print_interval(s);
-		}
+		fputc('\n', s->opts.out.out);
 		if (why == LOOP_TARGET_EXITED)
-			fprintf(s->opts.out.out, "\nPID %d exited.\n", s->target.proc.pid);
-		gc_output_text_summary(&s->opts.out, &s->gc_stats);
+			fprintf(s->opts.out.out, "PID %d exited.\n", s->target.proc.pid);
+		for (size_t i = 0; i < NCAPS; i++)
+			if (s->running[i] && all_caps[i]->text_summary)
+				all_caps[i]->text_summary(s->state[i], &s->ctx);
 		return;
 	}
 	json_begin(&j, s->opts.out.out);
 	json_kv_str(&j, "event", "summary");
 	json_kv_u64(&j, "pid", s->target.proc.pid);
 	json_kv_u64(&j, "time_ns", now);
-	json_kv_u64(&j, "duration_ns", now - s->start_ns);
+	json_kv_u64(&j, "duration_ns", s->ctx.facts.window_ns);
 	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED);
-	json_kv_u64(&j, "probe_hits", gc_tracer_probe_hits(s->gc));
-	json_kv_u64(&j, "events_lost", gc_tracer_events_lost(s->gc));
-	json_key(&j, "gc");
-	gc_output_json_summary(&s->opts.out, &s->gc_stats);
+	summary_costs(s, &j);
+	for (size_t i = 0; i < NCAPS; i++)
+		if (s->running[i] && all_caps[i]->json_summary)
+			all_caps[i]->json_summary(s->state[i], &s->ctx, &j);
 	json_end(&j);
 	fputc('\n', s->opts.out.out);
 }
@@ -297,7 +389,11 @@ static int run(struct trace_session *s)
 	enum loop_stop why;
 	int err;
 
-	if ((err = check_kernel()) || (err = loop_init(&s->loop)) || (err = open_target(s)) || (err = attach_gc(s)))
+	if ((err = check_kernel()) || (err = loop_init(&s->loop)) || (err = open_target(s)) || (err = open_bus(s)))
+		return err;
+	s->ctx = (struct trace_ctx){ .target = &s->target, .bus = s->bus, .loop = &s->loop, .out = &s->opts.out,
+				     .exact_goroutines = s->opts.exact_goroutines };
+	if ((err = start_caps(s)))
 		return err;
 	if (s->opts.interval_ns && (err = loop_set_interval(&s->loop, s->opts.interval_ns, on_tick, s)))
 		return err;
@@ -316,6 +412,14 @@ static int run(struct trace_session *s)
 	return 0;
 }
 
+static void stop_caps(struct trace_session *s)
+{
+	/* Reverse order: sched owns the throttle timeline the others read. */
+	for (size_t i = NCAPS; i-- > 0;)
+		if (s->state[i])
+			all_caps[i]->stop(s->state[i]);
+}
+
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_session s = { 0 };
@@ -326,16 +430,15 @@ int cmd_trace(int argc, char **argv)
 	if (err)
 		return err;
 	log_setup_libbpf();
-	gc_stats_init(&s.gc_stats, s.opts.out.millis ? 1000000 : 1000);
 	err = run(&s);
-	gc_tracer_close(s.gc);
+	stop_caps(&s);
+	event_bus_close(s.bus);
 	if (s.child) {
 		if (err)
 			kill(s.child, SIGKILL);
 		spawn_reap(s.child, 0);
 	}
 	target_close(&s.target);
-	gc_stats_free(&s.gc_stats);
 	loop_close(&s.loop);
 	return err ? EXIT_FAILURE_RUN : EXIT_OK;
 }

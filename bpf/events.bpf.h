@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Maps shared by every gotrace BPF object: user space creates them once and hands the same fds to each
+ * object before it loads (bpf_map__reuse_fd). */
+#ifndef GOTRACE_EVENTS_BPF_H
+#define GOTRACE_EVENTS_BPF_H
+
+#include "events.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EVENTS_RINGBUF_SIZE);
+} events SEC(".maps");
+
+/* Processes being traced: tgid -> flags (unused yet). Filters every tracepoint program in the kernel, so that
+ * other processes cost one hash lookup and nothing else. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} targets SEC(".maps");
+
+/* Ring buffer records that could not be reserved (user space too slow): reported, never silent. */
+__u64 events_lost = 0;
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+}
+
+#endif

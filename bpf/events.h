@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The one ring buffer every BPF object writes to, so that events reach user space in the order they were
+ * committed (a throttled interval before the pause it stretched): each record starts with its type. */
+#ifndef GOTRACE_EVENTS_H
+#define GOTRACE_EVENTS_H
+
+enum event_type {
+	EVENT_STW = 1,		/* struct stw_event (gc.h) */
+	EVENT_THROTTLE = 2,	/* struct throttle_event (sched.h) */
+	EVENT_RUNQ_SLOW = 3,	/* struct runq_event (sched.h) */
+	EVENT_WAIT_SLOW = 4,	/* struct wait_event (waits.h) */
+};
+
+#define EVENTS_RINGBUF_SIZE (1u << 20)
+
+#endif

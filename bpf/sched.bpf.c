@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Thread scheduling of the traced processes: run-queue delay (runqlat), off-CPU time split into preempted,
+ * throttled and blocked, and the intervals when CFS bandwidth control (a cgroup CPU quota) held a thread.
+ *
+ * Two attach variants of the same logic: tp_btf (typed task_struct arguments, no tracefs needed) where the kernel
+ * has it, classic tracepoints otherwise (then a thread is recognised as the target's after its first switch-out,
+ * because those tracepoints carry thread ids but no process ids). User space picks by trying. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "events.bpf.h"
+#include "log2_hist.bpf.h"
+#include "sched.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile bool targ_ms = false;
+const volatile __u64 targ_slow_ns = 0;	/* 0: no slow events */
+
+enum thread_why { WHY_WOKEN = 0, WHY_PREEMPTED, WHY_THROTTLED, WHY_BLOCKED };
+
+struct thread_state {
+	__u64 since_ns;
+	__u32 why;
+	__u32 tgid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);	/* tid */
+	__type(value, struct thread_state);
+} threads SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096 * SCHED_HIST_KINDS);
+	__type(key, struct bpf_hist_key);
+	__type(value, struct bpf_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);	/* tgid */
+	__type(value, __s64);	/* threads currently held by throttling */
+} throttled_threads SEC(".maps");
+
+/* task_struct->state was renamed __state in 5.14. */
+struct task_struct___o {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline long task_state(struct task_struct *t)
+{
+	struct task_struct___o *old = (void *)t;
+
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return BPF_CORE_READ(old, state);
+}
+
+/* Before 6.18, cfs_rq.throttled was an int (6.18 made it a one-bit field, alongside the per-task flag). */
+struct cfs_rq___int_throttled {
+	int throttled;
+} __attribute__((preserve_access_index));
+
+/* Is this runnable task being switched out because its cgroup ran out of CPU quota? Since 6.18 a throttled
+ * task is dequeued on its way back to user space and flagged (task_struct.throttled); before, its group's
+ * per-CPU run queue was flagged (cfs_rq.throttled). Kernels without CONFIG_CFS_BANDWIDTH have neither. */
+static __always_inline bool task_throttled(struct task_struct *t)
+{
+	struct cfs_rq___int_throttled *cfs_rq;
+
+	if (bpf_core_field_exists(t->throttled))
+		return BPF_CORE_READ(t, throttled);
+	if (!bpf_core_field_exists(struct cfs_rq___int_throttled, throttled))
+		return false;
+	cfs_rq = (void *)BPF_CORE_READ(t, se.cfs_rq);
+	return cfs_rq && BPF_CORE_READ(cfs_rq, throttled);
+}
+
+static __always_inline void hist_add(__u32 tgid, __u32 kind, __u64 delta_ns)
+{
+	hist_add_ns(&hists, tgid, kind, delta_ns, targ_ms);
+}
+
+static __always_inline void emit_throttle(__u32 tgid, __u32 tid, __u32 begin, __u64 now)
+{
+	struct throttle_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		__sync_fetch_and_add(&events_lost, 1);
+		return;
+	}
+	e->type = EVENT_THROTTLE;
+	e->tgid = tgid;
+	e->tid = tid;
+	e->begin = begin;
+	e->time_ns = now;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void count_throttled(__u32 tgid, __u32 tid, __s64 delta, __u64 now)
+{
+	static const __s64 zero;
+	__s64 *n = bpf_map_lookup_elem(&throttled_threads, &tgid);
+	__s64 before;
+
+	if (!n) {
+		bpf_map_update_elem(&throttled_threads, &tgid, &zero, BPF_NOEXIST);
+		n = bpf_map_lookup_elem(&throttled_threads, &tgid);
+		if (!n)
+			return;
+	}
+	before = __sync_fetch_and_add(n, delta);
+	if (delta > 0 && before == 0)
+		emit_throttle(tgid, tid, 1, now);
+	else if (delta < 0 && before == 1)
+		emit_throttle(tgid, tid, 0, now);
+}
+
+static __always_inline void emit_slow(__u32 tgid, __u32 tid, __u32 cause, __u64 since, __u64 delay)
+{
+	struct runq_event *e;
+
+	if (!targ_slow_ns || delay < targ_slow_ns)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&events_lost, 1);
+		return;
+	}
+	e->type = EVENT_RUNQ_SLOW;
+	e->tgid = tgid;
+	e->tid = tid;
+	e->cause = cause;
+	e->start_ns = since;
+	e->delay_ns = delay;
+	e->cpu = bpf_get_smp_processor_id();
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void on_wakeup(__u32 tgid, __u32 tid)
+{
+	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
+	struct thread_state fresh = { .why = WHY_WOKEN, .tgid = tgid };
+	__u64 now = bpf_ktime_get_ns();
+
+	if (st && st->why != WHY_BLOCKED)
+		return;	/* already runnable: a second wakeup does not restart its wait */
+	if (st)
+		hist_add(tgid, SCHED_OFFCPU_BLOCKED, now - st->since_ns);
+	fresh.since_ns = now;
+	bpf_map_update_elem(&threads, &tid, &fresh, BPF_ANY);
+}
+
+static __always_inline void on_switch_out(__u32 tgid, __u32 tid, bool runnable, bool throttled, __u64 now)
+{
+	struct thread_state st = { .since_ns = now, .tgid = tgid };
+
+	st.why = !runnable ? WHY_BLOCKED : throttled ? WHY_THROTTLED : WHY_PREEMPTED;
+	bpf_map_update_elem(&threads, &tid, &st, BPF_ANY);
+	if (st.why == WHY_THROTTLED)
+		count_throttled(tgid, tid, 1, now);
+}
+
+static __always_inline void on_switch_in(__u32 tid, __u64 now)
+{
+	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
+	__u64 delta;
+	__u32 cause;
+
+	if (!st || st->why == WHY_BLOCKED)
+		return;	/* no wakeup seen (tracing began while it slept) */
+	delta = now - st->since_ns;
+	cause = st->why == WHY_PREEMPTED ? SCHED_OFFCPU_PREEMPTED
+		: st->why == WHY_THROTTLED ? SCHED_OFFCPU_THROTTLED : 0;
+	hist_add(st->tgid, SCHED_RUNQ, delta);
+	if (cause)
+		hist_add(st->tgid, cause, delta);
+	if (st->why == WHY_THROTTLED)
+		count_throttled(st->tgid, tid, -1, now);
+	emit_slow(st->tgid, tid, cause, st->since_ns, delta);
+	st->why = WHY_BLOCKED;	/* running now: only a switch-out makes it wait again */
+	st->since_ns = now;
+	bpf_map_delete_elem(&threads, &tid);
+}
+
+static __always_inline void handle_switch(struct task_struct *prev, struct task_struct *next)
+{
+	__u32 prev_tgid = BPF_CORE_READ(prev, tgid), next_tgid = BPF_CORE_READ(next, tgid);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (is_target(prev_tgid)) {
+		bool runnable = task_state(prev) == 0;	/* TASK_RUNNING */
+
+		on_switch_out(prev_tgid, BPF_CORE_READ(prev, pid), runnable, runnable && task_throttled(prev), now);
+	}
+	if (is_target(next_tgid))
+		on_switch_in(BPF_CORE_READ(next, pid), now);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(handle_wakeup_btf, struct task_struct *p)
+{
+	if (is_target(p->tgid))
+		on_wakeup(p->tgid, p->pid);
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(handle_wakeup_new_btf, struct task_struct *p)
+{
+	if (is_target(p->tgid))
+		on_wakeup(p->tgid, p->pid);
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(handle_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	handle_switch(prev, next);
+	return 0;
+}
+
+/* Classic tracepoints: only thread ids. A thread is known as the target's once it has been switched out
+ * (then it is the current task and its tgid is at hand); until then its waits are not seen. */
+static __always_inline void classic_wakeup(__u32 tid)
+{
+	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
+
+	if (st)
+		on_wakeup(st->tgid, tid);
+}
+
+SEC("tp/sched/sched_wakeup")
+int handle_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	classic_wakeup(ctx->pid);
+	return 0;
+}
+
+SEC("tp/sched/sched_wakeup_new")
+int handle_wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
+{
+	classic_wakeup(ctx->pid);
+	return 0;
+}
+
+SEC("tp/sched/sched_switch")
+int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
+{
+	struct task_struct *prev = bpf_get_current_task_btf();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 prev_tgid = prev->tgid;
+
+	if (is_target(prev_tgid)) {
+		bool runnable = ctx->prev_state == 0;
+
+		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
+	}
+	on_switch_in(ctx->next_pid, now);
+	return 0;
+}

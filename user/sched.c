@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sched capability: run-queue delay and off-CPU time of the target's threads, and the intervals when CFS
+ * bandwidth control held them (the throttle timeline other capabilities attribute against). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_hist.h"
+#include "capability.h"
+#include "log.h"
+#include "sched.h"
+#include "sched.skel.h"
+#include "tracefs.h"
+
+struct sched_state {
+	struct sched_bpf *skel;
+	struct bpf_link *links[3];
+	const char *attach;			/* "tp_btf" or "tracepoint" */
+	struct trace_ctx *ctx;
+	struct throttle_timeline timeline;
+	struct bpf_hist last[SCHED_HIST_KINDS];	/* BPF counters at the previous interval */
+	struct hist total[SCHED_HIST_KINDS], interval[SCHED_HIST_KINDS];
+	uint64_t total_ns[SCHED_HIST_KINDS], interval_ns[SCHED_HIST_KINDS];
+	uint64_t throttle_intervals;
+};
+
+static const char *const kind_names[SCHED_HIST_KINDS] = { "runq", "preempted", "throttled", "blocked" };
+
+static void on_throttle(const void *data, size_t size, void *arg)
+{
+	const struct throttle_event *e = data;
+	struct sched_state *ss = arg;
+	struct throttle_timeline *t = &ss->timeline;
+	struct json_obj j;
+
+	if (size < sizeof(*e))
+		return;
+	if (e->begin) {
+		throttle_open(t, e->time_ns);
+		return;
+	}
+	throttle_close(t, e->time_ns);
+	ss->throttle_intervals++;
+	if (!ss->ctx->out->json || !t->n)
+		return;
+	json_begin(&j, ss->ctx->out->out);
+	json_kv_str(&j, "event", "throttle");
+	json_kv_u64(&j, "pid", e->tgid);
+	json_kv_u64(&j, "time_ns", t->iv[t->n - 1].start_ns);
+	json_kv_u64(&j, "duration_ns", e->time_ns - t->iv[t->n - 1].start_ns);
+	json_end(&j);
+	fputc('\n', ss->ctx->out->out);
+}
+
+static const char *cause_name(uint32_t cause)
+{
+	return cause == SCHED_OFFCPU_PREEMPTED ? "preempted" : cause == SCHED_OFFCPU_THROTTLED ? "throttled" : "wakeup";
+}
+
+static void on_runq_slow(const void *data, size_t size, void *arg)
+{
+	const struct runq_event *e = data;
+	struct sched_state *ss = arg;
+	const struct output_opts *o = ss->ctx->out;
+	uint64_t thr;
+	char a[32], b[32];
+	struct json_obj j;
+
+	if (size < sizeof(*e))
+		return;
+	thr = throttle_overlap(&ss->timeline, e->start_ns, e->start_ns + e->delay_ns);
+	if (!o->json) {
+		output_time_prefix(o);
+		fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
+			e->cpu, format_duration(e->delay_ns, a, sizeof(a)));
+		if (thr)
+			fprintf(o->out, "  (%s of it throttled)", format_duration(thr, b, sizeof(b)));
+		fputc('\n', o->out);
+		return;
+	}
+	json_begin(&j, o->out);
+	json_kv_str(&j, "event", "runq");
+	json_kv_u64(&j, "pid", e->tgid);
+	json_kv_u64(&j, "tid", e->tid);
+	json_kv_u64(&j, "time_ns", e->start_ns);
+	json_kv_u64(&j, "delay_ns", e->delay_ns);
+	json_kv_str(&j, "after", cause_name(e->cause));
+	json_kv_u64(&j, "throttled_ns", thr);
+	json_end(&j);
+	fputc('\n', o->out);
+}
+
+/* Opens, configures and loads the object with the tp_btf or the classic tracepoint programs. */
+static int load_variant(struct sched_state *ss, bool btf)
+{
+	struct sched_bpf *skel = sched_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_ms = ss->ctx->out->millis;
+	skel->rodata->targ_slow_ns = ss->ctx->out->slow_ns;
+	bpf_program__set_autoload(skel->progs.handle_wakeup_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_new_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_switch_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_tp, !btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_new_tp, !btf);
+	bpf_program__set_autoload(skel->progs.handle_switch_tp, !btf);
+	err = event_bus_adopt(ss->ctx->bus, skel->obj);
+	if (!err)
+		err = sched_bpf__load(skel);
+	if (err) {
+		sched_bpf__destroy(skel);
+		return err;
+	}
+	ss->skel = skel;
+	ss->attach = btf ? "tp_btf" : "tracepoint";
+	return 0;
+}
+
+static int attach_all(struct sched_state *ss, bool btf)
+{
+	struct bpf_program *progs[2][3] = {
+		{ ss->skel->progs.handle_wakeup_tp, ss->skel->progs.handle_wakeup_new_tp, ss->skel->progs.handle_switch_tp },
+		{ ss->skel->progs.handle_wakeup_btf, ss->skel->progs.handle_wakeup_new_btf,
+		  ss->skel->progs.handle_switch_btf },
+	};
+
+	for (int i = 0; i < 3; i++) {
+		ss->links[i] = bpf_program__attach(progs[btf][i]);
+		if (!ss->links[i])
+			return -errno;
+	}
+	return 0;
+}
+
+/* Classic tracepoints, for kernels without tp_btf (before 5.5): they need tracefs mounted. */
+static int start_classic(struct sched_state *ss, char *note, size_t note_size)
+{
+	bool mounted;
+	int err = tracefs_ensure(&mounted);
+
+	if (err) {
+		snprintf(note, note_size, "scheduler tracing is off: tracefs is not mounted and mounting it failed: %s",
+			 strerror(-err));
+		return -ENOTSUP;
+	}
+	if (mounted)
+		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
+	err = load_variant(ss, false);
+	if (!err)
+		err = attach_all(ss, false);
+	if (err)
+		snprintf(note, note_size, "scheduler tracing is off: cannot attach the sched tracepoints: %s %s",
+			 strerror(-err), log_privilege_hint(err));
+	return err ? -ENOTSUP : 0;
+}
+
+static int sched_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
+{
+	struct sched_state *ss = calloc(1, sizeof(*ss));
+	int err;
+
+	if (!ss)
+		return -ENOMEM;
+	*state = ss;
+	ss->ctx = ctx;
+	throttle_init(&ss->timeline);
+	ctx->throttle = &ss->timeline;
+	event_bus_subscribe(ctx->bus, EVENT_THROTTLE, on_throttle, ss);
+	event_bus_subscribe(ctx->bus, EVENT_RUNQ_SLOW, on_runq_slow, ss);
+	err = getenv("GOTRACE_SCHED_CLASSIC") ? -ENOTSUP : load_variant(ss, true);
+	if (!err && (err = attach_all(ss, true)) == 0)
+		return 0;
+	log_info("sched: tp_btf unavailable (%s), trying classic tracepoints", strerror(-err));
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(ss->links[i]), ss->links[i] = NULL;
+	sched_bpf__destroy(ss->skel);
+	ss->skel = NULL;
+	return start_classic(ss, note, note_size);
+}
+
+/* Moves what the BPF histograms gained since the last read into interval and total. */
+static void collect(struct sched_state *ss)
+{
+	int fd = bpf_map__fd(ss->skel->maps.hists);
+
+	for (uint32_t kind = 0; kind < SCHED_HIST_KINDS; kind++) {
+		struct hist delta;
+
+		if (bpf_hist_read_delta(fd, ss->ctx->target->proc.pid, kind, &ss->last[kind], &delta))
+			continue;
+		hist_merge(&ss->interval[kind], &delta);
+		hist_merge(&ss->total[kind], &delta);
+	}
+}
+
+static void print_offcpu(const struct output_opts *o, const struct hist *h)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(o->out, "off-CPU time of its threads: preempted %s, throttled %s, blocked %s\n",
+		format_duration(h[SCHED_OFFCPU_PREEMPTED].sum, a, sizeof(a)),
+		format_duration(h[SCHED_OFFCPU_THROTTLED].sum, b, sizeof(b)),
+		format_duration(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
+}
+
+static void sched_interval(void *state, struct trace_ctx *ctx)
+{
+	struct sched_state *ss = state;
+	const struct output_opts *o = ctx->out;
+
+	collect(ss);
+	if (!o->json) {
+		fprintf(o->out, "\nthread run-queue delay (runnable -> running)\n");
+		if (ss->interval[SCHED_RUNQ].count)
+			hist_print(o->out, &ss->interval[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
+		else
+			fprintf(o->out, "  (no thread of the process ran)\n");
+		print_offcpu(o, ss->interval);
+	}
+	memset(ss->interval, 0, sizeof(ss->interval));
+}
+
+static void sched_finish(void *state, struct trace_ctx *ctx)
+{
+	struct sched_state *ss = state;
+	struct trace_facts *f = &ctx->facts;
+
+	collect(ss);
+	f->have_sched = true;
+	f->runq_delays = ss->total[SCHED_RUNQ].count;
+	f->runq_delay_ns = ss->total[SCHED_RUNQ].sum;
+	f->runq_throttled_ns = ss->total[SCHED_OFFCPU_THROTTLED].sum;
+	f->offcpu_throttled_ns = ss->total[SCHED_OFFCPU_THROTTLED].sum;
+}
+
+static void sched_text_summary(void *state, struct trace_ctx *ctx)
+{
+	struct sched_state *ss = state;
+	char a[32];
+
+	fprintf(ctx->out->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ss->total[SCHED_RUNQ].count);
+	print_offcpu(ctx->out, ss->total);
+	fprintf(ctx->out->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ss->throttle_intervals,
+		format_duration(ss->timeline.total_ns, a, sizeof(a)));
+}
+
+static void sched_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
+{
+	struct sched_state *ss = state;
+	struct json_obj j;
+
+	json_key(summary, "sched");
+	json_begin(&j, ctx->out->out);
+	json_kv_str(&j, "attach", ss->attach);
+	json_kv_str(&j, "unit", ctx->out->millis ? "ms" : "us");
+	for (int k = 0; k < SCHED_HIST_KINDS; k++) {
+		char key[48];
+
+		snprintf(key, sizeof(key), "%s_count", kind_names[k]);
+		json_kv_u64(&j, key, ss->total[k].count);
+		snprintf(key, sizeof(key), "%s_ns", kind_names[k]);
+		json_kv_u64(&j, key, ss->total[k].sum);
+		snprintf(key, sizeof(key), "%s_hist", kind_names[k]);
+		json_key(&j, key);
+		hist_print_json(ctx->out->out, &ss->total[k]);
+	}
+	json_kv_u64(&j, "throttled_intervals", ss->throttle_intervals);
+	json_kv_u64(&j, "throttled_interval_ns", ss->timeline.total_ns);
+	json_end(&j);
+}
+
+static uint64_t sched_events_lost(void *state)
+{
+	struct sched_state *ss = state;
+
+	return ss->skel ? ss->skel->bss->events_lost : 0;
+}
+
+static int sched_probe_count(void *state)
+{
+	struct sched_state *ss = state;
+
+	return (ss->links[0] != NULL) + (ss->links[1] != NULL) + (ss->links[2] != NULL);
+}
+
+static void sched_stop(void *state)
+{
+	struct sched_state *ss = state;
+
+	if (!ss)
+		return;
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(ss->links[i]);
+	sched_bpf__destroy(ss->skel);
+	if (ss->ctx && ss->ctx->throttle == &ss->timeline)
+		ss->ctx->throttle = NULL;
+	throttle_free(&ss->timeline);
+	free(ss);
+}
+
+const struct capability sched_capability = {
+	.name = "sched",
+	.summary = "thread run-queue delay, off-CPU time (preempted, throttled, blocked) and CFS throttling",
+	.default_on = true,
+	.start = sched_start,
+	.interval = sched_interval,
+	.finish = sched_finish,
+	.text_summary = sched_text_summary,
+	.json_summary = sched_json_summary,
+	.probe_count = sched_probe_count,
+	.events_lost = sched_events_lost,
+	.stop = sched_stop,
+};
