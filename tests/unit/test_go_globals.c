@@ -531,3 +531,44 @@ TEST(prometheus_agrees_with_objdump_or_declines)
 	CHECK(mine.memstats == 0 || mine.memstats == od.memstats);
 	CHECK(mine.sched == 0 || mine.sched == od.sched);
 }
+
+/* ---- bad input ---- */
+
+struct bogus_ranges { uint64_t entry, end; };
+
+static int bogus_lookup(const char *name, uint64_t *entry, uint64_t *end, void *ctx)
+{
+	const struct bogus_ranges *r = ctx;
+
+	(void)name;
+	*entry = r->entry;
+	*end = r->end;
+	return 0;
+}
+
+/* Function ranges that are empty, reversed, outside the file, or huge; layouts that know nothing: no crash (the
+ * ASan build checks the reads), nothing found. */
+TEST(bogus_ranges_and_layouts_find_nothing)
+{
+	static const struct bogus_ranges ranges[] = {
+		{ 0, 0 }, { 0x500000, 0x400000 }, { UINT64_MAX - 16, UINT64_MAX }, { 0x401000, 0x401000 + (64 << 20) },
+		{ 0x7fff0000, 0x7fff0100 }, { 0x401000, 0x401003 },
+	};
+	const char *path = "build/tests/go/go1.19.8/gcload.stripped";
+	struct elf_file *ef = NULL;
+	struct go_offsets o, unknown;
+	struct go_globals g;
+
+	go_offsets_from_table(1, 19, false, &o);
+	go_offsets_init(&unknown);
+	CHECK_EQ_U64(elf_file_open(path, &ef), 0);
+	if (!ef)
+		return;
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		CHECK_EQ_U64(go_globals_find(ef, &o, bogus_lookup, (void *)&ranges[i], &g), (uint64_t)-ENOENT);
+		CHECK(g.work == 0 && g.memstats == 0 && g.sched == 0);
+	}
+	CHECK(derive(path, 19, false, &g) == 0 && g.work && g.memstats && g.sched);
+	CHECK_EQ_U64(go_globals_find(ef, &unknown, bogus_lookup, (void *)&ranges[5], &g), (uint64_t)-ENOENT);
+	elf_file_close(ef);
+}
