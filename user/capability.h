@@ -30,6 +30,8 @@ struct trace_facts {
 	char cgroup_path[4096];
 	int limiting_level;
 	/* the process */
+	char go_version[64];	/* "go1.22.3" */
+	int go_minor;		/* 22 for go1.22.x; 0 unknown */
 	int gomaxprocs;		/* 0 = unknown */
 	int ncpu;		/* CPUs the process may run on */
 	bool go_sizes_gomaxprocs_from_cgroup;	/* Go 1.25+ without GOMAXPROCS/containermaxprocs=0 overrides */

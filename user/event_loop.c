@@ -69,6 +69,9 @@ void loop_close(struct event_loop *l)
 			close(*fds[i]);
 		*fds[i] = -1;
 	}
+	for (int i = 0; i < l->ntimers; i++)
+		close(l->timer_fds[i]);
+	l->ntimers = 0;
 }
 
 int loop_add_fd(struct event_loop *l, int fd, loop_fd_fn fn, void *ctx)
@@ -79,18 +82,42 @@ int loop_add_fd(struct event_loop *l, int fd, loop_fd_fn fn, void *ctx)
 	return epoll_add(l->epfd, fd, (uint32_t)l->nsources++);
 }
 
-int loop_set_interval(struct event_loop *l, uint64_t interval_ns, loop_tick_fn tick, void *ctx)
+static int periodic_timerfd(uint64_t period_ns)
 {
 	struct itimerspec its = { 0 };
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 
-	l->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (l->timerfd < 0)
+	if (fd < 0)
 		return -errno;
-	its.it_interval.tv_sec = interval_ns / 1000000000ull;
-	its.it_interval.tv_nsec = interval_ns % 1000000000ull;
+	its.it_interval.tv_sec = period_ns / 1000000000ull;
+	its.it_interval.tv_nsec = period_ns % 1000000000ull;
 	its.it_value = its.it_interval;
-	if (timerfd_settime(l->timerfd, 0, &its, NULL))
+	if (timerfd_settime(fd, 0, &its, NULL)) {
+		close(fd);
 		return -errno;
+	}
+	return fd;
+}
+
+int loop_add_timer(struct event_loop *l, uint64_t period_ns, loop_fd_fn fn, void *ctx)
+{
+	int fd, err;
+
+	if (l->ntimers == LOOP_MAX_SOURCES)
+		return -ENOSPC;
+	fd = periodic_timerfd(period_ns);
+	if (fd < 0)
+		return fd;
+	l->timer_fds[l->ntimers++] = fd;
+	err = loop_add_fd(l, fd, fn, ctx);
+	return err;
+}
+
+int loop_set_interval(struct event_loop *l, uint64_t interval_ns, loop_tick_fn tick, void *ctx)
+{
+	l->timerfd = periodic_timerfd(interval_ns);
+	if (l->timerfd < 0)
+		return l->timerfd;
 	l->tick = tick;
 	l->tick_ctx = ctx;
 	return epoll_add(l->epfd, l->timerfd, TAG_TIMER);
@@ -126,6 +153,14 @@ static int wait_timeout_ms(const struct event_loop *l)
 	return timeout;
 }
 
+static bool is_timer(const struct event_loop *l, int fd)
+{
+	for (int i = 0; i < l->ntimers; i++)
+		if (l->timer_fds[i] == fd)
+			return true;
+	return false;
+}
+
 static enum loop_stop dispatch(struct event_loop *l, uint32_t tag)
 {
 	uint64_t expirations;
@@ -142,6 +177,9 @@ static enum loop_stop dispatch(struct event_loop *l, uint32_t tag)
 	default:
 		if (tag >= (uint32_t)l->nsources)
 			return LOOP_RUNNING;
+		if (is_timer(l, l->sources[tag].fd) && read(l->sources[tag].fd, &expirations, sizeof(expirations)) < 0 &&
+		    errno != EAGAIN)
+			return LOOP_ERROR;
 		l->last_error = l->sources[tag].fn(l->sources[tag].ctx);
 		return l->last_error < 0 ? LOOP_ERROR : LOOP_RUNNING;
 	}

@@ -34,6 +34,8 @@ struct event_loop {
 	void *tick_ctx;
 	struct loop_source sources[LOOP_MAX_SOURCES];
 	int nsources;
+	int timer_fds[LOOP_MAX_SOURCES];	/* owned by the loop, closed by loop_close */
+	int ntimers;
 	int last_error;
 };
 
@@ -42,6 +44,8 @@ int loop_init(struct event_loop *l);
 void loop_close(struct event_loop *l);
 int loop_add_fd(struct event_loop *l, int fd, loop_fd_fn fn, void *ctx);
 int loop_set_interval(struct event_loop *l, uint64_t interval_ns, loop_tick_fn tick, void *ctx);
+/* A periodic callback of a capability's own (e.g. polling a process's memory); fn < 0 stops with LOOP_ERROR. */
+int loop_add_timer(struct event_loop *l, uint64_t period_ns, loop_fd_fn fn, void *ctx);
 void loop_set_duration(struct event_loop *l, uint64_t duration_ns);
 /* Stops the loop with LOOP_TARGET_EXITED when the process exits. */
 int loop_watch_pid(struct event_loop *l, int pid);

@@ -22,6 +22,7 @@
 #include "uprobes.h"
 
 #define MAX_RUNTIME_BUCKETS 1024
+#define POLL_PERIOD_NS 100000000ull	/* 100 ms */
 
 struct goroutines_state {
 	struct trace_ctx *ctx;
@@ -42,6 +43,14 @@ static int read_runtime_hist(struct goroutines_state *gs, uint64_t *counts)
 {
 	return proc_read_mem(gs->ctx->target->proc.pid, gs->hist_addr + gs->off_counts, counts,
 			     (size_t)gs->nbuckets * sizeof(uint64_t));
+}
+
+static void collect(struct goroutines_state *gs);
+
+static int poll_runtime_hist(void *arg)
+{
+	collect(arg);
+	return 0;
 }
 
 static int start_sampled(struct goroutines_state *gs, char *note, size_t note_size)
@@ -67,7 +76,8 @@ static int start_sampled(struct goroutines_state *gs, char *note, size_t note_si
 		return -ENOTSUP;
 	}
 	memcpy(gs->last, gs->first, sizeof(gs->first));
-	return 0;
+	/* The histogram lives in the process: read it often enough that its exit loses little. */
+	return loop_add_timer(gs->ctx->loop, POLL_PERIOD_NS, poll_runtime_hist, gs);
 }
 
 static int start_exact(struct goroutines_state *gs, char *note, size_t note_size)

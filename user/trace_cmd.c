@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "event_loop.h"
+#include "advice.h"
 #include "capability.h"
 #include "json.h"
 #include "log.h"
@@ -347,6 +348,71 @@ static void summary_costs(struct trace_session *s, struct json_obj *j)
 	json_kv_u64(j, "events_lost", lost);
 }
 
+static void fill_target_facts(struct trace_session *s)
+{
+	const struct go_binary *gb = s->target.bin;
+
+	snprintf(s->ctx.facts.go_version, sizeof(s->ctx.facts.go_version), "%s", go_binary_version_str(gb));
+	s->ctx.facts.go_minor = gb->version_known && gb->version.major == 1 ? gb->version.minor : 0;
+}
+
+static void text_attribution(FILE *out, const struct trace_facts *f)
+{
+	double stw = advice_share(f->stw_throttled_ns, f->stw_pause_ns);
+	double runq = advice_share(f->runq_throttled_ns, f->runq_delay_ns);
+
+	if (!f->have_sched)
+		return;
+	fprintf(out, "Throttling explains %s%.0f%% of stop-the-world pause time and %s%.0f%% of thread run-queue delay\n",
+		stw < 0 ? "n/a " : "", stw < 0 ? 0 : 100 * stw, runq < 0 ? "n/a " : "", runq < 0 ? 0 : 100 * runq);
+}
+
+static void print_advice(struct trace_session *s, struct json_obj *j)
+{
+	struct advice adv[ADVICE_MAX];
+	int n = advice_compute(&s->ctx.facts, adv, ADVICE_MAX);
+	FILE *out = s->opts.out.out;
+
+	if (!j) {
+		text_attribution(out, &s->ctx.facts);
+		if (n)
+			fprintf(out, "\nAdvice:\n");
+		for (int i = 0; i < n; i++)
+			fprintf(out, "  * %s\n", adv[i].text);
+		return;
+	}
+	json_key(j, "advice");
+	fputc('[', out);
+	for (int i = 0; i < n; i++) {
+		struct json_obj a;
+
+		if (i)
+			fputc(',', out);
+		json_begin(&a, out);
+		json_kv_str(&a, "id", adv[i].id);
+		json_kv_str(&a, "text", adv[i].text);
+		json_end(&a);
+	}
+	fputc(']', out);
+}
+
+static void json_attribution(const struct trace_facts *f, struct json_obj *summary)
+{
+	struct json_obj j;
+
+	if (!f->have_sched)
+		return;
+	json_key(summary, "throttling");
+	json_begin(&j, summary->out);
+	json_kv_u64(&j, "stw_pause_ns", f->stw_pause_ns);
+	json_kv_u64(&j, "stw_throttled_ns", f->stw_throttled_ns);
+	json_kv_double(&j, "stw_share", advice_share(f->stw_throttled_ns, f->stw_pause_ns));
+	json_kv_u64(&j, "runq_delay_ns", f->runq_delay_ns);
+	json_kv_u64(&j, "runq_throttled_ns", f->runq_throttled_ns);
+	json_kv_double(&j, "runq_share", advice_share(f->runq_throttled_ns, f->runq_delay_ns));
+	json_end(&j);
+}
+
 static void print_summary(struct trace_session *s, enum loop_stop why)
 {
 	uint64_t now = monotonic_ns();
@@ -358,6 +424,7 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 		fputc('\n', s->opts.out.out);
 		print_interval(s);
 	}
+	fill_target_facts(s);
 	for (size_t i = 0; i < NCAPS; i++)
 		if (s->running[i] && all_caps[i]->finish)
 			all_caps[i]->finish(s->state[i], &s->ctx);
@@ -368,6 +435,7 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 		for (size_t i = 0; i < NCAPS; i++)
 			if (s->running[i] && all_caps[i]->text_summary)
 				all_caps[i]->text_summary(s->state[i], &s->ctx);
+		print_advice(s, NULL);
 		return;
 	}
 	json_begin(&j, s->opts.out.out);
@@ -380,6 +448,8 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 	for (size_t i = 0; i < NCAPS; i++)
 		if (s->running[i] && all_caps[i]->json_summary)
 			all_caps[i]->json_summary(s->state[i], &s->ctx, &j);
+	json_attribution(&s->ctx.facts, &j);
+	print_advice(s, &j);
 	json_end(&j);
 	fputc('\n', s->opts.out.out);
 }

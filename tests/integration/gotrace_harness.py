@@ -47,10 +47,11 @@ class Target:
     """A Go test program started with -start=signal: it prints "ready PID", waits for SIGUSR1, runs its
     workload, then prints one JSON line of ground truth from its own runtime."""
 
-    def __init__(self, path, *args, env=None):
+    def __init__(self, path, *args, env=None, cgroup=None):
         e = dict(os.environ)
         e.update(env or {})
-        self.proc = subprocess.Popen([path, "-start=signal", *args], stdout=subprocess.PIPE, text=True, env=e)
+        self.proc = subprocess.Popen([path, "-start=signal", *args], stdout=subprocess.PIPE, text=True, env=e,
+                                     preexec_fn=cgroup.enter if cgroup else None)
         line = self.proc.stdout.readline()
         if not line.startswith("ready "):
             raise RuntimeError(f"{path}: unexpected first line {line!r}")
@@ -116,14 +117,14 @@ def run_gotrace(*args, timeout=60):
     return p.returncode, p.stdout, p.stderr
 
 
-def trace_workload(fixture_path, target_args=(), gotrace_args=(), env=None):
+def trace_workload(fixture_path, target_args=(), gotrace_args=(), env=None, cgroup=None):
     """Attaches gotrace -j to a signal-started target, runs the workload, and returns (events, truth, gotrace)
     once the target has exited and gotrace has printed its summary.
 
     The target lingers 200 ms after its report: a pause's exit probe sits on the RET of startTheWorldWithSema,
     which the thread that restarted the world may reach only after the main goroutine has already printed its
     counters; a process that exits at once can take that last pause with it."""
-    t = Target(fixture_path, "-linger=200ms", *target_args, env=env)
+    t = Target(fixture_path, "-linger=200ms", *target_args, env=env, cgroup=cgroup)
     try:
         g = Gotrace("-p", str(t.pid), "-j", *gotrace_args)
         t.start()
@@ -137,3 +138,51 @@ def trace_workload(fixture_path, target_args=(), gotrace_args=(), env=None):
 
 def by_event(events, kind):
     return [e for e in events if e.get("event") == kind]
+
+
+class QuotaCgroup:
+    """A cgroup with a CPU quota, on cgroup v1's cpu controller when mounted, else cgroup v2; removed on exit.
+    Processes started with preexec_fn=cg.enter run inside it from their first instruction."""
+
+    def __init__(self, quota_pct, period_us=100_000):
+        name = f"gotrace-test-{os.getpid()}-{time.monotonic_ns()}"
+        quota = quota_pct * period_us // 100
+        v1 = Path("/sys/fs/cgroup/cpu")
+        if (v1 / "cpu.cfs_quota_us").exists():
+            self.dir = v1 / name
+            self.dir.mkdir()
+            (self.dir / "cpu.cfs_period_us").write_text(str(period_us))
+            (self.dir / "cpu.cfs_quota_us").write_text(str(quota))
+            self.version = 1
+        elif "cpu" in Path("/sys/fs/cgroup/cgroup.controllers").read_text().split():
+            Path("/sys/fs/cgroup/cgroup.subtree_control").write_text("+cpu")
+            self.dir = Path("/sys/fs/cgroup") / name
+            self.dir.mkdir()
+            (self.dir / "cpu.max").write_text(f"{quota} {period_us}")
+            self.version = 2
+        else:
+            raise RuntimeError("no cgroup cpu controller (v1 or v2) on this machine")
+        self.path = "/" + name
+
+    def enter(self):
+        (self.dir / "cgroup.procs").write_text(str(os.getpid()))
+
+    def stat(self):
+        """cpu.stat as {nr_periods, nr_throttled, throttled_ns}."""
+        kv = dict(line.split() for line in (self.dir / "cpu.stat").read_text().splitlines())
+        ns = int(kv["throttled_time"]) if "throttled_time" in kv else int(kv["throttled_usec"]) * 1000
+        return {"nr_periods": int(kv["nr_periods"]), "nr_throttled": int(kv["nr_throttled"]), "throttled_ns": ns}
+
+    def remove(self):
+        for _ in range(50):
+            try:
+                self.dir.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"os/signal"
 	"runtime"
@@ -33,6 +34,34 @@ type report struct {
 	WindowStart   int64             `json:"window_start_ns"` // CLOCK_MONOTONIC, the clock of the runtime's nanotime
 	WindowEnd     int64             `json:"window_end_ns"`
 	MemStatsCalls int               `json:"read_mem_stats_calls"`
+	SchedLatency  *histogram        `json:"sched_latency"` // /sched/latencies:seconds over the window
+}
+
+// histogram is a runtime/metrics Float64Histogram: counts[i] holds values in [boundaries[i], boundaries[i+1]).
+type histogram struct {
+	Boundaries []float64 `json:"boundaries"`
+	Counts     []uint64  `json:"counts"`
+}
+
+func schedLatency() *histogram {
+	s := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(s)
+	h := s[0].Value.Float64Histogram()
+	b := append([]float64(nil), h.Buckets...)
+	for i := range b { // JSON has no infinities: the open ends become the largest finite float
+		if math.IsInf(b[i], 0) {
+			b[i] = math.Copysign(math.MaxFloat64, b[i])
+		}
+	}
+	return &histogram{Boundaries: b, Counts: append([]uint64(nil), h.Counts...)}
+}
+
+func (h *histogram) minus(earlier *histogram) *histogram {
+	out := &histogram{Boundaries: h.Boundaries, Counts: make([]uint64, len(h.Counts))}
+	for i := range h.Counts {
+		out.Counts[i] = h.Counts[i] - earlier.Counts[i]
+	}
+	return out
 }
 
 // pauseRecorder polls debug.ReadGCStats (which does not stop the world) often enough that no cycle falls out
@@ -92,6 +121,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	rec := &pauseRecorder{first: gcStats.NumGC, pauses: map[string]uint64{}}
 	windowStart := monotonicNs()
 	p0, c0 := pauseCount()
+	lat0 := schedLatency()
 	start := time.Now()
 
 	stop := make(chan struct{})
@@ -116,12 +146,13 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	wg.Wait()
 
 	p1, c1 := pauseCount()
+	lat1 := schedLatency()
 	windowEnd := monotonicNs()
 	rec.poll()
 	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		WindowNs: time.Since(start).Nanoseconds(), MemStatsCalls: memStatsCalls,
-		WindowStart: windowStart, WindowEnd: windowEnd}
+		WindowStart: windowStart, WindowEnd: windowEnd, SchedLatency: lat1.minus(lat0)}
 }
 
 func main() {
