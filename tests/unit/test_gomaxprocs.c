@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* How Go picks GOMAXPROCS, checked against the rules in the Go 1.26 source (runtime/proc.go, the comment above
- * defaultGOMAXPROCS): min(CPUs, max(2, ceil(quota))), off when GODEBUG says containermaxprocs=0. */
+/* How Go picks GOMAXPROCS, checked against the rules in the Go 1.26 source (runtime/cgroup_linux.go,
+ * defaultGOMAXPROCS and adjustCgroupGOMAXPROCS): min(CPUs, max(2, ceil(quota))), off when GODEBUG says containermaxprocs=0. */
 #include "gomaxprocs.h"
 #include "unit.h"
 
