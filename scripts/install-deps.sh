@@ -3,14 +3,19 @@
 # Idempotent and quiet when everything is already there; prints what it installs otherwise.
 set -euo pipefail
 
-# Packages: build (clang/llvm for BPF, bpftool for skeletons, libbpf/libelf/libdw/zlib to link),
-# tests (Go toolchains for the target programs, strace as an independent syscall counter).
+# Build: clang/llvm for BPF objects, bpftool for skeletons, libbpf/libelf/libdw/zlib/capstone to link.
+# Tests: Go toolchains for the target programs; strace, libbpf-tools (runqlat) and wrk as independent tools and
+# load; chromium for the SVG and HTML report checks; python3-pytest for the integration tests; libclang-rt for the
+# sanitizer and fuzzer builds; binutils for strip/objdump in the binary-reader tests.
 PACKAGES=(
-	clang llvm make pkg-config gcc
+	clang llvm make pkg-config gcc binutils gzip
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcapstone-dev
 	bpftool
 	golang-1.19-go
-	strace
+	strace libbpf-tools wrk
+	python3 python3-pytest
+	libclang-rt-14-dev
+	chromium
 )
 
 missing=()

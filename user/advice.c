@@ -93,14 +93,16 @@ static void attribution_rule(const struct trace_facts *f, struct advice_list *l)
 		    f->runq_throttled_ns / 1e6, f->runq_delay_ns / 1e6);
 }
 
+/* GC's own cost: pause time that throttling does not explain (that part has its own advice above). */
 static void gc_rule(const struct trace_facts *f, struct advice_list *l)
 {
 	double stopped = advice_share(f->stw_pause_ns, f->window_ns), rate;
+	double unthrottled = advice_share(f->stw_pause_ns - f->stw_throttled_ns, f->window_ns);
 
 	if (!f->window_ns || !f->gc_cycles)
 		return;
 	rate = f->gc_cycles / (f->window_ns / 1e9);
-	if (stopped < 0.01 && rate < 20)
+	if (unthrottled < 0.01 && rate < 20)
 		return;
 	add(l, "gc_frequent",
 	    "GC ran %.1f cycles per second and stopped the world %.2f%% of the time (%.1f ms in %.1f s). Fewer "
