@@ -1,0 +1,3 @@
+module gotrace.test/hotspots
+
+go 1.17
