@@ -161,6 +161,7 @@ func main() {
 	workers := flag.Int("workers", 4, "allocating goroutines")
 	forced := flag.Int("forced-gc", 0, "runtime.GC() calls at the start of the window")
 	memStats := flag.Int("read-mem-stats", 0, "runtime.ReadMemStats calls (non-GC stops) at the start of the window")
+	reportPath := flag.String("report", "", "write the JSON report to this file instead of stdout")
 	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
@@ -176,6 +177,13 @@ func main() {
 	}
 	sink = make([][]byte, *live/32+1)
 	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats))
-	fmt.Println(string(out))
+	if *reportPath != "" {
+		if err := os.WriteFile(*reportPath, append(out, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+	} else {
+		fmt.Println(string(out))
+	}
 	time.Sleep(*linger)
 }
