@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: GPL-2.0
+/* futex and epoll waits of the traced processes: time in each call, what it returned, and the user stack that
+ * made it, aggregated per (process, kind, stack) for user space to attribute to runtime paths.
+ *
+ * Where to hook. Two variants of the same logic, user space picks by trying:
+ *  - tp_btf on the raw sys_enter/sys_exit tracepoints (preferred): two programs, no tracefs needed. They run
+ *    for every system call on the machine, and return after comparing the syscall number: measured on this
+ *    project's VMs (bench/waits/README.md), a non-matching syscall costs about as much as with the classic
+ *    per-syscall tracepoints, because enabling either sets the syscall-tracepoint work flag on every thread and
+ *    takes the slow syscall path anyway; a matching one is cheaper (no perf record is built).
+ *  - classic syscalls:sys_{enter,exit}_<name> tracepoints (fallback): the kernel filters by syscall number, but
+ *    they need tracefs for their ids, and there is one program per syscall and direction. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "events.bpf.h"
+#include "log2_hist.bpf.h"
+#include "waits.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile bool targ_ms = false;
+const volatile __u64 targ_slow_ns = 0;	/* 0: no slow events */
+
+/* System call numbers; the runtime calls epoll_pwait on every architecture it supports, never epoll_wait on
+ * amd64 (arm64 has no epoll_wait at all). */
+#if defined(__TARGET_ARCH_x86)
+#define NR_FUTEX 202
+#define NR_EPOLL_WAIT 232
+#define NR_EPOLL_PWAIT 281
+#define syscall_nr_at_exit(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_FUTEX 98
+#define NR_EPOLL_WAIT -1
+#define NR_EPOLL_PWAIT 22
+#define syscall_nr_at_exit(regs) BPF_CORE_READ(regs, syscallno)
+#else
+#error "waits.bpf.c: add this architecture's syscall numbers"
+#endif
+#define NR_EPOLL_PWAIT2 441	/* the same on every architecture (since 5.11) */
+
+#define FUTEX_WAIT 0
+#define FUTEX_LOCK_PI 6
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_WAIT_REQUEUE_PI 11
+#define FUTEX_LOCK_PI2 13
+
+#define EAGAIN 11
+#define EINTR 4
+#define ETIMEDOUT 110
+#define ERESTARTSYS 512		/* kernel-internal restart codes, seen by sys_exit before signal delivery */
+#define ERESTART_RESTARTBLOCK 516
+
+/* A call in progress, by thread id. */
+struct inflight {
+	__u64 start_ns;
+	__u64 addr;
+	__u64 stack_id;
+	__u32 tgid;
+	__u32 kind;
+	__s32 timeout_ms;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64 * WAITS_KINDS);
+	__type(key, struct bpf_hist_key);
+	__type(value, struct bpf_hist);
+} hists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64 * WAITS_KINDS);
+	__type(key, struct bpf_hist_key);
+	__type(value, struct wait_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WAITS_MAX_STACKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);	/* pay for the stacks seen, not for the room */
+	__type(key, __u64);
+	__type(value, struct wait_stack);
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wait_stack);
+} stack_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WAITS_MAX_STACKS);
+	__type(key, struct wait_stack_key);
+	__type(value, struct wait_stack_value);
+} wait_stacks SEC(".maps");
+
+static __always_inline void *lookup_or_zero(void *map, const void *key, const void *zero)
+{
+	void *v = bpf_map_lookup_elem(map, key);
+
+	if (v)
+		return v;
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	return bpf_map_lookup_elem(map, key);
+}
+
+/* The user stack, stored once under a 64-bit hash of its frames (FNV-1a over whole words, then a final mix).
+ * 0 when no frame could be read. */
+static __always_inline __u64 take_stack(void *ctx)
+{
+	__u32 zero = 0;
+	struct wait_stack *s = bpf_map_lookup_elem(&stack_scratch, &zero);
+	__u64 h = 0xcbf29ce484222325ull;
+	long len;
+
+	if (!s)
+		return 0;
+	len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
+	if (len <= 0)
+		return 0;
+	for (int i = 0; i < WAITS_STACK_DEPTH; i++) {
+		if (i * sizeof(__u64) >= (__u64)len)
+			s->ips[i] = 0;	/* the scratch buffer still holds the previous stack */
+		h = (h ^ s->ips[i]) * 0x100000001b3ull;
+	}
+	h ^= h >> 33;
+	if (!h)
+		h = 1;
+	bpf_map_update_elem(&stacks, &h, s, BPF_NOEXIST);
+	return h;
+}
+
+/* The stack is taken before the clock is read: unwinding is not time spent waiting. */
+static __always_inline void on_enter(void *ctx, __u32 tgid, __u32 tid, __u32 kind, __u64 addr, __s32 timeout_ms)
+{
+	struct inflight f = { .tgid = tgid, .kind = kind, .addr = addr, .timeout_ms = timeout_ms };
+
+	f.stack_id = take_stack(ctx);
+	f.start_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY);
+}
+
+static __always_inline bool futex_cmd_can_time_out(__u32 cmd)
+{
+	return cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 ||
+	       cmd == FUTEX_WAIT_REQUEUE_PI;
+}
+
+static __always_inline void futex_enter(void *ctx, __u32 tgid, __u32 tid, __u64 uaddr, __u64 op, __u64 utime)
+{
+	__u32 cmd = op & WAITS_FUTEX_CMD_MASK;
+	__u32 private = (op & WAITS_FUTEX_PRIVATE_FLAG) != 0;
+
+	if (cmd >= WAITS_FUTEX_CMDS)
+		cmd = WAITS_FUTEX_CMD_OTHER;
+	on_enter(ctx, tgid, tid, WAITS_KIND_FUTEX(cmd, private), uaddr, futex_cmd_can_time_out(cmd) && utime);
+}
+
+static __always_inline void epoll_enter(void *ctx, __u32 tgid, __u32 tid, __u32 sys, __u64 epfd, __s32 timeout_ms)
+{
+	on_enter(ctx, tgid, tid, WAITS_KIND_EPOLL(sys, timeout_ms == 0), epfd, timeout_ms);
+}
+
+/* epoll_pwait2 takes a timespec: NULL blocks, {0, 0} polls. Rounded up to whole milliseconds like the others. */
+static __always_inline __s32 timespec_ms(__u64 uptr)
+{
+	struct __kernel_timespec ts;
+
+	if (!uptr || bpf_probe_read_user(&ts, sizeof(ts), (void *)uptr) || ts.tv_sec < 0 || ts.tv_nsec < 0)
+		return -1;
+	if (ts.tv_sec > 1000000)
+		return 1000000000;
+	return (__u64)ts.tv_sec * 1000 + ((__u64)ts.tv_nsec + 999999) / 1000000;
+}
+
+static __always_inline bool is_interrupted(long ret)
+{
+	return ret == -EINTR || (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK);
+}
+
+static __always_inline void count_return(__u32 tgid, __u32 kind, long ret)
+{
+	static const struct wait_stats zero;
+	struct bpf_hist_key key = { .tgid = tgid, .kind = kind };
+	struct wait_stats *s = lookup_or_zero(&stats, &key, &zero);
+
+	if (!s)
+		return;
+	if (ret > 0) {
+		__sync_fetch_and_add(&s->ret_sum, ret);
+		__sync_fetch_and_add(&s->ret_slots[hist_log2_slot(ret) & (WAITS_RET_SLOTS - 1)], 1);
+	} else if (ret == 0) {
+		__sync_fetch_and_add(&s->ret_zero, 1);
+	} else if (ret == -ETIMEDOUT) {
+		__sync_fetch_and_add(&s->timeouts, 1);
+	} else if (ret == -EAGAIN) {
+		__sync_fetch_and_add(&s->again, 1);
+	} else if (is_interrupted(ret)) {
+		__sync_fetch_and_add(&s->interrupted, 1);
+	} else {
+		__sync_fetch_and_add(&s->errors, 1);
+	}
+}
+
+static __always_inline void count_stack(const struct inflight *f, __u64 delta_ns, bool timed_out)
+{
+	static const struct wait_stack_value zero;
+	struct wait_stack_key key = { .tgid = f->tgid, .kind = f->kind, .stack_id = f->stack_id };
+	struct wait_stack_value *v = lookup_or_zero(&wait_stacks, &key, &zero);
+
+	if (!v)
+		return;
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->wait_ns, delta_ns);
+	if (timed_out)
+		__sync_fetch_and_add(&v->timeouts, 1);
+}
+
+static __always_inline void emit_slow(const struct inflight *f, __u32 tid, __u64 delta_ns, long ret)
+{
+	struct wait_event *e;
+
+	if (!targ_slow_ns || delta_ns < targ_slow_ns)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&events_lost, 1);
+		return;
+	}
+	e->type = EVENT_WAIT_SLOW;
+	e->tgid = f->tgid;
+	e->tid = tid;
+	e->kind = f->kind;
+	e->start_ns = f->start_ns;
+	e->duration_ns = delta_ns;
+	e->addr = f->addr;
+	e->ret = ret;
+	e->stack_id = f->stack_id;
+	e->timeout_ms = f->timeout_ms;
+	e->pad = 0;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void on_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *fp = bpf_map_lookup_elem(&inflight, &tid);
+	struct inflight f;
+	__u64 delta;
+	bool timed_out;
+
+	if (!fp)
+		return;	/* not a target's thread, or the call began before tracing did */
+	f = *fp;
+	bpf_map_delete_elem(&inflight, &tid);
+	delta = bpf_ktime_get_ns() - f.start_ns;
+	timed_out = f.kind < WAITS_KIND_EPOLL_BASE ? ret == -ETIMEDOUT : ret == 0 && f.timeout_ms != 0;
+	hist_add_ns(&hists, f.tgid, f.kind, delta, targ_ms);
+	count_return(f.tgid, f.kind, ret);
+	count_stack(&f, delta, timed_out);
+	emit_slow(&f, tid, delta, ret);
+}
+
+/* The raw syscall tracepoints: the number is compared first, so other syscalls cost one comparison. */
+static __always_inline bool is_wait_syscall(long nr)
+{
+	return nr == NR_FUTEX || nr == NR_EPOLL_PWAIT || nr == NR_EPOLL_WAIT || nr == NR_EPOLL_PWAIT2;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(handle_sys_enter_btf, struct pt_regs *regs, long nr)
+{
+	__u64 id;
+	__u32 tgid;
+
+	if (!is_wait_syscall(nr))
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	tgid = id >> 32;
+	if (!is_target(tgid))
+		return 0;
+	if (nr == NR_FUTEX)
+		futex_enter(ctx, tgid, id, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+			    PT_REGS_PARM4_CORE_SYSCALL(regs));
+	else if (nr == NR_EPOLL_PWAIT2)
+		epoll_enter(ctx, tgid, id, WAITS_EPOLL_PWAIT2, PT_REGS_PARM1_CORE_SYSCALL(regs),
+			    timespec_ms(PT_REGS_PARM4_CORE_SYSCALL(regs)));
+	else
+		epoll_enter(ctx, tgid, id, nr == NR_EPOLL_PWAIT ? WAITS_EPOLL_PWAIT : WAITS_EPOLL_WAIT,
+			    PT_REGS_PARM1_CORE_SYSCALL(regs), (__s32)PT_REGS_PARM4_CORE_SYSCALL(regs));
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(handle_sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	if (is_wait_syscall(syscall_nr_at_exit(regs)))
+		on_exit(ret);
+	return 0;
+}
+
+/* Classic per-syscall tracepoints: the kernel runs each program for its syscall only. */
+#define CLASSIC_ENTER(name, body)                                               \
+	SEC("tp/syscalls/sys_enter_" #name)                                     \
+	int handle_enter_##name##_tp(struct syscall_trace_enter *ctx)           \
+	{                                                                       \
+		__u64 id = bpf_get_current_pid_tgid();                          \
+		__u32 tgid = id >> 32, tid = id;                                \
+                                                                                \
+		if (is_target(tgid))                                            \
+			body;                                                   \
+		return 0;                                                       \
+	}                                                                       \
+	SEC("tp/syscalls/sys_exit_" #name)                                      \
+	int handle_exit_##name##_tp(struct syscall_trace_exit *ctx)             \
+	{                                                                       \
+		on_exit(ctx->ret);                                              \
+		return 0;                                                       \
+	}
+
+CLASSIC_ENTER(futex, futex_enter(ctx, tgid, tid, ctx->args[0], ctx->args[1], ctx->args[3]))
+CLASSIC_ENTER(epoll_wait, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_WAIT, ctx->args[0], (__s32)ctx->args[3]))
+CLASSIC_ENTER(epoll_pwait, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_PWAIT, ctx->args[0], (__s32)ctx->args[3]))
+CLASSIC_ENTER(epoll_pwait2, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_PWAIT2, ctx->args[0], timespec_ms(ctx->args[3])))

@@ -1,0 +1,883 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The waits capability: where the target's threads sleep in futex and epoll calls, for how long, what woke
+ * them, and which runtime path waited (from the user stack at the call, symbolized through pclntab). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf_hist.h"
+#include "capability.h"
+#include "log.h"
+#include "tracefs.h"
+#include "wait_path.h"
+#include "waits.h"
+#include "waits.skel.h"
+
+#define WAITS_MAX_LINKS 8
+#define SLOW_FRAMES 16		/* frames in a --slow JSON record */
+#define TEXT_FRAMES 4		/* frames on a --slow text line */
+#define TOP_STACKS 5		/* stacks in the JSON summary */
+
+struct path_totals {
+	uint64_t waits, wait_ns, timeouts, wakes;
+};
+
+/* Stack id -> enum wait_path, so that each stack is symbolized once: open addressing, id 0 marks a free slot
+ * (0 is never a stack id). */
+#define PATH_CACHE_SLOTS (2 * WAITS_MAX_STACKS)
+struct path_cache {
+	struct {
+		uint64_t stack_id;
+		uint8_t path;
+	} slot[PATH_CACHE_SLOTS];
+	size_t used;
+};
+
+/* What one interval, or the whole trace, saw. */
+struct waits_view {
+	struct hist hist[WAITS_KINDS];
+	struct wait_stats stats[WAITS_KINDS];
+	struct path_totals paths[WAIT_PATHS];
+	uint64_t window_ns;
+};
+
+struct waits_state {
+	struct waits_bpf *skel;
+	struct bpf_link *links[WAITS_MAX_LINKS];
+	int nlinks;
+	const char *attach;			/* "tp_btf" or "tracepoint" */
+	struct trace_ctx *ctx;
+	struct bpf_hist last_hist[WAITS_KINDS];	/* BPF counters at the previous read */
+	struct wait_stats last_stats[WAITS_KINDS];
+	struct path_totals last_paths[WAIT_PATHS];
+	struct path_cache paths_of_stacks;
+	uint64_t last_read_ns;
+	struct waits_view interval, total;
+};
+
+/* ---- stacks ---- */
+
+/* The function names of a stack, innermost first with inlined calls expanded; NULL for a PC outside the Go
+ * function table. Returns how many names were written. */
+static int stack_funcs(const struct waits_state *ws, uint64_t stack_id, const char **names, int max)
+{
+	const struct target *t = ws->ctx->target;
+	struct wait_stack st;
+	int n = 0;
+
+	if (!stack_id || bpf_map_lookup_elem(bpf_map__fd(ws->skel->maps.stacks), &stack_id, &st))
+		return 0;
+	for (int i = 0; i < WAITS_STACK_DEPTH && st.ips[i] && n < max; i++) {
+		struct go_frame frames[8];
+		int k = 0;
+
+		/* a return address (and the PC after the syscall) minus one lies inside the calling instruction */
+		if (!t->bin->pclntab || pclntab_frames(t->bin->pclntab, st.ips[i] - t->bias - 1, frames, 8, &k) || !k) {
+			names[n++] = NULL;
+			continue;
+		}
+		for (int j = 0; j < k && n < max; j++)
+			names[n++] = frames[j].func;
+	}
+	return n;
+}
+
+static size_t cache_slot(const struct path_cache *c, uint64_t stack_id)
+{
+	size_t i = (size_t)(stack_id % PATH_CACHE_SLOTS);
+
+	while (c->slot[i].stack_id && c->slot[i].stack_id != stack_id)
+		i = (i + 1) % PATH_CACHE_SLOTS;
+	return i;
+}
+
+static enum wait_path stack_path(struct waits_state *ws, uint64_t stack_id)
+{
+	struct path_cache *c = &ws->paths_of_stacks;
+	const char *names[WAITS_STACK_DEPTH * 2];
+	enum wait_path p;
+	size_t slot;
+	int n;
+
+	if (!stack_id || !ws->ctx->target->bin->pclntab)
+		return WAIT_PATH_UNKNOWN;
+	slot = cache_slot(c, stack_id);
+	if (c->slot[slot].stack_id)
+		return (enum wait_path)c->slot[slot].path;
+	n = stack_funcs(ws, stack_id, names, WAITS_STACK_DEPTH * 2);
+	p = n ? wait_path_classify(names, n) : WAIT_PATH_UNKNOWN;
+	if (n && c->used < PATH_CACHE_SLOTS / 2) {	/* at most half full: probes stay short */
+		c->slot[slot].stack_id = stack_id;
+		c->slot[slot].path = (uint8_t)p;
+		c->used++;
+	}
+	return p;
+}
+
+/* ---- --slow ---- */
+
+static void print_slow_text(struct waits_state *ws, const struct wait_event *e, const char **names, int n)
+{
+	const struct output_opts *o = ws->ctx->out;
+	char kind[48], dur[32];
+
+	output_time_prefix(o);
+	fprintf(o->out, "%s pid %-7u tid %-7u %-22s %10s  %-11s", wait_kind_is_futex(e->kind) ? "FUTEX" : "EPOLL",
+		e->tgid, e->tid, wait_kind_name(e->kind, kind, sizeof(kind)),
+		format_duration(e->duration_ns, dur, sizeof(dur)), wait_result_name(e->kind, e->ret));
+	if (e->ret > 0)
+		fprintf(o->out, " %lld", (long long)e->ret);
+	fprintf(o->out, "  %s:", wait_path_label(stack_path(ws, e->stack_id)));
+	for (int i = 0; i < n && i < TEXT_FRAMES; i++)
+		fprintf(o->out, "%s%s", i ? " <- " : " ", names[i] ? names[i] : "?");
+	fputc('\n', o->out);
+}
+
+static void print_slow_json(struct waits_state *ws, const struct wait_event *e, const char **names, int n)
+{
+	const struct output_opts *o = ws->ctx->out;
+	bool futex = wait_kind_is_futex(e->kind);
+	struct json_obj j, frames;
+	char kind[48];
+
+	json_begin(&j, o->out);
+	json_kv_str(&j, "event", futex ? "futex" : "epoll");
+	json_kv_u64(&j, "pid", e->tgid);
+	json_kv_u64(&j, "tid", e->tid);
+	json_kv_u64(&j, "time_ns", e->start_ns);
+	json_kv_u64(&j, "duration_ns", e->duration_ns);
+	json_kv_str(&j, futex ? "op" : "syscall", wait_kind_name(e->kind, kind, sizeof(kind)));
+	json_kv_i64(&j, "ret", e->ret);
+	json_kv_str(&j, "result", wait_result_name(e->kind, e->ret));
+	json_kv_u64(&j, futex ? "uaddr" : "epfd", e->addr);
+	if (!futex)
+		json_kv_i64(&j, "timeout_ms", e->timeout_ms);
+	json_kv_str(&j, "path", wait_path_name(stack_path(ws, e->stack_id)));
+	json_kv_u64(&j, "stack_id", e->stack_id);
+	json_key(&j, "frames");
+	fputc('[', o->out);
+	frames = (struct json_obj){ .out = o->out, .first = true };
+	for (int i = 0; i < n; i++) {
+		fputs(frames.first ? "" : ",", o->out);
+		frames.first = false;
+		if (names[i])
+			json_string(o->out, names[i]);
+		else
+			fputs("null", o->out);
+	}
+	fputc(']', o->out);
+	json_end(&j);
+	fputc('\n', o->out);
+}
+
+static void on_wait_slow(const void *data, size_t size, void *arg)
+{
+	const struct wait_event *e = data;
+	struct waits_state *ws = arg;
+	const char *names[SLOW_FRAMES];
+	int n;
+
+	if (size < sizeof(*e) || !ws->skel)
+		return;
+	n = stack_funcs(ws, e->stack_id, names, SLOW_FRAMES);
+	if (ws->ctx->out->json)
+		print_slow_json(ws, e, names, n);
+	else
+		print_slow_text(ws, e, names, n);
+}
+
+/* ---- loading ---- */
+
+static void set_autoload(struct waits_bpf *skel, bool btf)
+{
+	struct bpf_program *classic[] = {
+		skel->progs.handle_enter_futex_tp,	  skel->progs.handle_exit_futex_tp,
+		skel->progs.handle_enter_epoll_wait_tp,	  skel->progs.handle_exit_epoll_wait_tp,
+		skel->progs.handle_enter_epoll_pwait_tp,  skel->progs.handle_exit_epoll_pwait_tp,
+		skel->progs.handle_enter_epoll_pwait2_tp, skel->progs.handle_exit_epoll_pwait2_tp,
+	};
+
+	bpf_program__set_autoload(skel->progs.handle_sys_enter_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_sys_exit_btf, btf);
+	for (size_t i = 0; i < sizeof(classic) / sizeof(classic[0]); i++)
+		bpf_program__set_autoload(classic[i], !btf);
+}
+
+static int load_variant(struct waits_state *ws, bool btf)
+{
+	struct waits_bpf *skel = waits_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_ms = ws->ctx->out->millis;
+	skel->rodata->targ_slow_ns = ws->ctx->out->slow_ns;
+	set_autoload(skel, btf);
+	err = event_bus_adopt(ws->ctx->bus, skel->obj);
+	if (!err)
+		err = waits_bpf__load(skel);
+	if (err) {
+		waits_bpf__destroy(skel);
+		return err;
+	}
+	ws->skel = skel;
+	ws->attach = btf ? "tp_btf" : "tracepoint";
+	return 0;
+}
+
+static int attach_prog(struct waits_state *ws, struct bpf_program *prog)
+{
+	struct bpf_link *link = bpf_program__attach(prog);
+
+	if (!link)
+		return -errno;
+	ws->links[ws->nlinks++] = link;
+	return 0;
+}
+
+/* futex and epoll_pwait are what the Go runtime calls; epoll_wait (absent on arm64) and epoll_pwait2 (5.11+)
+ * may be missing from a kernel. */
+static int attach_classic(struct waits_state *ws)
+{
+	struct waits_bpf *s = ws->skel;
+	struct {
+		struct bpf_program *enter, *exit;
+		bool required;
+	} pairs[] = {
+		{ s->progs.handle_enter_futex_tp, s->progs.handle_exit_futex_tp, true },
+		{ s->progs.handle_enter_epoll_pwait_tp, s->progs.handle_exit_epoll_pwait_tp, true },
+		{ s->progs.handle_enter_epoll_wait_tp, s->progs.handle_exit_epoll_wait_tp, false },
+		{ s->progs.handle_enter_epoll_pwait2_tp, s->progs.handle_exit_epoll_pwait2_tp, false },
+	};
+	int err;
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		/* exit first: an enter without its exit would leave calls in flight */
+		err = attach_prog(ws, pairs[i].exit);
+		if (!err && (err = attach_prog(ws, pairs[i].enter)) != 0)
+			bpf_link__destroy(ws->links[--ws->nlinks]);
+		if (err && pairs[i].required)
+			return err;
+		if (err)
+			log_info("waits: %s: %s", bpf_program__section_name(pairs[i].enter), strerror(-err));
+	}
+	return 0;
+}
+
+static void unload(struct waits_state *ws)
+{
+	while (ws->nlinks > 0)
+		bpf_link__destroy(ws->links[--ws->nlinks]);
+	waits_bpf__destroy(ws->skel);
+	ws->skel = NULL;
+}
+
+static int start_classic(struct waits_state *ws, char *note, size_t note_size)
+{
+	bool mounted;
+	int err = tracefs_ensure(&mounted);
+
+	if (err) {
+		snprintf(note, note_size, "futex/epoll tracing is off: tracefs is not mounted and mounting it failed: %s",
+			 strerror(-err));
+		return -ENOTSUP;
+	}
+	if (mounted)
+		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
+	err = load_variant(ws, false);
+	if (!err)
+		err = attach_classic(ws);
+	if (err) {
+		unload(ws);
+		snprintf(note, note_size, "futex/epoll tracing is off: cannot attach the syscall tracepoints: %s %s",
+			 strerror(-err), log_privilege_hint(err));
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int waits_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
+{
+	struct waits_state *ws = calloc(1, sizeof(*ws));
+	int err;
+
+	if (!ws)
+		return -ENOMEM;
+	*state = ws;
+	ws->ctx = ctx;
+	ws->last_read_ns = monotonic_ns();
+	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
+	err = getenv("GOTRACE_WAITS_CLASSIC") ? -ENOTSUP : load_variant(ws, true);
+	if (!err && !(err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf)) &&
+	    !(err = attach_prog(ws, ws->skel->progs.handle_sys_enter_btf)))
+		return 0;
+	log_info("waits: tp_btf sys_enter/sys_exit unavailable (%s), trying the syscall tracepoints", strerror(-err));
+	unload(ws);
+	return start_classic(ws, note, note_size);
+}
+
+/* ---- reading the maps ---- */
+
+static void stats_delta(const struct wait_stats *now, const struct wait_stats *last, struct wait_stats *d)
+{
+	const uint64_t *a = (const uint64_t *)now, *b = (const uint64_t *)last;
+	uint64_t *out = (uint64_t *)d;
+
+	for (size_t i = 0; i < sizeof(*d) / sizeof(uint64_t); i++)
+		out[i] = a[i] - b[i];
+}
+
+static void stats_add(struct wait_stats *dst, const struct wait_stats *src)
+{
+	const uint64_t *a = (const uint64_t *)src;
+	uint64_t *out = (uint64_t *)dst;
+
+	for (size_t i = 0; i < sizeof(*dst) / sizeof(uint64_t); i++)
+		out[i] += a[i];
+}
+
+static void collect_kinds(struct waits_state *ws)
+{
+	int hist_fd = bpf_map__fd(ws->skel->maps.hists), stats_fd = bpf_map__fd(ws->skel->maps.stats);
+	uint32_t pid = ws->ctx->target->proc.pid;
+
+	for (uint32_t kind = 0; kind < WAITS_KINDS; kind++) {
+		struct bpf_hist_key key = { .tgid = pid, .kind = kind };
+		struct wait_stats now, d;
+		struct hist delta;
+
+		if (bpf_hist_read_delta(hist_fd, pid, kind, &ws->last_hist[kind], &delta) == 0) {
+			hist_merge(&ws->interval.hist[kind], &delta);
+			hist_merge(&ws->total.hist[kind], &delta);
+		}
+		if (bpf_map_lookup_elem(stats_fd, &key, &now))
+			continue;
+		stats_delta(&now, &ws->last_stats[kind], &d);
+		ws->last_stats[kind] = now;
+		stats_add(&ws->interval.stats[kind], &d);
+		stats_add(&ws->total.stats[kind], &d);
+	}
+}
+
+/* The per-stack map holds totals since the start: sum them by path, keep the difference to the last read. */
+static void collect_paths(struct waits_state *ws)
+{
+	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
+	struct path_totals now[WAIT_PATHS] = { 0 };
+	struct wait_stack_key key, next;
+	struct wait_stack_key *prev = NULL;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct wait_stack_value v;
+		struct path_totals *p;
+
+		key = next;
+		prev = &key;
+		if (key.tgid != (uint32_t)ws->ctx->target->proc.pid || !wait_kind_is_futex(key.kind) ||
+		    bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		p = &now[stack_path(ws, key.stack_id)];
+		if (wait_kind_is_futex_wait(key.kind)) {
+			p->waits += v.count;
+			p->wait_ns += v.wait_ns;
+			p->timeouts += v.timeouts;
+		} else {
+			p->wakes += v.count;
+		}
+	}
+	for (int i = 0; i < WAIT_PATHS; i++) {
+		struct path_totals d = { now[i].waits - ws->last_paths[i].waits,
+					 now[i].wait_ns - ws->last_paths[i].wait_ns,
+					 now[i].timeouts - ws->last_paths[i].timeouts,
+					 now[i].wakes - ws->last_paths[i].wakes };
+		struct path_totals *views[2] = { &ws->interval.paths[i], &ws->total.paths[i] };
+
+		for (int v = 0; v < 2; v++) {
+			views[v]->waits += d.waits;
+			views[v]->wait_ns += d.wait_ns;
+			views[v]->timeouts += d.timeouts;
+			views[v]->wakes += d.wakes;
+		}
+		ws->last_paths[i] = now[i];
+	}
+}
+
+static void collect(struct waits_state *ws)
+{
+	uint64_t now = monotonic_ns();
+
+	collect_kinds(ws);
+	collect_paths(ws);
+	ws->interval.window_ns += now - ws->last_read_ns;
+	ws->total.window_ns += now - ws->last_read_ns;
+	ws->last_read_ns = now;
+}
+
+/* ---- figures both views print ---- */
+
+struct futex_figures {
+	uint64_t calls, waits, wait_ns, woken, timeouts, again, interrupted, errors, wakes, threads_woken, woke_none;
+};
+
+struct epoll_figures {
+	uint64_t calls, blocking, polls, blocked_ns, events, with_events, timeouts, empty_polls, interrupted, errors;
+	uint64_t per_syscall[WAITS_EPOLL_SYSCALLS];
+	struct hist blocked;		/* blocking calls, display unit */
+	struct hist events_per_call;	/* every call, in events */
+};
+
+static void futex_figures(const struct waits_view *v, struct futex_figures *f)
+{
+	memset(f, 0, sizeof(*f));
+	for (unsigned int k = 0; k < WAITS_KIND_EPOLL_BASE; k++) {
+		const struct wait_stats *s = &v->stats[k];
+
+		f->calls += v->hist[k].count;
+		f->errors += s->errors;
+		if (wait_kind_is_futex_wait(k)) {
+			f->waits += v->hist[k].count;
+			f->wait_ns += v->hist[k].sum;
+			f->woken += s->ret_zero;
+			f->timeouts += s->timeouts;
+			f->again += s->again;
+			f->interrupted += s->interrupted;
+		} else {
+			f->wakes += v->hist[k].count;
+			f->threads_woken += s->ret_sum;
+			f->woke_none += s->ret_zero;
+		}
+	}
+}
+
+static void epoll_figures(const struct waits_view *v, struct epoll_figures *f)
+{
+	uint64_t slots[WAITS_RET_SLOTS] = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	for (unsigned int k = WAITS_KIND_EPOLL_BASE; k < WAITS_KINDS; k++) {
+		const struct wait_stats *s = &v->stats[k];
+		bool blocks = wait_kind_can_block(k);
+
+		f->calls += v->hist[k].count;
+		f->per_syscall[wait_kind_epoll_syscall(k)] += v->hist[k].count;
+		*(blocks ? &f->blocking : &f->polls) += v->hist[k].count;
+		f->blocked_ns += v->hist[k].sum;
+		f->events += s->ret_sum;
+		*(blocks ? &f->timeouts : &f->empty_polls) += s->ret_zero;
+		f->interrupted += s->interrupted;
+		f->errors += s->errors + s->timeouts + s->again;
+		slots[0] += s->ret_zero;
+		for (int i = 1; i < WAITS_RET_SLOTS; i++) {
+			slots[i] += s->ret_slots[i];
+			f->with_events += s->ret_slots[i];
+		}
+		if (blocks)
+			hist_merge(&f->blocked, &v->hist[k]);
+	}
+	hist_from_slots(&f->events_per_call, slots, WAITS_RET_SLOTS);
+}
+
+/* How the netpoller's waits relate to load: a service under load always finds ready connections and rarely
+ * blocks; one that blocks most of the time is waiting for the network, with capacity to spare. */
+static const char *netpoll_verdict(const struct epoll_figures *f, uint64_t window_ns, double *blocked_share)
+{
+	*blocked_share = window_ns ? (double)f->blocked_ns / (double)window_ns : 0;
+	if (!f->calls)
+		return "unused";
+	if (*blocked_share >= 0.5)
+		return "idle";
+	if (*blocked_share < 0.1 && f->with_events)
+		return "busy";
+	return "mixed";
+}
+
+static const char *verdict_text(const char *verdict)
+{
+	if (!strcmp(verdict, "idle"))
+		return "mostly waiting for the network: spare capacity, latency is not made by waiting here";
+	if (!strcmp(verdict, "busy"))
+		return "rarely blocks, connections are ready whenever it polls: busy, requests queue for CPU";
+	if (!strcmp(verdict, "mixed"))
+		return "partly idle";
+	return "not used";
+}
+
+/* ---- text ---- */
+
+static const char *unit_label(const struct output_opts *o)
+{
+	return o->millis ? "msecs" : "usecs";
+}
+
+static void print_futex_paths(FILE *out, const struct waits_view *v)
+{
+	char a[32];
+	bool first = true;
+
+	for (int p = 0; p < WAIT_PATHS; p++) {
+		if (!v->paths[p].waits)
+			continue;
+		fprintf(out, "%s %s %llu (%s", first ? "  waits by path:" : ",", wait_path_label(p),
+			(unsigned long long)v->paths[p].waits, format_duration(v->paths[p].wait_ns, a, sizeof(a)));
+		if (v->paths[p].timeouts)
+			fprintf(out, ", %llu timed out", (unsigned long long)v->paths[p].timeouts);
+		fputc(')', out);
+		first = false;
+	}
+	if (!first)
+		fputc('\n', out);
+}
+
+static void print_futex(const struct output_opts *o, const struct waits_view *v)
+{
+	struct futex_figures f;
+	char a[32], kind[48];
+
+	futex_figures(v, &f);
+	fprintf(o->out, "futex: %llu calls: %llu waits %s (%llu woken, %llu timed out, %llu EAGAIN, %llu interrupted), "
+			"%llu wakes woke %llu threads\n",
+		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
+		(unsigned long long)f.woken, (unsigned long long)f.timeouts, (unsigned long long)f.again,
+		(unsigned long long)f.interrupted, (unsigned long long)f.wakes, (unsigned long long)f.threads_woken);
+	print_futex_paths(o->out, v);
+	for (unsigned int k = 0; k < WAITS_KIND_EPOLL_BASE; k++) {
+		if (!wait_kind_is_futex_wait(k) || !v->hist[k].count)
+			continue;
+		fprintf(o->out, "\nfutex wait time, %s\n", wait_kind_name(k, kind, sizeof(kind)));
+		hist_print(o->out, &v->hist[k], unit_label(o));
+	}
+}
+
+/* One line: the 0-or-1 first row of hist_print would hide the calls that returned nothing. */
+static void print_events_per_call(FILE *out, const struct hist *h)
+{
+	if (!h->count)
+		return;
+	fprintf(out, "events per call:");
+	for (int i = 0; i < HIST_SLOTS; i++) {
+		uint64_t lo = i ? 1ull << (i - 1) : 0, hi = i ? (1ull << i) - 1 : 0;
+
+		if (!h->slots[i])
+			continue;
+		if (lo == hi)
+			fprintf(out, " %llu: %llu", (unsigned long long)lo, (unsigned long long)h->slots[i]);
+		else
+			fprintf(out, " %llu-%llu: %llu", (unsigned long long)lo, (unsigned long long)hi,
+				(unsigned long long)h->slots[i]);
+	}
+	fputc('\n', out);
+}
+
+static void print_epoll(const struct output_opts *o, const struct waits_view *v)
+{
+	struct epoll_figures f;
+	double share;
+	const char *verdict;
+	char a[32], b[32];
+
+	epoll_figures(v, &f);
+	verdict = netpoll_verdict(&f, v->window_ns, &share);
+	fprintf(o->out, "\nepoll: %llu calls (%llu could block, %llu polls), blocked %s, %llu events (%.1f per call "
+			"that returned any), %llu timed out, %llu polls found nothing\n",
+		(unsigned long long)f.calls, (unsigned long long)f.blocking, (unsigned long long)f.polls,
+		format_duration(f.blocked_ns, a, sizeof(a)), (unsigned long long)f.events,
+		f.with_events ? (double)f.events / (double)f.with_events : 0.0, (unsigned long long)f.timeouts,
+		(unsigned long long)f.empty_polls);
+	if (f.blocked.count) {
+		fprintf(o->out, "\nepoll blocked time (calls that could block)\n");
+		hist_print(o->out, &f.blocked, unit_label(o));
+	}
+	print_events_per_call(o->out, &f.events_per_call);
+	fprintf(o->out, "netpoller: blocked %.1f%% of the time, p99 wait < %s: %s\n", share * 100,
+		format_duration(hist_quantile_bound(&f.blocked, 0.99) * (o->millis ? 1000000 : 1000), b, sizeof(b)),
+		verdict_text(verdict));
+}
+
+static void waits_interval(void *state, struct trace_ctx *ctx)
+{
+	struct waits_state *ws = state;
+
+	collect(ws);
+	if (!ctx->out->json) {
+		fputc('\n', ctx->out->out);
+		print_futex(ctx->out, &ws->interval);
+		print_epoll(ctx->out, &ws->interval);
+	}
+	memset(&ws->interval, 0, sizeof(ws->interval));
+}
+
+static void waits_finish(void *state, struct trace_ctx *ctx)
+{
+	(void)ctx;
+	collect(state);
+}
+
+static void waits_text_summary(void *state, struct trace_ctx *ctx)
+{
+	struct waits_state *ws = state;
+	struct futex_figures f;
+	struct epoll_figures e;
+	double share;
+	char a[32], b[32];
+
+	futex_figures(&ws->total, &f);
+	epoll_figures(&ws->total, &e);
+	fprintf(ctx->out->out, "Waits: futex %llu calls, %llu waits %s (%llu timed out); epoll %llu calls, blocked %s, "
+			       "netpoller %s\n",
+		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
+		(unsigned long long)f.timeouts, (unsigned long long)e.calls, format_duration(e.blocked_ns, b, sizeof(b)),
+		netpoll_verdict(&e, ws->total.window_ns, &share));
+}
+
+/* ---- JSON ---- */
+
+static void json_stats(struct json_obj *j, const struct wait_stats *s)
+{
+	json_kv_u64(j, "ret_zero", s->ret_zero);
+	json_kv_u64(j, "ret_sum", s->ret_sum);
+	json_kv_u64(j, "timeouts", s->timeouts);
+	json_kv_u64(j, "again", s->again);
+	json_kv_u64(j, "interrupted", s->interrupted);
+	json_kv_u64(j, "errors", s->errors);
+}
+
+static void json_ops(const struct waits_view *v, FILE *out, unsigned int from, unsigned int to)
+{
+	bool first = true;
+	char kind[48];
+
+	fputc('[', out);
+	for (unsigned int k = from; k < to; k++) {
+		struct json_obj j;
+
+		if (!v->hist[k].count)
+			continue;
+		fputs(first ? "" : ",", out);
+		first = false;
+		json_begin(&j, out);
+		json_kv_str(&j, "op", wait_kind_name(k, kind, sizeof(kind)));
+		json_kv_u64(&j, "calls", v->hist[k].count);
+		json_kv_u64(&j, "ns", v->hist[k].sum);
+		json_stats(&j, &v->stats[k]);
+		json_key(&j, "hist");
+		hist_print_json(out, &v->hist[k]);
+		json_end(&j);
+	}
+	fputc(']', out);
+}
+
+static void json_paths(const struct waits_view *v, struct json_obj *parent)
+{
+	struct json_obj j;
+
+	json_key(parent, "paths");
+	json_begin(&j, parent->out);
+	for (int p = 0; p < WAIT_PATHS; p++) {
+		struct json_obj one;
+
+		json_key(&j, wait_path_name(p));
+		json_begin(&one, parent->out);
+		json_kv_u64(&one, "waits", v->paths[p].waits);
+		json_kv_u64(&one, "wait_ns", v->paths[p].wait_ns);
+		json_kv_u64(&one, "timeouts", v->paths[p].timeouts);
+		json_kv_u64(&one, "wakes", v->paths[p].wakes);
+		json_end(&one);
+	}
+	json_end(&j);
+}
+
+struct stack_entry {
+	struct wait_stack_key key;
+	struct wait_stack_value value;
+};
+
+static int by_wait_ns_desc(const void *a, const void *b)
+{
+	const struct stack_entry *x = a, *y = b;
+
+	return x->value.wait_ns < y->value.wait_ns ? 1 : x->value.wait_ns > y->value.wait_ns ? -1 : 0;
+}
+
+/* The futex stacks the process waited longest in, with their frames. Returns the number of distinct stacks. */
+static size_t top_stacks(struct waits_state *ws, struct stack_entry *top, size_t max, size_t *ntop)
+{
+	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
+	struct wait_stack_key key, next, *prev = NULL;
+	size_t n = 0;
+
+	*ntop = 0;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct stack_entry e = { .key = next };
+
+		key = next;
+		prev = &key;
+		if (key.tgid != (uint32_t)ws->ctx->target->proc.pid || !wait_kind_is_futex(key.kind) ||
+		    bpf_map_lookup_elem(fd, &key, &e.value))
+			continue;
+		n++;
+		if (*ntop < max) {
+			top[(*ntop)++] = e;
+		} else if (e.value.wait_ns > top[max - 1].value.wait_ns) {
+			top[max - 1] = e;
+		} else {
+			continue;
+		}
+		qsort(top, *ntop, sizeof(*top), by_wait_ns_desc);
+	}
+	return n;
+}
+
+static void json_top_stacks(struct waits_state *ws, struct json_obj *parent)
+{
+	struct stack_entry top[TOP_STACKS];
+	size_t ntop, distinct = top_stacks(ws, top, TOP_STACKS, &ntop);
+	FILE *out = parent->out;
+	char kind[48];
+
+	json_kv_u64(parent, "stacks", distinct);
+	json_key(parent, "top_stacks");
+	fputc('[', out);
+	for (size_t i = 0; i < ntop; i++) {
+		const char *names[SLOW_FRAMES];
+		int n = stack_funcs(ws, top[i].key.stack_id, names, SLOW_FRAMES);
+		struct json_obj j;
+
+		fputs(i ? "," : "", out);
+		json_begin(&j, out);
+		json_kv_str(&j, "op", wait_kind_name(top[i].key.kind, kind, sizeof(kind)));
+		json_kv_str(&j, "path", wait_path_name(stack_path(ws, top[i].key.stack_id)));
+		json_kv_u64(&j, "calls", top[i].value.count);
+		json_kv_u64(&j, "ns", top[i].value.wait_ns);
+		json_key(&j, "frames");
+		fputc('[', out);
+		for (int k = 0; k < n; k++) {
+			fputs(k ? "," : "", out);
+			if (names[k])
+				json_string(out, names[k]);
+			else
+				fputs("null", out);
+		}
+		fputc(']', out);
+		json_end(&j);
+	}
+	fputc(']', out);
+}
+
+static void json_futex(struct waits_state *ws, const struct output_opts *o, struct json_obj *summary)
+{
+	const struct waits_view *v = &ws->total;
+	struct futex_figures f;
+	struct json_obj j;
+
+	futex_figures(v, &f);
+	json_key(summary, "futex");
+	json_begin(&j, o->out);
+	json_kv_str(&j, "attach", ws->attach);
+	json_kv_str(&j, "unit", o->millis ? "ms" : "us");
+	json_kv_u64(&j, "calls", f.calls);
+	json_kv_u64(&j, "waits", f.waits);
+	json_kv_u64(&j, "wait_ns", f.wait_ns);
+	json_kv_u64(&j, "woken", f.woken);
+	json_kv_u64(&j, "timeouts", f.timeouts);
+	json_kv_u64(&j, "again", f.again);
+	json_kv_u64(&j, "interrupted", f.interrupted);
+	json_kv_u64(&j, "errors", f.errors);
+	json_kv_u64(&j, "wakes", f.wakes);
+	json_kv_u64(&j, "threads_woken", f.threads_woken);
+	json_kv_u64(&j, "wakes_woke_none", f.woke_none);
+	json_key(&j, "ops");
+	json_ops(v, o->out, 0, WAITS_KIND_EPOLL_BASE);
+	json_paths(v, &j);
+	json_top_stacks(ws, &j);
+	json_end(&j);
+}
+
+static void json_epoll(struct waits_state *ws, const struct output_opts *o, struct json_obj *summary)
+{
+	static const char *const syscalls[WAITS_EPOLL_SYSCALLS] = { "epoll_wait", "epoll_pwait", "epoll_pwait2" };
+	const struct waits_view *v = &ws->total;
+	struct epoll_figures f;
+	struct json_obj j, per;
+	double share;
+	const char *verdict;
+
+	epoll_figures(v, &f);
+	verdict = netpoll_verdict(&f, v->window_ns, &share);
+	json_key(summary, "epoll");
+	json_begin(&j, o->out);
+	json_kv_str(&j, "attach", ws->attach);
+	json_kv_str(&j, "unit", o->millis ? "ms" : "us");
+	json_kv_u64(&j, "calls", f.calls);
+	json_kv_u64(&j, "blocked_ns", f.blocked_ns);
+	json_kv_u64(&j, "blocking_calls", f.blocking);
+	json_kv_u64(&j, "polls", f.polls);
+	json_kv_u64(&j, "events", f.events);
+	json_kv_u64(&j, "calls_with_events", f.with_events);
+	json_kv_u64(&j, "timeouts", f.timeouts);
+	json_kv_u64(&j, "empty_polls", f.empty_polls);
+	json_kv_u64(&j, "interrupted", f.interrupted);
+	json_kv_u64(&j, "errors", f.errors);
+	json_key(&j, "syscalls");
+	json_begin(&per, o->out);
+	for (int s = 0; s < WAITS_EPOLL_SYSCALLS; s++)
+		json_kv_u64(&per, syscalls[s], f.per_syscall[s]);
+	json_end(&per);
+	json_kv_double(&j, "blocked_share", share);
+	json_kv_str(&j, "netpoller", verdict);
+	json_key(&j, "hist");
+	hist_print_json(o->out, &f.blocked);
+	json_key(&j, "events_hist");
+	hist_print_json(o->out, &f.events_per_call);
+	json_key(&j, "ops");
+	json_ops(v, o->out, WAITS_KIND_EPOLL_BASE, WAITS_KINDS);
+	json_end(&j);
+}
+
+static void waits_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
+{
+	struct waits_state *ws = state;
+
+	json_futex(ws, ctx->out, summary);
+	json_epoll(ws, ctx->out, summary);
+}
+
+/* ---- costs and teardown ---- */
+
+static uint64_t waits_events_lost(void *state)
+{
+	struct waits_state *ws = state;
+
+	return ws->skel ? ws->skel->bss->events_lost : 0;
+}
+
+static int waits_probe_count(void *state)
+{
+	return ((struct waits_state *)state)->nlinks;
+}
+
+static void waits_stop(void *state)
+{
+	struct waits_state *ws = state;
+
+	if (!ws)
+		return;
+	unload(ws);
+	free(ws);
+}
+
+const struct capability waits_capability = {
+	.name = "waits",
+	.summary = "futex and epoll waits: time, wakeups, timeouts, and the runtime path that waited",
+	.default_on = true,
+	.start = waits_start,
+	.interval = waits_interval,
+	.finish = waits_finish,
+	.text_summary = waits_text_summary,
+	.json_summary = waits_json_summary,
+	.probe_count = waits_probe_count,
+	.events_lost = waits_events_lost,
+	.stop = waits_stop,
+};
