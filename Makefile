@@ -36,7 +36,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps test unit demo bench clean vmlinux
+.PHONY: all deps test unit demo bench clean vmlinux fuzz
 .DELETE_ON_ERROR:
 # Keep intermediate objects (BPF objects, test objects): rebuilds stay incremental.
 .SECONDARY:
@@ -84,6 +84,10 @@ test: gotrace unit
 
 demo: gotrace
 	$(Q)scripts/demo.sh
+
+# libFuzzer targets of every parser of untrusted input, FUZZ_SECONDS each (default 60).
+fuzz: unit
+	$(Q)scripts/fuzz.sh
 
 vmlinux:
 	$(Q)scripts/gen-vmlinux.sh

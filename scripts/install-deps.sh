@@ -6,7 +6,8 @@ set -euo pipefail
 # Build: clang/llvm for BPF objects, bpftool for skeletons, libbpf/libelf/libdw/zlib/capstone to link.
 # Tests: Go toolchains for the target programs; strace, libbpf-tools (runqlat) and wrk as independent tools and
 # load; chromium for the SVG and HTML report checks; python3-pytest for the integration tests; libclang-rt for the
-# sanitizer and fuzzer builds; binutils for strip/objdump in the binary-reader tests.
+# sanitizer and fuzzer builds; binutils for strip/objdump in the binary-reader tests; prometheus as a Go binary
+# nobody here built (stripped, Debian's Go 1.19) for the binary-reader tests: installed, never started.
 PACKAGES=(
 	clang llvm make pkg-config gcc binutils gzip
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcapstone-dev
@@ -16,6 +17,7 @@ PACKAGES=(
 	python3 python3-pytest
 	libclang-rt-14-dev
 	chromium
+	prometheus
 )
 
 missing=()
@@ -34,6 +36,15 @@ fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packaged services (prometheus) must not start: policy-rc.d exit 101 tells invoke-rc.d so, for this install only.
+policy=/usr/sbin/policy-rc.d
+own_policy=0
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' >"$policy"
+	chmod +x "$policy"
+	own_policy=1
+fi
+trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done" >&2

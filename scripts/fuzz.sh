@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# `make fuzz`: build every libFuzzer target in tests/fuzz (clang, ASan + UBSan), seed it from real inputs (the Go
+# fixture binaries, their DWARF, recorded cgroup files, the unit tests' synthetic tables) and run each for
+# FUZZ_SECONDS (default 60). Corpora and crash artifacts stay in build/fuzz/. Exit 1 on any crash.
+# Usage: scripts/fuzz.sh [target...]    (targets: pclntab buildinfo dwarf_offsets cgroup)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+out=build/fuzz
+seconds=${FUZZ_SECONDS:-60}
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -Iuser)
+mkdir -p "$out"
+
+# target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
+declare -A sources=(
+	[pclntab]="user/pclntab.c user/elf_file.c"
+	[buildinfo]="user/buildinfo.c user/pclntab.c user/elf_file.c"
+	[dwarf_offsets]="user/go_offsets.c"
+	[cgroup]="user/cgroup.c"
+)
+declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]="")
+declare -A options=(
+	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"
+	[buildinfo]="-max_len=3000000 -rss_limit_mb=4096"
+	[dwarf_offsets]="-max_len=1048576"
+	[cgroup]="-max_len=8192"
+)
+
+seed_binaries() { # corpus dir: the stripped and PIE fixtures of every toolchain
+	local f
+	for f in build/tests/go/*/gcload.stripped build/tests/go/*/cgoapp.pie; do
+		[ -e "$f" ] && cp -f "$f" "$1/$(echo "$f" | tr / _)"
+	done
+}
+
+seed_dwarf() { # corpus dir: .debug_abbrev SEP .debug_info of the unstripped fixtures
+	local f tmp
+	tmp=$(mktemp -d)
+	for f in build/tests/go/*/gcload.default; do
+		objcopy --decompress-debug-sections --dump-section .debug_abbrev="$tmp/a" \
+			--dump-section .debug_info="$tmp/i" "$f" "$tmp/x.elf"
+		{ cat "$tmp/a"; printf '\377SPLIT\377'; cat "$tmp/i"; } >"$1/$(echo "$f" | tr / _)"
+	done
+	rm -rf "$tmp"
+}
+
+seed() {
+	local target=$1 corpus=$out/corpus_$1
+	mkdir -p "$corpus"
+	case "$target" in
+	pclntab) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/test_pclntab synthetic >/dev/null; seed_binaries "$corpus" ;;
+	buildinfo) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/test_buildinfo pointer_layout >/dev/null
+		seed_binaries "$corpus" ;;
+	dwarf_offsets) seed_dwarf "$corpus" ;;
+	cgroup) find tests/unit/data/cgroup -type f -size -8k -exec cp -f {} "$corpus/" \; ;;
+	esac
+}
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(pclntab buildinfo dwarf_offsets cgroup)
+tests/build-go.sh >/dev/null
+failed=0
+for t in "${targets[@]}"; do
+	[ -n "${sources[$t]:-}" ] || { echo "fuzz: unknown target $t" >&2; exit 2; }
+	echo "== fuzz_$t: ${seconds}s"
+	# shellcheck disable=SC2086
+	clang "${cflags[@]}" "tests/fuzz/fuzz_$t.c" ${sources[$t]} ${libs[$t]} -o "$out/fuzz_$t"
+	seed "$t"
+	# shellcheck disable=SC2086
+	if ! (cd "$out" && "./fuzz_$t" ${options[$t]} -max_total_time="$seconds" -print_final_stats=1 \
+		"corpus_$t" 2>"fuzz_$t.log"); then
+		echo "fuzz_$t: CRASH, see $out/fuzz_$t.log and $out/crash-*" >&2
+		failed=1
+	fi
+	grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/fuzz_$t.log" | sed 's/^/   /'
+done
+exit $failed
