@@ -37,37 +37,64 @@ struct trace_facts {
 	bool go_sizes_gomaxprocs_from_cgroup;	/* Go 1.25+ without GOMAXPROCS/containermaxprocs=0 overrides */
 };
 
-struct trace_ctx {
-	const struct target *target;
-	struct event_bus *bus;
-	struct event_loop *loop;
-	const struct output_opts *out;
-	struct throttle_timeline *throttle;	/* filled by sched, read by gc and sched for attribution */
+#define MAX_CAPS 8
+
+/* One traced process inside a session: its identity, what capabilities learned about it, and their per-process
+ * state. */
+struct target_ctx {
+	struct target target;
 	struct trace_facts facts;
-	bool exact_goroutines;			/* --goroutines=exact */
+	struct throttle_timeline throttle;	/* filled by sched, read by gc and sched for attribution */
+	bool throttle_tracked;			/* sched runs for this process: the timeline is meaningful */
+	void *cap_state[MAX_CAPS];		/* per capability, NULL when it does not run for this process */
 	uint64_t start_ns;
 };
 
+/* What capabilities see of the session that runs them (one process for `gotrace -p`, many for the daemon). */
+struct trace_ctx {
+	struct event_bus *bus;
+	struct event_loop *loop;
+	const struct output_opts *out;
+	bool exact_goroutines;				/* --goroutines=exact */
+	struct target_ctx *(*lookup)(void *session, uint32_t pid);	/* NULL when the process is not traced */
+	void *session;
+};
+
+/* A capability is opened once per session (its BPF object loads once, whatever the number of processes) and
+ * attached to each traced process. `index` is its slot in target_ctx.cap_state. Functions taking a json_obj
+ * write text when it is NULL, else add members to that object. */
 struct capability {
 	const char *name;
-	const char *summary;
+	const char *description;
 	bool default_on;
-	/* Loads and attaches. 0; -ENOTSUP: this capability cannot run here (note says why; tracing goes on
-	 * without it); another negative errno: fatal (note says why). */
-	int (*start)(struct trace_ctx *ctx, void **state, char *note, size_t note_size);
-	void (*interval)(void *state, struct trace_ctx *ctx);		/* text: print and reset */
-	void (*finish)(void *state, struct trace_ctx *ctx);		/* fill facts before the summary */
-	void (*text_summary)(void *state, struct trace_ctx *ctx);
-	void (*json_summary)(void *state, struct trace_ctx *ctx, struct json_obj *summary);
+	/* 0; -ENOTSUP: cannot run on this machine (note says why; the session goes on without it); another
+	 * negative errno: fatal (note says why). */
+	int (*open)(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size);
+	/* 0 with *tstate set; -ENOTSUP: not for this process (note says why); another negative errno: failure. */
+	int (*attach)(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size);
+	void (*detach)(void *state, struct target_ctx *tc, void *tstate);
+	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);	/* and reset */
+	void (*finish)(void *state, struct target_ctx *tc, void *tstate);	/* fill tc->facts */
+	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);
 	uint64_t (*probe_hits)(void *state);
-	int (*probe_count)(void *state);
 	uint64_t (*events_lost)(void *state);
-	void (*stop)(void *state);
+	int (*probe_count)(void *state);
+	void (*close)(void *state);
 };
 
 extern const struct capability gc_capability;
 extern const struct capability sched_capability;
 extern const struct capability goroutines_capability;
 extern const struct capability cgroup_capability;
+
+/* The per-process state of capability `index` for the process an event came from, or NULL. */
+static inline void *capability_tstate(const struct trace_ctx *ctx, int index, uint32_t pid, struct target_ctx **tc)
+{
+	struct target_ctx *t = ctx->lookup ? ctx->lookup(ctx->session, pid) : NULL;
+
+	if (tc)
+		*tc = t;
+	return t ? t->cap_state[index] : NULL;
+}
 
 #endif

@@ -11,33 +11,61 @@
 #include "gomaxprocs.h"
 
 struct quota_state {
+	struct trace_ctx *ctx;
+};
+
+/* Per traced process. */
+struct quota_target_state {
 	struct cgroup_cpu cg;
 	struct cgroup_cpu_stat first, last;	/* at the start, at the previous interval */
 	struct gomaxprocs_info gmp;
 	bool stat_ok;
 };
 
-static int quota_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
+static int quota_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct quota_state *qs = calloc(1, sizeof(*qs));
-	int err;
 
+	(void)index;
+	(void)note;
+	(void)note_size;
 	if (!qs)
 		return -ENOMEM;
+	qs->ctx = ctx;
 	*state = qs;
-	err = cgroup_cpu_for_pid(ctx->target->proc.pid, &qs->cg);
-	gomaxprocs_find(ctx->target, err ? 0 : qs->cg.quota_cpus, &qs->gmp);
+	return 0;
+}
+
+static int quota_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct quota_target_state *qs = calloc(1, sizeof(*qs));
+	int err;
+
+	(void)state;
+	if (!qs)
+		return -ENOMEM;
+	err = cgroup_cpu_for_pid(tc->target.proc.pid, &qs->cg);
+	gomaxprocs_find(&tc->target, err ? 0 : qs->cg.quota_cpus, &qs->gmp);
 	if (err) {
 		snprintf(note, note_size, "cgroup CPU accounting is off: %s",
 			 err == -ENOENT ? "no cgroup cpu controller for this process" : strerror(-err));
+		free(qs);
 		return -ENOTSUP;
 	}
 	qs->stat_ok = cgroup_cpu_read_stat(&qs->cg, &qs->first) == 0;
 	qs->last = qs->first;
+	*tstate = qs;
 	return 0;
 }
 
-static void quota_line(FILE *out, const struct quota_state *qs, const struct cgroup_cpu_stat *from,
+static void quota_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	(void)state;
+	(void)tc;
+	free(tstate);
+}
+
+static void quota_line(FILE *out, const struct quota_target_state *qs, const struct cgroup_cpu_stat *from,
 		       const struct cgroup_cpu_stat *to)
 {
 	uint64_t periods = to->nr_periods - from->nr_periods, throttled = to->nr_throttled - from->nr_throttled;
@@ -53,23 +81,40 @@ static void quota_line(FILE *out, const struct quota_state *qs, const struct cgr
 		format_duration(to->throttled_ns - from->throttled_ns, a, sizeof(a)));
 }
 
-static void quota_interval(void *state, struct trace_ctx *ctx)
+static void json_stat_delta(struct json_obj *j, const struct cgroup_cpu_stat *from, const struct cgroup_cpu_stat *to)
 {
-	struct quota_state *qs = state;
-	struct cgroup_cpu_stat now;
+	json_kv_u64(j, "nr_periods", to->nr_periods - from->nr_periods);
+	json_kv_u64(j, "nr_throttled", to->nr_throttled - from->nr_throttled);
+	json_kv_u64(j, "throttled_ns", to->throttled_ns - from->throttled_ns);
+}
 
+static void quota_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct quota_state *st = state;
+	struct quota_target_state *qs = tstate;
+	struct cgroup_cpu_stat now;
+	struct json_obj cj;
+
+	(void)tc;
 	if (!qs->stat_ok || cgroup_cpu_read_stat(&qs->cg, &now))
 		return;
-	if (!ctx->out->json)
-		quota_line(ctx->out->out, qs, &qs->last, &now);
+	if (j) {
+		json_key(j, "cgroup");
+		json_begin(&cj, st->ctx->out->out);
+		json_stat_delta(&cj, &qs->last, &now);
+		json_end(&cj);
+	} else {
+		quota_line(st->ctx->out->out, qs, &qs->last, &now);
+	}
 	qs->last = now;
 }
 
-static void quota_finish(void *state, struct trace_ctx *ctx)
+static void quota_finish(void *state, struct target_ctx *tc, void *tstate)
 {
-	struct quota_state *qs = state;
-	struct trace_facts *f = &ctx->facts;
+	struct quota_target_state *qs = tstate;
+	struct trace_facts *f = &tc->facts;
 
+	(void)state;
 	if (qs->stat_ok)
 		cgroup_cpu_read_stat(&qs->cg, &qs->last);
 	f->have_cgroup = qs->stat_ok;
@@ -87,57 +132,59 @@ static void quota_finish(void *state, struct trace_ctx *ctx)
 	f->go_sizes_gomaxprocs_from_cgroup = qs->gmp.cgroup_aware;
 }
 
-static void quota_text_summary(void *state, struct trace_ctx *ctx)
+static void text_summary(FILE *out, const struct quota_target_state *qs)
 {
-	struct quota_state *qs = state;
 	char desc[1024];
 
 	cgroup_cpu_describe(&qs->cg, desc, sizeof(desc));
-	fprintf(ctx->out->out, "%s\n", desc);
+	fprintf(out, "%s\n", desc);
 	if (qs->stat_ok)
-		quota_line(ctx->out->out, qs, &qs->first, &qs->last);
-	fprintf(ctx->out->out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source,
-		qs->gmp.ncpu);
+		quota_line(out, qs, &qs->first, &qs->last);
+	fprintf(out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source, qs->gmp.ncpu);
 }
 
-static void quota_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
+static void quota_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
-	struct quota_state *qs = state;
-	const struct trace_facts *f = &ctx->facts;
-	struct json_obj j;
+	struct quota_state *st = state;
+	struct quota_target_state *qs = tstate;
+	struct json_obj cj;
 
-	json_key(summary, "cgroup");
-	json_begin(&j, ctx->out->out);
-	json_kv_str(&j, "path", qs->cg.path);
-	json_kv_u64(&j, "version", qs->cg.version);
-	json_kv_double(&j, "quota_cpus", qs->cg.quota_cpus);
-	json_kv_i64(&j, "quota_us", qs->cg.quota_us);
-	json_kv_u64(&j, "period_us", qs->cg.period_us);
-	json_kv_u64(&j, "limiting_level", qs->cg.limiting_level);
-	json_kv_str(&j, "cpuset", qs->cg.cpuset);
-	json_kv_str(&j, "container_id", qs->cg.container_id);
-	json_kv_u64(&j, "nr_periods", f->nr_periods);
-	json_kv_u64(&j, "nr_throttled", f->nr_throttled);
-	json_kv_u64(&j, "throttled_ns", f->throttled_ns);
-	json_end(&j);
-	json_kv_u64(summary, "gomaxprocs", qs->gmp.value);
-	json_kv_str(summary, "gomaxprocs_source", qs->gmp.source);
-	json_kv_u64(summary, "ncpu", qs->gmp.ncpu);
+	(void)tc;
+	if (!j) {
+		text_summary(st->ctx->out->out, qs);
+		return;
+	}
+	json_key(j, "cgroup");
+	json_begin(&cj, st->ctx->out->out);
+	json_kv_str(&cj, "path", qs->cg.path);
+	json_kv_u64(&cj, "version", qs->cg.version);
+	json_kv_double(&cj, "quota_cpus", qs->cg.quota_cpus);
+	json_kv_i64(&cj, "quota_us", qs->cg.quota_us);
+	json_kv_u64(&cj, "period_us", qs->cg.period_us);
+	json_kv_u64(&cj, "limiting_level", qs->cg.limiting_level);
+	json_kv_str(&cj, "cpuset", qs->cg.cpuset);
+	json_kv_str(&cj, "container_id", qs->cg.container_id);
+	json_stat_delta(&cj, &qs->first, &qs->last);
+	json_end(&cj);
+	json_kv_u64(j, "gomaxprocs", qs->gmp.value);
+	json_kv_str(j, "gomaxprocs_source", qs->gmp.source);
+	json_kv_u64(j, "ncpu", qs->gmp.ncpu);
 }
 
-static void quota_stop(void *state)
+static void quota_close(void *state)
 {
 	free(state);
 }
 
 const struct capability cgroup_capability = {
 	.name = "cgroup",
-	.summary = "the cgroup's CPU quota, GOMAXPROCS, and cpu.stat throttling counters over the trace",
+	.description = "the cgroup's CPU quota, GOMAXPROCS, and cpu.stat throttling counters over the trace",
 	.default_on = true,
-	.start = quota_start,
+	.open = quota_open,
+	.attach = quota_attach,
+	.detach = quota_detach,
 	.interval = quota_interval,
 	.finish = quota_finish,
-	.text_summary = quota_text_summary,
-	.json_summary = quota_json_summary,
-	.stop = quota_stop,
+	.summary = quota_summary,
+	.close = quota_close,
 };

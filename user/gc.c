@@ -27,136 +27,180 @@
 
 struct gc_state {
 	struct gc_bpf *skel;
+	struct trace_ctx *ctx;
+	int index;
+	int probes;		/* attached uprobes, all processes */
+};
+
+/* Per traced process. */
+struct gc_target_state {
 	struct uprobe_set probes;
 	struct gc_stats stats;
-	struct trace_ctx *ctx;
 };
 
 static void on_stw(const void *data, size_t size, void *arg)
 {
+	const struct stw_event *e = data;
 	struct gc_state *gs = arg;
 	const struct output_opts *out = gs->ctx->out;
+	struct gc_target_state *ts;
+	struct target_ctx *tc;
 	struct stw_pause pause;
 	struct gc_cycle cycle;
 	int done;
 
-	if (size < sizeof(struct stw_event))
+	if (size < sizeof(*e) || !(ts = capability_tstate(gs->ctx, gs->index, e->pid, &tc)))
 		return;
-	done = gc_stats_add(&gs->stats, data, &pause, &cycle);
-	if (gs->ctx->throttle && pause.duration_known) {
-		pause.throttled_ns = throttle_overlap(gs->ctx->throttle, pause.start_ns, pause.end_ns);
+	done = gc_stats_add(&ts->stats, e, &pause, &cycle);
+	if (tc->throttle_tracked && pause.duration_known) {
+		pause.throttled_ns = throttle_overlap(&tc->throttle, pause.start_ns, pause.end_ns);
 		pause.throttle_known = true;
-		gc_stats_add_throttled(&gs->stats, &pause);
+		gc_stats_add_throttled(&ts->stats, &pause);
 	}
 	gc_output_pause(out, &pause);
 	if (done == 1)
 		gc_output_cycle(out, &cycle);
 }
 
-static int attach_stw_args(struct gc_state *gs, const struct target *t, char *why, size_t n)
+static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, const struct target *t, char *why,
+			   size_t n)
 {
 	int pid = t->proc.pid, err;
 
-	err = uprobes_attach_entry(&gs->probes, gs->skel->progs.handle_start_world_args, t, pid,
+	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_start_world_args, t, pid,
 				   "runtime.startTheWorldWithSema", why, n);
 	if (err)
 		return err;
-	return uprobes_attach_rets(&gs->probes, gs->skel->progs.handle_start_world_ret, t, pid,
+	return uprobes_attach_rets(&ts->probes, gs->skel->progs.handle_start_world_ret, t, pid,
 				   "runtime.startTheWorldWithSema", why, n);
 }
 
-static int attach_work_globals(struct gc_state *gs, const struct target *t, bool have_work, char *why, size_t n)
+static int attach_work_globals(struct gc_state *gs, struct gc_target_state *ts, const struct target *t,
+			       bool have_work, char *why, size_t n)
 {
 	/* The closure holding stopTheWorldWithSema on the non-GC path; GC stops do not pass through it. */
 	const char *stop = have_work ? "runtime.stopTheWorld.func1" : "runtime.stopTheWorldWithSema";
 	int pid = t->proc.pid, err;
 
-	err = uprobes_attach_entry(&gs->probes, gs->skel->progs.handle_stop_world, t, pid, stop, why, n);
+	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_stop_world, t, pid, stop, why, n);
 	if (err && have_work)
-		err = uprobes_attach_entry(&gs->probes, gs->skel->progs.handle_stop_world, t, pid,
+		err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_stop_world, t, pid,
 					   "runtime.stopTheWorldWithSema", why, n);
 	if (err)
 		return err;
-	return uprobes_attach_rets(&gs->probes, gs->skel->progs.handle_start_world_ret, t, pid,
+	return uprobes_attach_rets(&ts->probes, gs->skel->progs.handle_start_world_ret, t, pid,
 				   "runtime.startTheWorldWithSema", why, n);
 }
 
-static int load(struct gc_state *gs, struct trace_ctx *ctx, char *note, size_t note_size)
+static int gc_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
-	int err;
-
-	gs->skel = gc_bpf__open();
-	if (!gs->skel)
-		return -errno;
-	err = event_bus_adopt(ctx->bus, gs->skel->obj);
-	if (!err)
-		err = gc_bpf__load(gs->skel);
-	if (err)
-		snprintf(note, note_size, "cannot load the GC probes: %s%s%s", strerror(-err),
-			 log_privilege_hint(err)[0] ? "; " : "", log_privilege_hint(err));
-	return err;
-}
-
-static int gc_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
-{
-	const struct target *t = ctx->target;
 	struct gc_state *gs = calloc(1, sizeof(*gs));
-	struct gc_target cfg;
-	__u32 pid = t->proc.pid;
 	int err;
 
 	if (!gs)
 		return -ENOMEM;
 	*state = gs;
 	gs->ctx = ctx;
-	gc_stats_init(&gs->stats, ctx->out->millis ? 1000000 : 1000);
-	err = runtime_layout_gc(t, &cfg, note, note_size);
-	if (err)
-		return err;
-	err = load(gs, ctx, note, note_size);
-	if (err)
-		return err;
-	err = bpf_map__update_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
+	gs->index = index;
+	gs->skel = gc_bpf__open();
+	if (!gs->skel)
+		return -errno;
+	err = event_bus_adopt(ctx->bus, gs->skel->obj);
+	if (!err)
+		err = gc_bpf__load(gs->skel);
 	if (err) {
-		snprintf(note, note_size, "cannot configure the GC probes: %s", strerror(-err));
+		snprintf(note, note_size, "cannot load the GC probes: %s%s%s", strerror(-err),
+			 log_privilege_hint(err)[0] ? "; " : "", log_privilege_hint(err));
 		return err;
 	}
-	event_bus_subscribe(ctx->bus, EVENT_STW, on_stw, gs);
-	if (cfg.abi == GC_ABI_STW_ARGS)
-		return attach_stw_args(gs, t, note, note_size);
-	return attach_work_globals(gs, t, cfg.work_addr != 0, note, note_size);
+	return event_bus_subscribe(ctx->bus, EVENT_STW, on_stw, gs);
 }
 
-static void gc_interval(void *state, struct trace_ctx *ctx)
+static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 {
 	struct gc_state *gs = state;
+	struct gc_target_state *ts = tstate;
+	__u32 pid = tc->target.proc.pid;
 
-	gc_output_interval(ctx->out, &gs->stats);
-	gc_stats_interval_reset(&gs->stats);
+	gs->probes -= (int)ts->probes.n;
+	uprobes_destroy(&ts->probes);
+	bpf_map__delete_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), 0);
+	gc_stats_free(&ts->stats);
+	free(ts);
 }
 
-static void gc_finish(void *state, struct trace_ctx *ctx)
+static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
 {
 	struct gc_state *gs = state;
-	struct trace_facts *f = &ctx->facts;
+	const struct target *t = &tc->target;
+	struct gc_target_state *ts;
+	struct gc_target cfg;
+	__u32 pid = t->proc.pid;
+	int err = runtime_layout_gc(t, &cfg, note, note_size);
 
-	f->gc_cycles = gs->stats.cycles;
-	f->stw_pauses = gs->stats.pauses;
-	f->stw_pause_ns = gs->stats.pause_ns_total;
-	f->stw_throttled_ns = gs->stats.pause_throttled_ns;
-	f->stw_max_ns = gs->stats.max_pause_ns;
-	f->stw_max_throttled_ns = gs->stats.max_pause_throttled_ns;
+	if (err)
+		return err;
+	ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return -ENOMEM;
+	gc_stats_init(&ts->stats, gs->ctx->out->millis ? 1000000 : 1000);
+	err = bpf_map__update_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
+	if (err)
+		snprintf(note, note_size, "cannot configure the GC probes: %s", strerror(-err));
+	else if (cfg.abi == GC_ABI_STW_ARGS)
+		err = attach_stw_args(gs, ts, t, note, note_size);
+	else
+		err = attach_work_globals(gs, ts, t, cfg.work_addr != 0, note, note_size);
+	gs->probes += (int)ts->probes.n;
+	if (err) {
+		gc_detach(gs, tc, ts);
+		return err;
+	}
+	*tstate = ts;
+	return 0;
 }
 
-static void gc_text_summary(void *state, struct trace_ctx *ctx)
+static void gc_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
-	gc_output_text_summary(ctx->out, &((struct gc_state *)state)->stats);
+	struct gc_target_state *ts = tstate;
+	struct gc_state *gs = state;
+
+	(void)tc;
+	if (j) {
+		json_key(j, "gc");
+		gc_output_json_interval(gs->ctx->out, &ts->stats);
+	} else {
+		gc_output_interval(gs->ctx->out, &ts->stats);
+	}
+	gc_stats_interval_reset(&ts->stats);
 }
 
-static void gc_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
+static void gc_finish(void *state, struct target_ctx *tc, void *tstate)
 {
-	json_key(summary, "gc");
-	gc_output_json_summary(ctx->out, &((struct gc_state *)state)->stats);
+	struct gc_target_state *ts = tstate;
+	struct trace_facts *f = &tc->facts;
+
+	(void)state;
+	f->gc_cycles = ts->stats.cycles;
+	f->stw_pauses = ts->stats.pauses;
+	f->stw_pause_ns = ts->stats.pause_ns_total;
+	f->stw_throttled_ns = ts->stats.pause_throttled_ns;
+	f->stw_max_ns = ts->stats.max_pause_ns;
+	f->stw_max_throttled_ns = ts->stats.max_pause_throttled_ns;
+}
+
+static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct gc_target_state *ts = tstate;
+	struct gc_state *gs = state;
+
+	(void)tc;
+	if (!j) {
+		gc_output_text_summary(gs->ctx->out, &ts->stats);
+		return;
+	}
+	json_key(j, "gc");
+	gc_output_json_summary(gs->ctx->out, &ts->stats);
 }
 
 static uint64_t gc_probe_hits(void *state)
@@ -168,7 +212,7 @@ static uint64_t gc_probe_hits(void *state)
 
 static int gc_probe_count(void *state)
 {
-	return (int)((struct gc_state *)state)->probes.n;
+	return ((struct gc_state *)state)->probes;
 }
 
 static uint64_t gc_events_lost(void *state)
@@ -178,29 +222,28 @@ static uint64_t gc_events_lost(void *state)
 	return gs->skel ? gs->skel->bss->events_lost : 0;
 }
 
-static void gc_stop(void *state)
+static void gc_close(void *state)
 {
 	struct gc_state *gs = state;
 
 	if (!gs)
 		return;
-	uprobes_destroy(&gs->probes);
 	gc_bpf__destroy(gs->skel);
-	gc_stats_free(&gs->stats);
 	free(gs);
 }
 
 const struct capability gc_capability = {
 	.name = "gc",
-	.summary = "stop-the-world pauses (per reason) and GC cycles, timed by the runtime's own clock",
+	.description = "stop-the-world pauses (per reason) and GC cycles, timed by the runtime's own clock",
 	.default_on = true,
-	.start = gc_start,
+	.open = gc_open,
+	.attach = gc_attach,
+	.detach = gc_detach,
 	.interval = gc_interval,
 	.finish = gc_finish,
-	.text_summary = gc_text_summary,
-	.json_summary = gc_json_summary,
+	.summary = gc_summary,
 	.probe_hits = gc_probe_hits,
 	.probe_count = gc_probe_count,
 	.events_lost = gc_events_lost,
-	.stop = gc_stop,
+	.close = gc_close,
 };

@@ -173,3 +173,18 @@ void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
 	json_hists(&j, &s->total, o->millis ? "ms" : "us");
 	json_end(&j);
 }
+
+void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s)
+{
+	struct gc_interval iv;
+	struct json_obj j;
+
+	gc_stats_interval(s, &iv);
+	json_begin(&j, o->out);
+	json_kv_u64(&j, "cycles", iv.cycles);
+	json_kv_u64(&j, "pauses", iv.pauses);
+	json_kv_u64(&j, "pause_p50_ns", iv.p50_ns);
+	json_kv_u64(&j, "pause_p99_ns", iv.p99_ns);
+	json_kv_u64(&j, "pause_max_ns", iv.max_ns);
+	json_end(&j);
+}

@@ -23,6 +23,8 @@ void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c);
 
 /* Text: the interval line and the interval's histograms. */
 void gc_output_interval(const struct output_opts *o, struct gc_stats *s);
+/* JSON: the "gc" member of an interval object: this interval's counts and exact quantiles. */
+void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s);
 /* JSON: the "gc" member of the summary object (histograms and totals of the whole trace). */
 void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s);
 /* Text: the final totals line. */

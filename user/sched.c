@@ -20,39 +20,52 @@ struct sched_state {
 	struct bpf_link *links[3];
 	const char *attach;			/* "tp_btf" or "tracepoint" */
 	struct trace_ctx *ctx;
-	struct throttle_timeline timeline;
-	struct bpf_hist last[SCHED_HIST_KINDS];	/* BPF counters at the previous interval */
+	int index;
+};
+
+/* Per traced process. */
+struct sched_target_state {
+	struct bpf_hist last[SCHED_HIST_KINDS];	/* BPF counters at the previous read */
 	struct hist total[SCHED_HIST_KINDS], interval[SCHED_HIST_KINDS];
-	uint64_t total_ns[SCHED_HIST_KINDS], interval_ns[SCHED_HIST_KINDS];
 	uint64_t throttle_intervals;
 };
 
 static const char *const kind_names[SCHED_HIST_KINDS] = { "runq", "preempted", "throttled", "blocked" };
 
+static void json_throttle(FILE *out, uint32_t pid, uint64_t start, uint64_t end)
+{
+	struct json_obj j;
+
+	json_begin(&j, out);
+	json_kv_str(&j, "event", "throttle");
+	json_kv_u64(&j, "pid", pid);
+	json_kv_u64(&j, "time_ns", start);
+	json_kv_u64(&j, "duration_ns", end - start);
+	json_end(&j);
+	fputc('\n', out);
+}
+
 static void on_throttle(const void *data, size_t size, void *arg)
 {
 	const struct throttle_event *e = data;
 	struct sched_state *ss = arg;
-	struct throttle_timeline *t = &ss->timeline;
-	struct json_obj j;
+	struct sched_target_state *ts;
+	struct throttle_timeline *t;
+	struct target_ctx *tc;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(*e) || !(ts = capability_tstate(ss->ctx, ss->index, e->tgid, &tc)))
 		return;
+	t = &tc->throttle;
 	if (e->begin) {
 		throttle_open(t, e->time_ns);
 		return;
 	}
+	if (!t->n || t->iv[t->n - 1].end_ns)
+		return;	/* the begin was before tracing */
 	throttle_close(t, e->time_ns);
-	ss->throttle_intervals++;
-	if (!ss->ctx->out->json || !t->n)
-		return;
-	json_begin(&j, ss->ctx->out->out);
-	json_kv_str(&j, "event", "throttle");
-	json_kv_u64(&j, "pid", e->tgid);
-	json_kv_u64(&j, "time_ns", t->iv[t->n - 1].start_ns);
-	json_kv_u64(&j, "duration_ns", e->time_ns - t->iv[t->n - 1].start_ns);
-	json_end(&j);
-	fputc('\n', ss->ctx->out->out);
+	ts->throttle_intervals++;
+	if (ss->ctx->out->json)
+		json_throttle(ss->ctx->out->out, e->tgid, t->iv[t->n - 1].start_ns, e->time_ns);
 }
 
 static const char *cause_name(uint32_t cause)
@@ -65,13 +78,14 @@ static void on_runq_slow(const void *data, size_t size, void *arg)
 	const struct runq_event *e = data;
 	struct sched_state *ss = arg;
 	const struct output_opts *o = ss->ctx->out;
+	struct target_ctx *tc;
 	uint64_t thr;
 	char a[32], b[32];
 	struct json_obj j;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(*e) || !capability_tstate(ss->ctx, ss->index, e->tgid, &tc))
 		return;
-	thr = throttle_overlap(&ss->timeline, e->start_ns, e->start_ns + e->delay_ns);
+	thr = throttle_overlap(&tc->throttle, e->start_ns, e->start_ns + e->delay_ns);
 	if (!o->json) {
 		output_time_prefix(o);
 		fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
@@ -159,7 +173,7 @@ static int start_classic(struct sched_state *ss, char *note, size_t note_size)
 	return err ? -ENOTSUP : 0;
 }
 
-static int sched_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
+static int sched_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct sched_state *ss = calloc(1, sizeof(*ss));
 	int err;
@@ -168,8 +182,7 @@ static int sched_start(struct trace_ctx *ctx, void **state, char *note, size_t n
 		return -ENOMEM;
 	*state = ss;
 	ss->ctx = ctx;
-	throttle_init(&ss->timeline);
-	ctx->throttle = &ss->timeline;
+	ss->index = index;
 	event_bus_subscribe(ctx->bus, EVENT_THROTTLE, on_throttle, ss);
 	event_bus_subscribe(ctx->bus, EVENT_RUNQ_SLOW, on_runq_slow, ss);
 	err = getenv("GOTRACE_SCHED_CLASSIC") ? -ENOTSUP : load_variant(ss, true);
@@ -183,18 +196,45 @@ static int sched_start(struct trace_ctx *ctx, void **state, char *note, size_t n
 	return start_classic(ss, note, note_size);
 }
 
+static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct sched_target_state *ts = calloc(1, sizeof(*ts));
+
+	(void)state;
+	(void)note;
+	(void)note_size;
+	if (!ts)
+		return -ENOMEM;
+	tc->throttle_tracked = true;	/* the programs already filter on the shared targets map */
+	*tstate = ts;
+	return 0;
+}
+
+static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct sched_state *ss = state;
+	struct bpf_hist_key key = { .tgid = tc->target.proc.pid };
+
+	/* The kernel side keys its maps by process: drop this one's entries so a long-running daemon stays small. */
+	for (key.kind = 0; key.kind < SCHED_HIST_KINDS; key.kind++)
+		bpf_map__delete_elem(ss->skel->maps.hists, &key, sizeof(key), 0);
+	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
+	tc->throttle_tracked = false;
+	free(tstate);
+}
+
 /* Moves what the BPF histograms gained since the last read into interval and total. */
-static void collect(struct sched_state *ss)
+static void collect(struct sched_state *ss, uint32_t pid, struct sched_target_state *ts)
 {
 	int fd = bpf_map__fd(ss->skel->maps.hists);
 
 	for (uint32_t kind = 0; kind < SCHED_HIST_KINDS; kind++) {
 		struct hist delta;
 
-		if (bpf_hist_read_delta(fd, ss->ctx->target->proc.pid, kind, &ss->last[kind], &delta))
+		if (bpf_hist_read_delta(fd, pid, kind, &ts->last[kind], &delta))
 			continue;
-		hist_merge(&ss->interval[kind], &delta);
-		hist_merge(&ss->total[kind], &delta);
+		hist_merge(&ts->interval[kind], &delta);
+		hist_merge(&ts->total[kind], &delta);
 	}
 }
 
@@ -208,70 +248,81 @@ static void print_offcpu(const struct output_opts *o, const struct hist *h)
 		format_duration(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
 }
 
-static void sched_interval(void *state, struct trace_ctx *ctx)
+/* {"unit":..., "runq_count":..., "runq_ns":..., "runq_hist":[...], "preempted_...": ...} */
+static void json_hists(struct json_obj *parent, const char *key, const struct output_opts *o, const struct hist *h,
+		       struct json_obj *j)
+{
+	json_key(parent, key);
+	json_begin(j, o->out);
+	json_kv_str(j, "unit", o->millis ? "ms" : "us");
+	for (int k = 0; k < SCHED_HIST_KINDS; k++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%s_count", kind_names[k]);
+		json_kv_u64(j, name, h[k].count);
+		snprintf(name, sizeof(name), "%s_ns", kind_names[k]);
+		json_kv_u64(j, name, h[k].sum);
+		snprintf(name, sizeof(name), "%s_hist", kind_names[k]);
+		json_key(j, name);
+		hist_print_json(o->out, &h[k]);
+	}
+}
+
+static void sched_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
 	struct sched_state *ss = state;
-	const struct output_opts *o = ctx->out;
+	struct sched_target_state *ts = tstate;
+	const struct output_opts *o = ss->ctx->out;
+	struct json_obj sj;
 
-	collect(ss);
-	if (!o->json) {
+	collect(ss, tc->target.proc.pid, ts);
+	if (j) {
+		json_hists(j, "sched", o, ts->interval, &sj);
+		json_end(&sj);
+	} else {
 		fprintf(o->out, "\nthread run-queue delay (runnable -> running)\n");
-		if (ss->interval[SCHED_RUNQ].count)
-			hist_print(o->out, &ss->interval[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
+		if (ts->interval[SCHED_RUNQ].count)
+			hist_print(o->out, &ts->interval[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
 		else
 			fprintf(o->out, "  (no thread of the process ran)\n");
-		print_offcpu(o, ss->interval);
+		print_offcpu(o, ts->interval);
 	}
-	memset(ss->interval, 0, sizeof(ss->interval));
+	memset(ts->interval, 0, sizeof(ts->interval));
 }
 
-static void sched_finish(void *state, struct trace_ctx *ctx)
+static void sched_finish(void *state, struct target_ctx *tc, void *tstate)
 {
-	struct sched_state *ss = state;
-	struct trace_facts *f = &ctx->facts;
+	struct sched_target_state *ts = tstate;
+	struct trace_facts *f = &tc->facts;
 
-	collect(ss);
+	collect(state, tc->target.proc.pid, ts);
 	f->have_sched = true;
-	f->runq_delays = ss->total[SCHED_RUNQ].count;
-	f->runq_delay_ns = ss->total[SCHED_RUNQ].sum;
-	f->runq_throttled_ns = ss->total[SCHED_OFFCPU_THROTTLED].sum;
-	f->offcpu_throttled_ns = ss->total[SCHED_OFFCPU_THROTTLED].sum;
+	f->runq_delays = ts->total[SCHED_RUNQ].count;
+	f->runq_delay_ns = ts->total[SCHED_RUNQ].sum;
+	f->runq_throttled_ns = ts->total[SCHED_OFFCPU_THROTTLED].sum;
+	f->offcpu_throttled_ns = ts->total[SCHED_OFFCPU_THROTTLED].sum;
 }
 
-static void sched_text_summary(void *state, struct trace_ctx *ctx)
+static void sched_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
 	struct sched_state *ss = state;
+	struct sched_target_state *ts = tstate;
+	const struct output_opts *o = ss->ctx->out;
+	struct json_obj sj;
 	char a[32];
 
-	fprintf(ctx->out->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ss->total[SCHED_RUNQ].count);
-	print_offcpu(ctx->out, ss->total);
-	fprintf(ctx->out->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ss->throttle_intervals,
-		format_duration(ss->timeline.total_ns, a, sizeof(a)));
-}
-
-static void sched_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
-{
-	struct sched_state *ss = state;
-	struct json_obj j;
-
-	json_key(summary, "sched");
-	json_begin(&j, ctx->out->out);
-	json_kv_str(&j, "attach", ss->attach);
-	json_kv_str(&j, "unit", ctx->out->millis ? "ms" : "us");
-	for (int k = 0; k < SCHED_HIST_KINDS; k++) {
-		char key[48];
-
-		snprintf(key, sizeof(key), "%s_count", kind_names[k]);
-		json_kv_u64(&j, key, ss->total[k].count);
-		snprintf(key, sizeof(key), "%s_ns", kind_names[k]);
-		json_kv_u64(&j, key, ss->total[k].sum);
-		snprintf(key, sizeof(key), "%s_hist", kind_names[k]);
-		json_key(&j, key);
-		hist_print_json(ctx->out->out, &ss->total[k]);
+	if (!j) {
+		fprintf(o->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ts->total[SCHED_RUNQ].count);
+		print_offcpu(o, ts->total);
+		fprintf(o->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ts->throttle_intervals,
+			format_duration(tc->throttle.total_ns, a, sizeof(a)));
+		return;
 	}
-	json_kv_u64(&j, "throttled_intervals", ss->throttle_intervals);
-	json_kv_u64(&j, "throttled_interval_ns", ss->timeline.total_ns);
-	json_end(&j);
+	json_hists(j, "sched", o, ts->total, &sj);
+	json_kv_str(&sj, "attach", ss->attach);
+	json_kv_u64(&sj, "throttled_intervals", ts->throttle_intervals);
+	json_kv_u64(&sj, "throttled_interval_ns", tc->throttle.total_ns);
+	json_end(&sj);
 }
 
 static uint64_t sched_events_lost(void *state)
@@ -288,7 +339,7 @@ static int sched_probe_count(void *state)
 	return (ss->links[0] != NULL) + (ss->links[1] != NULL) + (ss->links[2] != NULL);
 }
 
-static void sched_stop(void *state)
+static void sched_close(void *state)
 {
 	struct sched_state *ss = state;
 
@@ -297,22 +348,20 @@ static void sched_stop(void *state)
 	for (int i = 0; i < 3; i++)
 		bpf_link__destroy(ss->links[i]);
 	sched_bpf__destroy(ss->skel);
-	if (ss->ctx && ss->ctx->throttle == &ss->timeline)
-		ss->ctx->throttle = NULL;
-	throttle_free(&ss->timeline);
 	free(ss);
 }
 
 const struct capability sched_capability = {
 	.name = "sched",
-	.summary = "thread run-queue delay, off-CPU time (preempted, throttled, blocked) and CFS throttling",
+	.description = "thread run-queue delay, off-CPU time (preempted, throttled, blocked) and CFS throttling",
 	.default_on = true,
-	.start = sched_start,
+	.open = sched_open,
+	.attach = sched_attach,
+	.detach = sched_detach,
 	.interval = sched_interval,
 	.finish = sched_finish,
-	.text_summary = sched_text_summary,
-	.json_summary = sched_json_summary,
+	.summary = sched_summary,
 	.probe_count = sched_probe_count,
 	.events_lost = sched_events_lost,
-	.stop = sched_stop,
+	.close = sched_close,
 };

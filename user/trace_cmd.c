@@ -15,12 +15,11 @@
 #include "event_loop.h"
 #include "advice.h"
 #include "capability.h"
+#include "session.h"
 #include "json.h"
 #include "log.h"
 #include "spawn.h"
 #include "target.h"
-
-#define MAX_CAPS 8
 
 /* user/waits.c (belongs in capability.h with the others) */
 extern const struct capability waits_capability;
@@ -38,12 +37,9 @@ struct trace_opts {
 
 struct trace_session {
 	struct trace_opts opts;
-	struct target target;
-	struct event_bus *bus;
+	struct session session;
+	struct target_ctx *tc;
 	struct event_loop loop;
-	struct trace_ctx ctx;
-	void *state[MAX_CAPS];
-	bool running[MAX_CAPS];
 	uint64_t intervals;
 	pid_t child;
 };
@@ -204,19 +200,21 @@ static int parse_opts(struct trace_opts *o, int argc, char **argv)
 	return 0;
 }
 
-static int on_events(void *ctx)
-{
-	struct trace_session *s = ctx;
-	int n = event_bus_consume(s->bus);
-
-	return n < 0 && n != -EINTR ? n : 0;
-}
-
 static void print_interval(struct trace_session *s)
 {
-	for (size_t i = 0; i < NCAPS; i++)
-		if (s->running[i] && all_caps[i]->interval)
-			all_caps[i]->interval(s->state[i], &s->ctx);
+	struct json_obj j;
+
+	if (!s->opts.out.json) {
+		session_interval(&s->session, s->tc, NULL);
+	} else {
+		json_begin(&j, s->opts.out.out);
+		json_kv_str(&j, "event", "interval");
+		json_kv_u64(&j, "pid", s->tc->target.proc.pid);
+		json_kv_u64(&j, "time_ns", monotonic_ns());
+		session_interval(&s->session, s->tc, &j);
+		json_end(&j);
+		fputc('\n', s->opts.out.out);
+	}
 	fflush(s->opts.out.out);
 }
 
@@ -224,7 +222,7 @@ static int on_tick(void *ctx)
 {
 	struct trace_session *s = ctx;
 
-	event_bus_consume(s->bus);
+	session_consume(&s->session);
 	if (!s->opts.out.json)
 		fputc('\n', s->opts.out.out);
 	print_interval(s);
@@ -242,75 +240,25 @@ static int check_kernel(void)
 	return 0;
 }
 
-static int open_target(struct trace_session *s)
+static int spawn_command(struct trace_session *s)
 {
-	char why[256];
-	int pid = s->opts.pid, err;
+	int err = spawn_stopped(s->opts.cmd, &s->child);
 
-	if (s->opts.cmd) {
-		err = spawn_stopped(s->opts.cmd, &s->child);
-		if (err) {
-			log_error("cannot run '%s': %s", s->opts.cmd[0], strerror(-err));
-			return err;
-		}
-		pid = s->child;
-	}
-	err = target_open(pid, &s->target, why, sizeof(why));
 	if (err)
-		log_error("PID %d: %s", pid, why);
+		log_error("cannot run '%s': %s", s->opts.cmd[0], strerror(-err));
+	else
+		s->opts.pid = s->child;
 	return err;
 }
 
-static int open_bus(struct trace_session *s)
+static int add_target(struct trace_session *s)
 {
-	int err = event_bus_open(&s->bus);
+	char why[256];
+	int err = session_add_target(&s->session, s->opts.pid, &s->tc, why, sizeof(why));
 
-	if (!err)
-		err = event_bus_add_target(s->bus, s->target.proc.pid);
-	if (err) {
-		log_error("cannot create BPF maps: %s%s%s", strerror(-err), log_privilege_hint(err)[0] ? "; " : "",
-			  log_privilege_hint(err));
-		return err;
-	}
-	return loop_add_fd(&s->loop, event_bus_fd(s->bus), on_events, s);
-}
-
-/* Starts every selected capability; one that cannot run here is turned off with a warning, the others go on. */
-static int start_caps(struct trace_session *s)
-{
-	int started = 0;
-
-	for (size_t i = 0; i < NCAPS; i++) {
-		char note[512] = "";
-		int err;
-
-		if (!s->opts.caps[i])
-			continue;
-		err = all_caps[i]->start(&s->ctx, &s->state[i], note, sizeof(note));
-		if (err && err != -ENOTSUP) {
-			log_error("PID %d: %s", s->target.proc.pid, note[0] ? note : strerror(-err));
-			return err;
-		}
-		if (note[0])
-			log_warn("%s", note);
-		s->running[i] = !err;
-		started += !err;
-	}
-	if (!started) {
-		log_error("PID %d: nothing can be traced (see the warnings above)", s->target.proc.pid);
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
-static int probe_count(struct trace_session *s)
-{
-	int n = 0;
-
-	for (size_t i = 0; i < NCAPS; i++)
-		if (s->running[i] && all_caps[i]->probe_count)
-			n += all_caps[i]->probe_count(s->state[i]);
-	return n;
+	if (err && why[0])
+		log_error("PID %d: %s", s->opts.pid, why);
+	return err;
 }
 
 static void announce(struct trace_session *s)
@@ -318,47 +266,24 @@ static void announce(struct trace_session *s)
 	char desc[256];
 	struct json_obj j;
 
-	s->ctx.start_ns = monotonic_ns();
-	target_describe(&s->target, desc, sizeof(desc));
-	fprintf(stderr, "Tracing %s: %d probes ... Hit Ctrl-C to end.\n", desc, probe_count(s));
+	const struct target *t = &s->tc->target;
+
+	target_describe(t, desc, sizeof(desc));
+	fprintf(stderr, "Tracing %s: %d probes ... Hit Ctrl-C to end.\n", desc, session_probe_count(&s->session));
 	if (!s->opts.out.json)
 		return;
 	json_begin(&j, s->opts.out.out);
 	json_kv_str(&j, "event", "start");
-	json_kv_u64(&j, "pid", s->target.proc.pid);
-	json_kv_str(&j, "comm", s->target.proc.comm);
-	json_kv_str(&j, "exe", s->target.proc.exe_name);
-	json_kv_str(&j, "go_version", go_binary_version_str(s->target.bin));
-	json_kv_u64(&j, "time_ns", s->ctx.start_ns);
+	json_kv_u64(&j, "pid", t->proc.pid);
+	json_kv_str(&j, "comm", t->proc.comm);
+	json_kv_str(&j, "exe", t->proc.exe_name);
+	json_kv_str(&j, "go_version", go_binary_version_str(t->bin));
+	json_kv_u64(&j, "time_ns", s->tc->start_ns);
 	json_kv_u64(&j, "realtime_ns", realtime_ns());
-	json_kv_u64(&j, "probes", probe_count(s));
+	json_kv_u64(&j, "probes", session_probe_count(&s->session));
 	json_end(&j);
 	fputc('\n', s->opts.out.out);
 	fflush(s->opts.out.out);
-}
-
-static void summary_costs(struct trace_session *s, struct json_obj *j)
-{
-	uint64_t hits = 0, lost = 0;
-
-	for (size_t i = 0; i < NCAPS; i++) {
-		if (!s->running[i])
-			continue;
-		if (all_caps[i]->probe_hits)
-			hits += all_caps[i]->probe_hits(s->state[i]);
-		if (all_caps[i]->events_lost)
-			lost += all_caps[i]->events_lost(s->state[i]);
-	}
-	json_kv_u64(j, "probe_hits", hits);
-	json_kv_u64(j, "events_lost", lost);
-}
-
-static void fill_target_facts(struct trace_session *s)
-{
-	const struct go_binary *gb = s->target.bin;
-
-	snprintf(s->ctx.facts.go_version, sizeof(s->ctx.facts.go_version), "%s", go_binary_version_str(gb));
-	s->ctx.facts.go_minor = gb->version_known && gb->version.major == 1 ? gb->version.minor : 0;
 }
 
 static void text_attribution(FILE *out, const struct trace_facts *f)
@@ -375,11 +300,11 @@ static void text_attribution(FILE *out, const struct trace_facts *f)
 static void print_advice(struct trace_session *s, struct json_obj *j)
 {
 	struct advice adv[ADVICE_MAX];
-	int n = advice_compute(&s->ctx.facts, adv, ADVICE_MAX);
+	int n = advice_compute(&s->tc->facts, adv, ADVICE_MAX);
 	FILE *out = s->opts.out.out;
 
 	if (!j) {
-		text_attribution(out, &s->ctx.facts);
+		text_attribution(out, &s->tc->facts);
 		if (n)
 			fprintf(out, "\nAdvice:\n");
 		for (int i = 0; i < n; i++)
@@ -420,40 +345,34 @@ static void json_attribution(const struct trace_facts *f, struct json_obj *summa
 
 static void print_summary(struct trace_session *s, enum loop_stop why)
 {
-	uint64_t now = monotonic_ns();
+	struct target_ctx *tc = s->tc;
 	struct json_obj j;
 
-	event_bus_consume(s->bus);
-	s->ctx.facts.window_ns = now - s->ctx.start_ns;
-	if (!s->opts.out.json && (!s->opts.interval_ns || why != LOOP_DEADLINE)) {
-		fputc('\n', s->opts.out.out);
+	session_consume(&s->session);
+	if (!s->opts.interval_ns || why != LOOP_DEADLINE) {
+		if (!s->opts.out.json)
+			fputc('\n', s->opts.out.out);
 		print_interval(s);
 	}
-	fill_target_facts(s);
-	for (size_t i = 0; i < NCAPS; i++)
-		if (s->running[i] && all_caps[i]->finish)
-			all_caps[i]->finish(s->state[i], &s->ctx);
+	session_finish(&s->session, tc);
 	if (!s->opts.out.json) {
 		fputc('\n', s->opts.out.out);
 		if (why == LOOP_TARGET_EXITED)
-			fprintf(s->opts.out.out, "PID %d exited.\n", s->target.proc.pid);
-		for (size_t i = 0; i < NCAPS; i++)
-			if (s->running[i] && all_caps[i]->text_summary)
-				all_caps[i]->text_summary(s->state[i], &s->ctx);
+			fprintf(s->opts.out.out, "PID %d exited.\n", tc->target.proc.pid);
+		session_summary(&s->session, tc, NULL);
 		print_advice(s, NULL);
 		return;
 	}
 	json_begin(&j, s->opts.out.out);
 	json_kv_str(&j, "event", "summary");
-	json_kv_u64(&j, "pid", s->target.proc.pid);
-	json_kv_u64(&j, "time_ns", now);
-	json_kv_u64(&j, "duration_ns", s->ctx.facts.window_ns);
+	json_kv_u64(&j, "pid", tc->target.proc.pid);
+	json_kv_u64(&j, "time_ns", monotonic_ns());
+	json_kv_u64(&j, "duration_ns", tc->facts.window_ns);
 	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED);
-	summary_costs(s, &j);
-	for (size_t i = 0; i < NCAPS; i++)
-		if (s->running[i] && all_caps[i]->json_summary)
-			all_caps[i]->json_summary(s->state[i], &s->ctx, &j);
-	json_attribution(&s->ctx.facts, &j);
+	json_kv_u64(&j, "probe_hits", session_probe_hits(&s->session));
+	json_kv_u64(&j, "events_lost", session_events_lost(&s->session));
+	session_summary(&s->session, tc, &j);
+	json_attribution(&tc->facts, &j);
 	print_advice(s, &j);
 	json_end(&j);
 	fputc('\n', s->opts.out.out);
@@ -464,16 +383,17 @@ static int run(struct trace_session *s)
 	enum loop_stop why;
 	int err;
 
-	if ((err = check_kernel()) || (err = loop_init(&s->loop)) || (err = open_target(s)) || (err = open_bus(s)))
+	if ((err = check_kernel()) || (err = loop_init(&s->loop)))
 		return err;
-	s->ctx = (struct trace_ctx){ .target = &s->target, .bus = s->bus, .loop = &s->loop, .out = &s->opts.out,
-				     .exact_goroutines = s->opts.exact_goroutines };
-	if ((err = start_caps(s)))
+	if ((err = session_open(&s->session, all_caps, s->opts.caps, NCAPS, &s->loop, &s->opts.out,
+				s->opts.exact_goroutines)))
+		return err;
+	if ((s->opts.cmd && (err = spawn_command(s))) || (err = add_target(s)))
 		return err;
 	if (s->opts.interval_ns && (err = loop_set_interval(&s->loop, s->opts.interval_ns, on_tick, s)))
 		return err;
 	loop_set_duration(&s->loop, s->opts.duration_ns);
-	if ((err = loop_watch_pid(&s->loop, s->target.proc.pid)))
+	if ((err = loop_watch_pid(&s->loop, s->opts.pid)))
 		return err;
 	announce(s);
 	if (s->child && (err = spawn_release(s->child)))
@@ -487,14 +407,6 @@ static int run(struct trace_session *s)
 	return 0;
 }
 
-static void stop_caps(struct trace_session *s)
-{
-	/* Reverse order: sched owns the throttle timeline the others read. */
-	for (size_t i = NCAPS; i-- > 0;)
-		if (s->state[i])
-			all_caps[i]->stop(s->state[i]);
-}
-
 int cmd_trace(int argc, char **argv)
 {
 	struct trace_session s = { 0 };
@@ -506,14 +418,12 @@ int cmd_trace(int argc, char **argv)
 		return err;
 	log_setup_libbpf();
 	err = run(&s);
-	stop_caps(&s);
-	event_bus_close(s.bus);
+	session_close(&s.session);
 	if (s.child) {
 		if (err)
 			kill(s.child, SIGKILL);
 		spawn_reap(s.child, 0);
 	}
-	target_close(&s.target);
 	loop_close(&s.loop);
 	return err ? EXIT_FAILURE_RUN : EXIT_OK;
 }
