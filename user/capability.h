@@ -56,6 +56,7 @@ struct trace_ctx {
 	struct event_loop *loop;
 	const struct output_opts *out;
 	bool exact_goroutines;				/* --goroutines=exact */
+	bool share_uprobes;				/* one probe per executable for all its processes */
 	struct target_ctx *(*lookup)(void *session, uint32_t pid);	/* NULL when the process is not traced */
 	void *session;
 };
@@ -86,6 +87,12 @@ extern const struct capability gc_capability;
 extern const struct capability sched_capability;
 extern const struct capability goroutines_capability;
 extern const struct capability cgroup_capability;
+
+/* The pid argument for uprobes_attach_*: the process itself, or every process running its executable. */
+static inline int capability_uprobe_pid(const struct trace_ctx *ctx, const struct target_ctx *tc)
+{
+	return ctx->share_uprobes ? -1 : tc->target.proc.pid;
+}
 
 /* The per-process state of capability `index` for the process an event came from, or NULL. */
 static inline void *capability_tstate(const struct trace_ctx *ctx, int index, uint32_t pid, struct target_ctx **tc)

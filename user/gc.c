@@ -62,10 +62,11 @@ static void on_stw(const void *data, size_t size, void *arg)
 		gc_output_cycle(out, &cycle);
 }
 
-static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, const struct target *t, char *why,
+static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, const struct target_ctx *tc, char *why,
 			   size_t n)
 {
-	int pid = t->proc.pid, err;
+	const struct target *t = &tc->target;
+	int pid = capability_uprobe_pid(gs->ctx, tc), err;
 
 	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_start_world_args, t, pid,
 				   "runtime.startTheWorldWithSema", why, n);
@@ -75,12 +76,13 @@ static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, cons
 				   "runtime.startTheWorldWithSema", why, n);
 }
 
-static int attach_work_globals(struct gc_state *gs, struct gc_target_state *ts, const struct target *t,
+static int attach_work_globals(struct gc_state *gs, struct gc_target_state *ts, const struct target_ctx *tc,
 			       bool have_work, char *why, size_t n)
 {
 	/* The closure holding stopTheWorldWithSema on the non-GC path; GC stops do not pass through it. */
 	const char *stop = have_work ? "runtime.stopTheWorld.func1" : "runtime.stopTheWorldWithSema";
-	int pid = t->proc.pid, err;
+	const struct target *t = &tc->target;
+	int pid = capability_uprobe_pid(gs->ctx, tc), err;
 
 	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_stop_world, t, pid, stop, why, n);
 	if (err && have_work)
@@ -122,7 +124,7 @@ static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 	struct gc_target_state *ts = tstate;
 	__u32 pid = tc->target.proc.pid;
 
-	gs->probes -= (int)ts->probes.n;
+	gs->probes -= (int)uprobes_count(&ts->probes);
 	uprobes_destroy(&ts->probes);
 	bpf_map__delete_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), 0);
 	gc_stats_free(&ts->stats);
@@ -148,10 +150,10 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	if (err)
 		snprintf(note, note_size, "cannot configure the GC probes: %s", strerror(-err));
 	else if (cfg.abi == GC_ABI_STW_ARGS)
-		err = attach_stw_args(gs, ts, t, note, note_size);
+		err = attach_stw_args(gs, ts, tc, note, note_size);
 	else
-		err = attach_work_globals(gs, ts, t, cfg.work_addr != 0, note, note_size);
-	gs->probes += (int)ts->probes.n;
+		err = attach_work_globals(gs, ts, tc, cfg.work_addr != 0, note, note_size);
+	gs->probes += (int)uprobes_count(&ts->probes);
 	if (err) {
 		gc_detach(gs, tc, ts);
 		return err;

@@ -179,8 +179,8 @@ static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, 
 		return -ENOMEM;
 	ts->pid = t->proc.pid;
 	if (gs->exact)
-		err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_casgstatus, t, t->proc.pid,
-					   "runtime.casgstatus", note, note_size);
+		err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_casgstatus, t,
+					   capability_uprobe_pid(gs->ctx, tc), "runtime.casgstatus", note, note_size);
 	else
 		err = attach_sampled(gs, ts, t, note, note_size);
 	if (!err)
@@ -190,7 +190,7 @@ static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, 
 		free(ts);
 		return err;
 	}
-	gs->probes += (int)ts->probes.n;
+	gs->probes += (int)uprobes_count(&ts->probes);
 	*tstate = ts;
 	return 0;
 }
@@ -202,7 +202,7 @@ static void goroutines_detach(void *state, struct target_ctx *tc, void *tstate)
 	struct bpf_hist_key key = { .tgid = tc->target.proc.pid, .kind = GOROUTINE_SCHED_DELAY };
 
 	untrack(gs, ts);
-	gs->probes -= (int)ts->probes.n;
+	gs->probes -= (int)uprobes_count(&ts->probes);
 	uprobes_destroy(&ts->probes);
 	if (gs->skel)
 		bpf_map__delete_elem(gs->skel->maps.hists, &key, sizeof(key), 0);

@@ -12,18 +12,90 @@
 
 #define MAX_RETS 64
 
+/* One probe shared by every process running an executable: (inode, offset, program) -> link, counted. */
+struct shared_uprobe {
+	dev_t dev;
+	ino_t ino;
+	uint64_t offset;
+	const struct bpf_program *prog;
+	struct bpf_link *link;
+	int refs;
+	struct shared_uprobe *next;
+};
+
+static struct shared_uprobe *shared_probes;
+
+static int grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	na = realloc(*arr, ncap * elem);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
 static int push_link(struct uprobe_set *set, struct bpf_link *link)
 {
-	if (set->n == set->cap) {
-		size_t ncap = set->cap ? set->cap * 2 : 16;
-		struct bpf_link **nl = realloc(set->links, ncap * sizeof(*nl));
-
-		if (!nl)
-			return -ENOMEM;
-		set->links = nl;
-		set->cap = ncap;
-	}
+	if (grow((void **)&set->links, &set->cap, set->n, sizeof(*set->links)))
+		return -ENOMEM;
 	set->links[set->n++] = link;
+	return 0;
+}
+
+static int push_shared(struct uprobe_set *set, struct shared_uprobe *sp)
+{
+	if (grow((void **)&set->shared, &set->shared_cap, set->nshared, sizeof(*set->shared)))
+		return -ENOMEM;
+	set->shared[set->nshared++] = sp;
+	sp->refs++;
+	return 0;
+}
+
+static struct shared_uprobe *find_shared(const struct target *t, uint64_t offset, const struct bpf_program *prog)
+{
+	for (struct shared_uprobe *sp = shared_probes; sp; sp = sp->next)
+		if (sp->dev == t->proc.exe_dev && sp->ino == t->proc.exe_ino && sp->offset == offset && sp->prog == prog)
+			return sp;
+	return NULL;
+}
+
+static void put_shared(struct shared_uprobe *sp)
+{
+	struct shared_uprobe **pp;
+
+	if (--sp->refs > 0)
+		return;
+	for (pp = &shared_probes; *pp; pp = &(*pp)->next)
+		if (*pp == sp) {
+			*pp = sp->next;
+			break;
+		}
+	bpf_link__destroy(sp->link);
+	free(sp);
+}
+
+static int share(struct uprobe_set *set, const struct target *t, uint64_t offset, struct bpf_program *prog,
+		 struct bpf_link *link)
+{
+	struct shared_uprobe *sp = calloc(1, sizeof(*sp));
+
+	if (!sp) {
+		bpf_link__destroy(link);
+		return -ENOMEM;
+	}
+	*sp = (struct shared_uprobe){ t->proc.exe_dev, t->proc.exe_ino, offset, prog, link, 0, shared_probes };
+	shared_probes = sp;
+	if (push_shared(set, sp)) {
+		put_shared(sp);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -38,6 +110,8 @@ static int attach_at(struct uprobe_set *set, struct bpf_program *prog, const str
 		snprintf(why, why_size, "address 0x%llx is outside the executable's segments", (unsigned long long)vaddr);
 		return -ENOEXEC;
 	}
+	if (pid == UPROBE_ALL_PROCESSES && find_shared(t, offset, prog))
+		return push_shared(set, find_shared(t, offset, prog));
 	link = bpf_program__attach_uprobe(prog, false, pid, t->proc.exe_path, offset);
 	if (!link) {
 		err = -errno;
@@ -45,6 +119,8 @@ static int attach_at(struct uprobe_set *set, struct bpf_program *prog, const str
 			 strerror(-err), log_privilege_hint(err));
 		return err;
 	}
+	if (pid == UPROBE_ALL_PROCESSES)
+		return share(set, t, offset, prog, link);
 	err = push_link(set, link);
 	if (err)
 		bpf_link__destroy(link);
@@ -96,6 +172,14 @@ void uprobes_destroy(struct uprobe_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
 		bpf_link__destroy(set->links[i]);
+	for (size_t i = 0; i < set->nshared; i++)
+		put_shared(set->shared[i]);
 	free(set->links);
+	free(set->shared);
 	memset(set, 0, sizeof(*set));
+}
+
+size_t uprobes_count(const struct uprobe_set *set)
+{
+	return set->n + set->nshared;
 }

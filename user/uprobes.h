@@ -10,13 +10,22 @@
 struct bpf_program;
 struct bpf_link;
 
-/* The links of one capability, destroyed together. */
+struct shared_uprobe;
+
+/* The probes one capability put on one process, destroyed together. A probe is either the set's own link, or a
+ * reference to a probe shared by every traced process running the same executable. */
 struct uprobe_set {
-	struct bpf_link **links;
-	size_t n, cap;
+	struct bpf_link **links;		/* own links (pid >= 0) */
+	struct shared_uprobe **shared;	/* references (pid == UPROBE_ALL_PROCESSES) */
+	size_t n, cap, nshared, shared_cap;
 };
 
-/* pid: the process to probe (its own breakpoints only), or -1 for every process running the binary. Each returns
+/* Attach once per executable (inode) for every process that runs it, instead of once per process: what the
+ * daemon does, so that a binary run by many processes costs one set of probes. The BPF programs filter by
+ * process. */
+#define UPROBE_ALL_PROCESSES (-1)
+
+/* pid: the process to probe (its own breakpoints only), or UPROBE_ALL_PROCESSES. Each returns
  * 0 or a negative errno and writes a one-line reason into why ("runtime.execute not found", "attaching at
  * 0x1234: operation not permitted (needs CAP_BPF ...)"). */
 int uprobes_attach_entry(struct uprobe_set *set, struct bpf_program *prog, const struct target *t, int pid,
@@ -25,5 +34,7 @@ int uprobes_attach_entry(struct uprobe_set *set, struct bpf_program *prog, const
 int uprobes_attach_rets(struct uprobe_set *set, struct bpf_program *prog, const struct target *t, int pid,
 			const char *func, char *why, size_t why_size);
 void uprobes_destroy(struct uprobe_set *set);
+/* Probes in the set, own and shared. */
+size_t uprobes_count(const struct uprobe_set *set);
 
 #endif
