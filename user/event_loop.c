@@ -181,8 +181,27 @@ static enum loop_stop dispatch(struct event_loop *l, uint32_t tag)
 		    errno != EAGAIN)
 			return LOOP_ERROR;
 		l->last_error = l->sources[tag].fn(l->sources[tag].ctx);
+		if (l->last_error > 0)
+			return LOOP_TARGET_EXITED;	/* a source saw the target go (e.g. exec of another program) */
 		return l->last_error < 0 ? LOOP_ERROR : LOOP_RUNNING;
 	}
+}
+
+void loop_watch_output(struct event_loop *l, FILE *out)
+{
+	l->output = out;
+}
+
+static bool output_broken(struct event_loop *l)
+{
+	if (!l->output)
+		return false;
+	errno = 0;
+	if (fflush(l->output) == 0 && !ferror(l->output))
+		return false;
+	l->output_failed = true;
+	l->last_error = errno ? -errno : -EIO;
+	return true;
 }
 
 static bool pid_gone(int pid)
@@ -204,6 +223,8 @@ enum loop_stop loop_run(struct event_loop *l)
 		for (int i = 0; i < n; i++) {
 			enum loop_stop stop = dispatch(l, evs[i].data.u32);
 
+			if (output_broken(l))
+				return LOOP_ERROR;
 			if (stop != LOOP_RUNNING)
 				return stop;
 		}

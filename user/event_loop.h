@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define LOOP_MAX_SOURCES 16
 
@@ -17,7 +18,7 @@ enum loop_stop {
 	LOOP_ERROR,
 };
 
-typedef int (*loop_fd_fn)(void *ctx);		/* < 0 stops the loop with LOOP_ERROR */
+typedef int (*loop_fd_fn)(void *ctx);		/* < 0 stops with LOOP_ERROR, > 0 with LOOP_TARGET_EXITED */
 typedef int (*loop_tick_fn)(void *ctx);		/* called every interval; non-zero stops with LOOP_DEADLINE */
 
 struct loop_source {
@@ -36,6 +37,8 @@ struct event_loop {
 	int nsources;
 	int timer_fds[LOOP_MAX_SOURCES];	/* owned by the loop, closed by loop_close */
 	int ntimers;
+	FILE *output;			/* flushed after each wakeup; a write error stops the loop (LOOP_ERROR) */
+	bool output_failed;
 	int last_error;
 };
 
@@ -49,6 +52,9 @@ int loop_add_timer(struct event_loop *l, uint64_t period_ns, loop_fd_fn fn, void
 void loop_set_duration(struct event_loop *l, uint64_t duration_ns);
 /* Stops the loop with LOOP_TARGET_EXITED when the process exits. */
 int loop_watch_pid(struct event_loop *l, int pid);
+/* Watch `out`: a failed write (closed pipe, full disk) ends the loop with LOOP_ERROR, output_failed set and
+ * last_error the errno. */
+void loop_watch_output(struct event_loop *l, FILE *out);
 enum loop_stop loop_run(struct event_loop *l);
 
 uint64_t monotonic_ns(void);

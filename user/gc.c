@@ -156,7 +156,7 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	gs->probes += (int)uprobes_count(&ts->probes);
 	if (err) {
 		gc_detach(gs, tc, ts);
-		return err;
+		return uprobe_error(err, "GC pause tracing", note, note_size);
 	}
 	*tstate = ts;
 	return 0;

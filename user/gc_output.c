@@ -14,8 +14,10 @@ const char *format_duration(uint64_t ns, char *buf, size_t size)
 		snprintf(buf, size, "%.1f ms", ns / 1e6);
 	else if (ns >= 10000)
 		snprintf(buf, size, "%.0f us", ns / 1e3);
-	else
+	else if (ns >= 1000)
 		snprintf(buf, size, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, size, "%llu ns", (unsigned long long)ns);
 	return buf;
 }
 

@@ -188,7 +188,7 @@ static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, 
 	if (err) {
 		uprobes_destroy(&ts->probes);
 		free(ts);
-		return err;
+		return gs->exact ? uprobe_error(err, "exact goroutine tracing", note, note_size) : err;
 	}
 	gs->probes += (int)uprobes_count(&ts->probes);
 	*tstate = ts;

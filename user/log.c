@@ -52,7 +52,7 @@ const char *log_privilege_hint(int err)
 	switch (err < 0 ? -err : err) {
 	case EPERM:
 	case EACCES:
-		return "needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), e.g. run as root";
+		return "needs CAP_BPF and CAP_PERFMON (uprobes also CAP_SYS_ADMIN), e.g. run as root";
 	case ENOENT:
 		return "the kernel lacks this probe type or tracepoint";
 	case EINVAL:

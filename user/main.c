@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* gotrace: dispatch to a subcommand, bpftool style. Without a known subcommand, the arguments are the trace
  * command's (gotrace -p PID ...), the libbpf-tools habit. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@ struct command {
 static const struct command commands[] = {
 	{ "trace", cmd_trace, "trace a Go process: GC pauses (the default command)" },
 	{ "info", cmd_info, "what gotrace reads from a Go binary or process" },
+	{ "flame", cmd_flame, "CPU, off-CPU and GC flamegraphs: folded, pprof, SVG, speedscope" },
 };
 
 static void usage(FILE *out)
@@ -30,6 +32,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* A closed output pipe must become a clear error and exit code, not a silent death by SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc > 1 && (strcmp(argv[1], "help") == 0)) {
 		usage(stdout);
 		return EXIT_OK;

@@ -17,7 +17,9 @@ static struct target_ctx *lookup(void *session, uint32_t pid)
 
 static int on_events(void *session)
 {
-	return session_consume(session);
+	int err = session_consume(session);
+
+	return err ? err : ((struct session *)session)->stop;
 }
 
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,

@@ -14,6 +14,7 @@ struct session {
 	int ncaps;
 	struct target_ctx **targets;
 	size_t ntargets;
+	bool stop;		/* set by an event handler: the loop ends after this batch (LOOP_TARGET_EXITED) */
 };
 
 /* Opens the event bus and every enabled capability; one that cannot run on this machine is left out with a

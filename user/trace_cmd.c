@@ -15,6 +15,7 @@
 #include "event_loop.h"
 #include "advice.h"
 #include "capability.h"
+#include "discovery.h"
 #include "session.h"
 #include "json.h"
 #include "log.h"
@@ -38,6 +39,8 @@ struct trace_opts {
 struct trace_session {
 	struct trace_opts opts;
 	struct session session;
+	struct discovery *discovery;	/* tells when the target execs another program */
+	bool target_execd;
 	struct target_ctx *tc;
 	struct event_loop loop;
 	uint64_t intervals;
@@ -251,6 +254,25 @@ static int spawn_command(struct trace_session *s)
 	return err;
 }
 
+static void on_process(int pid, enum proc_change change, void *ctx)
+{
+	struct trace_session *s = ctx;
+
+	if (change != PROC_EXEC || !s->tc || pid != s->tc->target.proc.pid)
+		return;
+	s->target_execd = true;	/* its probes sit on the old program: nothing more will come */
+	s->session.stop = true;
+}
+
+/* Exec detection is a nicety: without it an exec goes unnoticed until the process exits. */
+static void watch_exec(struct trace_session *s)
+{
+	char note[256];
+
+	if (discovery_open(s->session.bus, on_process, s, &s->discovery, note, sizeof(note)))
+		log_info("%s", note);
+}
+
 static int add_target(struct trace_session *s)
 {
 	char why[256];
@@ -357,7 +379,10 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 	session_finish(&s->session, tc);
 	if (!s->opts.out.json) {
 		fputc('\n', s->opts.out.out);
-		if (why == LOOP_TARGET_EXITED)
+		if (s->target_execd)
+			fprintf(s->opts.out.out, "PID %d started another program (exec): tracing stopped.\n",
+				tc->target.proc.pid);
+		else if (why == LOOP_TARGET_EXITED)
 			fprintf(s->opts.out.out, "PID %d exited.\n", tc->target.proc.pid);
 		session_summary(&s->session, tc, NULL);
 		print_advice(s, NULL);
@@ -368,7 +393,8 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 	json_kv_u64(&j, "pid", tc->target.proc.pid);
 	json_kv_u64(&j, "time_ns", monotonic_ns());
 	json_kv_u64(&j, "duration_ns", tc->facts.window_ns);
-	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED);
+	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED && !s->target_execd);
+	json_kv_bool(&j, "target_execd", s->target_execd);
 	json_kv_u64(&j, "probe_hits", session_probe_hits(&s->session));
 	json_kv_u64(&j, "events_lost", session_events_lost(&s->session));
 	session_summary(&s->session, tc, &j);
@@ -390,6 +416,7 @@ static int run(struct trace_session *s)
 		return err;
 	if ((s->opts.cmd && (err = spawn_command(s))) || (err = add_target(s)))
 		return err;
+	watch_exec(s);
 	if (s->opts.interval_ns && (err = loop_set_interval(&s->loop, s->opts.interval_ns, on_tick, s)))
 		return err;
 	loop_set_duration(&s->loop, s->opts.duration_ns);
@@ -398,13 +425,20 @@ static int run(struct trace_session *s)
 	announce(s);
 	if (s->child && (err = spawn_release(s->child)))
 		return err;
+	loop_watch_output(&s->loop, s->opts.out.out);
 	why = loop_run(&s->loop);
-	if (why == LOOP_ERROR) {
-		log_error("tracing failed: %s", strerror(-s->loop.last_error));
-		return s->loop.last_error;
+	if (why != LOOP_ERROR) {
+		print_summary(s, why);
+		if (fflush(s->opts.out.out) == 0 && !ferror(s->opts.out.out))
+			return 0;
+		s->loop.output_failed = true;
+		s->loop.last_error = errno ? -errno : -EIO;
 	}
-	print_summary(s, why);
-	return 0;
+	if (s->loop.output_failed)
+		log_error("cannot write the output: %s", strerror(-s->loop.last_error));
+	else
+		log_error("tracing failed: %s", strerror(-s->loop.last_error));
+	return s->loop.last_error;
 }
 
 int cmd_trace(int argc, char **argv)
@@ -418,6 +452,7 @@ int cmd_trace(int argc, char **argv)
 		return err;
 	log_setup_libbpf();
 	err = run(&s);
+	discovery_close(s.discovery);
 	session_close(&s.session);
 	if (s.child) {
 		if (err)

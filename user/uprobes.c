@@ -115,8 +115,9 @@ static int attach_at(struct uprobe_set *set, struct bpf_program *prog, const str
 	link = bpf_program__attach_uprobe(prog, false, pid, t->proc.exe_path, offset);
 	if (!link) {
 		err = -errno;
-		snprintf(why, why_size, "cannot attach a uprobe at 0x%llx: %s %s", (unsigned long long)vaddr,
-			 strerror(-err), log_privilege_hint(err));
+		snprintf(why, why_size, "cannot attach a uprobe at 0x%llx: %s%s", (unsigned long long)vaddr,
+			 strerror(-err), err == -EACCES || err == -EPERM
+			 ? " (uprobes need CAP_SYS_ADMIN: CAP_BPF and CAP_PERFMON are not enough for them)" : "");
 		return err;
 	}
 	if (pid == UPROBE_ALL_PROCESSES)
@@ -182,4 +183,15 @@ void uprobes_destroy(struct uprobe_set *set)
 size_t uprobes_count(const struct uprobe_set *set)
 {
 	return set->n + set->nshared;
+}
+
+int uprobe_error(int err, const char *what, char *note, size_t note_size)
+{
+	char detail[512];
+
+	if (err != -EACCES && err != -EPERM)
+		return err;
+	snprintf(detail, sizeof(detail), "%s", note);
+	snprintf(note, note_size, "%s is off: %s", what, detail);
+	return -ENOTSUP;
 }

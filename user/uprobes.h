@@ -34,6 +34,11 @@ int uprobes_attach_entry(struct uprobe_set *set, struct bpf_program *prog, const
 int uprobes_attach_rets(struct uprobe_set *set, struct bpf_program *prog, const struct target *t, int pid,
 			const char *func, char *why, size_t why_size);
 void uprobes_destroy(struct uprobe_set *set);
+/* A capability whose uprobes cannot attach for lack of privilege is turned off, not fatal: the others (which
+ * need only CAP_BPF and CAP_PERFMON) go on. Rewrites note to say so and returns -ENOTSUP for EACCES/EPERM;
+ * returns err unchanged otherwise. */
+int uprobe_error(int err, const char *what, char *note, size_t note_size);
+
 /* Probes in the set, own and shared. */
 size_t uprobes_count(const struct uprobe_set *set);
 
