@@ -25,15 +25,16 @@ struct path_totals {
 	uint64_t waits, wait_ns, timeouts, wakes;
 };
 
-/* Stack id -> enum wait_path, so that each stack is symbolized once: open addressing, id 0 marks a free slot
- * (0 is never a stack id). */
-#define PATH_CACHE_SLOTS (2 * WAITS_MAX_STACKS)
+/* Stack id -> enum wait_path, so that each stack is symbolized once: open addressing, grown at half full;
+ * id 0 marks a free slot (0 is never a stack id). */
+struct path_slot {
+	uint64_t stack_id;
+	uint8_t path;
+};
+
 struct path_cache {
-	struct {
-		uint64_t stack_id;
-		uint8_t path;
-	} slot[PATH_CACHE_SLOTS];
-	size_t used;
+	struct path_slot *slot;
+	size_t cap, used;
 };
 
 /* What one interval, or the whole trace, saw. */
@@ -44,12 +45,19 @@ struct waits_view {
 	uint64_t window_ns;
 };
 
+/* Per session: the BPF object every traced process shares. */
 struct waits_state {
 	struct waits_bpf *skel;
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
 	struct trace_ctx *ctx;
+	int index;
+};
+
+/* Per traced process. */
+struct waits_target_state {
+	const struct target *target;
 	struct bpf_hist last_hist[WAITS_KINDS];	/* BPF counters at the previous read */
 	struct wait_stats last_stats[WAITS_KINDS];
 	struct path_totals last_paths[WAIT_PATHS];
@@ -61,10 +69,10 @@ struct waits_state {
 /* ---- stacks ---- */
 
 /* The function names of a stack, innermost first with inlined calls expanded; NULL for a PC outside the Go
- * function table. Returns how many names were written. */
-static int stack_funcs(const struct waits_state *ws, uint64_t stack_id, const char **names, int max)
+ * function table (C code). pcs (may be NULL) gets each name's runtime PC. Returns how many were written. */
+static int stack_funcs(const struct waits_state *ws, const struct target *t, uint64_t stack_id, const char **names,
+		       uint64_t *pcs, int max)
 {
-	const struct target *t = ws->ctx->target;
 	struct wait_stack st;
 	int n = 0;
 
@@ -75,53 +83,87 @@ static int stack_funcs(const struct waits_state *ws, uint64_t stack_id, const ch
 		int k = 0;
 
 		/* a return address (and the PC after the syscall) minus one lies inside the calling instruction */
-		if (!t->bin->pclntab || pclntab_frames(t->bin->pclntab, st.ips[i] - t->bias - 1, frames, 8, &k) || !k) {
-			names[n++] = NULL;
-			continue;
+		if (!t->bin->pclntab || pclntab_frames(t->bin->pclntab, st.ips[i] - t->bias - 1, frames, 8, &k) || !k)
+			frames[0].func = NULL, k = 1;
+		for (int j = 0; j < k && n < max; j++, n++) {
+			names[n] = frames[j].func;
+			if (pcs)
+				pcs[n] = st.ips[i];
 		}
-		for (int j = 0; j < k && n < max; j++)
-			names[n++] = frames[j].func;
 	}
 	return n;
 }
 
-static size_t cache_slot(const struct path_cache *c, uint64_t stack_id)
+static struct path_slot *cache_slot(const struct path_cache *c, uint64_t stack_id)
 {
-	size_t i = (size_t)(stack_id % PATH_CACHE_SLOTS);
+	size_t i = (size_t)(stack_id % c->cap);
 
 	while (c->slot[i].stack_id && c->slot[i].stack_id != stack_id)
-		i = (i + 1) % PATH_CACHE_SLOTS;
-	return i;
+		i = (i + 1) % c->cap;
+	return &c->slot[i];
 }
 
-static enum wait_path stack_path(struct waits_state *ws, uint64_t stack_id)
+/* Keeps the table at most half full, so that probes stay short. 0 or -ENOMEM. */
+static int cache_reserve(struct path_cache *c)
 {
-	struct path_cache *c = &ws->paths_of_stacks;
+	struct path_cache bigger;
+
+	if (c->cap && (c->used + 1) * 2 <= c->cap)
+		return 0;
+	bigger.cap = c->cap ? c->cap * 2 : 256;
+	bigger.used = c->used;
+	bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
+	if (!bigger.slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->cap; i++)
+		if (c->slot[i].stack_id)
+			*cache_slot(&bigger, c->slot[i].stack_id) = c->slot[i];
+	free(c->slot);
+	*c = bigger;
+	return 0;
+}
+
+static enum wait_path stack_path(const struct waits_state *ws, struct waits_target_state *ts, uint64_t stack_id)
+{
+	struct path_cache *c = &ts->paths_of_stacks;
 	const char *names[WAITS_STACK_DEPTH * 2];
+	struct path_slot *slot;
 	enum wait_path p;
-	size_t slot;
 	int n;
 
-	if (!stack_id || !ws->ctx->target->bin->pclntab)
+	if (!stack_id || !ts->target->bin->pclntab || cache_reserve(c))
 		return WAIT_PATH_UNKNOWN;
 	slot = cache_slot(c, stack_id);
-	if (c->slot[slot].stack_id)
-		return (enum wait_path)c->slot[slot].path;
-	n = stack_funcs(ws, stack_id, names, WAITS_STACK_DEPTH * 2);
-	p = n ? wait_path_classify(names, n) : WAIT_PATH_UNKNOWN;
-	if (n && c->used < PATH_CACHE_SLOTS / 2) {	/* at most half full: probes stay short */
-		c->slot[slot].stack_id = stack_id;
-		c->slot[slot].path = (uint8_t)p;
-		c->used++;
-	}
+	if (slot->stack_id)
+		return (enum wait_path)slot->path;
+	n = stack_funcs(ws, ts->target, stack_id, names, NULL, WAITS_STACK_DEPTH * 2);
+	if (!n)
+		return WAIT_PATH_UNKNOWN;
+	p = wait_path_classify(names, n);
+	*slot = (struct path_slot){ .stack_id = stack_id, .path = (uint8_t)p };
+	c->used++;
 	return p;
+}
+
+/* A JSON array of frame names; C code as its address ("0x7f..."). */
+static void json_frames(FILE *out, const char **names, const uint64_t *pcs, int n)
+{
+	fputc('[', out);
+	for (int i = 0; i < n; i++) {
+		fputs(i ? "," : "", out);
+		if (names[i])
+			json_string(out, names[i]);
+		else
+			fprintf(out, "\"0x%llx\"", (unsigned long long)pcs[i]);
+	}
+	fputc(']', out);
 }
 
 /* ---- --slow ---- */
 
-static void print_slow_text(struct waits_state *ws, const struct wait_event *e, const char **names, int n)
+static void print_slow_text(const struct output_opts *o, const struct wait_event *e, enum wait_path path,
+			    const char **names, const uint64_t *pcs, int n)
 {
-	const struct output_opts *o = ws->ctx->out;
 	char kind[48], dur[32];
 
 	output_time_prefix(o);
@@ -130,17 +172,22 @@ static void print_slow_text(struct waits_state *ws, const struct wait_event *e, 
 		format_duration(e->duration_ns, dur, sizeof(dur)), wait_result_name(e->kind, e->ret));
 	if (e->ret > 0)
 		fprintf(o->out, " %lld", (long long)e->ret);
-	fprintf(o->out, "  %s:", wait_path_label(stack_path(ws, e->stack_id)));
-	for (int i = 0; i < n && i < TEXT_FRAMES; i++)
-		fprintf(o->out, "%s%s", i ? " <- " : " ", names[i] ? names[i] : "?");
+	fprintf(o->out, "  %s:", wait_path_label(path));
+	for (int i = 0; i < n && i < TEXT_FRAMES; i++) {
+		fputs(i ? " <- " : " ", o->out);
+		if (names[i])
+			fputs(names[i], o->out);
+		else
+			fprintf(o->out, "0x%llx", (unsigned long long)pcs[i]);
+	}
 	fputc('\n', o->out);
 }
 
-static void print_slow_json(struct waits_state *ws, const struct wait_event *e, const char **names, int n)
+static void print_slow_json(const struct output_opts *o, const struct wait_event *e, enum wait_path path,
+			    const char **names, const uint64_t *pcs, int n)
 {
-	const struct output_opts *o = ws->ctx->out;
 	bool futex = wait_kind_is_futex(e->kind);
-	struct json_obj j, frames;
+	struct json_obj j;
 	char kind[48];
 
 	json_begin(&j, o->out);
@@ -155,20 +202,10 @@ static void print_slow_json(struct waits_state *ws, const struct wait_event *e, 
 	json_kv_u64(&j, futex ? "uaddr" : "epfd", e->addr);
 	if (!futex)
 		json_kv_i64(&j, "timeout_ms", e->timeout_ms);
-	json_kv_str(&j, "path", wait_path_name(stack_path(ws, e->stack_id)));
+	json_kv_str(&j, "path", wait_path_name(path));
 	json_kv_u64(&j, "stack_id", e->stack_id);
 	json_key(&j, "frames");
-	fputc('[', o->out);
-	frames = (struct json_obj){ .out = o->out, .first = true };
-	for (int i = 0; i < n; i++) {
-		fputs(frames.first ? "" : ",", o->out);
-		frames.first = false;
-		if (names[i])
-			json_string(o->out, names[i]);
-		else
-			fputs("null", o->out);
-	}
-	fputc(']', o->out);
+	json_frames(o->out, names, pcs, n);
 	json_end(&j);
 	fputc('\n', o->out);
 }
@@ -177,16 +214,20 @@ static void on_wait_slow(const void *data, size_t size, void *arg)
 {
 	const struct wait_event *e = data;
 	struct waits_state *ws = arg;
+	struct waits_target_state *ts;
 	const char *names[SLOW_FRAMES];
+	uint64_t pcs[SLOW_FRAMES];
+	enum wait_path path;
 	int n;
 
-	if (size < sizeof(*e) || !ws->skel)
+	if (size < sizeof(*e) || !ws->skel || !(ts = capability_tstate(ws->ctx, ws->index, e->tgid, NULL)))
 		return;
-	n = stack_funcs(ws, e->stack_id, names, SLOW_FRAMES);
+	n = stack_funcs(ws, ts->target, e->stack_id, names, pcs, SLOW_FRAMES);
+	path = stack_path(ws, ts, e->stack_id);
 	if (ws->ctx->out->json)
-		print_slow_json(ws, e, names, n);
+		print_slow_json(ws->ctx->out, e, path, names, pcs, n);
 	else
-		print_slow_text(ws, e, names, n);
+		print_slow_text(ws->ctx->out, e, path, names, pcs, n);
 }
 
 /* ---- loading ---- */
@@ -299,7 +340,7 @@ static int start_classic(struct waits_state *ws, char *note, size_t note_size)
 	return 0;
 }
 
-static int waits_start(struct trace_ctx *ctx, void **state, char *note, size_t note_size)
+static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct waits_state *ws = calloc(1, sizeof(*ws));
 	int err;
@@ -308,7 +349,7 @@ static int waits_start(struct trace_ctx *ctx, void **state, char *note, size_t n
 		return -ENOMEM;
 	*state = ws;
 	ws->ctx = ctx;
-	ws->last_read_ns = monotonic_ns();
+	ws->index = index;
 	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
 	err = getenv("GOTRACE_WAITS_CLASSIC") ? -ENOTSUP : load_variant(ws, true);
 	if (!err && !(err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf)) &&
@@ -317,6 +358,47 @@ static int waits_start(struct trace_ctx *ctx, void **state, char *note, size_t n
 	log_info("waits: tp_btf sys_enter/sys_exit unavailable (%s), trying the syscall tracepoints", strerror(-err));
 	unload(ws);
 	return start_classic(ws, note, note_size);
+}
+
+/* The programs already filter on the shared targets map: attaching is keeping books for the process. */
+static int waits_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct waits_target_state *ts = calloc(1, sizeof(*ts));
+
+	(void)state;
+	(void)note;
+	(void)note_size;
+	if (!ts)
+		return -ENOMEM;
+	ts->target = &tc->target;
+	ts->last_read_ns = monotonic_ns();
+	*tstate = ts;
+	return 0;
+}
+
+/* Drops the process's entries from the maps keyed by process (its stacks stay: other processes of the same
+ * executable may share them), so that a long-running daemon stays small. */
+static void waits_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct waits_state *ws = state;
+	struct waits_target_state *ts = tstate;
+	struct bpf_hist_key key = { .tgid = tc->target.proc.pid };
+	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
+	struct wait_stack_key cur, next;
+	bool have_cur = false;
+
+	for (key.kind = 0; key.kind < WAITS_KINDS; key.kind++) {
+		bpf_map__delete_elem(ws->skel->maps.hists, &key, sizeof(key), 0);
+		bpf_map__delete_elem(ws->skel->maps.stats, &key, sizeof(key), 0);
+	}
+	while (bpf_map_get_next_key(fd, have_cur ? &cur : NULL, &next) == 0) {
+		if (next.tgid == key.tgid && bpf_map_delete_elem(fd, &next) == 0)
+			continue;	/* the key after cur is now the one after the deleted key */
+		cur = next;
+		have_cur = true;
+	}
+	free(ts->paths_of_stacks.slot);
+	free(ts);
 }
 
 /* ---- reading the maps ---- */
@@ -339,36 +421,43 @@ static void stats_add(struct wait_stats *dst, const struct wait_stats *src)
 		out[i] += a[i];
 }
 
-static void collect_kinds(struct waits_state *ws)
+static void collect_kinds(const struct waits_state *ws, struct waits_target_state *ts)
 {
 	int hist_fd = bpf_map__fd(ws->skel->maps.hists), stats_fd = bpf_map__fd(ws->skel->maps.stats);
-	uint32_t pid = ws->ctx->target->proc.pid;
+	uint32_t pid = ts->target->proc.pid;
 
 	for (uint32_t kind = 0; kind < WAITS_KINDS; kind++) {
 		struct bpf_hist_key key = { .tgid = pid, .kind = kind };
 		struct wait_stats now, d;
 		struct hist delta;
 
-		if (bpf_hist_read_delta(hist_fd, pid, kind, &ws->last_hist[kind], &delta) == 0) {
-			hist_merge(&ws->interval.hist[kind], &delta);
-			hist_merge(&ws->total.hist[kind], &delta);
+		if (bpf_hist_read_delta(hist_fd, pid, kind, &ts->last_hist[kind], &delta) == 0) {
+			hist_merge(&ts->interval.hist[kind], &delta);
+			hist_merge(&ts->total.hist[kind], &delta);
 		}
 		if (bpf_map_lookup_elem(stats_fd, &key, &now))
 			continue;
-		stats_delta(&now, &ws->last_stats[kind], &d);
-		ws->last_stats[kind] = now;
-		stats_add(&ws->interval.stats[kind], &d);
-		stats_add(&ws->total.stats[kind], &d);
+		stats_delta(&now, &ts->last_stats[kind], &d);
+		ts->last_stats[kind] = now;
+		stats_add(&ts->interval.stats[kind], &d);
+		stats_add(&ts->total.stats[kind], &d);
 	}
 }
 
+static void path_add(struct path_totals *dst, const struct path_totals *now, const struct path_totals *last)
+{
+	dst->waits += now->waits - last->waits;
+	dst->wait_ns += now->wait_ns - last->wait_ns;
+	dst->timeouts += now->timeouts - last->timeouts;
+	dst->wakes += now->wakes - last->wakes;
+}
+
 /* The per-stack map holds totals since the start: sum them by path, keep the difference to the last read. */
-static void collect_paths(struct waits_state *ws)
+static void collect_paths(const struct waits_state *ws, struct waits_target_state *ts)
 {
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
 	struct path_totals now[WAIT_PATHS] = { 0 };
-	struct wait_stack_key key, next;
-	struct wait_stack_key *prev = NULL;
+	struct wait_stack_key key, next, *prev = NULL;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct wait_stack_value v;
@@ -376,10 +465,10 @@ static void collect_paths(struct waits_state *ws)
 
 		key = next;
 		prev = &key;
-		if (key.tgid != (uint32_t)ws->ctx->target->proc.pid || !wait_kind_is_futex(key.kind) ||
+		if (key.tgid != (uint32_t)ts->target->proc.pid || !wait_kind_is_futex(key.kind) ||
 		    bpf_map_lookup_elem(fd, &key, &v))
 			continue;
-		p = &now[stack_path(ws, key.stack_id)];
+		p = &now[stack_path(ws, ts, key.stack_id)];
 		if (wait_kind_is_futex_wait(key.kind)) {
 			p->waits += v.count;
 			p->wait_ns += v.wait_ns;
@@ -389,31 +478,21 @@ static void collect_paths(struct waits_state *ws)
 		}
 	}
 	for (int i = 0; i < WAIT_PATHS; i++) {
-		struct path_totals d = { now[i].waits - ws->last_paths[i].waits,
-					 now[i].wait_ns - ws->last_paths[i].wait_ns,
-					 now[i].timeouts - ws->last_paths[i].timeouts,
-					 now[i].wakes - ws->last_paths[i].wakes };
-		struct path_totals *views[2] = { &ws->interval.paths[i], &ws->total.paths[i] };
-
-		for (int v = 0; v < 2; v++) {
-			views[v]->waits += d.waits;
-			views[v]->wait_ns += d.wait_ns;
-			views[v]->timeouts += d.timeouts;
-			views[v]->wakes += d.wakes;
-		}
-		ws->last_paths[i] = now[i];
+		path_add(&ts->interval.paths[i], &now[i], &ts->last_paths[i]);
+		path_add(&ts->total.paths[i], &now[i], &ts->last_paths[i]);
+		ts->last_paths[i] = now[i];
 	}
 }
 
-static void collect(struct waits_state *ws)
+static void collect(const struct waits_state *ws, struct waits_target_state *ts)
 {
 	uint64_t now = monotonic_ns();
 
-	collect_kinds(ws);
-	collect_paths(ws);
-	ws->interval.window_ns += now - ws->last_read_ns;
-	ws->total.window_ns += now - ws->last_read_ns;
-	ws->last_read_ns = now;
+	collect_kinds(ws, ts);
+	collect_paths(ws, ts);
+	ts->interval.window_ns += now - ts->last_read_ns;
+	ts->total.window_ns += now - ts->last_read_ns;
+	ts->last_read_ns = now;
 }
 
 /* ---- figures both views print ---- */
@@ -596,40 +675,20 @@ static void print_epoll(const struct output_opts *o, const struct waits_view *v)
 		verdict_text(verdict));
 }
 
-static void waits_interval(void *state, struct trace_ctx *ctx)
+static void text_summary(const struct output_opts *o, const struct waits_view *v)
 {
-	struct waits_state *ws = state;
-
-	collect(ws);
-	if (!ctx->out->json) {
-		fputc('\n', ctx->out->out);
-		print_futex(ctx->out, &ws->interval);
-		print_epoll(ctx->out, &ws->interval);
-	}
-	memset(&ws->interval, 0, sizeof(ws->interval));
-}
-
-static void waits_finish(void *state, struct trace_ctx *ctx)
-{
-	(void)ctx;
-	collect(state);
-}
-
-static void waits_text_summary(void *state, struct trace_ctx *ctx)
-{
-	struct waits_state *ws = state;
 	struct futex_figures f;
 	struct epoll_figures e;
 	double share;
 	char a[32], b[32];
 
-	futex_figures(&ws->total, &f);
-	epoll_figures(&ws->total, &e);
-	fprintf(ctx->out->out, "Waits: futex %llu calls, %llu waits %s (%llu timed out); epoll %llu calls, blocked %s, "
-			       "netpoller %s\n",
+	futex_figures(v, &f);
+	epoll_figures(v, &e);
+	fprintf(o->out, "Waits: futex %llu calls, %llu waits %s (%llu timed out); epoll %llu calls, blocked %s, "
+			"netpoller %s\n",
 		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
 		(unsigned long long)f.timeouts, (unsigned long long)e.calls, format_duration(e.blocked_ns, b, sizeof(b)),
-		netpoll_verdict(&e, ws->total.window_ns, &share));
+		netpoll_verdict(&e, v->window_ns, &share));
 }
 
 /* ---- JSON ---- */
@@ -702,7 +761,8 @@ static int by_wait_ns_desc(const void *a, const void *b)
 }
 
 /* The futex stacks the process waited longest in, with their frames. Returns the number of distinct stacks. */
-static size_t top_stacks(struct waits_state *ws, struct stack_entry *top, size_t max, size_t *ntop)
+static size_t top_stacks(const struct waits_state *ws, const struct waits_target_state *ts, struct stack_entry *top,
+			 size_t max, size_t *ntop)
 {
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
 	struct wait_stack_key key, next, *prev = NULL;
@@ -714,26 +774,25 @@ static size_t top_stacks(struct waits_state *ws, struct stack_entry *top, size_t
 
 		key = next;
 		prev = &key;
-		if (key.tgid != (uint32_t)ws->ctx->target->proc.pid || !wait_kind_is_futex(key.kind) ||
+		if (key.tgid != (uint32_t)ts->target->proc.pid || !wait_kind_is_futex(key.kind) ||
 		    bpf_map_lookup_elem(fd, &key, &e.value))
 			continue;
 		n++;
-		if (*ntop < max) {
+		if (*ntop < max)
 			top[(*ntop)++] = e;
-		} else if (e.value.wait_ns > top[max - 1].value.wait_ns) {
+		else if (e.value.wait_ns > top[max - 1].value.wait_ns)
 			top[max - 1] = e;
-		} else {
+		else
 			continue;
-		}
 		qsort(top, *ntop, sizeof(*top), by_wait_ns_desc);
 	}
 	return n;
 }
 
-static void json_top_stacks(struct waits_state *ws, struct json_obj *parent)
+static void json_top_stacks(const struct waits_state *ws, struct waits_target_state *ts, struct json_obj *parent)
 {
 	struct stack_entry top[TOP_STACKS];
-	size_t ntop, distinct = top_stacks(ws, top, TOP_STACKS, &ntop);
+	size_t ntop, distinct = top_stacks(ws, ts, top, TOP_STACKS, &ntop);
 	FILE *out = parent->out;
 	char kind[48];
 
@@ -742,41 +801,37 @@ static void json_top_stacks(struct waits_state *ws, struct json_obj *parent)
 	fputc('[', out);
 	for (size_t i = 0; i < ntop; i++) {
 		const char *names[SLOW_FRAMES];
-		int n = stack_funcs(ws, top[i].key.stack_id, names, SLOW_FRAMES);
+		uint64_t pcs[SLOW_FRAMES];
+		int n = stack_funcs(ws, ts->target, top[i].key.stack_id, names, pcs, SLOW_FRAMES);
 		struct json_obj j;
 
 		fputs(i ? "," : "", out);
 		json_begin(&j, out);
 		json_kv_str(&j, "op", wait_kind_name(top[i].key.kind, kind, sizeof(kind)));
-		json_kv_str(&j, "path", wait_path_name(stack_path(ws, top[i].key.stack_id)));
+		json_kv_str(&j, "path", wait_path_name(stack_path(ws, ts, top[i].key.stack_id)));
 		json_kv_u64(&j, "calls", top[i].value.count);
 		json_kv_u64(&j, "ns", top[i].value.wait_ns);
+		json_kv_u64(&j, "stack_id", top[i].key.stack_id);
 		json_key(&j, "frames");
-		fputc('[', out);
-		for (int k = 0; k < n; k++) {
-			fputs(k ? "," : "", out);
-			if (names[k])
-				json_string(out, names[k]);
-			else
-				fputs("null", out);
-		}
-		fputc(']', out);
+		json_frames(out, names, pcs, n);
 		json_end(&j);
 	}
 	fputc(']', out);
 }
 
-static void json_futex(struct waits_state *ws, const struct output_opts *o, struct json_obj *summary)
+/* ts is NULL for an interval object: the top stacks are in the summary only. */
+static void json_futex(const struct waits_state *ws, struct waits_target_state *ts, const struct waits_view *v,
+		       struct json_obj *parent)
 {
-	const struct waits_view *v = &ws->total;
+	FILE *out = parent->out;
 	struct futex_figures f;
 	struct json_obj j;
 
 	futex_figures(v, &f);
-	json_key(summary, "futex");
-	json_begin(&j, o->out);
+	json_key(parent, "futex");
+	json_begin(&j, out);
 	json_kv_str(&j, "attach", ws->attach);
-	json_kv_str(&j, "unit", o->millis ? "ms" : "us");
+	json_kv_str(&j, "unit", ws->ctx->out->millis ? "ms" : "us");
 	json_kv_u64(&j, "calls", f.calls);
 	json_kv_u64(&j, "waits", f.waits);
 	json_kv_u64(&j, "wait_ns", f.wait_ns);
@@ -789,16 +844,17 @@ static void json_futex(struct waits_state *ws, const struct output_opts *o, stru
 	json_kv_u64(&j, "threads_woken", f.threads_woken);
 	json_kv_u64(&j, "wakes_woke_none", f.woke_none);
 	json_key(&j, "ops");
-	json_ops(v, o->out, 0, WAITS_KIND_EPOLL_BASE);
+	json_ops(v, out, 0, WAITS_KIND_EPOLL_BASE);
 	json_paths(v, &j);
-	json_top_stacks(ws, &j);
+	if (ts)
+		json_top_stacks(ws, ts, &j);
 	json_end(&j);
 }
 
-static void json_epoll(struct waits_state *ws, const struct output_opts *o, struct json_obj *summary)
+static void json_epoll(const struct waits_state *ws, const struct waits_view *v, struct json_obj *parent)
 {
 	static const char *const syscalls[WAITS_EPOLL_SYSCALLS] = { "epoll_wait", "epoll_pwait", "epoll_pwait2" };
-	const struct waits_view *v = &ws->total;
+	FILE *out = parent->out;
 	struct epoll_figures f;
 	struct json_obj j, per;
 	double share;
@@ -806,10 +862,10 @@ static void json_epoll(struct waits_state *ws, const struct output_opts *o, stru
 
 	epoll_figures(v, &f);
 	verdict = netpoll_verdict(&f, v->window_ns, &share);
-	json_key(summary, "epoll");
-	json_begin(&j, o->out);
+	json_key(parent, "epoll");
+	json_begin(&j, out);
 	json_kv_str(&j, "attach", ws->attach);
-	json_kv_str(&j, "unit", o->millis ? "ms" : "us");
+	json_kv_str(&j, "unit", ws->ctx->out->millis ? "ms" : "us");
 	json_kv_u64(&j, "calls", f.calls);
 	json_kv_u64(&j, "blocked_ns", f.blocked_ns);
 	json_kv_u64(&j, "blocking_calls", f.blocking);
@@ -821,27 +877,61 @@ static void json_epoll(struct waits_state *ws, const struct output_opts *o, stru
 	json_kv_u64(&j, "interrupted", f.interrupted);
 	json_kv_u64(&j, "errors", f.errors);
 	json_key(&j, "syscalls");
-	json_begin(&per, o->out);
+	json_begin(&per, out);
 	for (int s = 0; s < WAITS_EPOLL_SYSCALLS; s++)
 		json_kv_u64(&per, syscalls[s], f.per_syscall[s]);
 	json_end(&per);
+	json_kv_u64(&j, "window_ns", v->window_ns);
 	json_kv_double(&j, "blocked_share", share);
 	json_kv_str(&j, "netpoller", verdict);
 	json_key(&j, "hist");
-	hist_print_json(o->out, &f.blocked);
+	hist_print_json(out, &f.blocked);
 	json_key(&j, "events_hist");
-	hist_print_json(o->out, &f.events_per_call);
+	hist_print_json(out, &f.events_per_call);
 	json_key(&j, "ops");
-	json_ops(v, o->out, WAITS_KIND_EPOLL_BASE, WAITS_KINDS);
+	json_ops(v, out, WAITS_KIND_EPOLL_BASE, WAITS_KINDS);
 	json_end(&j);
 }
 
-static void waits_json_summary(void *state, struct trace_ctx *ctx, struct json_obj *summary)
+/* ---- the capability's calls ---- */
+
+static void waits_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
 	struct waits_state *ws = state;
+	struct waits_target_state *ts = tstate;
+	const struct output_opts *o = ws->ctx->out;
 
-	json_futex(ws, ctx->out, summary);
-	json_epoll(ws, ctx->out, summary);
+	(void)tc;
+	collect(ws, ts);
+	if (j) {
+		json_futex(ws, NULL, &ts->interval, j);
+		json_epoll(ws, &ts->interval, j);
+	} else {
+		fputc('\n', o->out);
+		print_futex(o, &ts->interval);
+		print_epoll(o, &ts->interval);
+	}
+	memset(&ts->interval, 0, sizeof(ts->interval));
+}
+
+static void waits_finish(void *state, struct target_ctx *tc, void *tstate)
+{
+	(void)tc;
+	collect(state, tstate);
+}
+
+static void waits_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct waits_state *ws = state;
+	struct waits_target_state *ts = tstate;
+
+	(void)tc;
+	if (!j) {
+		text_summary(ws->ctx->out, &ts->total);
+		return;
+	}
+	json_futex(ws, ts, &ts->total, j);
+	json_epoll(ws, &ts->total, j);
 }
 
 /* ---- costs and teardown ---- */
@@ -858,7 +948,7 @@ static int waits_probe_count(void *state)
 	return ((struct waits_state *)state)->nlinks;
 }
 
-static void waits_stop(void *state)
+static void waits_close(void *state)
 {
 	struct waits_state *ws = state;
 
@@ -870,14 +960,15 @@ static void waits_stop(void *state)
 
 const struct capability waits_capability = {
 	.name = "waits",
-	.summary = "futex and epoll waits: time, wakeups, timeouts, and the runtime path that waited",
+	.description = "futex and epoll waits: time, wakeups, timeouts, and the runtime path that waited",
 	.default_on = true,
-	.start = waits_start,
+	.open = waits_open,
+	.attach = waits_attach,
+	.detach = waits_detach,
 	.interval = waits_interval,
 	.finish = waits_finish,
-	.text_summary = waits_text_summary,
-	.json_summary = waits_json_summary,
+	.summary = waits_summary,
 	.probe_count = waits_probe_count,
 	.events_lost = waits_events_lost,
-	.stop = waits_stop,
+	.close = waits_close,
 };
