@@ -131,6 +131,19 @@ static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 	free(ts);
 }
 
+/* A runtime function that cannot be found (unreadable function table, a runtime that renamed it) turns GC
+ * tracing off for this process; the other capabilities go on. */
+static int missing_function_error(int err, char *note, size_t note_size)
+{
+	char detail[512];
+
+	if (err != -ENOENT)
+		return 0;
+	snprintf(detail, sizeof(detail), "%s", note);
+	snprintf(note, note_size, "GC pause tracing is off: %s", detail);
+	return -ENOTSUP;
+}
+
 static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
 {
 	struct gc_state *gs = state;
@@ -156,7 +169,8 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	gs->probes += (int)uprobes_count(&ts->probes);
 	if (err) {
 		gc_detach(gs, tc, ts);
-		return uprobe_error(err, "GC pause tracing", note, note_size);
+		return missing_function_error(err, note, note_size) ?: uprobe_error(err, "GC pause tracing", note,
+										       note_size);
 	}
 	*tstate = ts;
 	return 0;

@@ -168,6 +168,12 @@ static void print_text_probes(const struct target *t)
 			printf("RETs undecodable (%s)\n", strerror(-ps.rets));
 	}
 	err = runtime_layout_gc(t, &cfg, note, sizeof(note));
+	probe_site(t->bin, "runtime.startTheWorldWithSema", &ps);
+	if (!err && (!ps.found || ps.rets <= 0)) {
+		err = -ENOENT;
+		snprintf(note, sizeof(note), "runtime.startTheWorldWithSema %s",
+			 !ps.found ? "not found (function table unreadable?)" : "has no decodable RET");
+	}
 	printf("capabilities:\n  GC pauses: %s%s%s\n",
 	       err ? "off" : cfg.abi == GC_ABI_STW_ARGS ? "exact (worldStop arguments, Go 1.22+)"
 		     : cfg.work_addr			? "exact (runtime.work timestamps)"

@@ -1,11 +1,13 @@
 """Shared helpers for gotrace's integration tests: fixture binaries, Go targets that report their own runtime
 accounting (ground truth), and running gotrace against them with its output captured to a file."""
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import tempfile
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +73,19 @@ class Target:
             self.proc.wait()
 
 
+def _remove(*paths):
+    for p in paths:
+        with contextlib.suppress(OSError):
+            os.unlink(p)
+
+
 class Gotrace:
     """gotrace running in the background with stdout in a file (a pipe nobody reads would stall it)."""
 
     def __init__(self, *args, wait_ready=True):
         self.out = tempfile.NamedTemporaryFile("w+", prefix="gotrace-out-", delete=False)
         self.err = tempfile.NamedTemporaryFile("w+", prefix="gotrace-err-", delete=False)
+        weakref.finalize(self, _remove, self.out.name, self.err.name)
         self.proc = subprocess.Popen([str(GOTRACE), *args], stdout=self.out, stderr=self.err, text=True)
         if wait_ready:
             self.wait_ready()

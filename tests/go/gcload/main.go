@@ -161,6 +161,8 @@ func main() {
 	workers := flag.Int("workers", 4, "allocating goroutines")
 	forced := flag.Int("forced-gc", 0, "runtime.GC() calls at the start of the window")
 	memStats := flag.Int("read-mem-stats", 0, "runtime.ReadMemStats calls (non-GC stops) at the start of the window")
+	execPath := flag.String("exec", "", "after the report, replace this program with another (execve)")
+	threads := flag.Int("threads", 0, "extra OS threads, each blocked in a read (LockOSThread)")
 	reportPath := flag.String("report", "", "write the JSON report to this file instead of stdout")
 	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
@@ -169,6 +171,7 @@ func main() {
 	go func() { // keeps one idle goroutine parked, like a real server
 		select {}
 	}()
+	blockThreads(*threads)
 	if *start == "signal" {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, syscall.SIGUSR1)
@@ -186,4 +189,36 @@ func main() {
 		fmt.Println(string(out))
 	}
 	time.Sleep(*linger)
+	if *execPath != "" {
+		err := syscall.Exec(*execPath, []string{*execPath}, os.Environ())
+		fmt.Fprintln(os.Stderr, "exec:", err)
+		os.Exit(1)
+	}
+}
+
+var pipeWriter *os.File
+
+// blockThreads parks n goroutines on their own OS threads in a blocking read, so that the process has n more
+// threads (a thread-heavy service, for the many-threads tests).
+func blockThreads(n int) {
+	if n == 0 {
+		return
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		panic(err)
+	}
+	pipeWriter = w // kept referenced: a collected writer would close the pipe and end the reads
+	debug.SetMaxThreads(n + 1000)
+	var started sync.WaitGroup
+	for i := 0; i < n; i++ {
+		started.Add(1)
+		go func() {
+			runtime.LockOSThread()
+			started.Done()
+			var b [1]byte
+			syscall.Read(int(r.Fd()), b[:]) // blocks its thread forever
+		}()
+	}
+	started.Wait()
 }
