@@ -18,9 +18,9 @@ static const char *const looked_through[] = {
 	"runtime.netpoll",	/* epoll: who polled (the idle scheduler, sysmon, startTheWorld) is the path */
 };
 
-/* Package prefixes of the generic syscall wrappers. */
+/* Package prefixes of the generic syscall wrappers (Go 1.26 has internal/runtime/syscall/linux). */
 static const char *const looked_through_prefixes[] = {
-	"syscall.", "runtime/internal/syscall.", "internal/runtime/syscall.", "golang.org/x/sys/unix.",
+	"syscall.", "runtime/internal/syscall", "internal/runtime/syscall", "golang.org/x/sys/unix.",
 };
 
 struct path_func {

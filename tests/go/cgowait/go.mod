@@ -1,0 +1,3 @@
+module gotrace.test/cgowait
+
+go 1.17

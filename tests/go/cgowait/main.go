@@ -1,0 +1,43 @@
+// cgowait waits in C: a cgo call runs pthread_cond_timedwait on a condition nobody signals, -waits times, each
+// timing out after 1 ms. Those futex waits are made by C code (glibc), not by the Go runtime: the waits
+// capability must attribute them to cgo.
+//
+// Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; make the waits; print one JSON line (how
+// many timed out, as C saw it); then wait (-linger) or exit. Built without cgo (the static variant), it reports
+// c_timeouts -1.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+type report struct {
+	GoVersion string `json:"go_version"`
+	Cgo       bool   `json:"cgo"`
+	CTimeouts int    `json:"c_timeouts"`
+}
+
+func main() {
+	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	waits := flag.Int("waits", 20, "timed waits in C")
+	linger := flag.Duration("linger", 0, "time to stay alive after the report")
+	flag.Parse()
+
+	if *start == "signal" {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGUSR1)
+		fmt.Printf("ready %d\n", os.Getpid())
+		<-sig
+	}
+	n := cTimedWaits(*waits)
+	out, _ := json.Marshal(report{GoVersion: runtime.Version(), Cgo: n >= 0, CTimeouts: n})
+	fmt.Println(string(out))
+	time.Sleep(*linger)
+}

@@ -1,0 +1,37 @@
+//go:build cgo
+
+package main
+
+/*
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+// Waits n times for 1 ms on a condition nobody signals; returns how many waits timed out.
+static int timed_waits(int n)
+{
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
+	int timeouts = 0;
+
+	pthread_mutex_lock(&mu);
+	for (int i = 0; i < n; i++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		while (pthread_cond_timedwait(&cond, &mu, &ts) != ETIMEDOUT)
+			;
+		timeouts++;
+	}
+	pthread_mutex_unlock(&mu);
+	return timeouts;
+}
+*/
+import "C"
+
+func cTimedWaits(n int) int { return int(C.timed_waits(C.int(n))) }

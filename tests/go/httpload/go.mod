@@ -1,0 +1,3 @@
+module gotrace.test/httpload
+
+go 1.17

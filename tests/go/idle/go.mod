@@ -1,0 +1,3 @@
+module gotrace.test/idle
+
+go 1.17

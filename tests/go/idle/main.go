@@ -1,0 +1,67 @@
+// idle is a Go program with nothing to do but a heartbeat timer, like a server between requests: its threads
+// park, sysmon sleeps, and one thread waits in the network poller for the next timer. Whatever futex waits it
+// makes are the runtime's own.
+//
+// Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; idle for -duration; print one JSON line
+// (the window on CLOCK_MONOTONIC and the heartbeats); then wait (-linger) or exit. -duration=0 idles until
+// killed.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+	"unsafe"
+)
+
+type report struct {
+	GoVersion   string `json:"go_version"`
+	Ticks       int    `json:"ticks"`
+	WindowStart int64  `json:"window_start_ns"`
+	WindowEnd   int64  `json:"window_end_ns"`
+}
+
+func monotonicNs() int64 {
+	var ts syscall.Timespec
+	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
+	return ts.Nano()
+}
+
+func main() {
+	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	duration := flag.Duration("duration", 2*time.Second, "how long to idle; 0 = until killed")
+	tick := flag.Duration("tick", 10*time.Millisecond, "heartbeat period")
+	linger := flag.Duration("linger", 0, "time to stay alive after the report")
+	flag.Parse()
+
+	if *start == "signal" {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, syscall.SIGUSR1)
+		fmt.Printf("ready %d\n", os.Getpid())
+		<-sig
+	}
+	r := report{GoVersion: runtime.Version(), WindowStart: monotonicNs()}
+	t := time.NewTicker(*tick)
+	var deadline <-chan time.Time
+	if *duration > 0 {
+		deadline = time.After(*duration)
+	}
+	for done := false; !done; {
+		select {
+		case <-t.C:
+			r.Ticks++
+		case <-deadline:
+			done = true
+		}
+	}
+	t.Stop()
+	r.WindowEnd = monotonicNs()
+	out, _ := json.Marshal(r)
+	fmt.Println(string(out))
+	time.Sleep(*linger)
+}

@@ -1,0 +1,3 @@
+module gotrace.test/mutexload
+
+go 1.17
