@@ -229,6 +229,32 @@ static uint32_t synthetic_location(struct sym_profile *sp, const char *name)
 
 /* ---- samples ---- */
 
+static bool is_tracing_machinery(const char *func)
+{
+	static const char *const prefixes[] = { "bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__traceiter_",
+						"trace_call_bpf", "perf_trace_" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(func, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* How many leading kernel PCs belong to the BPF program that took the stack and its tracepoint caller. */
+static int tracing_frames(struct symbolizer *s, const uint64_t *pcs, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct sym_frame f;
+
+		if (symbolizer_frames(s, pcs[i], i > 0, &f, 1) < 1 || f.kind != SYM_KERNEL ||
+		    !is_tracing_machinery(f.func))
+			break;
+	}
+	return i;
+}
+
 static int add_pcs(struct sym_profile *sp, struct symbolizer *s, const uint64_t *pcs, int npcs, bool first_exact,
 		   uint32_t *ids, int *n)
 {
@@ -256,12 +282,14 @@ int sym_profile_add(struct sym_profile *sp, struct symbolizer *s, const struct s
 		    const int64_t *values, const struct profile_label *labels, int nlabels)
 {
 	uint32_t ids[MAX_STACK];
-	int n = 0, err;
+	int n = 0, skip = 0, err;
 
 	if (st->nkernel < 0 || st->nuser < 0 || (st->nkernel && !st->kernel) || (st->nuser && !st->user))
 		return -EINVAL;
+	if (st->kernel_from_tracepoint)
+		skip = tracing_frames(s, st->kernel, st->nkernel);
 	if ((err = register_process(sp, s)) || (err = add_synthetic(sp, st->leaf, ids, &n)) ||
-	    (err = add_pcs(sp, s, st->kernel, st->nkernel, st->leaf_exact, ids, &n)) ||
+	    (err = add_pcs(sp, s, st->kernel + skip, st->nkernel - skip, st->leaf_exact && !skip, ids, &n)) ||
 	    (err = add_pcs(sp, s, st->user, st->nuser, st->leaf_exact && !st->nkernel, ids, &n)))
 		return err;
 	if (!n && (err = add_synthetic(sp, "[no stack]", ids, &n)))

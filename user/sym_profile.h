@@ -23,6 +23,9 @@ struct sym_stack {
 	 * stopped (a CPU sample, a probe at a function's entry) rather than a return address. Every other PC
 	 * is a return address and is looked up one byte earlier (symbolizer_frames). */
 	bool leaf_exact;
+	/* The kernel stack was taken by a BPF program on a tracepoint: its first frames are the tracing machinery
+	 * (the program, bpf_trace_run, __traceiter_...), which is left out so that the leaf is the traced code. */
+	bool kernel_from_tracepoint;
 	/* Synthetic frames, or NULL: above the root (e.g. "[blocked]" to keep two kinds of time apart in one
 	 * flamegraph) and below the leaf (e.g. "[stack lost]" when BPF could not record a stack). */
 	const char *root;

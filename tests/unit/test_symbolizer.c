@@ -512,7 +512,8 @@ TEST(stacks_become_samples_with_shared_locations)
 	struct kallsym *ks = read_kallsyms(&nks);
 	uint64_t kernel[2] = { ks[nks / 2].addr, ks[nks / 3].addr + 1 };
 	uint64_t user[3] = { (uintptr_t)printf + 4, 0x10, (uintptr_t)printf + 4 };
-	struct sym_stack st = { kernel, 2, user, 3, true, "[blocked]", NULL };
+	struct sym_stack st = { .kernel = kernel, .nkernel = 2, .user = user, .nuser = 3, .leaf_exact = true,
+				.root = "[blocked]" };
 	struct profile_label label = { "tid", NULL, 42, NULL };
 	int64_t one = 1;
 	const char *names[16];
@@ -521,7 +522,7 @@ TEST(stacks_become_samples_with_shared_locations)
 	CHECK(sym_cache_new(&c) == 0 && symbolizer_open(c, getpid(), &s) == 0 && sym_profile_new(p, &sp) == 0);
 	CHECK(sym_profile_add(sp, s, &st, &one, &label, 1) == 0);
 	CHECK(sym_profile_add(sp, s, &st, &one, &label, 1) == 0);
-	st = (struct sym_stack){ NULL, 0, NULL, 0, true, NULL, NULL };
+	st = (struct sym_stack){ .leaf_exact = true };
 	CHECK(sym_profile_add(sp, s, &st, &one, NULL, 0) == 0);
 	CHECK_EQ_U64(profile_sample_count(p), 2);	/* identical stacks merged */
 	profile_sample_get(p, 0, &smp);
@@ -637,7 +638,7 @@ static double symbolize_samples(struct symbolizer *s, const uint64_t *pool, int 
 	sym_profile_new(p, &sp);
 	t0 = now_s();
 	for (int i = 0; i < nsamples; i++) {
-		struct sym_stack st = { NULL, 0, stacks[i], depth[i], true, NULL, NULL };
+		struct sym_stack st = { .user = stacks[i], .nuser = depth[i], .leaf_exact = true };
 		struct profile_label tid = { "tid", NULL, (int64_t)(rnd() % 8), NULL };
 
 		if (sym_profile_add(sp, s, &st, &one, &tid, 1) != 0)
