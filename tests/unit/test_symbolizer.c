@@ -548,6 +548,44 @@ TEST(stacks_become_samples_with_shared_locations)
 	free(ks);
 }
 
+static uint64_t kallsyms_addr(const struct kallsym *ks, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(ks[i].name, name))
+			return ks[i].addr;
+	return 0;
+}
+
+TEST(tracepoint_machinery_is_trimmed_from_kernel_stacks)
+{
+	struct sym_cache *c;
+	struct symbolizer *s;
+	struct sym_profile *sp;
+	struct profile *p = profile_new(count_type, 1, count_type[0], 1);
+	struct profile_sample smp;
+	size_t n;
+	struct kallsym *ks = read_kallsyms(&n);
+	uint64_t kernel[3] = { kallsyms_addr(ks, n, "bpf_trace_run4") + 8, kallsyms_addr(ks, n, "__schedule") + 8,
+			       kallsyms_addr(ks, n, "schedule") + 8 };
+	struct sym_stack st = { .kernel = kernel, .nkernel = 3, .kernel_from_tracepoint = true };
+	int64_t one = 1;
+
+	CHECK(kernel[0] > 8 && kernel[1] > 8 && kernel[2] > 8);
+	CHECK(sym_cache_new(&c) == 0 && symbolizer_open(c, getpid(), &s) == 0 && sym_profile_new(p, &sp) == 0);
+	CHECK(sym_profile_add(sp, s, &st, &one, NULL, 0) == 0);
+	st.kernel_from_tracepoint = false;	/* a CPU sample in bpf_trace_run4 keeps it */
+	CHECK(sym_profile_add(sp, s, &st, &one, NULL, 0) == 0);
+	profile_sample_get(p, 0, &smp);
+	CHECK(smp.nlocations == 2 && !strcmp(frame_name(p, smp.locations[0], 0), "__schedule_[k]"));
+	profile_sample_get(p, 1, &smp);
+	CHECK(smp.nlocations == 3 && !strcmp(frame_name(p, smp.locations[0], 0), "bpf_trace_run4_[k]"));
+	sym_profile_free(sp);
+	profile_free(p);
+	symbolizer_close(s);
+	sym_cache_free(c);
+	free(ks);
+}
+
 TEST(return_addresses_are_looked_up_one_byte_earlier)
 {
 	struct sym_cache *c;
