@@ -427,7 +427,7 @@ static int check_go_pcs(struct symbolizer *s, const char *twin, uint64_t bias, c
 	return bad;
 }
 
-/* C code of a cgo binary (runtime/cgo's x_cgo_init) has no pclntab entry: its ELF symbol names it. */
+/* C code of an externally linked binary (the C runtime's _start) has no pclntab entry: its ELF symbol names it. */
 static bool finds_c_function(struct symbolizer *s, const char *twin, uint64_t bias)
 {
 	struct elf_file *ef;
@@ -437,9 +437,9 @@ static bool finds_c_function(struct symbolizer *s, const char *twin, uint64_t bi
 
 	if (elf_file_open(twin, &ef))
 		return false;
-	if (elf_file_find_symbol(ef, "x_cgo_init", &sym) == 0 && sym.size > 1)
+	if (elf_file_find_symbol(ef, "_start", &sym) == 0 && sym.size > 1)
 		found = symbolizer_frames(s, sym.value + sym.size / 2 + bias, false, &fr, 1) == 1 &&
-			fr.kind == SYM_NATIVE && !strcmp(fr.func, "x_cgo_init");
+			fr.kind == SYM_NATIVE && !strcmp(fr.func, "_start");
 	elf_file_close(ef);
 	return found;
 }
