@@ -402,6 +402,7 @@ static int build_profile(struct flame_session *s)
 	bool cpu = t->period_type.type != NULL;
 	char comment[1024];
 	size_t len = 0;
+	uint64_t t0;
 	int err;
 
 	s->profile = profile_new(t->value_types, t->nvalues, cpu ? t->period_type : t->value_types[0],
@@ -413,9 +414,12 @@ static int build_profile(struct flame_session *s)
 		len += snprintf(comment + len, sizeof(comment) - len, "%s%s", i ? " " : "", s->argv[i]);
 	if ((err = profile_add_comment(s->profile, comment)))
 		return err;
+	t0 = monotonic_ns();
 	err = profiler_read(s->profiler, add_sample, s);
 	if (err)
 		log_error("symbolizing the stacks failed: %s", strerror(-err));
+	log_info("read and symbolized %zu stacks (%zu locations) in %.1f ms", profile_sample_count(s->profile),
+		 profile_location_count(s->profile), (monotonic_ns() - t0) / 1e6);
 	return err;
 }
 

@@ -37,6 +37,7 @@ type report struct {
 	ProcessCPUNs int64  `json:"process_cpu_ns"` // CPU time of the whole process over the window
 	HotSpinNs    int64  `json:"hot_spin_ns"`    // thread CPU time inside main.hotSpin calls
 	InlinedNs    int64  `json:"inlined_ns"`     // thread CPU time inside main.inlinedCaller calls
+	Calls        int64  `json:"calls"`          // calls of either (20000 iterations each): the work done
 	SleepNs      int64  `json:"sleep_ns"`       // wall time inside main.sleepInSyscall, all workers
 	Allocated    int64  `json:"allocated_bytes"`
 	GCCycles     uint32 `json:"gc_cycles"`
@@ -74,22 +75,27 @@ func inlinedCaller(n int) uint64 {
 	return mixInlined(sink, n) + 1
 }
 
-// burn calls f until its thread has spent budget ns of CPU in it; returns the CPU time spent.
-func burn(f func(int) uint64, budget int64) int64 {
+// burn calls f until its thread has spent budget ns of CPU in it; returns the CPU time spent and the calls.
+func burn(f func(int) uint64, budget int64) (int64, int64) {
 	t0 := clockNs(clockThreadCPU)
-	t := t0
+	t, calls := t0, int64(0)
 	for t-t0 < budget {
 		sink += f(20000)
+		calls++
 		t = clockNs(clockThreadCPU)
 	}
-	return t - t0
+	return t - t0, calls
 }
 
-func cpuWorker(stop *int32, spin, inlined *int64) {
+func cpuWorker(stop *int32, spin, inlined, calls *int64) {
 	runtime.LockOSThread() // the thread CPU clock then measures this goroutine alone
 	for atomic.LoadInt32(stop) == 0 {
-		atomic.AddInt64(spin, burn(hotSpin, 2e6))
-		atomic.AddInt64(inlined, burn(inlinedCaller, 1e6))
+		ns, n := burn(hotSpin, 2e6)
+		atomic.AddInt64(spin, ns)
+		atomic.AddInt64(calls, n)
+		ns, n = burn(inlinedCaller, 1e6)
+		atomic.AddInt64(inlined, ns)
+		atomic.AddInt64(calls, n)
 	}
 }
 
@@ -135,7 +141,7 @@ func run(mode string, duration time.Duration, workers int) report {
 			defer wg.Done()
 			switch mode {
 			case "cpu":
-				cpuWorker(&stop, &r.HotSpinNs, &r.InlinedNs)
+				cpuWorker(&stop, &r.HotSpinNs, &r.InlinedNs, &r.Calls)
 			case "offcpu":
 				offcpuWorker(&stop, &r.SleepNs)
 			case "gc":
