@@ -277,7 +277,7 @@ static int open_target(struct flame_session *s)
 	if (err == -ENOMSG && !s->opts.type->needs_go && (err = proc_target_open(pid, &s->target.proc)))
 		snprintf(why, sizeof(why), "%s", strerror(-err));
 	if (err)
-		log_error("PID %d: %s%s", pid, why, err == -ENOMSG ? " (the gc profile needs a Go program)" : "");
+		log_error("PID %d: %s%s", pid, why, err == -ENOMSG ? "; the gc profile probes the Go runtime" : "");
 	return err;
 }
 
