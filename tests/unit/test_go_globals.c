@@ -4,6 +4,7 @@
  * arm64 cross-builds), and on Debian's stripped prometheus against simpler derivations read off GNU objdump. */
 #include <elf.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "go_globals.h"
@@ -239,6 +240,14 @@ static uint64_t translate(const char *from, const char *to, uint64_t addr)
 	return out;
 }
 
+/* True when `a` exists and was written no earlier than `b`. */
+static bool newer_or_same(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_mtime >= sb.st_mtime;
+}
+
 /* The stripped fixtures (-ldflags="-s -w") are laid out differently from the default ones. A -ldflags=-w build
  * keeps the symbols; its data sections have the stripped build's sizes and contents, moved by a few bytes in
  * Go 1.26: each symbol is carried over to the stripped binary by its offset in its section. */
@@ -258,7 +267,7 @@ static void stripped_fixture(const struct unit_fixture *f, void *ctx)
 		 "mkdir -p " TWIN_DIR "/%s && cd tests/go/%s && GOCACHE=$PWD/../../../build/gocache GOFLAGS=-mod=mod "
 		 "GOTOOLCHAIN=local GOPATH=$PWD/../../../build/gopath '%s' build -ldflags=-w -o ../../../%s . >&2",
 		 f->goversion, f->program, gocmd, twin);
-	CHECK(access(twin, R_OK) == 0 || run(cmd));
+	CHECK(newer_or_same(twin, f->path) || run(cmd));	/* a twin older than its fixture is stale */
 	CHECK(nm_globals(gocmd, twin, &nm));
 	nm.work.addr = translate(twin, f->path, nm.work.addr);
 	nm.memstats.addr = translate(twin, f->path, nm.memstats.addr);
