@@ -161,7 +161,7 @@ static bool same_mapping(const struct mapping *a, const struct proc_map *m)
 
 static bool wants_module(const struct proc_map *m)
 {
-	return (m->perms & PROC_MAP_EXEC) && (m->path[0] == '/' || !strcmp(m->path, "[vdso]"));
+	return m->path[0] == '/' || !strcmp(m->path, "[vdso]");
 }
 
 static struct mapping *new_mapping(struct symbolizer *s, const struct proc_map *m)
@@ -208,6 +208,7 @@ int symbolizer_refresh(struct symbolizer *s)
 {
 	struct proc_maps pm;
 	struct mapping **cur;
+	size_t n = 0;
 	int err;
 
 	s->last_refresh_ns = monotonic_ns();
@@ -221,8 +222,10 @@ int symbolizer_refresh(struct symbolizer *s)
 		proc_maps_free(&pm);
 		return -ENOMEM;
 	}
+	/* Only code: a PC elsewhere is garbage from a broken unwind, and the data mappings of a long-running
+	 * process (heap arenas, stacks) change size all the time. */
 	for (size_t i = 0; i < pm.n && !err; i++)
-		if (!(cur[i] = intern_mapping(s, &pm.maps[i])))
+		if ((pm.maps[i].perms & PROC_MAP_EXEC) && !(cur[n++] = intern_mapping(s, &pm.maps[i])))
 			err = -ENOMEM;
 	proc_maps_free(&pm);
 	if (err) {
@@ -231,7 +234,7 @@ int symbolizer_refresh(struct symbolizer *s)
 	}
 	free(s->cur);
 	s->cur = cur;
-	s->ncur = pm.n;
+	s->ncur = n;
 	return 0;
 }
 

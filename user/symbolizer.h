@@ -54,7 +54,7 @@ struct sym_frame {
 	const char *file;		/* source file, "" when unknown */
 	int line;			/* 0 when unknown */
 	enum sym_kind kind;
-	const struct sym_map *map;	/* NULL when no mapping holds the PC */
+	const struct sym_map *map;	/* NULL when no executable mapping holds the PC */
 	uint64_t offset;		/* file offset of the PC in map's file (kernel: the address itself) */
 };
 
