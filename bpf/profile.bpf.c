@@ -79,14 +79,14 @@ static __always_inline __u64 take_stack(void *ctx, enum scratch_slot slot, __u64
 
 	if (!st)
 		return 0;
+	/* Zeroed first, so that the frames past the stack's end are 0 (the buffer holds the previous stack) and
+	 * the hash loop has a single path: cheap for the verifier. */
+	__builtin_memset(st->pcs, 0, sizeof(st->pcs));
 	len = bpf_get_stack(ctx, st->pcs, sizeof(st->pcs), flags);
 	if (len <= 0)
 		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH; i++) {
-		if (i * sizeof(__u64) >= (__u64)len)
-			st->pcs[i] = 0;	/* the buffer still holds the previous stack */
+	for (int i = 0; i < PROFILE_STACK_DEPTH; i++)
 		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
-	}
 	h ^= h >> 33;
 	if (!h)
 		h = 1;
