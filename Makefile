@@ -36,7 +36,7 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-.PHONY: all deps test unit demo bench clean vmlinux fuzz
+.PHONY: all deps test unit unit-asan demo bench clean vmlinux fuzz
 .DELETE_ON_ERROR:
 # Keep intermediate objects (BPF objects, test objects): rebuilds stay incremental.
 .SECONDARY:
@@ -78,8 +78,13 @@ $(OUTPUT)/tests/unit/%: $(OUTPUT)/tests/unit/%.o $(LIB_OBJS)
 
 unit: $(UNIT_BINS)
 
+# The same unit tests built with AddressSanitizer and UndefinedBehaviorSanitizer (tests/run runs both builds).
+ASAN_CFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+unit-asan:
+	$(Q)$(MAKE) --no-print-directory OUTPUT=$(OUTPUT)/asan CFLAGS="$(ASAN_CFLAGS)" unit
+
 # The whole suite: pure-C unit tests, then integration tests against real Go processes (tests/run).
-test: gotrace unit
+test: gotrace unit unit-asan
 	$(Q)tests/run
 
 demo: gotrace
