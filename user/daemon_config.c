@@ -802,7 +802,13 @@ static int apply(struct loader *ld, const struct config_key *k, const char *valu
 		k->type->clear(field_of(ld->cfg, k));	/* options replace the file's list */
 		ld->on_cli[i] = true;
 	}
-	err = k->type->parse(k, field_of(ld->cfg, k), value, &why);
+	/* the file trims values: an option's outer spaces could not be written back, and are a slip anyway */
+	if (*value && (isspace((unsigned char)value[0]) || isspace((unsigned char)value[strlen(value) - 1]))) {
+		why = "starts or ends with white space";
+		err = -EINVAL;
+	} else {
+		err = k->type->parse(k, field_of(ld->cfg, k), value, &why);
+	}
 	if (err == -ENOMEM)
 		return fail(ld, err, "out of memory");
 	if (err)
@@ -889,8 +895,10 @@ static int load_file(struct loader *ld, const char *path)
 	int err;
 
 	if (!f) {
+		char buf[96];
+
 		err = -errno;
-		return fail(ld, err, "cannot read config file %s: %s", path, strerror(-err));
+		return fail(ld, err, "cannot read config file %s: %s", shown(path, buf, sizeof(buf)), strerror(-err));
 	}
 	ld->cfg->config_path = strdup(path);
 	ld->file = path;

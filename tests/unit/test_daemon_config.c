@@ -216,6 +216,10 @@ TEST(missing_config_file)
 	CHECK(load(&c, err, true, NULL) == -ENOENT);
 	CHECK_STR(err, "cannot read config file /nonexistent/gotrace.conf: No such file or directory");
 	daemon_config_free(&c);
+	strcpy(conf_path, "/no\nsuch");	/* shown on one line */
+	CHECK(load(&c, err, true, NULL) == -ENOENT);
+	CHECK_STR(err, "cannot read config file /no?such: No such file or directory");
+	daemon_config_free(&c);
 }
 
 static void check_cli_error(const char **args, const char *want)
@@ -242,6 +246,8 @@ TEST(option_errors)
 	check_cli_error((const char *[]){ "-p", "1234", NULL },
 			"unexpected argument '-p' (options are --key value or --key=value; see --help)");
 	check_cli_error((const char *[]){ "--config", NULL }, "option --config needs a file name");
+	check_cli_error((const char *[]){ "--deny-exe", "api ", NULL },
+			"invalid --deny-exe 'api ': starts or ends with white space");
 }
 
 TEST(help_wins_over_a_broken_file)
