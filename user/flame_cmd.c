@@ -99,7 +99,7 @@ static const char flame_help[] =
 	"  gotrace flame -t gc -o gc.svg -- ./server -addr :8080    from its first instruction to its exit\n"
 	"\n"
 	"pprof files carry samples/count and cpu/nanoseconds (cpu), contentions/count and delay/nanoseconds (offcpu),\n"
-	"labels pid, tid, thread and state, and the binaries' build IDs. Needs root, or CAP_BPF + CAP_PERFMON +\n"
+	"labels pid, tid, comm, thread and state, and the binaries' build IDs. Needs root, or CAP_BPF + CAP_PERFMON +\n"
 	"CAP_SYS_PTRACE, and a kernel with BTF.\n";
 
 static void print_help(void)
@@ -385,15 +385,15 @@ static int add_sample(const struct profiler_sample *ps, void *ctx)
 	struct sym_stack st = { .kernel = ps->kernel, .nkernel = ps->nkernel, .user = ps->user, .nuser = ps->nuser,
 				.leaf_exact = ps->leaf_exact, .kernel_from_tracepoint = ps->kernel_from_tracepoint,
 				.root = ps->root };
-	struct profile_label labels[4] = {
-		{ "pid", NULL, ps->tgid, NULL }, { "tid", NULL, ps->tid, NULL }, { "thread", ps->thread, 0, NULL },
-		{ "state", ps->state, 0, NULL },
+	struct profile_label labels[5] = {
+		{ "pid", NULL, ps->tgid, NULL }, { "tid", NULL, ps->tid, NULL }, { "comm", s->target.proc.comm, 0, NULL },
+		{ "thread", ps->thread, 0, NULL }, { "state", ps->state, 0, NULL },
 	};
 	int64_t values[2];
 
 	for (int i = 0; i < t->nvalues; i++)
 		values[i] = sample_value(s, t->values[i], ps);
-	return sym_profile_add(s->sp, s->sym, &st, values, labels, ps->state ? 4 : 3);
+	return sym_profile_add(s->sp, s->sym, &st, values, labels, ps->state ? 5 : 4);
 }
 
 static int build_profile(struct flame_session *s)
