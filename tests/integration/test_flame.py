@@ -277,6 +277,29 @@ def test_libc_frames_of_a_c_program_match_nm():
     assert named >= 1
 
 
+def test_binary_only_visible_in_another_mount_namespace():
+    """A program whose binary lives on a tmpfs mounted in its own mount namespace (a container's view): its
+    path means nothing here, and the symbols still come (through /proc/PID/map_files)."""
+    import signal
+    fx = fixtures("hotspots", ["stripped"])[-1]
+    where = Path(tempfile.mkdtemp(prefix="gotrace-mntns-"))
+    script = f"mount -t tmpfs none {where} && cp {fx.path} {where}/app && exec {where}/app -start=signal -duration=1s"
+    p = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c", script], stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        pid = int(p.stdout.readline().split()[1])
+        assert not (where / "app").exists(), "the binary must not be visible from here"
+        out = where / "ns.folded"
+        g = Gotrace("flame", "-p", str(pid), "-o", str(out))
+        os.kill(pid, signal.SIGUSR1)
+        p.stdout.readline()
+        assert g.wait() == 0, g.stderr()
+    finally:
+        p.kill()
+        p.wait()
+    assert any(s[-1] == "main.hotSpin" for s, _ in folded(out)), g.stderr()
+
+
 # ---- offcpu ----
 
 @pytest.mark.parametrize("fx", fixtures("hotspots", ["default", "pie"]), ids=lambda f: f.id)
