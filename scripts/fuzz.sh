@@ -2,7 +2,8 @@
 # `make fuzz`: build every libFuzzer target in tests/fuzz (clang, ASan + UBSan), seed it from real inputs (the Go
 # fixture binaries, their DWARF, recorded cgroup files, the unit tests' synthetic tables) and run each for
 # FUZZ_SECONDS (default 60). Corpora and crash artifacts stay in build/fuzz/. Exit 1 on any crash.
-# Usage: scripts/fuzz.sh [target...]    (targets: pclntab buildinfo dwarf_offsets cgroup)
+# Usage: scripts/fuzz.sh [target...]    (targets: pclntab buildinfo dwarf_offsets cgroup daemon_config
+#                                         target_rules prom)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,13 +19,20 @@ declare -A sources=(
 	[buildinfo]="user/buildinfo.c user/pclntab.c user/elf_file.c"
 	[dwarf_offsets]="user/go_offsets.c"
 	[cgroup]="user/cgroup.c"
+	[daemon_config]="user/daemon_config.c user/cli.c user/log.c"
+	[target_rules]="user/target_rules.c user/daemon_config.c user/cli.c user/log.c"
+	[prom]="user/prom.c user/profile.c user/hist.c"
 )
-declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]="")
+declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
+	[daemon_config]="-lbpf -lm" [target_rules]="-lbpf -lm" [prom]="-lm")
 declare -A options=(
 	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"
 	[buildinfo]="-max_len=3000000 -rss_limit_mb=4096"
 	[dwarf_offsets]="-max_len=1048576"
 	[cgroup]="-max_len=8192"
+	[daemon_config]="-max_len=8192"
+	[target_rules]="-max_len=8192"
+	[prom]="-max_len=8192"
 )
 
 seed_binaries() { # corpus dir: the stripped and PIE fixtures of every toolchain
@@ -45,6 +53,21 @@ seed_dwarf() { # corpus dir: .debug_abbrev SEP .debug_info of the unstripped fix
 	rm -rf "$tmp"
 }
 
+seed_text() { # corpus dir, name, printf format: one hand-written seed
+	# shellcheck disable=SC2059
+	printf "$3" >"$1/$2"
+}
+
+seed_daemon() { # corpus dir: a config file using every key, one with options after it
+	seed_text "$1" full 'listen = [::1]:9500\nprofile-dir = /srv/p\nprofile-interval = 30s\nprofile-types = cpu,offcpu\n'\
+'profile-frequency = 49\nretention-count = 5\nretention-age = 1.5d\nretention-size = 512MiB\n'\
+'pyroscope-url = https://u:p@h:4040/b/\npyroscope-app = a.b\nallow-exe = api-*\ndeny-exe = *-test\n'\
+'allow-cgroup = /system.slice/*\ndeny-cgroup = */t/*\nallow-container = 3F4E\ndeny-container = ab\n'\
+'pid = 10,20\nservice-label = env:SERVICE_NAME\nservice-label = cgroup:/([^/]+)\\\\.service$\n'\
+'service-label = container\nscan-interval = 250ms\n'
+	seed_text "$1" options '# c\nlisten = :1\0--allow-exe\0x*\0--profile-dir=none\0-vv\0--pid=3'
+}
+
 seed() {
 	local target=$1 corpus=$out/corpus_$1
 	mkdir -p "$corpus"
@@ -54,11 +77,16 @@ seed() {
 		seed_binaries "$corpus" ;;
 	dwarf_offsets) seed_dwarf "$corpus" ;;
 	cgroup) find tests/unit/data/cgroup -type f -size -8k -exec cp -f {} "$corpus/" \; ;;
+	daemon_config) seed_daemon "$corpus" ;;
+	target_rules) seed_text "$corpus" facts '\0api-server (deleted)\0/system.slice/x.scope\0ab3f4e\0S=1\0A=b\0'
+		seed_text "$corpus" rules 'service-label = env:A\ndeny-exe = x*\n\0x\0/a/b\0ab\0A=../../etc\0' ;;
+	prom) seed_text "$corpus" families '\0gotrace_x\0\0help\\\\ \n\0\005gotrace_x\0a\0v\0"\\\\\n\0000-1.5\0'
+		seed_text "$corpus" histogram '\040h_seconds\0\0h\0\002h_seconds\0abcdef\00000.5\0\006h_seconds\0le\0x\0' ;;
 	esac
 }
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(pclntab buildinfo dwarf_offsets cgroup)
+[ ${#targets[@]} -eq 0 ] && targets=(pclntab buildinfo dwarf_offsets cgroup daemon_config target_rules prom)
 tests/build-go.sh >/dev/null
 failed=0
 for t in "${targets[@]}"; do

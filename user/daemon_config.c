@@ -573,8 +573,65 @@ static void free_service_rule(struct service_rule *r)
 	free(r->text);
 }
 
+/* The end of a bracket expression starting at s ('['): "[]a]" and "[^]a]" hold a literal ']'. */
+static const char *bracket_end(const char *s)
+{
+	s += 1 + (s[1] == '^');
+	if (*s == ']')
+		s++;
+	while (*s && *s != ']')
+		s++;
+	return *s ? s : s - 1;
+}
+
+/* How much a repetition may multiply the compiled pattern: glibc's regcomp copies the repeated part (x{n,m}
+ * into m copies, x+ into two), so nested repetitions multiply. */
+static uint64_t repeat_factor(const char *s, const char **end)
+{
+	unsigned long n = 0, m;
+	char *stop;
+
+	*end = s;
+	if (*s != '{')
+		return 2;
+	n = strtoul(s + 1, &stop, 10);
+	m = *stop == ',' ? (isdigit((unsigned char)stop[1]) ? strtoul(stop + 1, &stop, 10) : n + 1) : n;
+	if (*stop == ',')
+		stop++;
+	*end = *stop == '}' ? stop : s;
+	m = m > n ? m : n;
+	return m < 4096 ? m + 1 : 4097;	/* huge counts (strtoul saturates) must not wrap to a small factor */
+}
+
+/* Whether a service-label regex is cheap to compile and to run: at most 256 bytes, no back-references (which
+ * make matching exponential), and repetitions whose product (as if all nested) stays under 4096. Without this a
+ * slip like "a++++++++++++++++++++" takes gigabytes in regcomp. */
+static const char *regex_cost(const char *pattern)
+{
+	uint64_t product = 1;
+
+	if (strlen(pattern) > 256)
+		return "longer than 256 characters";
+	for (const char *s = pattern; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			if (isdigit((unsigned char)*++s))
+				return "back-references (\\1) are not supported";
+		} else if (*s == '[') {
+			s = bracket_end(s);
+		} else if (strchr("*+?{", *s)) {
+			product *= repeat_factor(s, &s);
+			if (product > 4096)
+				return "too many or too large repetitions (*, +, ?, {n,m}): keep it simple";
+		}
+	}
+	return NULL;
+}
+
 static int compile_cgroup_rule(struct service_rule *r, const char *pattern, const char **why)
 {
+	*why = regex_cost(pattern);
+	if (*why)
+		return -EINVAL;
 	if (!*pattern || regcomp(&r->re, pattern, REG_EXTENDED) != 0) {
 		*why = "cgroup: needs a valid POSIX extended regular expression";
 		return -EINVAL;

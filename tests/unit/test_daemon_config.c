@@ -325,9 +325,15 @@ TEST(value_forms)
 	check_values("pid", LIST("1", "1,2,3", "4194304"), LIST("", "0", "-1", "1,", ",1", "1,,2", "a", "4194305",
 								"1 2"));
 	check_values("service-label", LIST("exe", "container", "env:SERVICE", "env:_x1", "cgroup:/([^/]+)$",
-					   "cgroup:(.*)"),
+					   "cgroup:(.*)", "cgroup:cri-containerd-([0-9a-f]{64})\\.scope$",
+					   "cgroup:[+*?{]*(x)\\{", "cgroup:a*b*c*d*e*f*g*h*i*j*k*l*(m)"),
 		     LIST("", "exe:x", "env:", "env:1X", "env:A-B", "cgroup:", "cgroup:/x", "cgroup:(a)(b)",
-			  "cgroup:([", "label:x"));
+			  "cgroup:([", "label:x", "cgroup:(a++++++++++++++++++++)", "cgroup:(x)\\1",
+			  "cgroup:(a{100}){100}", "cgroup:(a{99999999999999999999999})",
+			  "cgroup:a*b*c*d*e*f*g*h*i*j*k*l*m*(n)"));
+	check_file_error("service-label = cgroup:(a+)+++++++++++++++\n",
+			 "1: invalid service-label 'cgroup:(a+)+++++++++++++++': too many or too large repetitions "
+			 "(*, +, ?, {n,m}): keep it simple");
 }
 
 TEST(listen_addresses_resolve)
