@@ -316,34 +316,49 @@ static void unload(struct waits_state *ws)
 	ws->skel = NULL;
 }
 
-static int start_classic(struct waits_state *ws, char *note, size_t note_size)
+/* Classic syscall tracepoints: they need tracefs for their ids. 0 or negative errno, with why filled. */
+static int start_classic(struct waits_state *ws, char *why, size_t why_size)
 {
 	bool mounted;
 	int err = tracefs_ensure(&mounted);
 
 	if (err) {
-		snprintf(note, note_size, "futex/epoll tracing is off: tracefs is not mounted and mounting it failed: %s",
-			 strerror(-err));
-		return -ENOTSUP;
+		snprintf(why, why_size, "tracefs is not mounted and mounting it failed: %s", strerror(-err));
+		return err;
 	}
 	if (mounted)
-		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
+		log_warn("mounted tracefs on /sys/kernel/tracing (the syscall tracepoints need it)");
 	err = load_variant(ws, false);
 	if (!err)
 		err = attach_classic(ws);
 	if (err) {
 		unload(ws);
-		snprintf(note, note_size, "futex/epoll tracing is off: cannot attach the syscall tracepoints: %s %s",
-			 strerror(-err), log_privilege_hint(err));
-		return -ENOTSUP;
+		snprintf(why, why_size, "cannot attach the syscall tracepoints: %s", strerror(-err));
 	}
-	return 0;
+	return err;
 }
 
+static int start_btf(struct waits_state *ws, char *why, size_t why_size)
+{
+	int err = load_variant(ws, true);
+
+	if (!err && !(err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf)))
+		err = attach_prog(ws, ws->skel->progs.handle_sys_enter_btf);
+	if (err) {
+		unload(ws);
+		snprintf(why, why_size, "cannot attach tp_btf sys_enter/sys_exit: %s", strerror(-err));
+	}
+	return err;
+}
+
+/* The syscall tracepoints first: measured (bench/waits/README.md), they add a third of what the tp_btf programs
+ * add to every other system call on the machine. GOTRACE_WAITS_ATTACH=tracepoint|tp_btf forces one. */
 static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct waits_state *ws = calloc(1, sizeof(*ws));
-	int err;
+	const char *force = getenv("GOTRACE_WAITS_ATTACH");
+	char why_tp[256] = "not tried", why_btf[256] = "not tried";
+	int err = -ENOTSUP;
 
 	if (!ws)
 		return -ENOMEM;
@@ -351,13 +366,16 @@ static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note
 	ws->ctx = ctx;
 	ws->index = index;
 	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
-	err = getenv("GOTRACE_WAITS_CLASSIC") ? -ENOTSUP : load_variant(ws, true);
-	if (!err && !(err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf)) &&
-	    !(err = attach_prog(ws, ws->skel->progs.handle_sys_enter_btf)))
+	if (!force || strcmp(force, "tp_btf")) {
+		if (!(err = start_classic(ws, why_tp, sizeof(why_tp))))
+			return 0;
+		log_info("waits: %s; trying tp_btf", why_tp);
+	}
+	if ((!force || strcmp(force, "tracepoint")) && !(err = start_btf(ws, why_btf, sizeof(why_btf))))
 		return 0;
-	log_info("waits: tp_btf sys_enter/sys_exit unavailable (%s), trying the syscall tracepoints", strerror(-err));
-	unload(ws);
-	return start_classic(ws, note, note_size);
+	snprintf(note, note_size, "futex/epoll tracing is off: syscall tracepoints: %s; tp_btf: %s %s", why_tp,
+		 why_btf, log_privilege_hint(err));
+	return -ENOTSUP;
 }
 
 /* The programs already filter on the shared targets map: attaching is keeping books for the process. */

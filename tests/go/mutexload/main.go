@@ -2,7 +2,9 @@
 // threads park and wake each other all the time: the futex traffic the waits capability measures.
 //
 // With -raw-futex-waits=N it first makes N futex waits of its own (syscall.Syscall6, FUTEX_WAIT_PRIVATE with a
-// 1 ms timeout on a word nobody wakes): waits made by Go code outside the runtime, which all time out.
+// 1 ms timeout on a word nobody wakes): waits made by Go code outside the runtime, which all time out. With
+// -raw-futex-wakes=N it times N FUTEX_WAKE_PRIVATE calls on a word nobody waits on (what one traced futex call
+// costs, for bench/waits).
 //
 // Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; run for -duration; print one JSON line
 // (the window on CLOCK_MONOTONIC, the lock acquisitions, and the raw waits that timed out); then wait (-linger)
@@ -24,12 +26,13 @@ import (
 )
 
 type report struct {
-	GoVersion    string `json:"go_version"`
-	GOMAXPROCS   int    `json:"gomaxprocs"`
-	Acquisitions uint64 `json:"acquisitions"`
-	RawTimeouts  int    `json:"raw_futex_timeouts"`
-	WindowStart  int64  `json:"window_start_ns"`
-	WindowEnd    int64  `json:"window_end_ns"`
+	GoVersion    string  `json:"go_version"`
+	GOMAXPROCS   int     `json:"gomaxprocs"`
+	Acquisitions uint64  `json:"acquisitions"`
+	RawTimeouts  int     `json:"raw_futex_timeouts"`
+	RawWakeNs    float64 `json:"raw_futex_wake_ns"` // per call, 0 without -raw-futex-wakes
+	WindowStart  int64   `json:"window_start_ns"`
+	WindowEnd    int64   `json:"window_end_ns"`
 }
 
 // monotonicNs reads CLOCK_MONOTONIC, the clock of gotrace's timestamps.
@@ -41,7 +44,23 @@ func monotonicNs() int64 {
 
 var shared [64]uint64
 
-const futexWaitPrivate = 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+const (
+	futexWaitPrivate = 128 // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+	futexWakePrivate = 129 // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+)
+
+// rawFutexWakes times n wakes of a word nobody waits on; returns nanoseconds per call.
+func rawFutexWakes(n int) float64 {
+	var word uint32
+	if n == 0 {
+		return 0
+	}
+	start := monotonicNs()
+	for i := 0; i < n; i++ {
+		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWakePrivate, 1, 0, 0, 0)
+	}
+	return float64(monotonicNs()-start) / float64(n)
+}
 
 // rawFutexWaits waits n times for 1 ms on a futex word nobody wakes; returns how many waits timed out.
 func rawFutexWaits(n int) int {
@@ -79,13 +98,14 @@ func contend(mu *sync.Mutex, stop <-chan struct{}, n *uint64, wg *sync.WaitGroup
 	}
 }
 
-func run(duration time.Duration, workers, rawWaits int) report {
+func run(duration time.Duration, workers, rawWaits, rawWakes int) report {
 	var mu sync.Mutex
 	var n uint64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	start := monotonicNs()
 	raw := rawFutexWaits(rawWaits)
+	wakeNs := rawFutexWakes(rawWakes)
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go contend(&mu, stop, &n, &wg)
@@ -95,7 +115,7 @@ func run(duration time.Duration, workers, rawWaits int) report {
 	wg.Wait()
 	end := monotonicNs()
 	return report{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Acquisitions: n,
-		RawTimeouts: raw, WindowStart: start, WindowEnd: end}
+		RawTimeouts: raw, RawWakeNs: wakeNs, WindowStart: start, WindowEnd: end}
 }
 
 func main() {
@@ -103,6 +123,7 @@ func main() {
 	duration := flag.Duration("duration", 2*time.Second, "how long to contend")
 	workers := flag.Int("workers", 8, "contending goroutines")
 	rawWaits := flag.Int("raw-futex-waits", 0, "futex waits made with syscall.Syscall6 before the contention")
+	rawWakes := flag.Int("raw-futex-wakes", 0, "futex wakes (no waiter) timed before the contention")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
@@ -112,7 +133,7 @@ func main() {
 		fmt.Printf("ready %d\n", os.Getpid())
 		<-sig
 	}
-	out, _ := json.Marshal(run(*duration, *workers, *rawWaits))
+	out, _ := json.Marshal(run(*duration, *workers, *rawWaits, *rawWakes))
 	fmt.Println(string(out))
 	time.Sleep(*linger)
 }
