@@ -306,7 +306,7 @@ def test_text_output(fx):
 @pytest.mark.parametrize("fx", fixtures("idle", ["default"]), ids=lambda f: f.id)
 def test_json_intervals_carry_futex_and_epoll(fx):
     """-j with an interval: each interval object has "futex" and "epoll" members whose calls add up to the
-    summary's."""
+    summary's (which also counts the few calls between the last interval and the end)."""
     t = Target(fx.path, "-duration=0")
     try:
         t.start()
@@ -318,7 +318,8 @@ def test_json_intervals_carry_futex_and_epoll(fx):
     intervals, summary = by_event(events, "interval"), by_event(events, "summary")[0]
     assert len(intervals) == 3
     for key in ("futex", "epoll"):
-        assert sum(i[key]["calls"] for i in intervals) == summary[key]["calls"] > 0
+        in_intervals = sum(i[key]["calls"] for i in intervals)
+        assert 0 < in_intervals <= summary[key]["calls"] <= in_intervals + 5
     assert "top_stacks" in summary["futex"] and "top_stacks" not in intervals[0]["futex"]
 
 
