@@ -276,22 +276,46 @@ static uint64_t series_hash(const struct prom_label *l, int nl)
 	return mix(sum);
 }
 
+/* The escaped label set of a series, written once and copied for its other lines (a histogram has 30): where it
+ * lies in the buffer. Offsets, not pointers: the buffer moves when it grows. */
+struct label_text {
+	size_t off, len;
+	bool written;
+};
+
+/* a="x",b="y" */
+static void put_labels(struct prom *p, const struct prom_label *l, int nl, struct label_text *t)
+{
+	size_t start = p->len;
+
+	if (t->written) {
+		if (reserve(p, t->len)) {
+			memcpy(p->buf + p->len, p->buf + t->off, t->len);	/* from earlier in the buffer */
+			p->len += t->len;
+			p->buf[p->len] = '\0';
+		}
+		return;
+	}
+	for (int i = 0; i < nl; i++) {
+		if (i)
+			put(p, ",", 1);
+		put_str(p, l[i].name);
+		put(p, "=\"", 2);
+		put_escaped(p, l[i].value, true);
+		put(p, "\"", 1);
+	}
+	*t = (struct label_text){ start, p->len - start, !p->err };
+}
+
 /* name{a="x",b="y"[,le="..."]} value\n; extra_le NULL for no le label. */
 static void put_line(struct prom *p, const char *name, const char *suffix, const struct prom_label *l, int nl,
-		     const char *extra_le, double value)
+		     struct label_text *t, const char *extra_le, double value)
 {
 	put_str(p, name);
 	put_str(p, suffix);
 	if (nl || extra_le) {
 		put(p, "{", 1);
-		for (int i = 0; i < nl; i++) {
-			if (i)
-				put(p, ",", 1);
-			put_str(p, l[i].name);
-			put(p, "=\"", 2);
-			put_escaped(p, l[i].value, true);
-			put(p, "\"", 1);
-		}
+		put_labels(p, l, nl, t);
 		if (extra_le) {
 			put_str(p, nl ? ",le=\"" : "le=\"");
 			put_str(p, extra_le);
@@ -390,12 +414,13 @@ static int claim_series(struct prom *p, const char *name, const struct prom_labe
 
 int prom_sample(struct prom *p, const char *name, const struct prom_label *l, int nl, double value)
 {
+	struct label_text t = { 0 };
 	size_t mark = p->len;
 	int err = p->err ? p->err : claim_series(p, name, l, nl, false);
 
 	if (err)
 		return err;
-	put_line(p, name, "", l, nl, NULL, value);
+	put_line(p, name, "", l, nl, &t, NULL, value);
 	return commit(p, mark, 0);
 }
 
@@ -411,6 +436,7 @@ static double estimated_sum(const struct hist *h, double unit_seconds)
 int prom_histogram(struct prom *p, const char *name, const struct prom_label *l, int nl, const struct hist *h,
 		   double unit_seconds, double sum_seconds)
 {
+	struct label_text t = { 0 };
 	size_t mark = p->len;
 	uint64_t cumulative = 0;
 	char le[40];
@@ -424,13 +450,12 @@ int prom_histogram(struct prom *p, const char *name, const struct prom_label *l,
 	for (unsigned int i = 0; i <= PROM_HIST_TOP_SLOT; i++) {
 		cumulative += h->slots[i];
 		snprintf(le, sizeof(le), "%.15g", ldexp(unit_seconds, (int)i));
-		put_line(p, name, "_bucket", l, nl, le, (double)cumulative);
+		put_line(p, name, "_bucket", l, nl, &t, le, (double)cumulative);
 	}
 	for (unsigned int i = PROM_HIST_TOP_SLOT + 1; i < HIST_SLOTS; i++)
 		cumulative += h->slots[i];
-	put_line(p, name, "_bucket", l, nl, "+Inf", (double)cumulative);
-	put_line(p, name, "_sum", l, nl, NULL,
-		 sum_seconds >= 0 ? sum_seconds : estimated_sum(h, unit_seconds));
-	put_line(p, name, "_count", l, nl, NULL, (double)cumulative);
+	put_line(p, name, "_bucket", l, nl, &t, "+Inf", (double)cumulative);
+	put_line(p, name, "_sum", l, nl, &t, NULL, sum_seconds >= 0 ? sum_seconds : estimated_sum(h, unit_seconds));
+	put_line(p, name, "_count", l, nl, &t, NULL, (double)cumulative);
 	return commit(p, mark, 0);
 }
