@@ -64,6 +64,7 @@ struct inflight {
 	__u32 tgid;
 	__u32 kind;
 	__s32 timeout_ms;
+	__u32 can_sleep;	/* has a place in wait_stacks (a stack, or stack 0 when none could be taken) */
 };
 
 struct {
@@ -145,17 +146,21 @@ static __always_inline __u64 take_stack(void *ctx)
 	return h;
 }
 
-/* The stack is taken before the clock is read: unwinding is not time spent waiting. */
-static __always_inline void on_enter(void *ctx, __u32 tgid, __u32 tid, __u32 kind, __u64 addr, __s32 timeout_ms)
+/* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and
+ * zero-timeout polls return at once, and "where threads sleep" is about the others. The stack is taken before
+ * the clock is read: unwinding is not time spent waiting. */
+static __always_inline void on_enter(void *ctx, __u32 tgid, __u32 tid, __u32 kind, __u64 addr, __s32 timeout_ms,
+				     bool can_sleep)
 {
-	struct inflight f = { .tgid = tgid, .kind = kind, .addr = addr, .timeout_ms = timeout_ms };
+	struct inflight f = { .tgid = tgid, .kind = kind, .addr = addr, .timeout_ms = timeout_ms,
+			      .can_sleep = can_sleep };
 
-	f.stack_id = take_stack(ctx);
+	f.stack_id = can_sleep ? take_stack(ctx) : 0;
 	f.start_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&inflight, &tid, &f, BPF_ANY);
 }
 
-static __always_inline bool futex_cmd_can_time_out(__u32 cmd)
+static __always_inline bool futex_cmd_sleeps(__u32 cmd)
 {
 	return cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET || cmd == FUTEX_LOCK_PI || cmd == FUTEX_LOCK_PI2 ||
 	       cmd == FUTEX_WAIT_REQUEUE_PI;
@@ -168,12 +173,13 @@ static __always_inline void futex_enter(void *ctx, __u32 tgid, __u32 tid, __u64 
 
 	if (cmd >= WAITS_FUTEX_CMDS)
 		cmd = WAITS_FUTEX_CMD_OTHER;
-	on_enter(ctx, tgid, tid, WAITS_KIND_FUTEX(cmd, private), uaddr, futex_cmd_can_time_out(cmd) && utime);
+	on_enter(ctx, tgid, tid, WAITS_KIND_FUTEX(cmd, private), uaddr, futex_cmd_sleeps(cmd) && utime,
+		 futex_cmd_sleeps(cmd));
 }
 
 static __always_inline void epoll_enter(void *ctx, __u32 tgid, __u32 tid, __u32 sys, __u64 epfd, __s32 timeout_ms)
 {
-	on_enter(ctx, tgid, tid, WAITS_KIND_EPOLL(sys, timeout_ms == 0), epfd, timeout_ms);
+	on_enter(ctx, tgid, tid, WAITS_KIND_EPOLL(sys, timeout_ms == 0), epfd, timeout_ms, timeout_ms != 0);
 }
 
 /* epoll_pwait2 takes a timespec: NULL blocks, {0, 0} polls. Rounded up to whole milliseconds like the others. */
@@ -272,7 +278,8 @@ static __always_inline void on_exit(long ret)
 	timed_out = f.kind < WAITS_KIND_EPOLL_BASE ? ret == -ETIMEDOUT : ret == 0 && f.timeout_ms != 0;
 	hist_add_ns(&hists, f.tgid, f.kind, delta, targ_ms);
 	count_return(f.tgid, f.kind, ret);
-	count_stack(&f, delta, timed_out);
+	if (f.can_sleep)
+		count_stack(&f, delta, timed_out);
 	emit_slow(&f, tid, delta, ret);
 }
 

@@ -22,7 +22,7 @@
 #define TOP_STACKS 5		/* stacks in the JSON summary */
 
 struct path_totals {
-	uint64_t waits, wait_ns, timeouts, wakes;
+	uint64_t waits, wait_ns, timeouts;
 };
 
 /* Stack id -> enum wait_path, so that each stack is symbolized once: open addressing, grown at half full;
@@ -467,10 +467,10 @@ static void path_add(struct path_totals *dst, const struct path_totals *now, con
 	dst->waits += now->waits - last->waits;
 	dst->wait_ns += now->wait_ns - last->wait_ns;
 	dst->timeouts += now->timeouts - last->timeouts;
-	dst->wakes += now->wakes - last->wakes;
 }
 
-/* The per-stack map holds totals since the start: sum them by path, keep the difference to the last read. */
+/* The per-stack map (futex waits and blocking epoll calls, waits.h) holds totals since the start: sum the futex
+ * ones by path, keep the difference to the last read. */
 static void collect_paths(const struct waits_state *ws, struct waits_target_state *ts)
 {
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
@@ -487,13 +487,9 @@ static void collect_paths(const struct waits_state *ws, struct waits_target_stat
 		    bpf_map_lookup_elem(fd, &key, &v))
 			continue;
 		p = &now[stack_path(ws, ts, key.stack_id)];
-		if (wait_kind_is_futex_wait(key.kind)) {
-			p->waits += v.count;
-			p->wait_ns += v.wait_ns;
-			p->timeouts += v.timeouts;
-		} else {
-			p->wakes += v.count;
-		}
+		p->waits += v.count;
+		p->wait_ns += v.wait_ns;
+		p->timeouts += v.timeouts;
 	}
 	for (int i = 0; i < WAIT_PATHS; i++) {
 		path_add(&ts->interval.paths[i], &now[i], &ts->last_paths[i]);
@@ -760,7 +756,6 @@ static void json_paths(const struct waits_view *v, struct json_obj *parent)
 		json_kv_u64(&one, "waits", v->paths[p].waits);
 		json_kv_u64(&one, "wait_ns", v->paths[p].wait_ns);
 		json_kv_u64(&one, "timeouts", v->paths[p].timeouts);
-		json_kv_u64(&one, "wakes", v->paths[p].wakes);
 		json_end(&one);
 	}
 	json_end(&j);
@@ -778,7 +773,7 @@ static int by_wait_ns_desc(const void *a, const void *b)
 	return x->value.wait_ns < y->value.wait_ns ? 1 : x->value.wait_ns > y->value.wait_ns ? -1 : 0;
 }
 
-/* The futex stacks the process waited longest in, with their frames. Returns the number of distinct stacks. */
+/* The futex stacks the process waited longest in, with their frames. Returns the number of distinct ones. */
 static size_t top_stacks(const struct waits_state *ws, const struct waits_target_state *ts, struct stack_entry *top,
 			 size_t max, size_t *ntop)
 {
