@@ -182,6 +182,11 @@ enum waits_epoll_syscall wait_kind_epoll_syscall(unsigned int kind)
 	return (enum waits_epoll_syscall)((kind - WAITS_KIND_EPOLL_BASE) / 2);
 }
 
+const char *wait_epoll_syscall_name(enum waits_epoll_syscall sys)
+{
+	return (unsigned int)sys < WAITS_EPOLL_SYSCALLS ? epoll_syscalls[sys] : "epoll_unknown";
+}
+
 const char *wait_kind_name(unsigned int kind, char *buf, size_t size)
 {
 	if (kind >= WAITS_KINDS)
@@ -189,7 +194,7 @@ const char *wait_kind_name(unsigned int kind, char *buf, size_t size)
 	else if (wait_kind_is_futex(kind))
 		snprintf(buf, size, "%s%s", futex_cmds[kind / 2], kind % 2 ? "_PRIVATE" : "");
 	else
-		snprintf(buf, size, "%s%s", epoll_syscalls[wait_kind_epoll_syscall(kind)],
+		snprintf(buf, size, "%s%s", wait_epoll_syscall_name(wait_kind_epoll_syscall(kind)),
 			 wait_kind_can_block(kind) ? "" : " poll");
 	return buf;
 }

@@ -41,6 +41,7 @@ bool wait_kind_is_futex_wait(unsigned int kind);
 /* An epoll call with a timeout other than zero. */
 bool wait_kind_can_block(unsigned int kind);
 enum waits_epoll_syscall wait_kind_epoll_syscall(unsigned int kind);
+const char *wait_epoll_syscall_name(enum waits_epoll_syscall sys);	/* "epoll_pwait" */
 
 /* What a call of this kind returning ret did: "woken", "woke" (a wake, ret threads), "timeout", "again",
  * "interrupted", "error"; epoll: "events", "timeout", "empty" (a poll that found nothing). */

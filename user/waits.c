@@ -14,16 +14,13 @@
 #include "tracefs.h"
 #include "wait_path.h"
 #include "waits.h"
+#include "waits_output.h"
 #include "waits.skel.h"
 
 #define WAITS_MAX_LINKS 8
 #define SLOW_FRAMES 16		/* frames in a --slow JSON record */
 #define TEXT_FRAMES 4		/* frames on a --slow text line */
 #define TOP_STACKS 5		/* stacks in the JSON summary */
-
-struct path_totals {
-	uint64_t waits, wait_ns, timeouts;
-};
 
 /* Stack id -> enum wait_path, so that each stack is symbolized once: open addressing, grown at half full;
  * id 0 marks a free slot (0 is never a stack id). */
@@ -35,14 +32,6 @@ struct path_slot {
 struct path_cache {
 	struct path_slot *slot;
 	size_t cap, used;
-};
-
-/* What one interval, or the whole trace, saw. */
-struct waits_view {
-	struct hist hist[WAITS_KINDS];
-	struct wait_stats stats[WAITS_KINDS];
-	struct path_totals paths[WAIT_PATHS];
-	uint64_t window_ns;
 };
 
 /* Per session: the BPF object every traced process shares. */
@@ -60,7 +49,7 @@ struct waits_target_state {
 	const struct target *target;
 	struct bpf_hist last_hist[WAITS_KINDS];	/* BPF counters at the previous read */
 	struct wait_stats last_stats[WAITS_KINDS];
-	struct path_totals last_paths[WAIT_PATHS];
+	struct wait_path_totals last_paths[WAIT_PATHS];
 	struct path_cache paths_of_stacks;
 	uint64_t last_read_ns;
 	struct waits_view interval, total;
@@ -462,7 +451,8 @@ static void collect_kinds(const struct waits_state *ws, struct waits_target_stat
 	}
 }
 
-static void path_add(struct path_totals *dst, const struct path_totals *now, const struct path_totals *last)
+static void path_add(struct wait_path_totals *dst, const struct wait_path_totals *now,
+		     const struct wait_path_totals *last)
 {
 	dst->waits += now->waits - last->waits;
 	dst->wait_ns += now->wait_ns - last->wait_ns;
@@ -474,12 +464,12 @@ static void path_add(struct path_totals *dst, const struct path_totals *now, con
 static void collect_paths(const struct waits_state *ws, struct waits_target_state *ts)
 {
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
-	struct path_totals now[WAIT_PATHS] = { 0 };
+	struct wait_path_totals now[WAIT_PATHS] = { 0 };
 	struct wait_stack_key key, next, *prev = NULL;
 
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		struct wait_stack_value v;
-		struct path_totals *p;
+		struct wait_path_totals *p;
 
 		key = next;
 		prev = &key;
@@ -507,258 +497,6 @@ static void collect(const struct waits_state *ws, struct waits_target_state *ts)
 	ts->interval.window_ns += now - ts->last_read_ns;
 	ts->total.window_ns += now - ts->last_read_ns;
 	ts->last_read_ns = now;
-}
-
-/* ---- figures both views print ---- */
-
-struct futex_figures {
-	uint64_t calls, waits, wait_ns, woken, timeouts, again, interrupted, errors, wakes, threads_woken, woke_none;
-};
-
-struct epoll_figures {
-	uint64_t calls, blocking, polls, blocked_ns, events, with_events, timeouts, empty_polls, interrupted, errors;
-	uint64_t per_syscall[WAITS_EPOLL_SYSCALLS];
-	struct hist blocked;		/* blocking calls, display unit */
-	struct hist events_per_call;	/* every call, in events */
-};
-
-static void futex_figures(const struct waits_view *v, struct futex_figures *f)
-{
-	memset(f, 0, sizeof(*f));
-	for (unsigned int k = 0; k < WAITS_KIND_EPOLL_BASE; k++) {
-		const struct wait_stats *s = &v->stats[k];
-
-		f->calls += v->hist[k].count;
-		f->errors += s->errors;
-		if (wait_kind_is_futex_wait(k)) {
-			f->waits += v->hist[k].count;
-			f->wait_ns += v->hist[k].sum;
-			f->woken += s->ret_zero;
-			f->timeouts += s->timeouts;
-			f->again += s->again;
-			f->interrupted += s->interrupted;
-		} else {
-			f->wakes += v->hist[k].count;
-			f->threads_woken += s->ret_sum;
-			f->woke_none += s->ret_zero;
-		}
-	}
-}
-
-static void epoll_figures(const struct waits_view *v, struct epoll_figures *f)
-{
-	uint64_t slots[WAITS_RET_SLOTS] = { 0 };
-
-	memset(f, 0, sizeof(*f));
-	for (unsigned int k = WAITS_KIND_EPOLL_BASE; k < WAITS_KINDS; k++) {
-		const struct wait_stats *s = &v->stats[k];
-		bool blocks = wait_kind_can_block(k);
-
-		f->calls += v->hist[k].count;
-		f->per_syscall[wait_kind_epoll_syscall(k)] += v->hist[k].count;
-		*(blocks ? &f->blocking : &f->polls) += v->hist[k].count;
-		f->blocked_ns += v->hist[k].sum;
-		f->events += s->ret_sum;
-		*(blocks ? &f->timeouts : &f->empty_polls) += s->ret_zero;
-		f->interrupted += s->interrupted;
-		f->errors += s->errors + s->timeouts + s->again;
-		slots[0] += s->ret_zero;
-		for (int i = 1; i < WAITS_RET_SLOTS; i++) {
-			slots[i] += s->ret_slots[i];
-			f->with_events += s->ret_slots[i];
-		}
-		if (blocks)
-			hist_merge(&f->blocked, &v->hist[k]);
-	}
-	hist_from_slots(&f->events_per_call, slots, WAITS_RET_SLOTS);
-}
-
-/* How the netpoller's waits relate to load: a service under load always finds ready connections and rarely
- * blocks; one that blocks most of the time is waiting for the network, with capacity to spare. */
-static const char *netpoll_verdict(const struct epoll_figures *f, uint64_t window_ns, double *blocked_share)
-{
-	*blocked_share = window_ns ? (double)f->blocked_ns / (double)window_ns : 0;
-	if (!f->calls)
-		return "unused";
-	if (*blocked_share >= 0.5)
-		return "idle";
-	if (*blocked_share < 0.1 && f->with_events)
-		return "busy";
-	return "mixed";
-}
-
-static const char *verdict_text(const char *verdict)
-{
-	if (!strcmp(verdict, "idle"))
-		return "mostly waiting for the network: spare capacity, latency is not made by waiting here";
-	if (!strcmp(verdict, "busy"))
-		return "rarely blocks, connections are ready whenever it polls: busy, requests queue for CPU";
-	if (!strcmp(verdict, "mixed"))
-		return "partly idle";
-	return "not used";
-}
-
-/* ---- text ---- */
-
-static const char *unit_label(const struct output_opts *o)
-{
-	return o->millis ? "msecs" : "usecs";
-}
-
-static void print_futex_paths(FILE *out, const struct waits_view *v)
-{
-	char a[32];
-	bool first = true;
-
-	for (int p = 0; p < WAIT_PATHS; p++) {
-		if (!v->paths[p].waits)
-			continue;
-		fprintf(out, "%s %s %llu (%s", first ? "  waits by path:" : ",", wait_path_label(p),
-			(unsigned long long)v->paths[p].waits, format_duration(v->paths[p].wait_ns, a, sizeof(a)));
-		if (v->paths[p].timeouts)
-			fprintf(out, ", %llu timed out", (unsigned long long)v->paths[p].timeouts);
-		fputc(')', out);
-		first = false;
-	}
-	if (!first)
-		fputc('\n', out);
-}
-
-static void print_futex(const struct output_opts *o, const struct waits_view *v)
-{
-	struct futex_figures f;
-	char a[32], kind[48];
-
-	futex_figures(v, &f);
-	fprintf(o->out, "futex: %llu calls: %llu waits %s (%llu woken, %llu timed out, %llu EAGAIN, %llu interrupted), "
-			"%llu wakes woke %llu threads\n",
-		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
-		(unsigned long long)f.woken, (unsigned long long)f.timeouts, (unsigned long long)f.again,
-		(unsigned long long)f.interrupted, (unsigned long long)f.wakes, (unsigned long long)f.threads_woken);
-	print_futex_paths(o->out, v);
-	for (unsigned int k = 0; k < WAITS_KIND_EPOLL_BASE; k++) {
-		if (!wait_kind_is_futex_wait(k) || !v->hist[k].count)
-			continue;
-		fprintf(o->out, "\nfutex wait time, %s\n", wait_kind_name(k, kind, sizeof(kind)));
-		hist_print(o->out, &v->hist[k], unit_label(o));
-	}
-}
-
-/* One line: the 0-or-1 first row of hist_print would hide the calls that returned nothing. */
-static void print_events_per_call(FILE *out, const struct hist *h)
-{
-	if (!h->count)
-		return;
-	fprintf(out, "events per call:");
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		uint64_t lo = i ? 1ull << (i - 1) : 0, hi = i ? (1ull << i) - 1 : 0;
-
-		if (!h->slots[i])
-			continue;
-		if (lo == hi)
-			fprintf(out, " %llu: %llu", (unsigned long long)lo, (unsigned long long)h->slots[i]);
-		else
-			fprintf(out, " %llu-%llu: %llu", (unsigned long long)lo, (unsigned long long)hi,
-				(unsigned long long)h->slots[i]);
-	}
-	fputc('\n', out);
-}
-
-static void print_epoll(const struct output_opts *o, const struct waits_view *v)
-{
-	struct epoll_figures f;
-	double share;
-	const char *verdict;
-	char a[32], b[32];
-
-	epoll_figures(v, &f);
-	verdict = netpoll_verdict(&f, v->window_ns, &share);
-	fprintf(o->out, "\nepoll: %llu calls (%llu could block, %llu polls), blocked %s, %llu events (%.1f per call "
-			"that returned any), %llu timed out, %llu polls found nothing\n",
-		(unsigned long long)f.calls, (unsigned long long)f.blocking, (unsigned long long)f.polls,
-		format_duration(f.blocked_ns, a, sizeof(a)), (unsigned long long)f.events,
-		f.with_events ? (double)f.events / (double)f.with_events : 0.0, (unsigned long long)f.timeouts,
-		(unsigned long long)f.empty_polls);
-	if (f.blocked.count) {
-		fprintf(o->out, "\nepoll blocked time (calls that could block)\n");
-		hist_print(o->out, &f.blocked, unit_label(o));
-	}
-	print_events_per_call(o->out, &f.events_per_call);
-	fprintf(o->out, "netpoller: blocked %.1f%% of the time, p99 wait < %s: %s\n", share * 100,
-		format_duration(hist_quantile_bound(&f.blocked, 0.99) * (o->millis ? 1000000 : 1000), b, sizeof(b)),
-		verdict_text(verdict));
-}
-
-static void text_summary(const struct output_opts *o, const struct waits_view *v)
-{
-	struct futex_figures f;
-	struct epoll_figures e;
-	double share;
-	char a[32], b[32];
-
-	futex_figures(v, &f);
-	epoll_figures(v, &e);
-	fprintf(o->out, "Waits: futex %llu calls, %llu waits %s (%llu timed out); epoll %llu calls, blocked %s, "
-			"netpoller %s\n",
-		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
-		(unsigned long long)f.timeouts, (unsigned long long)e.calls, format_duration(e.blocked_ns, b, sizeof(b)),
-		netpoll_verdict(&e, v->window_ns, &share));
-}
-
-/* ---- JSON ---- */
-
-static void json_stats(struct json_obj *j, const struct wait_stats *s)
-{
-	json_kv_u64(j, "ret_zero", s->ret_zero);
-	json_kv_u64(j, "ret_sum", s->ret_sum);
-	json_kv_u64(j, "timeouts", s->timeouts);
-	json_kv_u64(j, "again", s->again);
-	json_kv_u64(j, "interrupted", s->interrupted);
-	json_kv_u64(j, "errors", s->errors);
-}
-
-static void json_ops(const struct waits_view *v, FILE *out, unsigned int from, unsigned int to)
-{
-	bool first = true;
-	char kind[48];
-
-	fputc('[', out);
-	for (unsigned int k = from; k < to; k++) {
-		struct json_obj j;
-
-		if (!v->hist[k].count)
-			continue;
-		fputs(first ? "" : ",", out);
-		first = false;
-		json_begin(&j, out);
-		json_kv_str(&j, "op", wait_kind_name(k, kind, sizeof(kind)));
-		json_kv_u64(&j, "calls", v->hist[k].count);
-		json_kv_u64(&j, "ns", v->hist[k].sum);
-		json_stats(&j, &v->stats[k]);
-		json_key(&j, "hist");
-		hist_print_json(out, &v->hist[k]);
-		json_end(&j);
-	}
-	fputc(']', out);
-}
-
-static void json_paths(const struct waits_view *v, struct json_obj *parent)
-{
-	struct json_obj j;
-
-	json_key(parent, "paths");
-	json_begin(&j, parent->out);
-	for (int p = 0; p < WAIT_PATHS; p++) {
-		struct json_obj one;
-
-		json_key(&j, wait_path_name(p));
-		json_begin(&one, parent->out);
-		json_kv_u64(&one, "waits", v->paths[p].waits);
-		json_kv_u64(&one, "wait_ns", v->paths[p].wait_ns);
-		json_kv_u64(&one, "timeouts", v->paths[p].timeouts);
-		json_end(&one);
-	}
-	json_end(&j);
 }
 
 struct stack_entry {
@@ -802,8 +540,16 @@ static size_t top_stacks(const struct waits_state *ws, const struct waits_target
 	return n;
 }
 
-static void json_top_stacks(const struct waits_state *ws, struct waits_target_state *ts, struct json_obj *parent)
+struct top_stacks_arg {
+	const struct waits_state *ws;
+	struct waits_target_state *ts;
+};
+
+/* The summary's futex object: "stacks" and "top_stacks". */
+static void json_top_stacks(struct json_obj *parent, void *arg)
 {
+	const struct waits_state *ws = ((struct top_stacks_arg *)arg)->ws;
+	struct waits_target_state *ts = ((struct top_stacks_arg *)arg)->ts;
 	struct stack_entry top[TOP_STACKS];
 	size_t ntop, distinct = top_stacks(ws, ts, top, TOP_STACKS, &ntop);
 	FILE *out = parent->out;
@@ -832,98 +578,19 @@ static void json_top_stacks(const struct waits_state *ws, struct waits_target_st
 	fputc(']', out);
 }
 
-/* ts is NULL for an interval object: the top stacks are in the summary only. */
-static void json_futex(const struct waits_state *ws, struct waits_target_state *ts, const struct waits_view *v,
-		       struct json_obj *parent)
-{
-	FILE *out = parent->out;
-	struct futex_figures f;
-	struct json_obj j;
-
-	futex_figures(v, &f);
-	json_key(parent, "futex");
-	json_begin(&j, out);
-	json_kv_str(&j, "attach", ws->attach);
-	json_kv_str(&j, "unit", ws->ctx->out->millis ? "ms" : "us");
-	json_kv_u64(&j, "calls", f.calls);
-	json_kv_u64(&j, "waits", f.waits);
-	json_kv_u64(&j, "wait_ns", f.wait_ns);
-	json_kv_u64(&j, "woken", f.woken);
-	json_kv_u64(&j, "timeouts", f.timeouts);
-	json_kv_u64(&j, "again", f.again);
-	json_kv_u64(&j, "interrupted", f.interrupted);
-	json_kv_u64(&j, "errors", f.errors);
-	json_kv_u64(&j, "wakes", f.wakes);
-	json_kv_u64(&j, "threads_woken", f.threads_woken);
-	json_kv_u64(&j, "wakes_woke_none", f.woke_none);
-	json_key(&j, "ops");
-	json_ops(v, out, 0, WAITS_KIND_EPOLL_BASE);
-	json_paths(v, &j);
-	if (ts)
-		json_top_stacks(ws, ts, &j);
-	json_end(&j);
-}
-
-static void json_epoll(const struct waits_state *ws, const struct waits_view *v, struct json_obj *parent)
-{
-	static const char *const syscalls[WAITS_EPOLL_SYSCALLS] = { "epoll_wait", "epoll_pwait", "epoll_pwait2" };
-	FILE *out = parent->out;
-	struct epoll_figures f;
-	struct json_obj j, per;
-	double share;
-	const char *verdict;
-
-	epoll_figures(v, &f);
-	verdict = netpoll_verdict(&f, v->window_ns, &share);
-	json_key(parent, "epoll");
-	json_begin(&j, out);
-	json_kv_str(&j, "attach", ws->attach);
-	json_kv_str(&j, "unit", ws->ctx->out->millis ? "ms" : "us");
-	json_kv_u64(&j, "calls", f.calls);
-	json_kv_u64(&j, "blocked_ns", f.blocked_ns);
-	json_kv_u64(&j, "blocking_calls", f.blocking);
-	json_kv_u64(&j, "polls", f.polls);
-	json_kv_u64(&j, "events", f.events);
-	json_kv_u64(&j, "calls_with_events", f.with_events);
-	json_kv_u64(&j, "timeouts", f.timeouts);
-	json_kv_u64(&j, "empty_polls", f.empty_polls);
-	json_kv_u64(&j, "interrupted", f.interrupted);
-	json_kv_u64(&j, "errors", f.errors);
-	json_key(&j, "syscalls");
-	json_begin(&per, out);
-	for (int s = 0; s < WAITS_EPOLL_SYSCALLS; s++)
-		json_kv_u64(&per, syscalls[s], f.per_syscall[s]);
-	json_end(&per);
-	json_kv_u64(&j, "window_ns", v->window_ns);
-	json_kv_double(&j, "blocked_share", share);
-	json_kv_str(&j, "netpoller", verdict);
-	json_key(&j, "hist");
-	hist_print_json(out, &f.blocked);
-	json_key(&j, "events_hist");
-	hist_print_json(out, &f.events_per_call);
-	json_key(&j, "ops");
-	json_ops(v, out, WAITS_KIND_EPOLL_BASE, WAITS_KINDS);
-	json_end(&j);
-}
-
 /* ---- the capability's calls ---- */
 
 static void waits_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
 	struct waits_state *ws = state;
 	struct waits_target_state *ts = tstate;
-	const struct output_opts *o = ws->ctx->out;
 
 	(void)tc;
 	collect(ws, ts);
-	if (j) {
-		json_futex(ws, NULL, &ts->interval, j);
-		json_epoll(ws, &ts->interval, j);
-	} else {
-		fputc('\n', o->out);
-		print_futex(o, &ts->interval);
-		print_epoll(o, &ts->interval);
-	}
+	if (j)
+		waits_json(j, ws->ctx->out, ws->attach, &ts->interval, NULL, NULL);
+	else
+		waits_print_interval(ws->ctx->out, &ts->interval);
 	memset(&ts->interval, 0, sizeof(ts->interval));
 }
 
@@ -936,15 +603,13 @@ static void waits_finish(void *state, struct target_ctx *tc, void *tstate)
 static void waits_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
 {
 	struct waits_state *ws = state;
-	struct waits_target_state *ts = tstate;
+	struct top_stacks_arg arg = { ws, tstate };
 
 	(void)tc;
-	if (!j) {
-		text_summary(ws->ctx->out, &ts->total);
-		return;
-	}
-	json_futex(ws, ts, &ts->total, j);
-	json_epoll(ws, &ts->total, j);
+	if (j)
+		waits_json(j, ws->ctx->out, ws->attach, &arg.ts->total, json_top_stacks, &arg);
+	else
+		waits_print_summary(ws->ctx->out, &arg.ts->total);
 }
 
 /* ---- costs and teardown ---- */
