@@ -13,7 +13,8 @@ PACKAGES=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcapstone-dev
 	bpftool
 	golang-1.19-go
-	strace libbpf-tools wrk
+	strace libbpf-tools wrk curl
+	libmicrohttpd-dev libcurl4-openssl-dev
 	python3 python3-pytest
 	libclang-rt-14-dev
 	chromium
