@@ -12,6 +12,7 @@
 #include "event_loop.h"
 #include "gc_output.h"
 #include "json.h"
+#include "prom.h"
 #include "target.h"
 #include "throttle.h"
 
@@ -48,6 +49,9 @@ struct target_ctx {
 	bool throttle_tracked;			/* sched runs for this process: the timeline is meaningful */
 	void *cap_state[MAX_CAPS];		/* per capability, NULL when it does not run for this process */
 	uint64_t start_ns;
+	/* Prometheus labels of this process (daemon): pid, comm, executable, go_version, cgroup, ... */
+	const struct prom_label *labels;
+	int nlabels;
 };
 
 /* What capabilities see of the session that runs them (one process for `gotrace -p`, many for the daemon). */
@@ -77,16 +81,43 @@ struct capability {
 	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);	/* and reset */
 	void (*finish)(void *state, struct target_ctx *tc, void *tstate);	/* fill tc->facts */
 	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);
+	/* Daemon: writes this capability's metric families (cumulative since attach) for every process. */
+	void (*metrics)(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p);
 	uint64_t (*probe_hits)(void *state);
 	uint64_t (*events_lost)(void *state);
 	int (*probe_count)(void *state);
 	void (*close)(void *state);
 };
 
+/* Labels of tc plus one more (e.g. reason="gc_mark_termination") into out (room for tc->nlabels + 1). */
+static inline int capability_labels(const struct target_ctx *tc, struct prom_label *out, const char *name,
+				    const char *value)
+{
+	int n = 0;
+
+	for (; n < tc->nlabels; n++)
+		out[n] = tc->labels[n];
+	if (name)
+		out[n++] = (struct prom_label){ name, value };
+	return n;
+}
+
+#define CAPABILITY_MAX_LABELS 12
+
+/* A family (counter or gauge) with one sample per process the capability runs for. */
+typedef double (*capability_value_fn)(const struct target_ctx *tc, const void *tstate);
+void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
+		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value);
+
 extern const struct capability gc_capability;
 extern const struct capability sched_capability;
 extern const struct capability goroutines_capability;
 extern const struct capability cgroup_capability;
+extern const struct capability waits_capability;
+
+/* Every capability, in the order they open (sched first: the others attribute against its throttle timeline). */
+extern const struct capability *const all_capabilities[];
+extern const size_t all_capabilities_count;
 
 /* The pid argument for uprobes_attach_*: the process itself, or every process running its executable. */
 static inline int capability_uprobe_pid(const struct trace_ctx *ctx, const struct target_ctx *tc)

@@ -12,6 +12,7 @@
 
 struct quota_state {
 	struct trace_ctx *ctx;
+	int index;
 };
 
 /* Per traced process. */
@@ -26,12 +27,12 @@ static int quota_open(struct trace_ctx *ctx, int index, void **state, char *note
 {
 	struct quota_state *qs = calloc(1, sizeof(*qs));
 
-	(void)index;
 	(void)note;
 	(void)note_size;
 	if (!qs)
 		return -ENOMEM;
 	qs->ctx = ctx;
+	qs->index = index;
 	*state = qs;
 	return 0;
 }
@@ -171,6 +172,61 @@ static void quota_summary(void *state, struct target_ctx *tc, void *tstate, stru
 	json_kv_u64(j, "ncpu", qs->gmp.ncpu);
 }
 
+static double quota_cpus(const struct target_ctx *tc, const void *ts)
+{
+	const struct quota_target_state *qs = ts;
+
+	(void)tc;
+	return qs->cg.quota_us < 0 ? 0 : qs->cg.quota_cpus;
+}
+
+static double gomaxprocs(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct quota_target_state *)ts)->gmp.value;
+}
+
+/* Counters are the kernel's own, cumulative since the cgroup was created: rate() works on them directly. */
+static double periods(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct quota_target_state *)ts)->last.nr_periods;
+}
+
+static double throttled_periods(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct quota_target_state *)ts)->last.nr_throttled;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct quota_target_state *)ts)->last.throttled_ns * 1e-9;
+}
+
+static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	int index = ((struct quota_state *)state)->index;
+
+	for (size_t i = 0; i < n; i++) {
+		struct quota_target_state *qs = tcs[i]->cap_state[index];
+
+		if (qs && qs->stat_ok)
+			cgroup_cpu_read_stat(&qs->cg, &qs->last);
+	}
+	capability_metric(p, "gotrace_cgroup_cpu_quota_cpus", "gauge",
+			  "CPU quota of the process's cgroup in CPUs (0: no limit).", tcs, n, index, quota_cpus);
+	capability_metric(p, "gotrace_gomaxprocs", "gauge", "GOMAXPROCS of the process.", tcs, n, index, gomaxprocs);
+	capability_metric(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
+			  index, periods);
+	capability_metric(p, "gotrace_cgroup_throttled_periods_total", "counter",
+			  "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index, throttled_periods);
+	capability_metric(p, "gotrace_cgroup_throttled_seconds_total", "counter",
+			  "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
+			  throttled_seconds);
+}
+
 static void quota_close(void *state)
 {
 	free(state);
@@ -186,5 +242,6 @@ const struct capability cgroup_capability = {
 	.interval = quota_interval,
 	.finish = quota_finish,
 	.summary = quota_summary,
+	.metrics = quota_metrics,
 	.close = quota_close,
 };

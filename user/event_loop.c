@@ -52,6 +52,7 @@ int loop_init(struct event_loop *l)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -166,8 +167,12 @@ static enum loop_stop dispatch(struct event_loop *l, uint32_t tag)
 	uint64_t expirations;
 
 	switch (tag) {
-	case TAG_SIGNAL:
+	case TAG_SIGNAL: {
+		struct signalfd_siginfo si;
+
+		l->last_signal = read(l->sigfd, &si, sizeof(si)) == sizeof(si) ? (int)si.ssi_signo : SIGTERM;
 		return LOOP_SIGNAL;
+	}
 	case TAG_PID:
 		return LOOP_TARGET_EXITED;
 	case TAG_TIMER:

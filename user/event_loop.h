@@ -12,7 +12,7 @@
 
 enum loop_stop {
 	LOOP_RUNNING = 0,
-	LOOP_SIGNAL,		/* SIGINT or SIGTERM */
+	LOOP_SIGNAL,		/* SIGINT, SIGTERM or SIGHUP (last_signal says which) */
 	LOOP_DEADLINE,		/* -d elapsed, or the interval count reached */
 	LOOP_TARGET_EXITED,
 	LOOP_ERROR,
@@ -40,6 +40,7 @@ struct event_loop {
 	FILE *output;			/* flushed after each wakeup; a write error stops the loop (LOOP_ERROR) */
 	bool output_failed;
 	int last_error;
+	int last_signal;
 };
 
 /* Blocks SIGINT/SIGTERM (delivered through a signalfd instead). 0 or negative errno. */

@@ -366,47 +366,21 @@ static int wait_for_end(struct flame_session *s)
 
 /* ---- from BPF stacks to the profile ---- */
 
-static int64_t sample_value(const struct flame_session *s, enum profiler_value v, const struct profiler_sample *ps)
-{
-	switch (v) {
-	case PROFILER_VALUE_PERIOD:
-		return ps->count * (int64_t)(1000000000ull / s->opts.hz);
-	case PROFILER_VALUE_NS:
-		return ps->ns;
-	default:
-		return ps->count;
-	}
-}
-
 static int add_sample(const struct profiler_sample *ps, void *ctx)
 {
 	struct flame_session *s = ctx;
-	const struct profiler_type *t = s->opts.type;
-	struct sym_stack st = { .kernel = ps->kernel, .nkernel = ps->nkernel, .user = ps->user, .nuser = ps->nuser,
-				.leaf_exact = ps->leaf_exact, .kernel_from_tracepoint = ps->kernel_from_tracepoint,
-				.root = ps->root };
-	struct profile_label labels[5] = {
-		{ "pid", NULL, ps->tgid, NULL }, { "tid", NULL, ps->tid, NULL }, { "comm", s->target.proc.comm, 0, NULL },
-		{ "thread", ps->thread, 0, NULL }, { "state", ps->state, 0, NULL },
-	};
-	int64_t values[2];
 
-	for (int i = 0; i < t->nvalues; i++)
-		values[i] = sample_value(s, t->values[i], ps);
-	return sym_profile_add(s->sp, s->sym, &st, values, labels, ps->state ? 5 : 4);
+	return profiler_add_sample(s->sp, s->sym, s->opts.type, (unsigned)s->opts.hz, s->target.proc.comm, ps);
 }
 
 static int build_profile(struct flame_session *s)
 {
-	const struct profiler_type *t = s->opts.type;
-	bool cpu = t->period_type.type != NULL;
 	char comment[1024];
 	size_t len = 0;
 	uint64_t t0;
 	int err;
 
-	s->profile = profile_new(t->value_types, t->nvalues, cpu ? t->period_type : t->value_types[0],
-				 cpu ? (int64_t)(1000000000ull / s->opts.hz) : 1);
+	s->profile = profiler_new_profile(s->opts.type, (unsigned)s->opts.hz);
 	if (!s->profile || sym_profile_new(s->profile, &s->sp))
 		return -ENOMEM;
 	profile_set_time(s->profile, (int64_t)s->start_realtime_ns, (int64_t)s->duration_ns);

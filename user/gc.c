@@ -219,6 +219,50 @@ static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct 
 	gc_output_json_summary(gs->ctx->out, &ts->stats);
 }
 
+static double cycles(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct gc_target_state *)ts)->stats.cycles;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct gc_target_state *)ts)->stats.pause_throttled_ns * 1e-9;
+}
+
+static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+	int gc = ((struct gc_state *)state)->index;
+
+	prom_family(p, "gotrace_gc_pause_seconds", "histogram",
+		    "Stop-the-world pauses by reason, as the Go runtime timed them.");
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+
+		for (int r = 0; ts && r < ts->stats.total.nreasons; r++) {
+			const struct gc_reason_stats *rs = &ts->stats.total.reasons[r];
+
+			prom_histogram(p, "gotrace_gc_pause_seconds", l, capability_labels(tcs[i], l, "reason", rs->name),
+				       &rs->hist, 1e-6, rs->sum_ns * 1e-9);
+		}
+	}
+	prom_family(p, "gotrace_gc_cycle_duration_seconds", "histogram",
+		    "GC cycles, from the start of sweep termination to the end of mark termination.");
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+
+		if (ts)
+			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
+	}
+	capability_metric(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc, cycles);
+	capability_metric(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
+			  "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
+			  n, gc, throttled_seconds);
+}
+
 static uint64_t gc_probe_hits(void *state)
 {
 	struct gc_state *gs = state;
@@ -258,6 +302,7 @@ const struct capability gc_capability = {
 	.interval = gc_interval,
 	.finish = gc_finish,
 	.summary = gc_summary,
+	.metrics = gc_metrics,
 	.probe_hits = gc_probe_hits,
 	.probe_count = gc_probe_count,
 	.events_lost = gc_events_lost,

@@ -148,6 +148,7 @@ static int track_cycle(struct gc_stats *s, const struct stw_event *e, const stru
 	s->cycles++;
 	s->interval_cycles++;
 	hist_add(&s->total.cycle_hist, (out->end_ns - out->start_ns) / s->unit_ns);
+	s->total.cycle_sum_ns += out->end_ns - out->start_ns;
 	hist_add(&s->interval.cycle_hist, (out->end_ns - out->start_ns) / s->unit_ns);
 	return 1;
 }
@@ -183,6 +184,7 @@ int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause
 	if (p->duration_ns > s->max_pause_ns)
 		s->max_pause_ns = p->duration_ns;
 	hist_add(&reason_stats(&s->total, p->reason)->hist, p->duration_ns / s->unit_ns);
+	reason_stats(&s->total, p->reason)->sum_ns += p->duration_ns;
 	hist_add(&reason_stats(&s->interval, p->reason)->hist, p->duration_ns / s->unit_ns);
 	if (push(&s->interval_ns, &s->interval_n, &s->interval_cap, p->duration_ns) ||
 	    push(&s->all_ns, &s->all_n, &s->all_cap, p->duration_ns))

@@ -37,6 +37,7 @@ struct gc_cycle {
 struct gc_reason_stats {
 	char name[GC_REASON_NAME_LEN];
 	struct hist hist;			/* pause durations in the display unit */
+	uint64_t sum_ns;			/* their exact sum */
 };
 
 /* Histograms of pause durations per reason and of cycle wall time, in the display unit. */
@@ -44,6 +45,7 @@ struct gc_hists {
 	struct gc_reason_stats reasons[GC_MAX_REASONS];
 	int nreasons;
 	struct hist cycle_hist;
+	uint64_t cycle_sum_ns;			/* exact sum of the cycle durations */
 };
 
 struct gc_stats {

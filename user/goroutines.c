@@ -369,6 +369,36 @@ static void goroutines_summary(void *state, struct target_ctx *tc, void *tstate,
 	}
 }
 
+static void goroutines_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct goroutines_state *gs = state;
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+	uint64_t counts[MAX_RUNTIME_BUCKETS];
+	struct hist h;
+
+	prom_family(p, "gotrace_goroutine_sched_delay_seconds", "histogram",
+		    "Goroutine scheduling delay, runnable to running (sampled mode: the runtime's own 1-in-8 sample; "
+		    "each runtime bucket counted at its lower bound).");
+	for (size_t i = 0; i < n; i++) {
+		struct goroutines_target_state *ts = tcs[i]->cap_state[gs->index];
+
+		if (!ts)
+			continue;
+		collect(gs, ts);
+		memset(ts->interval, 0, sizeof(ts->interval));
+		memset(&ts->exact_interval, 0, sizeof(ts->exact_interval));
+		if (gs->exact) {
+			h = ts->exact_total;
+		} else {
+			for (int b = 0; b < ts->nbuckets; b++)
+				counts[b] = ts->last[b] - ts->first[b];
+			runtime_to_hist(ts, counts, 1000, &h);
+		}
+		prom_histogram(p, "gotrace_goroutine_sched_delay_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+			       &h, 1e-6, gs->exact ? h.sum * 1e-9 : PROM_SUM_ESTIMATE);
+	}
+}
+
 static uint64_t goroutines_probe_hits(void *state)
 {
 	struct goroutines_state *gs = state;
@@ -402,6 +432,7 @@ const struct capability goroutines_capability = {
 	.interval = goroutines_interval,
 	.finish = goroutines_finish,
 	.summary = goroutines_summary,
+	.metrics = goroutines_metrics,
 	.probe_hits = goroutines_probe_hits,
 	.probe_count = goroutines_probe_count,
 	.close = goroutines_close,

@@ -4,33 +4,71 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
+#include "json.h"
 #include "log.h"
 
 int log_verbosity;
+bool log_json;
 
-static void vlog(const char *prefix, const char *fmt, va_list ap)
+static void vlog_json(const char *level, const char *fmt, va_list ap)
 {
+	char msg[2048], when[40];
+	struct timespec ts;
+	struct tm tm;
+	struct json_obj j;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(when + strlen(when), sizeof(when) - strlen(when), ".%03ldZ", ts.tv_nsec / 1000000);
+	json_begin(&j, stderr);
+	json_kv_str(&j, "time", when);
+	json_kv_str(&j, "level", level);
+	json_kv_str(&j, "msg", msg);
+	json_end(&j);
+	fputc('\n', stderr);
+}
+
+static void vlog(const char *level, const char *prefix, const char *fmt, va_list ap)
+{
+	if (log_json) {
+		vlog_json(level, fmt, ap);
+		return;
+	}
 	fprintf(stderr, "gotrace: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
-#define DEFINE_LOGGER(name, prefix, min_level)        \
-	void name(const char *fmt, ...)               \
-	{                                             \
-		va_list ap;                           \
-		if (log_verbosity < (min_level))      \
-			return;                       \
-		va_start(ap, fmt);                    \
-		vlog(prefix, fmt, ap);                \
-		va_end(ap);                           \
+#define DEFINE_LOGGER(name, level, prefix, min_level)  \
+	void name(const char *fmt, ...)                \
+	{                                              \
+		va_list ap;                            \
+		if (log_verbosity < (min_level))       \
+			return;                        \
+		va_start(ap, fmt);                     \
+		vlog(level, prefix, fmt, ap);          \
+		va_end(ap);                            \
 	}
 
-DEFINE_LOGGER(log_error, "", 0)
-DEFINE_LOGGER(log_warn, "warning: ", 0)
-DEFINE_LOGGER(log_info, "", 1)
-DEFINE_LOGGER(log_debug, "debug: ", 2)
+DEFINE_LOGGER(log_error, "error", "", 0)
+DEFINE_LOGGER(log_warn, "warning", "warning: ", 0)
+DEFINE_LOGGER(log_info, "info", "", 1)
+DEFINE_LOGGER(log_debug, "debug", "debug: ", 2)
+
+/* Always printed, whatever -v says: the daemon's lifecycle (started, process traced, reloaded, stopped). */
+void log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("info", "", fmt, ap);
+	va_end(ap);
+}
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

@@ -13,11 +13,13 @@ enum {
 };
 
 extern int log_verbosity;	/* 0 quiet, 1 -v, 2 -vv (libbpf debug) */
+extern bool log_json;		/* the daemon: one JSON object per line {"time","level","msg"} for log collectors */
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* only with -v */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* only with -vv */
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));	/* always, level info */
 
 /* Routes libbpf's own messages through the verbosity level (warnings only with -v, debug with -vv). */
 void log_setup_libbpf(void);

@@ -15,9 +15,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "trace", cmd_trace, "trace a Go process: GC pauses (the default command)" },
+	{ "trace", cmd_trace, "trace a Go process: GC pauses, scheduling, throttling (the default)" },
 	{ "info", cmd_info, "what gotrace reads from a Go binary or process" },
 	{ "flame", cmd_flame, "CPU, off-CPU and GC flamegraphs: folded, pprof, SVG, speedscope" },
+	{ "daemon", cmd_daemon, "every Go process on the host: Prometheus metrics, periodic profiles" },
 };
 
 static void usage(FILE *out)

@@ -384,6 +384,37 @@ static int write_gzip(int fd, const uint8_t *data, size_t len)
 	return err;
 }
 
+int pprof_encode_gzip(const struct profile *p, uint8_t **buf, size_t *len)
+{
+	z_stream z = { 0 };
+	uint8_t *raw, *out;
+	size_t raw_len, cap;
+	int err = pprof_encode(p, &raw, &raw_len);
+
+	if (err)
+		return err;
+	if (raw_len > UINT32_MAX || deflateInit2(&z, Z_BEST_SPEED, Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(raw);
+		return raw_len > UINT32_MAX ? -EFBIG : -ENOMEM;
+	}
+	cap = deflateBound(&z, raw_len) + 64;	/* + the gzip header and trailer */
+	out = malloc(cap);
+	z.next_in = raw;
+	z.avail_in = (uInt)raw_len;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	err = !out ? -ENOMEM : deflate(&z, Z_FINISH) == Z_STREAM_END ? 0 : -EIO;
+	deflateEnd(&z);
+	free(raw);
+	if (err) {
+		free(out);
+		return err;
+	}
+	*buf = out;
+	*len = cap - z.avail_out;
+	return 0;
+}
+
 /* A temporary file next to path, because rename is only atomic within one file system. O_EXCL with a name of
  * our own, rather than mkstemp, so that the file gets the mode creat() would give (0666 less the umask). */
 static int open_temp_beside(const char *path, char **tmp_path)

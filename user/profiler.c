@@ -15,6 +15,7 @@
 #include "profile.skel.h"
 #include "profile_sample.h"
 #include "profiler.h"
+#include "sym_profile.h"
 #include "tracefs.h"
 #include "uprobes.h"
 
@@ -309,6 +310,29 @@ static int stack_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
 	return err;
 }
 
+/* Deletes the entries there are now; bounded, since the programs keep adding while we delete. */
+static void clear_map(const struct bpf_map *map)
+{
+	uint64_t left = 2ull * bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map);
+	uint8_t key[64];
+
+	if (bpf_map__key_size(map) > sizeof(key))
+		return;
+	while (left-- && bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+static int stack_clear(struct profiler *p)
+{
+	struct stack_state *ss = p->state;
+
+	clear_map(ss->skel->maps.samples);
+	clear_map(ss->skel->maps.stacks);
+	return 0;
+}
+
 static void stack_stats(struct profiler *p, struct profiler_stats *st)
 {
 	struct stack_state *ss = p->state;
@@ -334,6 +358,7 @@ static void stack_stop(struct profiler *p)
 static const struct profiler_ops stack_ops = {
 	.start = stack_start,
 	.read = stack_read,
+	.clear = stack_clear,
 	.stats = stack_stats,
 	.stop = stack_stop,
 };
@@ -418,6 +443,11 @@ int profiler_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
 	return p->type->ops->read(p, fn, ctx);
 }
 
+int profiler_clear(struct profiler *p)
+{
+	return p->type->ops->clear ? p->type->ops->clear(p) : -EOPNOTSUPP;
+}
+
 void profiler_stats(struct profiler *p, struct profiler_stats *st)
 {
 	p->type->ops->stats(p, st);
@@ -439,4 +469,41 @@ const struct profiler_type *profiler_type_of(const struct profiler *p)
 void **profiler_state(struct profiler *p)
 {
 	return &p->state;
+}
+
+int64_t profiler_sample_value(enum profiler_value v, const struct profiler_sample *s, unsigned hz)
+{
+	switch (v) {
+	case PROFILER_VALUE_PERIOD:
+		return s->count * (int64_t)(1000000000ull / (hz ? hz : 1));
+	case PROFILER_VALUE_NS:
+		return s->ns;
+	default:
+		return s->count;
+	}
+}
+
+struct profile *profiler_new_profile(const struct profiler_type *t, unsigned hz)
+{
+	bool cpu = t->period_type.type != NULL;
+
+	return profile_new(t->value_types, t->nvalues, cpu ? t->period_type : t->value_types[0],
+			   cpu ? (int64_t)(1000000000ull / (hz ? hz : 1)) : 1);
+}
+
+int profiler_add_sample(struct sym_profile *sp, struct symbolizer *sym, const struct profiler_type *t, unsigned hz,
+			const char *comm, const struct profiler_sample *s)
+{
+	struct sym_stack st = { .kernel = s->kernel, .nkernel = s->nkernel, .user = s->user, .nuser = s->nuser,
+				.leaf_exact = s->leaf_exact, .kernel_from_tracepoint = s->kernel_from_tracepoint,
+				.root = s->root };
+	struct profile_label labels[5] = {
+		{ "pid", NULL, s->tgid, NULL }, { "tid", NULL, s->tid, NULL }, { "comm", comm, 0, NULL },
+		{ "thread", s->thread, 0, NULL }, { "state", s->state, 0, NULL },
+	};
+	int64_t values[2];
+
+	for (int i = 0; i < t->nvalues && i < 2; i++)
+		values[i] = profiler_sample_value(t->values[i], s, hz);
+	return sym_profile_add(sp, sym, &st, values, labels, s->state ? 5 : 4);
 }

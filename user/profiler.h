@@ -53,6 +53,7 @@ struct profiler;
 struct profiler_ops {
 	int (*start)(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size);
 	int (*read)(struct profiler *p, profiler_sample_fn fn, void *ctx);
+	int (*clear)(struct profiler *p);
 	void (*stats)(struct profiler *p, struct profiler_stats *st);
 	void (*stop)(struct profiler *p);
 };
@@ -80,6 +81,16 @@ struct profiler_type {
 extern const struct profiler_type profiler_types[];
 extern const size_t profiler_type_count;
 
+/* A sample's value of kind v (hz: the cpu sampling frequency, for PROFILER_VALUE_PERIOD). */
+int64_t profiler_sample_value(enum profiler_value v, const struct profiler_sample *s, unsigned hz);
+/* An empty profile with the type's sample and period types (NULL when out of memory). */
+struct profile *profiler_new_profile(const struct profiler_type *t, unsigned hz);
+/* Adds one sample with its labels (pid, tid, comm, thread, state), symbolized through sym, to sp. */
+struct sym_profile;
+struct symbolizer;
+int profiler_add_sample(struct sym_profile *sp, struct symbolizer *sym, const struct profiler_type *t, unsigned hz,
+			const char *comm, const struct profiler_sample *s);
+
 /* NULL when no type has that name. */
 const struct profiler_type *profiler_type_find(const char *name);
 
@@ -88,6 +99,9 @@ int profiler_start(const struct profiler_type *type, const struct profiler_opts 
 /* Calls fn for every stack the type kept, once the profile is over (fn's non-zero return stops and is
  * returned). */
 int profiler_read(struct profiler *p, profiler_sample_fn fn, void *ctx);
+/* Forgets every stack read so far, so that the next read covers only what came after (the daemon's periodic
+ * profiles). Samples counted between a read and the clear are lost: at most a few per profile. */
+int profiler_clear(struct profiler *p);
 void profiler_stats(struct profiler *p, struct profiler_stats *st);
 void profiler_stop(struct profiler *p);
 

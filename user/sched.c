@@ -325,6 +325,60 @@ static void sched_summary(void *state, struct target_ctx *tc, void *tstate, stru
 	json_end(&sj);
 }
 
+static double throttle_intervals(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct sched_target_state *)ts)->throttle_intervals;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)ts;
+	return tc->throttle.total_ns * 1e-9;
+}
+
+static void offcpu_metrics(struct sched_state *ss, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	static const int kinds[] = { SCHED_OFFCPU_PREEMPTED, SCHED_OFFCPU_THROTTLED, SCHED_OFFCPU_BLOCKED };
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+
+	prom_family(p, "gotrace_thread_offcpu_seconds_total", "counter",
+		    "Time the process's threads spent off CPU: preempted, throttled (CPU quota) or blocked.");
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_target_state *ts = tcs[i]->cap_state[ss->index];
+
+		for (size_t k = 0; ts && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			prom_sample(p, "gotrace_thread_offcpu_seconds_total", l,
+				    capability_labels(tcs[i], l, "state", kind_names[kinds[k]]),
+				    ts->total[kinds[k]].sum * 1e-9);
+	}
+}
+
+static void sched_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct sched_state *ss = state;
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+
+	prom_family(p, "gotrace_thread_runqueue_delay_seconds", "histogram",
+		    "Time the process's threads waited for a CPU after becoming runnable.");
+	for (size_t i = 0; i < n; i++) {
+		struct sched_target_state *ts = tcs[i]->cap_state[ss->index];
+
+		if (!ts)
+			continue;
+		collect(ss, tcs[i]->target.proc.pid, ts);
+		memset(ts->interval, 0, sizeof(ts->interval));	/* the daemon keeps totals only */
+		prom_histogram(p, "gotrace_thread_runqueue_delay_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+			       &ts->total[SCHED_RUNQ], 1e-6, ts->total[SCHED_RUNQ].sum * 1e-9);
+	}
+	offcpu_metrics(ss, tcs, n, p);
+	capability_metric(p, "gotrace_throttled_intervals_total", "counter",
+			  "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
+			  ss->index, throttle_intervals);
+	capability_metric(p, "gotrace_throttled_interval_seconds_total", "counter",
+			  "Length of those intervals.", tcs, n, ss->index, throttled_seconds);
+}
+
 static uint64_t sched_events_lost(void *state)
 {
 	struct sched_state *ss = state;
@@ -361,6 +415,7 @@ const struct capability sched_capability = {
 	.interval = sched_interval,
 	.finish = sched_finish,
 	.summary = sched_summary,
+	.metrics = sched_metrics,
 	.probe_count = sched_probe_count,
 	.events_lost = sched_events_lost,
 	.close = sched_close,

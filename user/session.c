@@ -223,3 +223,10 @@ void session_close(struct session *s)
 	event_bus_close(s->bus);
 	s->bus = NULL;
 }
+
+void session_metrics(struct session *s, struct prom *p)
+{
+	for (int i = 0; i < s->ncaps; i++)
+		if (s->caps[i]->metrics)
+			s->caps[i]->metrics(s->state[i], s->targets, s->ntargets, p);
+}

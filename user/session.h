@@ -36,6 +36,9 @@ void session_interval(struct session *s, struct target_ctx *tc, struct json_obj 
 void session_finish(struct session *s, struct target_ctx *tc);
 void session_summary(struct session *s, struct target_ctx *tc, struct json_obj *j);
 
+/* Daemon: every capability's metric families, for every process. */
+void session_metrics(struct session *s, struct prom *p);
+
 int session_consume(struct session *s);
 int session_probe_count(const struct session *s);
 uint64_t session_probe_hits(const struct session *s);

@@ -22,8 +22,6 @@
 #include "spawn.h"
 #include "target.h"
 
-/* user/waits.c (belongs in capability.h with the others) */
-extern const struct capability waits_capability;
 
 struct trace_opts {
 	int pid;
@@ -47,10 +45,8 @@ struct trace_session {
 	pid_t child;
 };
 
-static const struct capability *const all_caps[] = {
-	&sched_capability, &cgroup_capability, &gc_capability, &goroutines_capability, &waits_capability,
-};
-#define NCAPS (sizeof(all_caps) / sizeof(all_caps[0]))
+#define all_caps all_capabilities
+#define NCAPS all_capabilities_count
 
 static const char trace_help[] =
 	"Usage: gotrace [trace] -p PID [options] [interval [count]]\n"
