@@ -79,6 +79,15 @@ syscall_ns() {
 	stop_tracer
 }
 
+# session_ms MODE PID: wall time of a whole `gotrace -c waits -d 1ms` run (attach, then detach at exit).
+session_ms() {
+	local s e
+	s=$(date +%s%N)
+	GOTRACE_WAITS_ATTACH=$1 "$top/gotrace" -p "$2" -c waits -d 1ms >/dev/null 2>&1
+	e=$(date +%s%N)
+	echo $(( (e - s) / 1000000 ))
+}
+
 median() { sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", b / a}'; }
 
@@ -106,6 +115,11 @@ for r in $(seq "$rounds"); do
 	for mode in none tracepoint tp_btf; do
 		echo "$mode $(syscall_ns "$mode" "$server") $(traced_futex_ns "$mode")" >>"$out/syscalls"
 	done
+done
+session_rows=""
+for mode in tracepoint tp_btf; do
+	ms=$(for r in $(seq "$rounds"); do session_ms "$mode" "$server"; done | median)
+	session_rows+="| $mode | $ms ms |"$'\n'
 done
 for mode in none tracepoint tp_btf; do
 	g=$(awk -v m=$mode '$1 == m {print $2}' "$out/syscalls" | median)
@@ -148,5 +162,15 @@ stack, the maps, the histogram).
 ${syscall_rows}
 Either mode turns on the kernel's syscall-tracepoint work for every thread (every syscall takes the slow entry
 path); what differs is the work per call after that.
+
+## Starting and stopping
+
+Wall time of a whole \`gotrace -p SERVER -c waits -d 1ms\` (median of $rounds): with the tracepoints, closing
+each of the eight tracepoint perf events waits for an RCU grace period in the kernel, serialized (closing them
+from parallel threads did not help), so gotrace takes about a quarter of a second longer to exit.
+
+| mode | gotrace -c waits -d 1ms |
+|---|---|
+${session_rows}
 MD
 cat "$top/bench/waits/README.md"
