@@ -159,16 +159,17 @@ static void label_target(struct daemon *d, struct daemon_target *dt, const struc
 	dt->who = (struct daemon_process){ dt->service, t->proc.comm, dt->labels, 7 };
 }
 
-static void add_target(struct daemon *d, int pid, struct facts_buf *b)
+static void add_target(struct daemon *d, struct target *t, struct facts_buf *b)
 {
 	struct daemon_target *dt = calloc(1, sizeof(*dt));
+	int pid = t->proc.pid;
 	char why[256];
-	int err;
 
-	if (!dt)
+	if (!dt) {
+		target_close(t);
 		return;
-	err = session_add_target(&d->session, pid, &dt->tc, why, sizeof(why));
-	if (err) {
+	}
+	if (session_add_opened_target(&d->session, t, &dt->tc, why, sizeof(why))) {
 		free(dt);
 		return;
 	}
@@ -192,23 +193,35 @@ static void consider(struct daemon *d, int pid)
 	struct target probe = { 0 };
 	char path[64], why[256];
 	struct stat st;
+	int err;
 
 	if (pid == getpid() || find_target(d, pid))
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
 	if (stat(path, &st) || known_not_go(d, &st) || !(b = malloc(sizeof(*b))))
 		return;
-	if (read_facts(pid, b) == 0 && target_rules_allow(&d->cfg, &b->facts, why, sizeof(why))) {
-		if (target_open(pid, &probe, why, sizeof(why)) == -ENOMSG) {
-			remember_not_go(d, &probe);
-		} else if (probe.bin) {
-			target_close(&probe);
-			add_target(d, pid, b);
-		} else {
-			log_debug("PID %d: %s", pid, why);
-		}
+	if (read_facts(pid, b)) {
+		log_debug("PID %d: gone before it could be read", pid);
+	} else if (!target_rules_allow(&d->cfg, &b->facts, why, sizeof(why))) {
+		log_debug("PID %d (%s): not traced: %s", pid, b->facts.exe_name, why);
+	} else if ((err = target_open(pid, &probe, why, sizeof(why))) == -ENOMSG) {
+		remember_not_go(d, &probe);
+	} else if (err) {
+		log_debug("PID %d (%s): %s", pid, b->facts.exe_name, why);
+	} else {
+		add_target(d, &probe, b);
 	}
 	free(b);
+}
+
+/* Events are read in batches: an exec event can arrive after the process was already found (by the event of an
+ * earlier exec, e.g. nice or a shell exec'ing the program, or by a scan) running this very program. */
+static bool runs_same_program(const struct daemon_target *dt)
+{
+	const struct proc_target *p = &dt->tc->target.proc;
+	struct stat st;
+
+	return stat(p->exe_path, &st) == 0 && st.st_dev == p->exe_dev && st.st_ino == p->exe_ino;
 }
 
 static void on_process(int pid, enum proc_change change, void *ctx)
@@ -216,6 +229,7 @@ static void on_process(int pid, enum proc_change change, void *ctx)
 	struct daemon *d = ctx;
 	struct daemon_target *dt = find_target(d, pid);
 
+	log_debug("PID %d: %s", pid, change == PROC_EXIT ? "exit" : "exec");
 	if (change == PROC_EXIT) {
 		if (dt) {
 			d->exits++;
@@ -223,7 +237,7 @@ static void on_process(int pid, enum proc_change change, void *ctx)
 		}
 		return;
 	}
-	if (dt)	/* exec: its probes sit on the old program */
+	if (dt && !runs_same_program(dt))	/* its probes sit on the old program */
 		drop_target(d, dt, "started another program (exec)");
 	consider(d, pid);
 }

@@ -74,7 +74,11 @@ int elf_file_open(const char *path, struct elf_file **out)
 		close(fd);
 		return -ENOEXEC;
 	}
-	map = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* MAP_SHARED, not MAP_PRIVATE: the kernel installs the breakpoints of every uprobe registered on this inode
+	 * (ours, other tracers') into each private mapping of it that may execute, ours included, so a private
+	 * mapping would show 0xCC where the RET we look for is. Shared mappings are left alone. Read-only either
+	 * way. */
+	map = mmap(NULL, st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	err = map == MAP_FAILED ? -errno : 0;
 	close(fd);
 	if (err)

@@ -27,7 +27,60 @@ bool runtime_version_known(const struct target *t)
 	return t->bin->version_known && v->major == 1 && v->minor >= GO_MINOR_OLDEST && v->minor <= GO_MINOR_NEWEST;
 }
 
+/* Resolving reads DWARF (compressed: most of the cost) and decodes machine code: done once per executable, not
+ * once per process and capability (the daemon sees the same binary run by many processes). Keyed by inode and
+ * size, so a replaced file is resolved again. */
+#define LAYOUT_CACHE 64
+
+struct cached_layout {
+	dev_t dev;
+	ino_t ino;
+	size_t size;
+	struct runtime_layout rl;
+};
+
+static struct cached_layout layout_cache[LAYOUT_CACHE];
+static size_t layout_cache_next, layout_cache_n;
+
+static struct cached_layout *cached(const struct target *t, size_t size)
+{
+	for (size_t i = 0; i < layout_cache_n; i++) {
+		struct cached_layout *c = &layout_cache[i];
+
+		if (c->dev == t->proc.exe_dev && c->ino == t->proc.exe_ino && c->size == size)
+			return c;
+	}
+	return NULL;
+}
+
+static void resolve_uncached(const struct target *t, struct runtime_layout *rl);
+
 void runtime_layout_resolve(const struct target *t, struct runtime_layout *rl)
+{
+	struct cached_layout *c;
+	size_t size;
+
+	elf_file_data(t->bin->elf, &size);
+	if (!t->proc.exe_ino) {	/* a file given by path (gotrace info): no process to share with */
+		resolve_uncached(t, rl);
+		return;
+	}
+	c = cached(t, size);
+	if (!c) {
+		c = &layout_cache[layout_cache_next];
+		layout_cache_next = (layout_cache_next + 1) % LAYOUT_CACHE;
+		if (layout_cache_n < LAYOUT_CACHE)
+			layout_cache_n++;
+		memset(c, 0, sizeof(*c));
+		c->dev = t->proc.exe_dev;
+		c->ino = t->proc.exe_ino;
+		c->size = size;
+		resolve_uncached(t, &c->rl);
+	}
+	*rl = c->rl;
+}
+
+static void resolve_uncached(const struct target *t, struct runtime_layout *rl)
 {
 	const struct go_binary *gb = t->bin;
 	bool arm64 = elf_file_machine(gb->elf) == EM_AARCH64;

@@ -100,16 +100,24 @@ static int attach_all(struct session *s, struct target_ctx *tc)
 
 int session_add_target(struct session *s, int pid, struct target_ctx **out, char *why, size_t why_size)
 {
-	struct target_ctx *tc = calloc(1, sizeof(*tc));
-	int err;
+	struct target t;
+	int err = target_open(pid, &t, why, why_size);
 
-	if (!tc)
+	return err ? err : session_add_opened_target(s, &t, out, why, why_size);
+}
+
+int session_add_opened_target(struct session *s, struct target *t, struct target_ctx **out, char *why,
+			      size_t why_size)
+{
+	struct target_ctx *tc = calloc(1, sizeof(*tc));
+	int pid = t->proc.pid, err;
+
+	if (!tc) {
+		target_close(t);
 		return -ENOMEM;
-	err = target_open(pid, &tc->target, why, why_size);
-	if (err) {
-		free(tc);
-		return err;
 	}
+	(void)why_size;
+	tc->target = *t;
 	throttle_init(&tc->throttle);
 	err = track(s, tc);
 	if (!err)

@@ -27,6 +27,9 @@ void session_close(struct session *s);
  * warning (prefixed by the PID). 0, or a negative errno: with why set when opening the process failed (the
  * caller reports it), with why empty when attaching failed (already reported; -ENOTSUP: nothing applies). */
 int session_add_target(struct session *s, int pid, struct target_ctx **out, char *why, size_t why_size);
+/* The same for a process the caller opened already; the session takes t over (also on failure). */
+int session_add_opened_target(struct session *s, struct target *t, struct target_ctx **out, char *why,
+			      size_t why_size);
 void session_remove_target(struct session *s, struct target_ctx *tc);
 struct target_ctx *session_find(struct session *s, uint32_t pid);
 

@@ -148,6 +148,8 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	p1, c1 := pauseCount()
 	lat1 := schedLatency()
 	windowEnd := monotonicNs()
+	// No GC after the window: a tracer's count over the whole life of the process equals the window's.
+	debug.SetGCPercent(-1)
 	rec.poll()
 	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),

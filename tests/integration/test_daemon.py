@@ -1,0 +1,333 @@
+"""gotrace daemon against the systems it feeds: a real Prometheus server scraping /metrics while Go programs
+start and stop, `go tool pprof` reading every profile it writes, a Pyroscope-compatible receiver, and a churn of
+hundreds of short-lived processes that must leave no file descriptor, BPF object or memory behind."""
+import contextlib
+import glob
+import gzip
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from gotrace_harness import GOTRACE, Target, fixtures
+
+GCLOAD = fixtures("gcload", ["default"])
+GO = "/usr/local/go/bin/go"
+
+
+def private_copy(fx, tag):
+    """A copy of a fixture under a name no other process has, so that the daemon (allow-exe) traces only this
+    test's processes even when other tests run Go programs at the same time."""
+    d = tempfile.mkdtemp(prefix="gotrace-bin-")
+    os.chmod(d, 0o755)
+    path = os.path.join(d, f"gt{tag}{os.getpid()}x{int(time.time() * 1000) % 100000}")
+    Path(path).write_bytes(Path(fx.path).read_bytes())
+    os.chmod(path, 0o755)
+    return path
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.headers.get("Content-Type"), r.read().decode()
+
+
+def wait_for(predicate, timeout=20, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Daemon:
+    """gotrace daemon limited to the test's own programs (allow-exe), with its logs in a file."""
+
+    def __init__(self, *args, allow):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="gotrace-daemon-")
+        self.profiles = os.path.join(self.dir, "profiles")
+        self.log = open(os.path.join(self.dir, "log"), "w+")
+        cmd = [str(GOTRACE), "daemon", f"--listen=127.0.0.1:{self.port}", f"--profile-dir={self.profiles}",
+               f"--allow-exe={allow}", *args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
+        wait_for(self.healthy, what="the daemon's /healthz")
+
+    def healthy(self):
+        try:
+            return http_get(f"http://127.0.0.1:{self.port}/healthz")[0] == 200
+        except OSError:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.logs()}")
+            return False
+
+    def metrics(self):
+        return http_get(f"http://127.0.0.1:{self.port}/metrics")
+
+    def traces(self, pid):
+        return f'pid="{pid}"' in self.metrics()[2]
+
+    def logs(self):
+        return Path(self.log.name).read_text()
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        return self.proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def daemon(*args, **kw):
+    d = Daemon(*args, **kw)
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+@contextlib.contextmanager
+def prometheus_server(scrape_port):
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="gotrace-prom-")
+    config = Path(work, "prometheus.yml")
+    config.write_text(f"""global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: gotrace
+    static_configs:
+      - targets: ['127.0.0.1:{scrape_port}']
+""")
+    p = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/data",
+                          f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        def ready():
+            try:
+                return http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200
+            except OSError:
+                assert p.poll() is None, "prometheus exited"
+                return False
+
+        wait_for(ready, what="prometheus ready")
+        yield port
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
+def promql(port, query):
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+    data = json.loads(http_get(url)[2])
+    assert data["status"] == "success", data
+    return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in data["data"]["result"]}
+
+
+def test_prometheus_scrapes_programs_as_they_come_and_go():
+    """Two Go programs (each toolchain) start, run GC cycles and exit while Prometheus scrapes the daemon: their
+    series appear, a PromQL query over the scraped pause histogram counts exactly the cycles each program's own
+    runtime counted, and after they exit their series go stale."""
+    paths = [private_copy(fx, "p") for fx in GCLOAD]
+    with daemon(allow="gtp*") as d, prometheus_server(d.port) as prom:
+        targets = [Target(path, "-duration=2s", "-linger=3s") for path in paths]
+        try:
+            for t in targets:
+                wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
+            for t in targets:
+                t.start()
+            truths = [t.truth(timeout=60) for t in targets]
+        finally:
+            for t in targets:
+                t.kill()
+        time.sleep(3)   # a few more scrapes, then the exit makes the series stale
+        for t, truth in zip(targets, truths):
+            q = f'max_over_time(gotrace_gc_pause_seconds_count{{pid="{t.pid}",reason="gc_mark_termination"}}[5m])'
+            got = promql(prom, q)
+            assert list(got.values()) == [truth["gc_cycles"]], (q, got, truth["gc_cycles"])
+            assert promql(prom, f'gotrace_gc_cycles_total{{pid="{t.pid}"}}') == {}, "series must go stale"
+        status, ctype, body = d.metrics()
+        assert status == 200 and ctype.startswith("text/plain; version=0.0.4")
+        check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_profiles_open_in_pprof_and_retention_keeps_the_newest():
+    path = private_copy(GCLOAD[-1], "r")
+    with daemon("--profile-interval=1s", "--retention-count=3", allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=0")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            t.start()
+            seen = set()
+            deadline = time.time() + 8
+            while time.time() < deadline:
+                files = set(glob.glob(os.path.join(d.profiles, "*.pb.gz")))
+                assert len(files) <= 3
+                seen |= files
+                time.sleep(0.3)
+        finally:
+            t.kill()
+        kept = glob.glob(os.path.join(d.profiles, "*.pb.gz"))
+    by_time = lambda f: f.rsplit("-", 1)[1]   # NAME-PID-TYPE-TIME.pb.gz
+    assert len(seen) > 4, "several intervals should have produced files"
+    assert set(kept) == set(sorted(seen, key=by_time)[-len(kept):]), "retention deletes the oldest first"
+    assert oct(os.stat(d.profiles).st_mode & 0o777) == "0o750"
+    for f in kept:
+        p = subprocess.run([GO, "tool", "pprof", "-top", f], capture_output=True, text=True)
+        assert p.returncode == 0 and "Type: cpu" in p.stdout, p.stderr
+        assert os.path.basename(f).startswith(os.path.basename(path))
+
+
+def test_sigterm_flushes_and_leaves_no_partial_file():
+    path = private_copy(GCLOAD[-1], "s")
+    with daemon("--profile-interval=1h", allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=0")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            t.start()
+            time.sleep(2)
+            assert d.stop() == 0
+        finally:
+            t.kill()
+    files = os.listdir(d.profiles)
+    assert files and all(f.endswith(".pb.gz") and not f.startswith(".") for f in files), files
+    for f in files:
+        assert gzip.decompress(Path(d.profiles, f).read_bytes())
+    assert "profiles flushed" in d.logs()
+    for line in d.logs().splitlines():   # structured logs: one JSON object per line
+        assert {"time", "level", "msg"} <= set(json.loads(line))
+
+
+def test_sighup_reload_applies_new_rules(tmp_path):
+    conf = tmp_path / "daemon.conf"
+    path = private_copy(GCLOAD[-1], "h")
+    conf.write_text("profile-interval = 1h\n")
+    with daemon(f"--config={conf}", allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=0")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            conf.write_text(f"deny-exe = {os.path.basename(path)}\n")
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: not d.traces(t.pid), what="dropped after reload")
+            assert "configuration reloaded" in d.logs()
+        finally:
+            t.kill()
+
+
+def test_binds_loopback_by_default():
+    assert "127.0.0.1:9465" in subprocess.run([str(GOTRACE), "daemon", "--help"], capture_output=True,
+                                              text=True).stdout
+
+
+class Ingest(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Ingest.received.append((self.path, self.headers.get("Content-Type"), body))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_pushes_profiles_to_a_pyroscope_compatible_ingest(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), Ingest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        path = private_copy(GCLOAD[-1], "y")
+        with daemon("--profile-interval=1s", f"--pyroscope-url={url}", allow=os.path.basename(path)) as d:
+            t = Target(path, "-duration=0")
+            try:
+                wait_for(lambda: d.traces(t.pid), what="traced")
+                t.start()
+                wait_for(lambda: Ingest.received, what="a push")
+            finally:
+                t.kill()
+    finally:
+        server.shutdown()
+    request, ctype, body = Ingest.received[0]
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(request).query)
+    assert urllib.parse.urlparse(request).path == "/ingest" and query["format"] == ["pprof"]
+    assert query["name"][0].startswith(os.path.basename(path) + "{") and f'pid={t.pid}' in query["name"][0]
+    boundary = ctype.split("boundary=")[1].encode()
+    part = body.split(b"--" + boundary)[1]
+    pprof = part.split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0]
+    f = tmp_path / "pushed.pb.gz"
+    f.write_bytes(pprof)
+    p = subprocess.run([GO, "tool", "pprof", "-top", str(f)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+
+
+def resources(pid):
+    fds = os.listdir(f"/proc/{pid}/fd")
+    kinds = {"prog": 0, "map": 0, "link": 0}
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        for k in kinds:
+            if target == f"anon_inode:bpf-{k}":
+                kinds[k] += 1
+    rss = int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return len(fds), kinds, rss
+
+
+def churn(paths, n, concurrency=8):
+    """n processes of half a second each, `concurrency` at a time; idle ones (no allocating workers), so that the
+    2-core machine keeps CPU for the daemon that must find them."""
+    procs = []
+    for i in range(n):
+        procs.append(subprocess.Popen([paths[i % len(paths)], "-duration=500ms", "-workers=0"],
+                                      stdout=subprocess.DEVNULL))
+        if len(procs) >= concurrency:
+            procs.pop(0).wait(timeout=30)
+    for p in procs:
+        p.wait(timeout=30)
+
+
+def traced_total(d):
+    return int([line for line in d.metrics()[2].splitlines()
+                if line.startswith("gotrace_daemon_processes_traced_total")][0].split()[1])
+
+
+def test_churn_of_500_processes_leaks_nothing():
+    """500 short-lived Go programs of two binaries: at the end the daemon holds the file descriptors and BPF
+    objects it held at the start, and its memory has not grown (measured after a warm-up of 40 processes that
+    fills its caches: binary layouts, symbols)."""
+    paths = [private_copy(fx, "c") for fx in GCLOAD]
+    with daemon("--profile-interval=2s", "--scan-interval=200ms", allow="gtc*") as d:
+        churn(paths, 40)
+        wait_for(lambda: "gotrace_daemon_targets 0" in d.metrics()[2], timeout=30, what="all released")
+        time.sleep(3)   # a profile flush with nothing to write
+        fds0, bpf0, rss0 = resources(d.proc.pid)
+        before = traced_total(d)
+        churn(paths, 500)
+        wait_for(lambda: "gotrace_daemon_targets 0" in d.metrics()[2], timeout=30, what="all released")
+        time.sleep(3)
+        fds1, bpf1, rss1 = resources(d.proc.pid)
+        traced = traced_total(d) - before
+    print(f"churn: traced {traced} of 500, fds {fds0}->{fds1}, bpf {bpf0}->{bpf1}, "
+          f"rss {rss0 >> 10}->{rss1 >> 10} KiB")
+    assert traced >= 0.9 * 500
+    assert fds1 == fds0 and bpf1 == bpf0
+    assert rss1 - rss0 < 4 << 20
