@@ -145,11 +145,12 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	close(stop)
 	wg.Wait()
 
+	// No GC after the window: a tracer's count over the whole life of the process equals the window's.
+	// SetGCPercent(-1) also waits for a cycle in progress to end, so that one is inside the window.
+	debug.SetGCPercent(-1)
 	p1, c1 := pauseCount()
 	lat1 := schedLatency()
 	windowEnd := monotonicNs()
-	// No GC after the window: a tracer's count over the whole life of the process equals the window's.
-	debug.SetGCPercent(-1)
 	rec.poll()
 	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
