@@ -331,3 +331,37 @@ def test_churn_of_500_processes_leaks_nothing():
     assert traced >= 0.9 * 500
     assert fds1 == fds0 and bpf1 == bpf0
     assert rss1 - rss0 < 4 << 20
+
+
+def test_systemd_notify_protocol(tmp_path):
+    """Type=notify with a watchdog: READY=1 once serving, WATCHDOG=1 within half the period, STOPPING=1 on
+    SIGTERM, over a datagram socket like systemd's."""
+    sock_path = str(tmp_path / "notify")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    s.bind(sock_path)
+    s.settimeout(20)
+    port = free_port()
+    env = dict(os.environ, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="2000000")
+    p = subprocess.Popen([str(GOTRACE), "daemon", f"--listen=127.0.0.1:{port}", "--profile-dir=none",
+                          "--allow-exe=nothing-matches"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        got = [s.recv(256).decode()]
+        assert got[0] == "READY=1"
+        got.append(s.recv(256).decode())
+        assert got[1] == "WATCHDOG=1"
+        p.send_signal(signal.SIGTERM)
+        assert s.recv(256).decode() == "STOPPING=1"
+        assert p.wait(timeout=20) == 0
+    finally:
+        p.kill()
+        s.close()
+
+
+def test_systemd_unit_verifies(tmp_path):
+    unit = Path(__file__).resolve().parents[2] / "scripts" / "systemd" / "gotrace-daemon.service"
+    text = unit.read_text().replace("/usr/local/bin/gotrace", str(GOTRACE))
+    copy = tmp_path / "gotrace-daemon.service"
+    copy.write_text(text)
+    r = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "Type=notify" in text and "WatchdogSec=" in text and "CapabilityBoundingSet=" in text
