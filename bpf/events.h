@@ -13,5 +13,7 @@ enum event_type {
 };
 
 #define EVENTS_RINGBUF_SIZE (1u << 20)
+/* How often user space drains it: records are submitted without a wakeup (events_submit). */
+#define EVENTS_POLL_MS 50
 
 #endif

@@ -215,6 +215,6 @@ int handle_start_world_ret(struct pt_regs *ctx)
 	e->tid = tid;
 	e->end_ns = GO_RET1(ctx);
 	fill_event(ctx, e, t, tid);
-	bpf_ringbuf_submit(e, 0);
+	events_submit(e);
 	return 0;
 }

@@ -22,7 +22,7 @@ static __always_inline void emit(__u32 pid, __u32 change)
 	e->pid = pid;
 	e->change = change;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	events_submit(e);
 }
 
 /* Only the thread group leader's exit ends a process; the others are threads. */

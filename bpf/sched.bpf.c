@@ -100,7 +100,7 @@ static __always_inline void emit_throttle(__u32 tgid, __u32 tid, __u32 begin, __
 	e->tid = tid;
 	e->begin = begin;
 	e->time_ns = now;
-	bpf_ringbuf_submit(e, 0);
+	events_submit(e);
 }
 
 static __always_inline void count_throttled(__u32 tgid, __u32 tid, __s64 delta, __u64 now)
@@ -141,7 +141,7 @@ static __always_inline void emit_slow(__u32 tgid, __u32 tid, __u32 cause, __u64 
 	e->delay_ns = delay;
 	e->cpu = bpf_get_smp_processor_id();
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	events_submit(e);
 }
 
 static __always_inline void on_wakeup(__u32 tgid, __u32 tid)

@@ -289,6 +289,13 @@ static double cpu_seconds(void)
 	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+static double bpf_cpu_seconds(const struct daemon *d)
+{
+	uint64_t ns = 0, runs;
+
+	return bpf_cost_read(&d->session.cost, &ns, &runs) ? ns / 1e9 : -1;
+}
+
 static void own_metrics(struct daemon *d, struct prom *p)
 {
 	const struct { const char *name, *type, *help; double value; } m[] = {
@@ -307,6 +314,9 @@ static void own_metrics(struct daemon *d, struct prom *p)
 		{ "gotrace_daemon_resident_memory_bytes", "gauge", "The daemon's resident memory.", rss_bytes() },
 		{ "gotrace_daemon_cpu_seconds_total", "counter", "CPU time the daemon used (user + system).",
 		  cpu_seconds() },
+		{ "gotrace_daemon_bpf_cpu_seconds_total", "counter",
+		  "CPU time gotrace's BPF programs ran in the kernel (-1: kernel BPF statistics unavailable).",
+		  bpf_cpu_seconds(d) },
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {

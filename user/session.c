@@ -32,6 +32,7 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 			  log_privilege_hint(err));
 		return err;
 	}
+	bpf_cost_start(&s->cost);
 	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out, .exact_goroutines = exact_goroutines,
 				     .lookup = lookup, .session = s };
 	for (int i = 0; i < ncaps && i < MAX_CAPS; i++) {
@@ -60,7 +61,8 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		log_error("nothing can be traced on this machine (see the warnings above)");
 		return -ENOTSUP;
 	}
-	return loop_add_fd(loop, event_bus_fd(s->bus), on_events, s);
+	err = loop_add_fd(loop, event_bus_fd(s->bus), on_events, s);
+	return err ? err : loop_add_timer(loop, EVENTS_POLL_MS * 1000000ull, on_events, s);
 }
 
 static int track(struct session *s, struct target_ctx *tc)
@@ -230,6 +232,7 @@ void session_close(struct session *s)
 	s->ncaps = 0;
 	event_bus_close(s->bus);
 	s->bus = NULL;
+	bpf_cost_stop(&s->cost);
 }
 
 void session_metrics(struct session *s, struct prom *p)

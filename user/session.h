@@ -4,6 +4,7 @@
 #ifndef GOTRACE_SESSION_H
 #define GOTRACE_SESSION_H
 
+#include "bpf_cost.h"
 #include "capability.h"
 
 struct session {
@@ -14,6 +15,7 @@ struct session {
 	int ncaps;
 	struct target_ctx **targets;
 	size_t ntargets;
+	struct bpf_cost cost;
 	bool stop;		/* set by an event handler: the loop ends after this batch (LOOP_TARGET_EXITED) */
 };
 

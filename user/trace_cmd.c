@@ -361,6 +361,35 @@ static void json_attribution(const struct trace_facts *f, struct json_obj *summa
 	json_end(&j);
 }
 
+/* The trace's own cost, so that a user sees it on their machine: uprobe hits (each stalls a target thread for a
+ * trap) and the CPU the BPF programs used. */
+static void json_cost(struct trace_session *s, struct json_obj *j)
+{
+	uint64_t hits = session_probe_hits(&s->session), bpf_ns, runs;
+	double secs = s->tc->facts.window_ns / 1e9;
+
+	json_kv_u64(j, "probe_hits", hits);
+	json_kv_double(j, "probe_hits_per_second", secs > 0 ? hits / secs : 0);
+	json_kv_u64(j, "events_lost", session_events_lost(&s->session));
+	if (bpf_cost_read(&s->session.cost, &bpf_ns, &runs)) {
+		json_kv_u64(j, "bpf_cpu_ns", bpf_ns);
+		json_kv_u64(j, "bpf_runs", runs);
+	}
+}
+
+static void text_cost(struct trace_session *s)
+{
+	uint64_t hits = session_probe_hits(&s->session), bpf_ns, runs;
+	double secs = s->tc->facts.window_ns / 1e9;
+
+	fprintf(s->opts.out.out, "Cost: %llu uprobe hits (%.1f/s) in the process", (unsigned long long)hits,
+		secs > 0 ? hits / secs : 0);
+	if (bpf_cost_read(&s->session.cost, &bpf_ns, &runs))
+		fprintf(s->opts.out.out, "; BPF programs ran %llu times, %.1f ms CPU (%.3f%% of one CPU)",
+			(unsigned long long)runs, bpf_ns / 1e6, secs > 0 ? 100.0 * bpf_ns / 1e9 / secs : 0);
+	fprintf(s->opts.out.out, "\n");
+}
+
 static void print_summary(struct trace_session *s, enum loop_stop why)
 {
 	struct target_ctx *tc = s->tc;
@@ -382,6 +411,7 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 			fprintf(s->opts.out.out, "PID %d exited.\n", tc->target.proc.pid);
 		session_summary(&s->session, tc, NULL);
 		print_advice(s, NULL);
+		text_cost(s);
 		return;
 	}
 	json_begin(&j, s->opts.out.out);
@@ -391,8 +421,7 @@ static void print_summary(struct trace_session *s, enum loop_stop why)
 	json_kv_u64(&j, "duration_ns", tc->facts.window_ns);
 	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED && !s->target_execd);
 	json_kv_bool(&j, "target_execd", s->target_execd);
-	json_kv_u64(&j, "probe_hits", session_probe_hits(&s->session));
-	json_kv_u64(&j, "events_lost", session_events_lost(&s->session));
+	json_cost(s, &j);
 	session_summary(&s->session, tc, &j);
 	json_attribution(&tc->facts, &j);
 	print_advice(s, &j);

@@ -195,3 +195,12 @@ class QuotaCgroup:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def window_gc_pauses(events, truth):
+    """GC pauses of the cycles the program counted in its window: its first cycle there, and as many as it ran
+    (it turns GC off when the window closes, after letting a cycle in progress finish; before the window it
+    idles). Counting by the runtime's own cycle numbers avoids racing the runtime's bookkeeping at the edges."""
+    first, n = truth["first_cycle"], truth["gc_cycles"]
+    return [p for p in by_event(events, "stw")
+            if p["reason"].startswith("gc_") and first <= p["gc_cycle"] < first + n]

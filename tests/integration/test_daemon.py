@@ -292,12 +292,12 @@ def resources(pid):
     return len(fds), kinds, rss
 
 
-def churn(paths, n, concurrency=8):
-    """n processes of half a second each, `concurrency` at a time; idle ones (no allocating workers), so that the
+def churn(paths, n, concurrency=16):
+    """n processes of a second each, `concurrency` at a time; idle ones (no allocating workers), so that the
     2-core machine keeps CPU for the daemon that must find them."""
     procs = []
     for i in range(n):
-        procs.append(subprocess.Popen([paths[i % len(paths)], "-duration=500ms", "-workers=0"],
+        procs.append(subprocess.Popen([paths[i % len(paths)], "-duration=1s", "-workers=0"],
                                       stdout=subprocess.DEVNULL))
         if len(procs) >= concurrency:
             procs.pop(0).wait(timeout=30)

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import GOTRACE, Gotrace, Target, by_event, fixtures, run_gotrace, trace_workload
+from gotrace_harness import (GOTRACE, Gotrace, Target, by_event, fixtures, run_gotrace, trace_workload,
+                             window_gc_pauses)
 
 GO126 = [f for f in fixtures("gcload", ["default"]) if f.goversion.startswith("go1.26")][0]
 GO126_STRIPPED = [f for f in fixtures("gcload", ["stripped"]) if f.goversion.startswith("go1.26")][0]
@@ -97,11 +98,7 @@ def test_two_instances_on_one_target():
         assert g1.wait(20) == 0 and g2.wait(20) == 0
     finally:
         t.kill()
-    counts = []
-    for g in (g1, g2):
-        pauses = [p for p in by_event(g.events(), "stw") if p["reason"].startswith("gc_")
-                  and truth["window_start_ns"] <= p["time_ns"] + p["duration_ns"] <= truth["window_end_ns"]]
-        counts.append(len(pauses))
+    counts = [len(window_gc_pauses(g.events(), truth)) for g in (g1, g2)]
     assert counts == [truth["gc_pauses"]] * 2
 
 
