@@ -167,7 +167,7 @@ path); what differs is the work per call after that.
 
 Wall time of a whole \`gotrace -p SERVER -c waits -d 1ms\` (median of $rounds): with the tracepoints, closing
 each of the eight tracepoint perf events waits for an RCU grace period in the kernel, serialized (closing them
-from parallel threads did not help), so gotrace takes about a quarter of a second longer to exit.
+from parallel threads did not help), so gotrace takes a quarter to half a second longer to exit.
 
 | mode | gotrace -c waits -d 1ms |
 |---|---|
