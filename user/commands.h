@@ -9,5 +9,6 @@ int cmd_trace(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_flame(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 #endif

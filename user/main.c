@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{ "info", cmd_info, "what gotrace reads from a Go binary or process" },
 	{ "flame", cmd_flame, "CPU, off-CPU and GC flamegraphs: folded, pprof, SVG, speedscope" },
 	{ "daemon", cmd_daemon, "every Go process on the host: Prometheus metrics, periodic profiles" },
+	{ "report", cmd_report, "one HTML page of a trace: timeline, heatmaps, flamegraph, advice" },
 };
 
 static void usage(FILE *out)
