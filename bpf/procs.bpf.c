@@ -50,7 +50,7 @@ SEC("tp/sched/sched_process_exec")
 int handle_exec_tp(void *ctx)
 {
 	emit(bpf_get_current_pid_tgid() >> 32, PROC_EXEC);
-	return 0;
+	return TRACEPOINT_PASS;
 }
 
 SEC("tp/sched/sched_process_exit")
@@ -59,5 +59,5 @@ int handle_exit_tp(void *ctx)
 	__u64 id = bpf_get_current_pid_tgid();
 
 	on_exit((__u32)id, id >> 32);
-	return 0;
+	return TRACEPOINT_PASS;
 }

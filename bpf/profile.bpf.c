@@ -212,14 +212,14 @@ int handle_offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	if (prev_tgid && is_target(prev_tgid))
 		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, ctx->prev_state == 0, now);
 	offcpu_switch_in(ctx->next_pid, now);
-	return 0;
+	return TRACEPOINT_PASS;
 }
 
 SEC("tp/sched/sched_wakeup")
 int handle_offcpu_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
 {
 	offcpu_wakeup(ctx->pid);
-	return 0;
+	return TRACEPOINT_PASS;
 }
 
 /* ---- gc ---- */

@@ -13,6 +13,7 @@
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
 #include "sched.h"
+#include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -47,20 +48,6 @@ struct {
 	__type(key, __u32);	/* tgid */
 	__type(value, __s64);	/* threads currently held by throttling */
 } throttled_threads SEC(".maps");
-
-/* task_struct->state was renamed __state in 5.14. */
-struct task_struct___o {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	struct task_struct___o *old = (void *)t;
-
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ(old, state);
-}
 
 /* Before 6.18, cfs_rq.throttled was an int (6.18 made it a one-bit field, alongside the per-task flag). */
 struct cfs_rq___int_throttled {
@@ -241,14 +228,14 @@ SEC("tp/sched/sched_wakeup")
 int handle_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
 {
 	classic_wakeup(ctx->pid);
-	return 0;
+	return TRACEPOINT_PASS;
 }
 
 SEC("tp/sched/sched_wakeup_new")
 int handle_wakeup_new_tp(struct trace_event_raw_sched_wakeup_template *ctx)
 {
 	classic_wakeup(ctx->pid);
-	return 0;
+	return TRACEPOINT_PASS;
 }
 
 SEC("tp/sched/sched_switch")
@@ -264,5 +251,5 @@ int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
 		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
 	}
 	on_switch_in(ctx->next_pid, now);
-	return 0;
+	return TRACEPOINT_PASS;
 }

@@ -259,7 +259,7 @@ static __always_inline void emit_slow(const struct inflight *f, __u32 tid, __u64
 	e->stack_id = f->stack_id;
 	e->timeout_ms = f->timeout_ms;
 	e->pad = 0;
-	bpf_ringbuf_submit(e, 0);
+	events_submit(e);
 }
 
 static __always_inline void on_exit(long ret)

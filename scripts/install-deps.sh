@@ -13,7 +13,7 @@ PACKAGES=(
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcapstone-dev
 	bpftool
 	golang-1.19-go
-	strace libbpf-tools wrk curl
+	strace libbpf-tools wrk curl linux-perf
 	libmicrohttpd-dev libcurl4-openssl-dev
 	python3 python3-pytest
 	libclang-rt-14-dev

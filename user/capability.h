@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* What every tracing capability (gc, sched, goroutines, cgroup, futex, epoll) offers the commands that run
+/* What every tracing capability (gc, sched, goroutines, cgroup, waits) offers the commands that run
  * them: start on a target, print an interval, add to the summary, report its cost, stop. */
 #ifndef GOTRACE_CAPABILITY_H
 #define GOTRACE_CAPABILITY_H

@@ -148,7 +148,8 @@ def test_sigterm_ends_cleanly():
 def test_run_command(fx):
     """`gotrace -- CMD`: probes attach before the program's first instruction, so every cycle is seen."""
     report = tempfile.NamedTemporaryFile("w+", delete=False)
-    p = subprocess.run([str(GOTRACE), "-j", "--", fx.path, "-duration=500ms", f"-report={report.name}"],
+    p = subprocess.run([str(GOTRACE), "-j", "--", fx.path, "-duration=500ms", "-linger=200ms",
+                        f"-report={report.name}"],
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     truth = json.loads(Path(report.name).read_text())
