@@ -111,6 +111,8 @@ def main():
     trace_server, tpid, tport = start_server(exe, "-duration=0", f"-exectrace={tmp}/exec.trace")
     results = {}
     try:
+        wrk(port, seconds)	# warm-up: connections, heap growth, page cache
+        wrk(tport, seconds)
         table = modes(pid, exe, tmp)
         names = list(table) + ["Go execution tracer (runtime/trace)"]
         for r in range(rounds):
@@ -134,17 +136,14 @@ def main():
     finally:
         server.kill()
         trace_server.kill()
-    print(f"| mode | req/s ratio min | median | max | median req/s | median p99 | errors | probe hits/s |")
+    print("| mode | req/s ratio min | median | max | median req/s | median p99 | errors | probe hits/s |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, rs in results.items():
+    for name, rs in sorted(results.items(), key=lambda kv: -statistics.median(x[0] for x in kv[1])):
         ratios = [x[0] for x in rs]
         hits = [x[4] for x in rs if x[4] is not None]
         print(f"| {name} | {min(ratios):.3f} | {statistics.median(ratios):.3f} | {max(ratios):.3f} | "
               f"{statistics.median(x[1] for x in rs):.0f} | {statistics.median(x[2] for x in rs):.2f} ms | "
-              f"{sum(x[3] for x in rs)} | {statistics.median(hits):.0f} |" if hits else
-              f"| {name} | {min(ratios):.3f} | {statistics.median(ratios):.3f} | {max(ratios):.3f} | "
-              f"{statistics.median(x[1] for x in rs):.0f} | {statistics.median(x[2] for x in rs):.2f} ms | "
-              f"{sum(x[3] for x in rs)} | - |")
+              f"{sum(x[3] for x in rs)} | {f'{statistics.median(hits):.0f}' if hits else '-'} |")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"runtime/trace"
 	"strconv"
 	"sync/atomic"
 	"syscall"
@@ -56,7 +57,19 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	duration := flag.Duration("duration", 0, "serve this long after the start; 0 = until killed")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
+	execTrace := flag.String("exectrace", "", "run Go's execution tracer (runtime/trace) into this file, the peer "+
+		"gotrace's benchmarks compare with")
 	flag.Parse()
+	if *execTrace != "" {
+		f, err := os.Create(*execTrace)
+		if err == nil {
+			err = trace.Start(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "httpload:", err)
+			os.Exit(1)
+		}
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
