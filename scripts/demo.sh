@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make demo`: run the bundled Go workload (tests/go/demoapp) inside a cgroup whose CPU quota is below its
-# GOMAXPROCS, trace it with gotrace for a few seconds, and print what gotrace saw. Cleans up after itself.
-# Environment: DEMO_SECONDS (default 10), DEMO_QUOTA_PCT (CPU quota in percent of one CPU, default 20),
-# DEMO_GO (go command used to build the workload, default: Debian's Go 1.19, else the newest present).
+# GOMAXPROCS, trace it with gotrace for a few seconds, and print what gotrace saw; then record an HTML report of it
+# (gotrace report) and print the report's path. Cleans up after itself.
+# Environment: DEMO_SECONDS (default 10), DEMO_REPORT_SECONDS (default 5), DEMO_QUOTA_PCT (CPU quota in percent of
+# one CPU, default 20), DEMO_GO (go command used to build the workload, default: Debian's Go 1.19, else the newest
+# present).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${DEMO_SECONDS:-10}
+report_seconds=${DEMO_REPORT_SECONDS:-5}
 quota_pct=${DEMO_QUOTA_PCT:-20}
 name="gotrace-demo-$$"
 cg=""
@@ -62,7 +65,7 @@ make_cgroup
 # GOMAXPROCS=2 on purpose: above the quota, the classic setting of a Go service in a small container.
 (
 	[ -n "$cg" ] && echo $BASHPID >"$cg/cgroup.procs"
-	exec env GOMAXPROCS=2 "$bin" -duration=$((seconds + 5))s
+	exec env GOMAXPROCS=2 "$bin" -duration=$((seconds + report_seconds + 5))s
 ) &
 app_pid=$!
 sleep 1
@@ -71,3 +74,12 @@ echo
 echo "== gotrace -p $app_pid -d ${seconds}s   (demoapp in ${cg:-no cgroup}, CPU quota ${quota_pct}% of one CPU, GOMAXPROCS=2)"
 echo
 "$top/gotrace" -p "$app_pid" -d "${seconds}s"
+
+report="$top/build/demo/report.html"
+echo
+echo "== gotrace report -p $app_pid -d ${report_seconds}s -o $report"
+echo
+"$top/gotrace" report -p "$app_pid" -d "${report_seconds}s" -o "$report" --keep "$top/build/demo/recording"
+echo
+echo "Report: $report"
+echo "        (open it in a browser: file://$report; the recording it was drawn from is in build/demo/recording)"
