@@ -173,7 +173,8 @@ static void close_input(FILE *f)
 static bool can_read_traces(void)
 {
 	if (!report_read_ndjson)
-		log_error("this gotrace was built without json-c, which report needs to read traces (see docs/report.md)");
+		log_error("this gotrace was built without json-c, which report needs to read traces "
+			  "(see docs/report.md)");
 	return report_read_ndjson != NULL;
 }
 

@@ -120,7 +120,7 @@ static void page_head(FILE *out, const struct report *r)
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      /* The page may load nothing: everything it needs is inside it. */
 	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
 	      "<meta name=\"generator\" content=\"gotrace " GOTRACE_VERSION "\">\n<title>gotrace report: ", out);
 	esc(out, r->comm ? r->comm : "trace");
 	if (r->has_start)
@@ -200,8 +200,8 @@ static void scale_bars(FILE *out, const struct report_figures *f)
 
 	for (int i = 0; i < 3; i++)
 		max = fmax(max, bars[i].v);
-	fprintf(out, "<svg class=\"scale\" viewBox=\"0 0 320 78\" role=\"img\" aria-label=\"GOMAXPROCS %llu, CPU quota ",
-		(unsigned long long)f->gomaxprocs);
+	fprintf(out, "<svg class=\"scale\" viewBox=\"0 0 320 78\" role=\"img\" "
+		     "aria-label=\"GOMAXPROCS %llu, CPU quota ", (unsigned long long)f->gomaxprocs);
 	if (f->has_quota)
 		fprintf(out, "%.2f CPUs", f->quota_cpus);
 	else
@@ -265,8 +265,8 @@ static void card_pauses(FILE *out, const struct report_figures *f)
 	card_begin(out, "card-pauses", "Stop-the-world pauses");
 	fprintf(out, "<p class=\"big\">%llu pauses, %s stopped</p>\n<p>in %llu GC cycles; p50 %s, p99 %s, "
 		     "max <b>%s</b></p>\n", (unsigned long long)f->pauses, fmt_ns(f->pause_ns, a, sizeof(a)),
-		(unsigned long long)f->gc_cycles, fmt_ns(f->pause_p50, b, sizeof(b)), fmt_ns(f->pause_p99, c, sizeof(c)),
-		fmt_ns(f->pause_max, d, sizeof(d)));
+		(unsigned long long)f->gc_cycles, fmt_ns(f->pause_p50, b, sizeof(b)),
+		fmt_ns(f->pause_p99, c, sizeof(c)), fmt_ns(f->pause_max, d, sizeof(d)));
 	if (f->has_throttling)
 		fprintf(out, "<p>Throttling explains <b>%s</b> of the pause time (%s).</p>\n",
 			fmt_share(f->stw_share, a, sizeof(a)), fmt_ns(f->pause_throttled_ns, e, sizeof(e)));
@@ -347,9 +347,10 @@ static void section_advice(FILE *out, const struct report *r)
 static void section_timeline(FILE *out)
 {
 	fputs("<section id=\"timeline\"><h2>Timeline</h2>\n"
-	      "<p class=\"help\">Every stop-the-world pause (one lane per reason, as long as it lasted), GC cycles, and "
-	      "the intervals in which CFS throttling held a thread of the process. Hatched: a pause throttled for at "
-	      "least half its length. Zoom with the mouse wheel or the buttons, drag to pan, hover for details.</p>\n"
+	      "<p class=\"help\">Every stop-the-world pause (one lane per reason, as long as it lasted), GC cycles, "
+	      "and the intervals in which CFS throttling held a thread of the process. Hatched: a pause throttled for "
+	      "at least half its length. Zoom with the mouse wheel or the buttons, drag to pan, hover for details."
+	      "</p>\n"
 	      "<div class=\"controls\" role=\"toolbar\" aria-label=\"timeline zoom\">"
 	      "<button type=\"button\" id=\"zoom-in\" aria-label=\"zoom in\">+</button>"
 	      "<button type=\"button\" id=\"zoom-out\" aria-label=\"zoom out\">&minus;</button>"
@@ -414,8 +415,8 @@ static void hist_table(FILE *out, const struct report_hist *h)
 		row_label(h, r, label, sizeof(label));
 		fputs("<tr title=\"", out);
 		esc(out, label);
-		fprintf(out, ": %llu of %llu (%.1f%%)\"><td>", (unsigned long long)h->count[r], (unsigned long long)h->total,
-			100.0 * h->count[r] / h->total);
+		fprintf(out, ": %llu of %llu (%.1f%%)\"><td>", (unsigned long long)h->count[r],
+			(unsigned long long)h->total, 100.0 * h->count[r] / h->total);
 		esc(out, label);
 		fprintf(out, "</td><td>%llu</td><td><span class=\"bar\" style=\"width:%.1f%%\"></span></td></tr>\n",
 			(unsigned long long)h->count[r], max ? 100.0 * h->count[r] / max : 0);
@@ -503,8 +504,8 @@ static void page_footer(FILE *out, const struct report_page_opts *o)
 		fputs(" from ", out);
 		esc(out, o->source);
 	}
-	fputs(". Timeline times are seconds from the start of tracing. Self-contained: this file loads nothing.</footer>"
-	      "\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n", out);
+	fputs(". Timeline times are seconds from the start of tracing. Self-contained: this file loads nothing."
+	      "</footer>\n<div id=\"tip\" role=\"tooltip\" hidden></div>\n", out);
 }
 
 int report_write_html(FILE *out, const struct report *r, const struct report_flame *flame,
