@@ -16,6 +16,7 @@
 #include "log.h"
 #include "report.h"
 #include "report_live.h"
+#include "spawn.h"
 
 /* report_ndjson.c needs json-c. Until the Makefile links it, gotrace builds without that file and the command
  * says so; once it does, this declaration resolves to it like any other. */
@@ -159,17 +160,6 @@ static int parse_opts(struct report_opts *o, int argc, char **argv)
 
 /* ---- drawing ---- */
 
-static FILE *open_input(const char *path)
-{
-	return strcmp(path, "-") ? fopen(path, "re") : stdin;
-}
-
-static void close_input(FILE *f)
-{
-	if (f && f != stdin)
-		fclose(f);
-}
-
 static bool can_read_traces(void)
 {
 	if (!report_read_ndjson)
@@ -178,41 +168,42 @@ static bool can_read_traces(void)
 	return report_read_ndjson != NULL;
 }
 
-static int read_trace(const char *path, struct report *r)
-{
-	char why[256] = "";
-	FILE *in = open_input(path);
-	int err;
+/* The two inputs, read alike: a file or "-" (standard input). */
+struct input {
+	const char *path, *kind;	/* kind: "a gotrace trace", "folded stacks" */
+	int (*read)(const struct input *in, FILE *f, char *why, size_t why_len);
+	struct report *report;
+	struct report_flame **flame;
+};
 
-	if (!in) {
-		log_error("cannot open %s: %s", path, strerror(errno));
-		return -errno;
-	}
-	err = report_read_ndjson(in, r, why, sizeof(why));
-	close_input(in);
-	if (err == -EINVAL)
-		log_error("%s is not a gotrace trace: %s", path, why);
-	else if (err)
-		log_error("cannot read %s: %s", path, strerror(-err));
-	return err;
+static int read_trace(const struct input *in, FILE *f, char *why, size_t why_len)
+{
+	return report_read_ndjson(f, in->report, why, why_len);
 }
 
-static int read_flame(const char *path, struct report_flame **flame)
+static int read_folded(const struct input *in, FILE *f, char *why, size_t why_len)
 {
+	return report_flame_read(f, in->flame, why, why_len);
+}
+
+static int read_input(const struct input *in)
+{
+	FILE *f = strcmp(in->path, "-") ? fopen(in->path, "re") : stdin;
 	char why[256] = "";
-	FILE *in = open_input(path);
 	int err;
 
-	if (!in) {
-		log_error("cannot open %s: %s", path, strerror(errno));
-		return -errno;
+	if (!f) {
+		err = -errno;
+		log_error("cannot open %s: %s", in->path, strerror(-err));
+		return err;
 	}
-	err = report_flame_read(in, flame, why, sizeof(why));
-	close_input(in);
+	err = in->read(in, f, why, sizeof(why));
+	if (f != stdin)
+		fclose(f);
 	if (err == -EINVAL)
-		log_error("%s: %s", path, why);
+		log_error("%s is not %s: %s", in->path, in->kind, why);
 	else if (err)
-		log_error("cannot read %s: %s", path, strerror(-err));
+		log_error("cannot read %s: %s", in->path, strerror(-err));
 	return err;
 }
 
@@ -245,20 +236,21 @@ static void say_written(const char *path, const struct report *r, const struct r
 }
 
 /* 0, or an exit code. */
-static int draw(const struct report_opts *o, const char *trace, const char *folded,
-		const struct report_page_opts *po)
+static int draw(const char *output, const char *trace, const char *folded, const struct report_page_opts *po)
 {
 	struct report_flame *flame = NULL;
 	struct report r;
+	struct input tin = { trace, "a gotrace trace", read_trace, &r, NULL },
+		     fin = { folded, "a file of folded stacks", read_folded, NULL, &flame };
 	uint64_t t0 = monotonic_ns();
 	int err;
 
 	report_init(&r);
-	err = read_trace(trace, &r);
+	err = read_input(&tin);
 	if (!err && folded)
-		err = read_flame(folded, &flame);
-	if (!err && !(err = write_page(o->output, &r, flame, po)))
-		say_written(o->output, &r, flame, monotonic_ns() - t0);
+		err = read_input(&fin);
+	if (!err && !(err = write_page(output, &r, flame, po)))
+		say_written(output, &r, flame, monotonic_ns() - t0);
 	report_flame_free(flame);
 	report_free(&r);
 	return err ? EXIT_FAILURE_RUN : EXIT_OK;
@@ -342,9 +334,13 @@ static int record_and_draw(const struct report_opts *o)
 		snprintf(source, sizeof(source), "a recording of %s %d", o->cmd ? "the command started as PID" : "PID",
 			 res.pid);
 		po.source = source;
-		err = draw(o, s.trace, po.flame_note ? NULL : s.folded, &po);
+		err = draw(o->output, s.trace, po.flame_note ? NULL : s.folded, &po);
 	}
 	remove_scratch(&s);
+	if (res.cmd_running) {	/* the report is written; the command's lifetime still bounds ours, as in trace */
+		fprintf(stderr, "Waiting for '%s' (PID %d) to exit.\n", o->cmd[0], res.pid);
+		spawn_reap(res.pid, 0);
+	}
 	return err ? EXIT_FAILURE_RUN : EXIT_OK;
 }
 
@@ -363,5 +359,5 @@ int cmd_report(int argc, char **argv)
 		return record_and_draw(&o);
 	snprintf(source, sizeof(source), "%s%s%s", o.input, o.flame ? " and " : "", o.flame ? o.flame : "");
 	po.source = source;
-	return draw(&o, o.input, o.flame, &po);
+	return draw(o.output, o.input, o.flame, &po);
 }

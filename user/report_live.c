@@ -266,10 +266,11 @@ static void wait_all(struct live *l, struct report_live_result *res)
 		else
 			res->flame_status = c->status;
 	}
-	if (l->cmd) {
-		if (!l->released)
-			kill(l->cmd, SIGKILL);
-		res->cmd_status = spawn_reap(l->cmd, 0);
+	if (l->cmd && !l->released) {
+		kill(l->cmd, SIGKILL);
+		spawn_reap(l->cmd, 0);
+	} else if (l->cmd) {
+		res->cmd_running = spawn_reap(l->cmd, WNOHANG) < 0;
 	}
 }
 
@@ -278,7 +279,7 @@ int report_live_run(const struct report_live_opts *o, struct report_live_result 
 	struct live l = { .o = o, .pid = o->pid };
 	int err;
 
-	*res = (struct report_live_result){ .pid = o->pid, .trace_status = -1, .flame_status = -1, .cmd_status = -1 };
+	*res = (struct report_live_result){ .pid = o->pid, .trace_status = -1, .flame_status = -1 };
 	if ((err = loop_init(&l.loop))) {
 		log_error("cannot set up signal handling: %s", strerror(-err));
 		return err;

@@ -21,12 +21,13 @@ struct report_live_opts {
 struct report_live_result {
 	int pid;			/* the process recorded */
 	int trace_status, flame_status;	/* exit codes (128 + signal when killed); -1 when not run */
-	int cmd_status;			/* the command's, with cmd */
+	bool cmd_running;		/* with cmd: it outlived the recording (-d); reap it with spawn_reap() */
 };
 
 /* Runs the children until both have exited, passing their messages on to stderr line by line and Ctrl-C or
  * SIGTERM on to them. 0 when they ran (their exit codes in res), or a negative errno when they could not be
- * started (the reason already reported). */
+ * started (the reason already reported). A command that never ran is killed; one still running is left to the
+ * caller, as `gotrace -- CMD -d` leaves it (res->pid, cmd_running). */
 int report_live_run(const struct report_live_opts *o, struct report_live_result *res);
 
 #endif
