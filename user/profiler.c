@@ -14,7 +14,10 @@
 #include "log.h"
 #include "profile.skel.h"
 #include "profile_sample.h"
+#include "capability.h"
 #include "profiler.h"
+#include "wait_path.h"
+#include "wait_stacks.h"
 #include "sym_profile.h"
 #include "tracefs.h"
 #include "uprobes.h"
@@ -367,6 +370,82 @@ static const struct profiler_ops stack_ops = {
 
 #define COUNT_NS_TYPES { { "contentions", "count" }, { "delay", "nanoseconds" } }
 
+/* ---- futex and epoll: the waits capability's BPF side, read as a profile ---- */
+
+struct wait_profiler {
+	struct output_opts out;
+	struct trace_ctx ctx;
+	void *waits;
+};
+
+static int wait_start(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	struct wait_profiler *wp = calloc(1, sizeof(*wp));
+
+	if (!wp)
+		return -ENOMEM;
+	p->state = wp;
+	wp->out.out = stdout;
+	wp->ctx = (struct trace_ctx){ .bus = o->bus, .out = &wp->out };
+	return waits_capability.open(&wp->ctx, 0, &wp->waits, why, why_size);
+}
+
+struct wait_read {
+	bool futex;
+	profiler_sample_fn fn;
+	void *ctx;
+};
+
+/* A wait stack as a sample: aggregated per process (no thread), labelled with its operation. */
+static int wait_sample(uint32_t tgid, unsigned int kind, const uint64_t *ips, int n, uint64_t count, uint64_t ns,
+		       void *arg)
+{
+	struct wait_read *r = arg;
+	char op[64];
+	struct profiler_sample s = { .tgid = tgid, .thread = "", .user = ips, .nuser = n,
+				     .count = (int64_t)count, .ns = (int64_t)ns };
+
+	if (wait_kind_is_futex(kind) != r->futex || (r->futex && !wait_kind_is_futex_wait(kind)))
+		return 0;	/* futex wakes take no time worth a flamegraph */
+	s.state = wait_kind_name(kind, op, sizeof(op));
+	return r->fn(&s, r->ctx);
+}
+
+static int wait_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
+{
+	struct wait_profiler *wp = p->state;
+	struct wait_read r = { strcmp(p->type->name, "futex") == 0, fn, ctx };
+
+	return wait_stacks_read(wp->waits, 0, wait_sample, &r);
+}
+
+static void wait_stats(struct profiler *p, struct profiler_stats *st)
+{
+	struct wait_profiler *wp = p->state;
+
+	*st = (struct profiler_stats){ .attach = "tracepoint" };
+	if (wp && wp->waits && waits_capability.events_lost)
+		st->samples_dropped = waits_capability.events_lost(wp->waits);
+}
+
+static void wait_stop(struct profiler *p)
+{
+	struct wait_profiler *wp = p->state;
+
+	if (!wp)
+		return;
+	if (wp->waits)
+		waits_capability.close(wp->waits);
+	free(wp);
+}
+
+static const struct profiler_ops wait_ops = {
+	.start = wait_start,
+	.read = wait_read,
+	.stats = wait_stats,
+	.stop = wait_stop,
+};
+
 const struct profiler_type profiler_types[] = {
 	{
 		.name = "cpu",
@@ -402,6 +481,26 @@ const struct profiler_type profiler_types[] = {
 		.values = { PROFILER_VALUE_COUNT },
 		.flame_value = 0,
 		.flame_unit = "samples",
+	},
+	{
+		.name = "futex",
+		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW handshakes), by user stack",
+		.ops = &wait_ops,
+		.nvalues = 2,
+		.value_types = COUNT_NS_TYPES,
+		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },
+		.flame_value = 1,
+		.flame_unit = "nanoseconds",
+	},
+	{
+		.name = "epoll",
+		.summary = "time blocked in epoll waits (the network poller, idle timers), by user stack",
+		.ops = &wait_ops,
+		.nvalues = 2,
+		.value_types = COUNT_NS_TYPES,
+		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },
+		.flame_value = 1,
+		.flame_unit = "nanoseconds",
 	},
 };
 

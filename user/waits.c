@@ -13,6 +13,7 @@
 #include "log.h"
 #include "tracefs.h"
 #include "wait_path.h"
+#include "wait_stacks.h"
 #include "waits.h"
 #include "waits_output.h"
 #include "waits.skel.h"
@@ -650,3 +651,27 @@ const struct capability waits_capability = {
 	.events_lost = waits_events_lost,
 	.close = waits_close,
 };
+
+int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx)
+{
+	struct waits_state *ws = state;
+	int fd = bpf_map__fd(ws->skel->maps.wait_stacks), stacks = bpf_map__fd(ws->skel->maps.stacks), err = 0;
+	struct wait_stack_key key, next;
+	struct wait_stack_value v;
+	bool first = true;
+
+	while (!err && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		struct wait_stack st = { 0 };
+		int n = 0;
+
+		first = false;
+		key = next;
+		if ((tgid && key.tgid != tgid) || bpf_map_lookup_elem(fd, &key, &v))
+			continue;
+		if (key.stack_id && bpf_map_lookup_elem(stacks, &key.stack_id, &st) == 0)
+			while (n < WAITS_STACK_DEPTH && st.ips[n])
+				n++;
+		err = fn(key.tgid, key.kind, (const uint64_t *)st.ips, n, v.count, v.wait_ns, ctx);
+	}
+	return err;
+}

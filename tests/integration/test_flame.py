@@ -421,3 +421,28 @@ def test_pprof_to_standard_output_is_gzip():
         t.kill()
     data = gzip.decompress(Path(g.out.name).read_bytes())
     assert data[:1] in (b"\x0a", b"\x12")  # a protobuf field: sample_type or sample
+
+
+@pytest.mark.parametrize("kind", ["futex", "epoll"])
+def test_wait_flamegraphs_of_an_idle_program(kind, tmp_path):
+    """futex and epoll wait-time profiles of an idle program (a 10 ms heartbeat): its threads wait almost the
+    whole window, in the scheduler's M parking and sysmon (futex) and the idle netpoller (epoll); pprof opens the
+    file with no warning and every sample's weight is time blocked."""
+    fx = [f for f in fixtures("idle", ["default"])][-1]
+    target = subprocess.Popen([fx.path, "-duration=0"], stdout=subprocess.DEVNULL)
+    try:
+        out = tmp_path / "w.pb.gz"
+        rc, _, err = run_gotrace("flame", "-t", kind, "-p", str(target.pid), "-d", "2s", "-o", str(out),
+                                 "-o", str(tmp_path / "w.folded"))
+    finally:
+        target.kill()
+        target.wait()
+    assert rc == 0, err
+    p = subprocess.run([newest_go(), "tool", "pprof", "-top", "-sample_index=delay", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
+    stacks = folded(tmp_path / "w.folded")
+    total = sum(w for _, w in stacks)
+    assert 0.5e9 < total < 20e9, total   # ns blocked, summed over the process's waiting threads, in a 2 s window
+    runtime = "runtime.mPark" if kind == "futex" else "runtime.netpoll"
+    assert sum(w for frames, w in stacks if runtime in frames) > 0.5 * total
