@@ -404,8 +404,10 @@ def test_zoom_keeps_counts(recorded, browser):
     longest = max(stw, key=lambda p: p["duration_ns"])
     at = (longest["time_ns"] - t0) / 1e3
     mids = gap_midpoints(stw, t0)
-    a = max(m for m in mids if m < at - 20_000)
-    b = min(m for m in mids if m > at + (longest["duration_ns"] / 1e3) + 20_000)
+    first = min(p["time_ns"] - t0 for p in stw) / 1e3
+    last = max(p["time_ns"] + p["duration_ns"] - t0 for p in stw) / 1e3
+    a = max([m for m in mids if m < at - 20_000] or [first - 1])
+    b = min([m for m in mids if m > at + longest["duration_ns"] / 1e3 + 20_000] or [last + 1])
     inside = [p for p in stw if a <= (p["time_ns"] - t0) / 1e3 <= b]
     browser.eval(f"window.gotraceReport.setView({a}, {b})")
     st = browser.eval(PAGE_STATE)
