@@ -25,6 +25,7 @@ struct report_hist {
 	char *title;
 	uint64_t unit;			/* the source's unit in base units: 1, 1000 (us), 1000000 (ms) */
 	bool is_time;			/* base unit nanoseconds; else a count (events per call) */
+	bool waits;			/* shown with the futex and epoll tables */
 	uint64_t count[REPORT_ROWS];
 	uint64_t lo[REPORT_ROWS];	/* smallest lower bound of a bucket seen in the row; REPORT_OPEN if none */
 	uint64_t total;

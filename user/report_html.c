@@ -428,7 +428,7 @@ static void section_histograms(FILE *out, const struct report *r)
 {
 	fputs("<section id=\"histograms\"><h2>Histograms of the whole trace</h2>\n<div class=\"hists\">\n", out);
 	for (size_t i = 0; i < r->nhists; i++)
-		if (strncmp(r->hists[i].title, "futex", 5) && strncmp(r->hists[i].title, "epoll", 5))
+		if (!r->hists[i].waits)
 			hist_table(out, &r->hists[i]);
 	if (!r->nhists)
 		fputs("<p class=\"note\">None: the trace has no summary.</p>\n", out);
@@ -487,7 +487,7 @@ static void section_waits(FILE *out, const struct report *r)
 	for (size_t i = 0; i < r->ntables; i++, any = true)
 		table(out, &r->tables[i]);
 	for (size_t i = 0; i < r->nhists; i++)
-		if (!strncmp(r->hists[i].title, "futex", 5) || !strncmp(r->hists[i].title, "epoll", 5))
+		if (r->hists[i].waits)
 			hist_table(out, &r->hists[i]);
 	if (!any)
 		fputs("<p class=\"note\">Not traced (the waits capability was off, or the trace has no summary).</p>\n",
