@@ -10,7 +10,7 @@ CC        ?= cc
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX   := vmlinux/$(ARCH)
 
-LIBS      := libbpf libelf libdw zlib capstone libmicrohttpd libcurl
+LIBS      := libbpf libelf libdw zlib capstone libmicrohttpd libcurl json-c
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Werror
 USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -iquote user -iquote bpf -iquote $(OUTPUT)/skel \

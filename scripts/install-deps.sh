@@ -14,7 +14,7 @@ PACKAGES=(
 	bpftool
 	golang-1.19-go
 	strace libbpf-tools wrk curl linux-perf
-	libmicrohttpd-dev libcurl4-openssl-dev
+	libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev
 	python3 python3-pytest
 	libclang-rt-14-dev
 	chromium

@@ -18,10 +18,6 @@
 #include "report_live.h"
 #include "spawn.h"
 
-/* report_ndjson.c needs json-c. Until the Makefile links it, gotrace builds without that file and the command
- * says so; once it does, this declaration resolves to it like any other. */
-int report_read_ndjson(FILE *in, struct report *r, char *why, size_t why_len) __attribute__((weak));
-
 struct report_opts {
 	int pid;
 	char **cmd;
@@ -159,14 +155,6 @@ static int parse_opts(struct report_opts *o, int argc, char **argv)
 }
 
 /* ---- drawing ---- */
-
-static bool can_read_traces(void)
-{
-	if (!report_read_ndjson)
-		log_error("this gotrace was built without json-c, which report needs to read traces "
-			  "(see docs/report.md)");
-	return report_read_ndjson != NULL;
-}
 
 /* The two inputs, read alike: a file or "-" (standard input). */
 struct input {
@@ -353,8 +341,6 @@ int cmd_report(int argc, char **argv)
 
 	if (err)
 		return err;
-	if (!can_read_traces())
-		return EXIT_FAILURE_RUN;
 	if (!o.input)
 		return record_and_draw(&o);
 	snprintf(source, sizeof(source), "%s%s%s", o.input, o.flame ? " and " : "", o.flame ? o.flame : "");
