@@ -35,7 +35,11 @@ def time_to_line(argv, pattern, stream):
     else:
         raise RuntimeError(f"{argv[0]} ended without {pattern!r}")
     p.send_signal(signal.SIGINT)
-    p.wait(timeout=60)
+    try:
+        p.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
     return took
 
 
