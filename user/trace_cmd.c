@@ -441,13 +441,13 @@ static int run(struct trace_session *s)
 		return err;
 	if ((s->opts.cmd && (err = spawn_command(s))) || (err = add_target(s)))
 		return err;
-	watch_exec(s);
 	if (s->opts.interval_ns && (err = loop_set_interval(&s->loop, s->opts.interval_ns, on_tick, s)))
 		return err;
 	loop_set_duration(&s->loop, s->opts.duration_ns);
 	if ((err = loop_watch_pid(&s->loop, s->opts.pid)))
 		return err;
 	announce(s);
+	watch_exec(s);	/* after the announcement: it guards the end of the trace, not its data */
 	if (s->child && (err = spawn_release(s->child)))
 		return err;
 	loop_watch_output(&s->loop, s->opts.out.out);

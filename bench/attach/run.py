@@ -75,13 +75,14 @@ def main():
         "bpftrace, uprobes on the same GC functions": (
             ["bpftrace", "-p", str(pid), "-e", f"uprobe:{exe}:runtime.stopTheWorldWithSema {{ @a = count(); }} "
              f"uprobe:{exe}:runtime.startTheWorldWithSema {{ @b = count(); }}"], "Attaching", "out"),
-        "runqlat -p (libbpf-tools)": (["runqlat", "-p", str(pid)], "Tracing", "out"),
+        "runqlat -p (libbpf-tools)": (["stdbuf", "-oL", "runqlat", "-p", str(pid)], "Tracing", "out"),
     }
     times = {name: [] for name in tools}
     try:
         for _ in range(runs):
             for name, (argv, pattern, stream) in tools.items():
                 times[name].append(time_to_line(argv, pattern, stream))
+                print(f"{name}: {times[name][-1] * 1000:.0f} ms", file=sys.stderr, flush=True)
         rss, cpu = footprint(pid)
     finally:
         target.kill()
