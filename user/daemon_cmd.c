@@ -408,10 +408,11 @@ static int start_http(struct daemon *d)
 	return 0;
 }
 
+/* Outputs not running are started: the HTTP server may have been kept across a reload. */
 static int start_outputs(struct daemon *d)
 {
 	char why[512];
-	int err = start_http(d);
+	int err = d->http ? 0 : start_http(d);
 
 	if (err)
 		return err;
@@ -421,10 +422,12 @@ static int start_outputs(struct daemon *d)
 	return err;
 }
 
-static void stop_outputs(struct daemon *d)
+static void stop_outputs(struct daemon *d, bool keep_http)
 {
 	daemon_profiles_close(d->profiles);
 	d->profiles = NULL;
+	if (keep_http)
+		return;
 	http_server_stop(d->http);
 	d->http = NULL;
 }
@@ -468,7 +471,8 @@ static void reload(struct daemon *d, int argc, char **argv)
 		return;
 	}
 	daemon_profiles_flush(d->profiles, who, d);
-	stop_outputs(d);
+	/* Same address: keep serving, so that a scrape during the reload does not find the port closed. */
+	stop_outputs(d, !strcmp(cfg.listen, d->cfg.listen));
 	daemon_config_free(&d->cfg);
 	d->cfg = cfg;
 	log_verbosity = d->cfg.verbosity;
@@ -551,7 +555,7 @@ static void cleanup(struct daemon *d)
 	while (d->ntargets)
 		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped");
 	free(d->targets);
-	stop_outputs(d);
+	stop_outputs(d, false);
 	discovery_close(d->discovery);
 	session_close(&d->session);
 	loop_close(&d->loop);

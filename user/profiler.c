@@ -484,7 +484,7 @@ const struct profiler_type profiler_types[] = {
 	},
 	{
 		.name = "futex",
-		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW handshakes), by user stack",
+		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW), by user stack",
 		.ops = &wait_ops,
 		.nvalues = 2,
 		.value_types = COUNT_NS_TYPES,
