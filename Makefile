@@ -87,6 +87,10 @@ unit-asan:
 test: gotrace unit unit-asan
 	$(Q)tests/run
 
+# Every benchmark in bench/ (root; tens of minutes): see bench/README.md.
+bench: gotrace
+	$(Q)bench/run
+
 demo: gotrace
 	$(Q)scripts/demo.sh
 
