@@ -31,6 +31,7 @@ struct goroutines_target_state {
 	uint64_t hist_addr;		/* runtime address of sched.timeToRun */
 	int off_counts, nbuckets;
 	enum go_timehist_scheme scheme;
+	bool counts_syscall_returns;	/* see runtime_counts_syscall_returns */
 	uint64_t first[MAX_RUNTIME_BUCKETS], last[MAX_RUNTIME_BUCKETS], interval[MAX_RUNTIME_BUCKETS];
 	/* exact */
 	struct uprobe_set probes;
@@ -116,6 +117,14 @@ static int goroutines_open(struct trace_ctx *ctx, int index, void **state, char 
 	return gs->exact ? open_exact(gs, note, note_size) : 0;
 }
 
+/* Up to Go 1.25, casgstatus starts a sample on any transition out of _Grunning, _Gsyscall included, and a
+ * return from a system call (_Gsyscall -> _Grunning) then records a dispatch with zero delay: one in eight
+ * system calls per goroutine lands in the histogram's first bucket. Go 1.26 leaves those transitions out. */
+static bool runtime_counts_syscall_returns(int major, int minor)
+{
+	return major == 1 && minor <= 25;
+}
+
 static int attach_sampled(struct goroutines_state *gs, struct goroutines_target_state *ts,
 			  const struct target *t, char *note, size_t note_size)
 {
@@ -124,6 +133,7 @@ static int attach_sampled(struct goroutines_state *gs, struct goroutines_target_
 
 	runtime_layout_resolve(t, &rl);
 	ts->scheme = go_timehist_scheme(t->bin->version.major, t->bin->version.minor);
+	ts->counts_syscall_returns = runtime_counts_syscall_returns(t->bin->version.major, t->bin->version.minor);
 	if (rl.offsets_err || !rl.globals.sched || o->sched_time_to_run < 0 || o->hist_counts < 0 ||
 	    o->hist_nbuckets <= 0 || o->hist_nbuckets > MAX_RUNTIME_BUCKETS || ts->scheme == GO_TIMEHIST_UNKNOWN) {
 		snprintf(note, note_size, "goroutine scheduling delay is off: %s (--goroutines=exact probes instead)",
@@ -277,6 +287,10 @@ static void text_view(const struct output_opts *o, const struct goroutines_targe
 	hist_print(o->out, &h, o->millis ? "msecs" : "usecs");
 	fprintf(o->out, "p50 < %s, p99 < %s\n", format_duration(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
 		format_duration(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
+	if (ts->counts_syscall_returns)
+		fprintf(o->out, "note: this Go runtime (1.25 and older) also counts returns from system calls as "
+				"zero-delay dispatches,\n      so quantiles read low; --goroutines=exact times only real "
+				"dispatches\n");
 }
 
 static void json_runtime_buckets(const struct goroutines_target_state *ts, struct json_obj *j, const uint64_t *counts)
@@ -320,6 +334,7 @@ static void json_view(struct json_obj *parent, const struct output_opts *o, cons
 		json_kv_u64(&j, "count", count_of(ts, counts));
 		json_kv_u64(&j, "p50_ns_below", runtime_quantile(ts, counts, 0.5));
 		json_kv_u64(&j, "p99_ns_below", runtime_quantile(ts, counts, 0.99));
+		json_kv_bool(&j, "counts_syscall_returns", ts->counts_syscall_returns);
 		json_runtime_buckets(ts, &j, counts);
 	}
 	json_end(&j);

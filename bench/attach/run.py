@@ -2,7 +2,8 @@
 """Attach time: from starting the tool to its "tracing now" line (every probe attached), for gotrace (default
 capabilities, GC only, daemon) and peers doing comparable work on the same Go process: bpftrace with uprobes on the
 same runtime functions, and libbpf-tools' runqlat -p. Also gotrace's own footprint while tracing (RSS, CPU).
-Median of N runs each, interleaved.
+Median of N runs each, interleaved. bpftrace's figure is a lower bound: its "Attaching N probes..." line comes
+before it attaches them (and v0.17 fires BEGIN before them too), so nothing it prints marks "all attached".
 Usage: bench/attach/run.py [runs, default 9]     (root; `make` first)"""
 import os
 import re
@@ -72,7 +73,7 @@ def main():
         "gotrace -p (all capabilities)": ([GOTRACE, "-p", str(pid)], "Hit Ctrl-C", "err"),
         "gotrace -p -c gc (GC uprobes only)": ([GOTRACE, "-p", str(pid), "-c", "gc"], "Hit Ctrl-C", "err"),
         "gotrace -p -c sched": ([GOTRACE, "-p", str(pid), "-c", "sched"], "Hit Ctrl-C", "err"),
-        "bpftrace, uprobes on the same GC functions": (
+        "bpftrace, uprobes on the same GC functions (lower bound)": (
             ["bpftrace", "-p", str(pid), "-e", f"uprobe:{exe}:runtime.stopTheWorldWithSema {{ @a = count(); }} "
              f"uprobe:{exe}:runtime.startTheWorldWithSema {{ @b = count(); }}"], "Attaching", "out"),
         "runqlat -p (libbpf-tools)": (["stdbuf", "-oL", "runqlat", "-p", str(pid)], "Tracing", "out"),

@@ -104,6 +104,22 @@ def test_goroutine_delay_matches_runtime_metrics(fx):
         assert prev_upper * 0.999999 <= ours <= next_upper * 1.000001, (q, ours, lo, hi)
 
 
+@pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
+def test_syscall_return_note_is_true_of_the_runtime(fx):
+    """Sampled mode says when the runtime's histogram also counts returns from system calls (Go 1.25 and older):
+    the runtime must then add about one zero-delay sample per eight system calls of a goroutine, and none when
+    gotrace says it does not (Go 1.26)."""
+    n = 80000
+    events, truth, _ = trace_workload(fx.path, ["-duration=200ms", "-workers=0", f"-syscalls={n}"])
+    g = summary(events)["goroutines"]
+    hist = truth["sched_latency"]
+    first_bucket = hist["counts"][hist["boundaries"].index(0)]	# [0, 1 ns) or [0, 64 ns); the one before is -inf
+    if g["counts_syscall_returns"]:
+        assert first_bucket >= 0.8 * n / 8, (fx.goversion, first_bucket)
+    else:
+        assert first_bucket < 0.1 * n / 8, (fx.goversion, first_bucket)
+
+
 def log2_row(ns):
     """The printed row (0 -> 1, 2 -> 3, 4 -> 7 ... microseconds) a duration falls in."""
     us = int(ns // 1000)

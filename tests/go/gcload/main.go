@@ -115,7 +115,7 @@ func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
 	}
 }
 
-func run(duration time.Duration, workers, forced, memStatsCalls int) report {
+func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) report {
 	var gcStats debug.GCStats
 	debug.ReadGCStats(&gcStats)
 	rec := &pauseRecorder{first: gcStats.NumGC, pauses: map[string]uint64{}}
@@ -136,6 +136,9 @@ func run(duration time.Duration, workers, forced, memStatsCalls int) report {
 	var ms runtime.MemStats
 	for i := 0; i < memStatsCalls; i++ {
 		runtime.ReadMemStats(&ms) // a non-GC stop-the-world, reason "read mem stats"
+	}
+	for i := 0; i < syscalls; i++ {
+		syscall.Syscall(syscall.SYS_GETPID, 0, 0, 0) // entersyscall/exitsyscall: _Grunning -> _Gsyscall -> _Grunning
 	}
 	deadline := time.Now().Add(duration)
 	for duration == 0 || time.Now().Before(deadline) {
@@ -169,6 +172,7 @@ func main() {
 	reportPath := flag.String("report", "", "write the JSON report to this file instead of stdout")
 	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
 	linger := flag.Duration("linger", 0, "time to stay alive after the report")
+	syscalls := flag.Int("syscalls", 0, "getpid system calls (syscall.Syscall) at the start of the window")
 	flag.Parse()
 
 	go func() { // keeps one idle goroutine parked, like a real server
@@ -182,7 +186,7 @@ func main() {
 		<-sig
 	}
 	sink = make([][]byte, *live/32+1)
-	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats))
+	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats, *syscalls))
 	if *reportPath != "" {
 		if err := os.WriteFile(*reportPath, append(out, '\n'), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, err)
