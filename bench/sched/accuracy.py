@@ -26,7 +26,9 @@ def truth_bucket(hist, q):
 
 
 def us(ns):
-    return "inf" if ns == float("inf") else f"{ns / 1e3:.1f}"
+    if ns == float("inf"):
+        return "inf"
+    return f"{ns / 1e3:.3f}" if ns < 1000 else f"{ns / 1e3:.1f}"
 
 
 def one_run(path, gotrace_args, target_args):

@@ -126,15 +126,27 @@ def log2_row(ns):
     return max(0, us.bit_length() - 1)
 
 
-@pytest.mark.parametrize("fx", GCLOAD[-1:], ids=lambda f: f.id)
+def without_syscall_returns(hist, goversion):
+    """The runtime's histogram without the zero-delay samples Go 1.25 and older record for returns from system
+    calls (see test_syscall_return_note_is_true_of_the_runtime): those land in the [0, 1 ns) bucket, which no
+    real dispatch reaches (its delay is two nanotime() readings apart). Go 1.26 records none."""
+    minor = int(goversion.split(".")[1])
+    i = hist["boundaries"].index(0)
+    if minor > 25 or hist["boundaries"][i + 1] > 1e-9:
+        return hist
+    return {"boundaries": hist["boundaries"], "counts": hist["counts"][:i] + [0] + hist["counts"][i + 1:]}
+
+
+@pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
 def test_goroutine_delay_exact_mode(fx):
     """Exact mode times every dispatch with casgstatus probes: its p50 and p99 fall in the same log2 row as the
     runtime's sampled quantiles, or the next. (Each probe hit costs the program time, so the workload is light.)"""
     events, truth, g = trace_workload(fx.path, ["-duration=1s", "-workers=2"], ["--goroutines=exact"])
     r = summary(events)["goroutines"]
     assert r["mode"] == "exact" and r["count"] > 100
+    hist = without_syscall_returns(truth["sched_latency"], fx.goversion)
     for q, key in ((0.5, "p50_ns_below"), (0.99, "p99_ns_below")):
-        _, lo, hi = truth_quantile_bucket(truth["sched_latency"], q)
+        _, lo, hi = truth_quantile_bucket(hist, q)
         ours_row = log2_row(r[key] - 1)
         assert log2_row(lo) <= ours_row <= log2_row(hi) + 1, (q, r[key], lo, hi)
 
