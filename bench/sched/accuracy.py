@@ -8,21 +8,10 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
-from gotrace_harness import by_event, fixtures, trace_workload  # noqa: E402
+from gotrace_harness import by_event, fixtures, quantile_bucket, trace_workload  # noqa: E402
 
 MODES = {"sampled": ([], ["-duration=2s", "-workers=8"]),
          "exact": (["--goroutines=exact"], ["-duration=1s", "-workers=2"])}	# exact: every switch is a probe hit
-
-
-def truth_bucket(hist, q):
-    """[lo, hi) in ns of the runtime's bucket that holds quantile q."""
-    total = sum(hist["counts"])
-    rank, seen = max(1, int(q * total + 0.999999)), 0
-    for i, n in enumerate(hist["counts"]):
-        seen += n
-        if seen >= rank:
-            return hist["boundaries"][i] * 1e9, hist["boundaries"][i + 1] * 1e9
-    raise ValueError("empty histogram")
 
 
 def us(ns):
@@ -36,7 +25,7 @@ def one_run(path, gotrace_args, target_args):
     g = by_event(events, "summary")[0]["goroutines"]
     rows = []
     for q, key in ((0.5, "p50_ns_below"), (0.99, "p99_ns_below")):
-        lo, hi = truth_bucket(truth["sched_latency"], q)
+        _, lo, hi = quantile_bucket(truth["sched_latency"], q)
         rows.append((lo, hi, g[key]))
     return g["count"], sum(truth["sched_latency"]["counts"]), rows
 

@@ -204,3 +204,15 @@ def window_gc_pauses(events, truth):
     first, n = truth["first_cycle"], truth["gc_cycles"]
     return [p for p in by_event(events, "stw")
             if p["reason"].startswith("gc_") and first <= p["gc_cycle"] < first + n]
+
+
+def quantile_bucket(hist, q):
+    """Index of the bucket of a runtime/metrics histogram ({"boundaries", "counts"}) that holds quantile q, and
+    its [lo, hi) in ns."""
+    total = sum(hist["counts"])
+    rank, seen = max(1, int(q * total + 0.999999)), 0
+    for i, n in enumerate(hist["counts"]):
+        seen += n
+        if seen >= rank:
+            return i, hist["boundaries"][i] * 1e9, hist["boundaries"][i + 1] * 1e9
+    raise AssertionError("empty histogram")

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from gotrace_harness import Gotrace, QuotaCgroup, Target, by_event, fixtures, trace_workload
+from gotrace_harness import Gotrace, QuotaCgroup, Target, by_event, fixtures, quantile_bucket, trace_workload
 
 GCLOAD = fixtures("gcload", ["default"])
 # Small live heap and four allocating workers: hundreds of GC cycles per second, so that stop-the-world pauses
@@ -77,17 +77,6 @@ def test_no_quota_no_throttling(fx):
                       "throttling_delays_threads"}
 
 
-def truth_quantile_bucket(hist, q):
-    """Index of the /sched/latencies:seconds bucket holding quantile q, and its [lo, hi) in ns."""
-    total = sum(hist["counts"])
-    rank, seen = max(1, int(q * total + 0.999999)), 0
-    for i, n in enumerate(hist["counts"]):
-        seen += n
-        if seen >= rank:
-            return i, hist["boundaries"][i] * 1e9, hist["boundaries"][i + 1] * 1e9
-    raise AssertionError("empty histogram")
-
-
 @pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
 def test_goroutine_delay_matches_runtime_metrics(fx):
     """Sampled mode reads the runtime's own histogram: p50 and p99 fall in the bucket /sched/latencies:seconds
@@ -98,7 +87,7 @@ def test_goroutine_delay_matches_runtime_metrics(fx):
     assert g["mode"] == "sampled" and g["count"] >= sum(truth["sched_latency"]["counts"]) > 100
     bounds = truth["sched_latency"]["boundaries"]
     for q, ours in ((0.5, g["p50_ns_below"]), (0.99, g["p99_ns_below"])):
-        i, lo, hi = truth_quantile_bucket(truth["sched_latency"], q)
+        i, lo, hi = quantile_bucket(truth["sched_latency"], q)
         prev_upper = bounds[i] * 1e9
         next_upper = bounds[i + 2] * 1e9 if i + 2 < len(bounds) else float("inf")
         assert prev_upper * 0.999999 <= ours <= next_upper * 1.000001, (q, ours, lo, hi)
@@ -146,7 +135,7 @@ def test_goroutine_delay_exact_mode(fx):
     assert r["mode"] == "exact" and r["count"] > 100
     hist = without_syscall_returns(truth["sched_latency"], fx.goversion)
     for q, key in ((0.5, "p50_ns_below"), (0.99, "p99_ns_below")):
-        _, lo, hi = truth_quantile_bucket(hist, q)
+        _, lo, hi = quantile_bucket(hist, q)
         ours_row = log2_row(r[key] - 1)
         assert log2_row(lo) <= ours_row <= log2_row(hi) + 1, (q, r[key], lo, hi)
 
