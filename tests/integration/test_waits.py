@@ -277,13 +277,18 @@ def test_go_code_futex_attributed_to_it(fx):
 @pytest.mark.parametrize("fx", fixtures("cgowait", ["default"]), ids=lambda f: f.id)
 def test_c_code_futex_attributed_to_cgo(fx):
     """C code (pthread_cond_timedwait through cgo) waits 30 times: 30 timed-out FUTEX_WAIT_BITSET waits on the
-    cgo path."""
+    cgo path. A signal can cut a wait short (seen once in 20-odd suite runs); glibc then waits again inside the same
+    pthread_cond_timedwait, so C sees 30 timeouts and the kernel one more call: each extra call must show in the
+    return values gotrace counts."""
     events, truth, g = trace_workload(fx.path, ["-waits=30"], ["-c", "waits"])
     futex = by_event(events, "summary")[0]["futex"]
     assert truth["c_timeouts"] == 30
-    assert futex["paths"]["cgo"]["waits"] == futex["paths"]["cgo"]["timeouts"] == 30, futex["paths"]
-    bitset = [op for op in futex["ops"] if op["op"] == "FUTEX_WAIT_BITSET_PRIVATE"]
-    assert bitset and bitset[0]["timeouts"] == 30
+    bitset = [op for op in futex["ops"] if op["op"] == "FUTEX_WAIT_BITSET_PRIVATE"]	# the runtime never uses it
+    assert len(bitset) == 1 and bitset[0]["timeouts"] == 30, futex["ops"]
+    cut_short = bitset[0]["interrupted"] + bitset[0]["ret_zero"] + bitset[0]["again"]
+    assert bitset[0]["calls"] == 30 + cut_short <= 32, bitset
+    cgo = futex["paths"]["cgo"]
+    assert cgo["waits"] == bitset[0]["calls"] and cgo["timeouts"] == 30, futex["paths"]
 
 
 @pytest.mark.parametrize("fx", fixtures("idle", ["default"]), ids=lambda f: f.id)
