@@ -129,7 +129,8 @@ def without_syscall_returns(hist, goversion):
 @pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
 def test_goroutine_delay_exact_mode(fx):
     """Exact mode times every dispatch with casgstatus probes: its p50 and p99 fall in the same log2 row as the
-    runtime's sampled quantiles, or the next. (Each probe hit costs the program time, so the workload is light.)"""
+    runtime's sampled quantiles, or a neighbour (the runtime's p99 rests on one dispatch in eight: a few dozen
+    samples). (Each probe hit costs the program time, so the workload is light.)"""
     events, truth, g = trace_workload(fx.path, ["-duration=1s", "-workers=2"], ["--goroutines=exact"])
     r = summary(events)["goroutines"]
     assert r["mode"] == "exact" and r["count"] > 100
@@ -137,7 +138,7 @@ def test_goroutine_delay_exact_mode(fx):
     for q, key in ((0.5, "p50_ns_below"), (0.99, "p99_ns_below")):
         _, lo, hi = quantile_bucket(hist, q)
         ours_row = log2_row(r[key] - 1)
-        assert log2_row(lo) <= ours_row <= log2_row(hi) + 1, (q, r[key], lo, hi)
+        assert log2_row(lo) - 1 <= ours_row <= log2_row(hi) + 1, (q, r[key], lo, hi)
 
 
 def parse_runqlat(text):
