@@ -446,6 +446,11 @@ static const struct profiler_ops wait_ops = {
 	.stop = wait_stop,
 };
 
+/* Time profiles (off-CPU, waits): a count and the nanoseconds of each stack; the flamegraph is drawn by time. */
+#define TIME_VALUES                                                                                          \
+	.nvalues = 2, .value_types = COUNT_NS_TYPES, .values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },  \
+	.flame_value = 1, .flame_unit = "nanoseconds"
+
 const struct profiler_type profiler_types[] = {
 	{
 		.name = "cpu",
@@ -464,11 +469,7 @@ const struct profiler_type profiler_types[] = {
 		.summary = "off-CPU time: [blocked] asleep until woken, [runnable] waiting for a CPU",
 		.ops = &stack_ops,
 		.kinds = 1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE,
-		.nvalues = 2,
-		.value_types = COUNT_NS_TYPES,
-		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },
-		.flame_value = 1,
-		.flame_unit = "nanoseconds",
+		TIME_VALUES,
 	},
 	{
 		.name = "gc",
@@ -486,21 +487,13 @@ const struct profiler_type profiler_types[] = {
 		.name = "futex",
 		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW), by user stack",
 		.ops = &wait_ops,
-		.nvalues = 2,
-		.value_types = COUNT_NS_TYPES,
-		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },
-		.flame_value = 1,
-		.flame_unit = "nanoseconds",
+		TIME_VALUES,
 	},
 	{
 		.name = "epoll",
 		.summary = "time blocked in epoll waits (the network poller, idle timers), by user stack",
 		.ops = &wait_ops,
-		.nvalues = 2,
-		.value_types = COUNT_NS_TYPES,
-		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },
-		.flame_value = 1,
-		.flame_unit = "nanoseconds",
+		TIME_VALUES,
 	},
 };
 
