@@ -300,8 +300,15 @@ def resources(pid):
 
 
 def mapped_binaries(pid):
-    """Mappings of the churned test binaries (private copies named gtc...) in the daemon."""
-    return sum(1 for line in Path(f"/proc/{pid}/maps").read_text().splitlines() if "/gtc" in line)
+    """How many times each churned test binary (private copies named gtc...) is mapped in the daemon. A binary
+    is mapped when a profile first symbolizes one of its PCs, so which ones are mapped depends on what was
+    sampled; how often each is mapped must not depend on how many processes ran it."""
+    counts = {}
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        if "/gtc" in line:
+            path = line.split()[-1]
+            counts[path] = counts.get(path, 0) + 1
+    return counts
 
 
 def churn(paths, n, concurrency=16):
@@ -325,7 +332,8 @@ def traced_total(d):
 def test_churn_of_500_processes_leaks_nothing():
     """500 short-lived Go programs of two binaries: at the end the daemon holds the file descriptors and BPF
     objects it held at the start, and its heap has not grown (measured after a warm-up of 40 processes that
-    fills its caches: binary layouts, symbols). Also its mappings: no binary stays mapped once per process."""
+    fills its caches: binary layouts, symbols). Also its mappings: each binary is mapped at most once, however
+    many processes ran it."""
     paths = [private_copy(fx, "c") for fx in GCLOAD]
     with daemon("--profile-interval=2s", "--scan-interval=200ms", allow="gtc*") as d:
         churn(paths, 40)
@@ -344,7 +352,7 @@ def test_churn_of_500_processes_leaks_nothing():
           f"anonymous rss {rss0 >> 10}->{rss1 >> 10} KiB, mappings of the binaries {maps0}->{maps1}")
     assert traced >= 0.9 * 500
     assert fds1 == fds0 and bpf1 == bpf0
-    assert maps1 == maps0
+    assert all(n == 1 for n in maps1.values()) and set(maps0) <= set(maps1) <= set(paths)
     assert rss1 - rss0 < 4 << 20
 
 
