@@ -377,15 +377,49 @@ static uint64_t store_pair(const struct od_func *f, char width, int64_t distance
 	return pairs == 1 ? found : 0;
 }
 
-/* Two LEAs `distance` apart (the addresses of memstats.pause_ns and pause_end). */
-static uint64_t lea_pair(const struct od_func *f, int64_t distance)
+struct objdump_check {
+	const char *bin;
+	struct pclntab *t;
+	struct od_func *f;
+	uint64_t data_lo, data_hi;	/* Go's writable data, where the runtime's globals are */
+};
+
+/* Two LEAs `distance` apart into writable data (the addresses of memstats.pause_ns and pause_end): the first
+ * target, or 0 unless exactly one such pair exists. Read-only data is left out: two string constants can lie
+ * 2048 bytes apart too (a Go 1.26 build of tests/go/idle has such a pair in gcMarkTermination). */
+static uint64_t lea_pair(const struct objdump_check *c, int64_t distance)
 {
-	for (int i = 0; i < f->n; i++)
+	const struct od_func *f = c->f;
+	uint64_t found = 0;
+	int pairs = 0;
+
+	for (int i = 0; i < f->n; i++) {
+		uint64_t a = f->l[i].target;
+
+		if (strcmp(f->l[i].op, "lea") != 0 || a < c->data_lo || a >= c->data_hi)
+			continue;
 		for (int j = 0; j < f->n; j++)
-			if (strcmp(f->l[i].op, "lea") == 0 && strcmp(f->l[j].op, "lea") == 0 &&
-			    (int64_t)(f->l[j].target - f->l[i].target) == distance)
-				return f->l[i].target;
-	return 0;
+			if (strcmp(f->l[j].op, "lea") == 0 && (int64_t)(f->l[j].target - a) == distance && found != a) {
+				found = a;
+				pairs++;
+			}
+	}
+	return pairs == 1 ? found : 0;
+}
+
+/* [start of the first, end of the last) of Go's writable data sections. */
+static void data_range(const struct elf_file *ef, uint64_t *lo, uint64_t *hi)
+{
+	static const char *const names[] = { ".noptrdata", ".data", ".bss", ".noptrbss" };
+	struct elf_section sec;
+
+	*lo = UINT64_MAX;
+	*hi = 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (elf_file_find_section(ef, names[i], &sec) == 0 && sec.addr) {
+			*lo = sec.addr < *lo ? sec.addr : *lo;
+			*hi = sec.addr + sec.size > *hi ? sec.addr + sec.size : *hi;
+		}
 }
 
 static bool has_target(const struct od_func *f, uint64_t target)
@@ -395,12 +429,6 @@ static bool has_target(const struct od_func *f, uint64_t target)
 			return true;
 	return false;
 }
-
-struct objdump_check {
-	const char *bin;
-	struct pclntab *t;
-	struct od_func *f;
-};
 
 static bool load_func(struct objdump_check *c, const char *name)
 {
@@ -440,9 +468,9 @@ static uint64_t objdump_memstats(struct objdump_check *c, const struct go_offset
 	uint64_t a = 0, b = 0;
 
 	if (load_func(c, "runtime.gcMarkTermination"))
-		a = lea_pair(c->f, o->memstats_pause_end - o->memstats_pause_ns);
+		a = lea_pair(c, o->memstats_pause_end - o->memstats_pause_ns);
 	if (a && load_func(c, "runtime.readGCStats_m"))
-		b = lea_pair(c->f, o->memstats_pause_end - o->memstats_pause_ns);
+		b = lea_pair(c, o->memstats_pause_end - o->memstats_pause_ns);
 	return a && (!b || a == b) ? a - o->memstats_pause_ns : 0;
 }
 
@@ -468,13 +496,14 @@ static uint64_t objdump_sched(struct objdump_check *c, const struct go_offsets *
 
 static void objdump_globals(const char *bin, int minor, struct go_globals *g)
 {
-	struct objdump_check c = { bin, NULL, malloc(sizeof(struct od_func)) };
+	struct objdump_check c = { bin, NULL, malloc(sizeof(struct od_func)), 0, 0 };
 	struct elf_file *ef = NULL;
 	struct go_offsets o;
 
 	memset(g, 0, sizeof(*g));
 	if (c.f && go_offsets_from_table(1, minor, false, &o) == 0 && elf_file_open(bin, &ef) == 0 &&
 	    pclntab_open(ef, &c.t) == 0) {
+		data_range(ef, &c.data_lo, &c.data_hi);
 		g->work = objdump_work(&c, &o);
 		g->memstats = objdump_memstats(&c, &o);
 		g->sched = objdump_sched(&c, &o);
@@ -490,7 +519,7 @@ static void objdump_fixture(const struct unit_fixture *f, void *ctx)
 	char gocmd[4096];
 	struct nm_globals nm;
 	struct go_globals g;
-	int major, minor;
+	int major, minor, before;
 
 	if (strcmp(f->variant, "default") != 0)
 		return;
@@ -498,9 +527,12 @@ static void objdump_fixture(const struct unit_fixture *f, void *ctx)
 	CHECK(go_command(f->goversion, gocmd, sizeof(gocmd)));
 	CHECK(nm_globals(gocmd, f->path, &nm));
 	objdump_globals(f->path, minor, &g);
+	before = unit_failures_in_test;
 	CHECK_EQ_U64(g.work, nm.work.addr);
 	CHECK_EQ_U64(g.memstats, nm.memstats.addr);
 	CHECK_EQ_U64(g.sched, nm.sched.addr);
+	if (unit_failures_in_test != before)
+		fprintf(stderr, "    in %s\n", f->path);
 	(*(int *)ctx)++;
 }
 
