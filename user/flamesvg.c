@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "flamesvg.h"
 #include "folded.h"
 
@@ -41,15 +42,8 @@ static int keep_frame(struct frames *fs, double px_per_value, struct frame f)
 {
 	if (f.value * px_per_value < MIN_FRAME_PX)
 		return 0;
-	if (fs->n == fs->cap) {
-		size_t cap = fs->cap ? fs->cap * 2 : 1024;
-		struct frame *bigger = reallocarray(fs->f, cap, sizeof(*bigger));
-
-		if (!bigger)
-			return -ENOMEM;
-		fs->f = bigger;
-		fs->cap = cap;
-	}
+	if (array_reserve(&fs->f, &fs->cap, fs->n + 1, sizeof(*fs->f), 1024))
+		return -ENOMEM;
 	fs->f[fs->n++] = f;
 	return 0;
 }

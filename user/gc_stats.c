@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "gc_stats.h"
 
 /* Go's stwReason values, append-only since Go 1.21 (src/runtime/proc.go stwReasonStrings). */
@@ -62,15 +63,8 @@ void gc_stats_free(struct gc_stats *s)
 
 static int push(uint64_t **arr, size_t *n, size_t *cap, uint64_t v)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		uint64_t *na = realloc(*arr, ncap * sizeof(**arr));
-
-		if (!na)
-			return -ENOMEM;
-		*arr = na;
-		*cap = ncap;
-	}
+	if (array_reserve(arr, cap, *n + 1, sizeof(**arr), 256))
+		return -ENOMEM;
 	(*arr)[(*n)++] = v;
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "ksyms.h"
 
 struct ksyms {
@@ -18,18 +19,8 @@ struct ksyms {
 /* While parsing, names are offsets into the pool (it moves as it grows); pointers are set at the end. */
 static int pool_add(struct ksyms *k, const char *s, size_t len, size_t *off)
 {
-	if (k->pool_len + len + 1 > k->pool_cap) {
-		size_t ncap = k->pool_cap ? k->pool_cap * 2 : 1 << 20;
-		char *np;
-
-		while (ncap < k->pool_len + len + 1)
-			ncap *= 2;
-		np = realloc(k->pool, ncap);
-		if (!np)
-			return -ENOMEM;
-		k->pool = np;
-		k->pool_cap = ncap;
-	}
+	if (array_reserve(&k->pool, &k->pool_cap, k->pool_len + len + 1, 1, 1 << 20))
+		return -ENOMEM;
 	memcpy(k->pool + k->pool_len, s, len);
 	k->pool[k->pool_len + len] = '\0';
 	*off = k->pool_len;
@@ -62,15 +53,8 @@ static int parse_line(struct ksyms *k, char *line)
 	if (!*name)
 		return 0;
 	k->saw_nonzero |= addr != 0;
-	if (k->n == k->cap) {
-		size_t ncap = k->cap ? k->cap * 2 : 65536;
-		struct ksym *ns = realloc(k->syms, ncap * sizeof(*ns));
-
-		if (!ns)
-			return -ENOMEM;
-		k->syms = ns;
-		k->cap = ncap;
-	}
+	if (array_reserve(&k->syms, &k->cap, k->n + 1, sizeof(*k->syms), 65536))
+		return -ENOMEM;
 	if ((err = pool_add(k, name, strlen(name), &name_off)))
 		return err;
 	if (module && (err = pool_add(k, module + 1, strcspn(module + 1, "]"), &module_off)))

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "array.h"
 #include "pprof.h"
 
 enum wire_type { WIRE_VARINT = 0, WIRE_BYTES = 2 };
@@ -150,15 +151,8 @@ static bool strtab_grow(struct strtab *t)
 
 static bool strtab_append(struct strtab *t, const char *s)
 {
-	if (t->len == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 256;
-		const char **strings = reallocarray(t->strings, cap, sizeof(*strings));
-
-		if (!strings)
-			return false;
-		t->strings = strings;
-		t->cap = cap;
-	}
+	if (array_reserve(&t->strings, &t->cap, t->len + 1, sizeof(*t->strings), 256))
+		return false;
 	t->strings[t->len++] = s;
 	return true;
 }

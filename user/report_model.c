@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "hist.h"
 #include "report.h"
 
@@ -94,15 +95,8 @@ int report_hist_extent(const struct report_hist *h, unsigned int *first, unsigne
 
 int report_heatmap_add_column(struct report_heatmap *hm, uint64_t unit, bool is_time)
 {
-	if (hm->ncols == hm->cap) {
-		size_t cap = hm->cap ? hm->cap * 2 : 64;
-		struct report_hist *c = reallocarray(hm->cols, cap, sizeof(*c));
-
-		if (!c)
-			return -ENOMEM;
-		hm->cols = c;
-		hm->cap = cap;
-	}
+	if (array_reserve(&hm->cols, &hm->cap, hm->ncols + 1, sizeof(*hm->cols), 64))
+		return -ENOMEM;
 	report_hist_init(&hm->cols[hm->ncols++], unit, is_time);
 	return 0;
 }
@@ -209,23 +203,6 @@ void report_free(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Room for one more element of `size` bytes in *arr (n used, *cap allocated). */
-static int grow(void *arr, size_t n, size_t *cap, size_t size)
-{
-	void **p = arr, *bigger;
-	size_t c;
-
-	if (n < *cap)
-		return 0;
-	c = *cap ? *cap * 2 : 64;
-	bigger = reallocarray(*p, c, size);
-	if (!bigger)
-		return -ENOMEM;
-	*p = bigger;
-	*cap = c;
-	return 0;
-}
-
 void report_saw_time(struct report *r, int64_t t)
 {
 	if (t < r->first_ns)
@@ -236,7 +213,7 @@ void report_saw_time(struct report *r, int64_t t)
 
 int report_add_pause(struct report *r, const struct report_pause *p)
 {
-	if (grow(&r->pauses, r->npauses, &r->cap_pauses, sizeof(*p)))
+	if (array_reserve(&r->pauses, &r->cap_pauses, r->npauses + 1, sizeof(*p), 64))
 		return -ENOMEM;
 	r->pauses[r->npauses++] = *p;
 	report_saw_time(r, p->t);
@@ -246,7 +223,7 @@ int report_add_pause(struct report *r, const struct report_pause *p)
 
 int report_add_cycle(struct report *r, const struct report_cycle *c)
 {
-	if (grow(&r->cycles, r->ncycles, &r->cap_cycles, sizeof(*c)))
+	if (array_reserve(&r->cycles, &r->cap_cycles, r->ncycles + 1, sizeof(*c), 64))
 		return -ENOMEM;
 	r->cycles[r->ncycles++] = *c;
 	report_saw_time(r, c->t);
@@ -256,7 +233,7 @@ int report_add_cycle(struct report *r, const struct report_cycle *c)
 
 int report_add_throttle(struct report *r, const struct report_span *s)
 {
-	if (grow(&r->throttles, r->nthrottles, &r->cap_throttles, sizeof(*s)))
+	if (array_reserve(&r->throttles, &r->cap_throttles, r->nthrottles + 1, sizeof(*s), 64))
 		return -ENOMEM;
 	r->throttles[r->nthrottles++] = *s;
 	report_saw_time(r, s->t);
@@ -270,7 +247,7 @@ struct report_column *report_add_column(struct report *r, int64_t t1)
 	int64_t t0 = r->ncolumns ? r->columns[r->ncolumns - 1].t1 : r->has_start ? r->start_ns : t1;
 
 	/* -ENOMEM ends the read, so a failure half way need not keep the three counts equal. */
-	if (grow(&r->columns, r->ncolumns, &r->cap_columns, sizeof(*c)) ||
+	if (array_reserve(&r->columns, &r->cap_columns, r->ncolumns + 1, sizeof(*c), 64) ||
 	    report_heatmap_add_column(&r->runq, 1000, true) || report_heatmap_add_column(&r->goroutines, 1, true))
 		return NULL;
 	c = &r->columns[r->ncolumns++];
@@ -283,7 +260,7 @@ struct report_hist *report_add_hist(struct report *r, const char *title, uint64_
 {
 	struct report_hist *h;
 
-	if (grow(&r->hists, r->nhists, &r->cap_hists, sizeof(*h)))
+	if (array_reserve(&r->hists, &r->cap_hists, r->nhists + 1, sizeof(*h), 64))
 		return NULL;
 	h = &r->hists[r->nhists];
 	report_hist_init(h, unit, is_time);
@@ -298,7 +275,7 @@ struct report_table *report_add_table(struct report *r, const char *title, int n
 {
 	struct report_table *t;
 
-	if (grow(&r->tables, r->ntables, &r->cap_tables, sizeof(*t)))
+	if (array_reserve(&r->tables, &r->cap_tables, r->ntables + 1, sizeof(*t), 64))
 		return NULL;
 	t = &r->tables[r->ntables];
 	if (report_table_new(t, title, ncols, head, fmt))
@@ -311,7 +288,7 @@ int report_add_advice(struct report *r, const char *id, const char *text)
 {
 	struct report_advice a = { strdup(id), strdup(text) };
 
-	if (!a.id || !a.text || grow(&r->advice, r->nadvice, &r->cap_advice, sizeof(a))) {
+	if (!a.id || !a.text || array_reserve(&r->advice, &r->cap_advice, r->nadvice + 1, sizeof(a), 64)) {
 		free(a.id);
 		free(a.text);
 		return -ENOMEM;

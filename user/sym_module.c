@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "buildinfo.h"
 #include "elf_file.h"
 #include "sym_module.h"
@@ -196,19 +197,11 @@ int sym_module_vaddr(const struct sym_module *m, uint64_t file_offset, uint64_t 
 static int collect_func(const struct elf_symbol *sym, void *ctx)
 {
 	struct sym_module *m = ctx;
-	struct elf_func *nf;
 
 	if ((sym->type != STT_FUNC && sym->type != STT_GNU_IFUNC) || !sym->value)
 		return 0;
-	if (m->nfuncs == m->funcs_cap) {
-		size_t ncap = m->funcs_cap ? m->funcs_cap * 2 : 1024;
-
-		nf = realloc(m->funcs, ncap * sizeof(*nf));
-		if (!nf)
-			return -ENOMEM;
-		m->funcs = nf;
-		m->funcs_cap = ncap;
-	}
+	if (array_reserve(&m->funcs, &m->funcs_cap, m->nfuncs + 1, sizeof(*m->funcs), 1024))
+		return -ENOMEM;
 	m->funcs[m->nfuncs++] = (struct elf_func){ sym->value, sym->value + sym->size, sym->name };
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "sym_profile.h"
 
 #define MAX_FRAMES_PER_PC 64
@@ -38,23 +39,6 @@ struct sym_profile {
 	const struct symbolizer **seen;	/* processes whose main binary is registered */
 	size_t nseen, seen_cap;
 };
-
-/* Grows an array of elem-sized items to hold n + 1. */
-static int grow(void *arrp, size_t *cap, size_t n, size_t elem)
-{
-	void **arr = arrp, *na;
-	size_t ncap;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	na = realloc(*arr, ncap * elem);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
 
 int sym_profile_new(struct profile *p, struct sym_profile **out)
 {
@@ -100,7 +84,7 @@ static uint32_t mapping_id(struct sym_profile *sp, const struct sym_map *m, enum
 						map_flags(kind));
 			return sp->maps[i].id;
 		}
-	if (grow(&sp->maps, &sp->maps_cap, sp->nmaps, sizeof(*sp->maps)))
+	if (array_reserve(&sp->maps, &sp->maps_cap, sp->nmaps + 1, sizeof(*sp->maps), 16))
 		return 0;
 	id = profile_mapping(sp->p, m->start, m->limit, m->file_offset, m->path, m->build_id, map_flags(kind));
 	if (id)
@@ -116,7 +100,7 @@ static int register_process(struct sym_profile *sp, const struct symbolizer *s)
 	for (size_t i = 0; i < sp->nseen; i++)
 		if (sp->seen[i] == s)
 			return 0;
-	if (grow(&sp->seen, &sp->seen_cap, sp->nseen, sizeof(*sp->seen)))
+	if (array_reserve(&sp->seen, &sp->seen_cap, sp->nseen + 1, sizeof(*sp->seen), 16))
 		return -ENOMEM;
 	sp->seen[sp->nseen++] = s;
 	main_map = symbolizer_main_map(s);
@@ -219,7 +203,7 @@ static uint32_t synthetic_location(struct sym_profile *sp, const char *name)
 	for (size_t i = 0; i < sp->nnamed; i++)
 		if (!strcmp(sp->named[i].name, name))
 			return sp->named[i].location;
-	if (!line.function || grow(&sp->named, &sp->named_cap, sp->nnamed, sizeof(*sp->named)))
+	if (!line.function || array_reserve(&sp->named, &sp->named_cap, sp->nnamed + 1, sizeof(*sp->named), 16))
 		return 0;
 	id = profile_location(sp->p, 0, 0, &line, 1);
 	if (id)

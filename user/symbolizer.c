@@ -9,6 +9,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "event_loop.h"
 #include "ksyms.h"
 #include "proc.h"
@@ -101,15 +102,8 @@ static struct sym_module *cache_module(struct sym_cache *c, int pid, const struc
 	for (size_t i = 0; i < c->nmods; i++)
 		if (c->mods[i].dev == m->dev && c->mods[i].ino == m->ino)
 			return c->mods[i].mod;
-	if (c->nmods == c->mods_cap) {
-		size_t ncap = c->mods_cap ? c->mods_cap * 2 : 16;
-		struct module_entry *nm = realloc(c->mods, ncap * sizeof(*nm));
-
-		if (!nm)
-			return NULL;
-		c->mods = nm;
-		c->mods_cap = ncap;
-	}
+	if (array_reserve(&c->mods, &c->mods_cap, c->nmods + 1, sizeof(*c->mods), 16))
+		return NULL;
 	e = &c->mods[c->nmods++];
 	*e = (struct module_entry){ m->dev, m->ino, NULL };
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
@@ -189,15 +183,8 @@ static struct mapping *intern_mapping(struct symbolizer *s, const struct proc_ma
 	for (size_t i = s->nall; i-- > 0;)
 		if (same_mapping(s->all[i], m))
 			return s->all[i];
-	if (s->nall == s->all_cap) {
-		size_t ncap = s->all_cap ? s->all_cap * 2 : 64;
-		struct mapping **na = realloc(s->all, ncap * sizeof(*na));
-
-		if (!na)
-			return NULL;
-		s->all = na;
-		s->all_cap = ncap;
-	}
+	if (array_reserve(&s->all, &s->all_cap, s->nall + 1, sizeof(*s->all), 64))
+		return NULL;
 	mp = new_mapping(s, m);
 	if (mp)
 		s->all[s->nall++] = mp;
@@ -331,18 +318,8 @@ static struct mapping *find_mapping(struct symbolizer *s, uint64_t addr)
 
 static struct sym_frame *push_frames(struct symbolizer *s, int n)
 {
-	if (s->nframes + n > s->frames_cap) {
-		size_t ncap = s->frames_cap ? s->frames_cap * 2 : 4096;
-		struct sym_frame *nf;
-
-		while (ncap < s->nframes + n)
-			ncap *= 2;
-		nf = realloc(s->frames, ncap * sizeof(*nf));
-		if (!nf)
-			return NULL;
-		s->frames = nf;
-		s->frames_cap = ncap;
-	}
+	if (array_reserve(&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames), 4096))
+		return NULL;
 	s->nframes += n;
 	return &s->frames[s->nframes - n];
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "throttle.h"
 
 void throttle_init(struct throttle_timeline *t)
@@ -22,15 +23,8 @@ int throttle_open(struct throttle_timeline *t, uint64_t start_ns)
 {
 	if (t->n && t->iv[t->n - 1].end_ns == 0)
 		return 0;	/* already open */
-	if (t->n == t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 64;
-		struct throttle_interval *niv = realloc(t->iv, ncap * sizeof(*niv));
-
-		if (!niv)
-			return -ENOMEM;
-		t->iv = niv;
-		t->cap = ncap;
-	}
+	if (array_reserve(&t->iv, &t->cap, t->n + 1, sizeof(*t->iv), 64))
+		return -ENOMEM;
 	t->iv[t->n++] = (struct throttle_interval){ start_ns, 0 };
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "log.h"
 #include "uprobes.h"
 
@@ -25,25 +26,9 @@ struct shared_uprobe {
 
 static struct shared_uprobe *shared_probes;
 
-static int grow(void **arr, size_t *cap, size_t n, size_t elem)
-{
-	size_t ncap;
-	void *na;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 16;
-	na = realloc(*arr, ncap * elem);
-	if (!na)
-		return -ENOMEM;
-	*arr = na;
-	*cap = ncap;
-	return 0;
-}
-
 static int push_link(struct uprobe_set *set, struct bpf_link *link)
 {
-	if (grow((void **)&set->links, &set->cap, set->n, sizeof(*set->links)))
+	if (array_reserve(&set->links, &set->cap, set->n + 1, sizeof(*set->links), 16))
 		return -ENOMEM;
 	set->links[set->n++] = link;
 	return 0;
@@ -51,7 +36,7 @@ static int push_link(struct uprobe_set *set, struct bpf_link *link)
 
 static int push_shared(struct uprobe_set *set, struct shared_uprobe *sp)
 {
-	if (grow((void **)&set->shared, &set->shared_cap, set->nshared, sizeof(*set->shared)))
+	if (array_reserve(&set->shared, &set->shared_cap, set->nshared + 1, sizeof(*set->shared), 16))
 		return -ENOMEM;
 	set->shared[set->nshared++] = sp;
 	sp->refs++;
