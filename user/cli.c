@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Number, duration and PID parsing with range and trailing-garbage checks: `-p abc` is an error, never PID 0. */
+/* Number, duration and PID parsing with range and trailing-garbage checks (`-p abc` is an error, never PID 0),
+ * and the options and target rules the tracing commands share. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -71,4 +72,38 @@ int cli_bad_value(const char *what, const char *value, const char *why)
 {
 	log_error("invalid %s '%s': %s (see --help)", what, value ? value : "", why);
 	return EXIT_USAGE;
+}
+
+int cli_option_pid(const char *s, int *pid)
+{
+	return cli_parse_pid(s, pid) ? cli_bad_value("PID", s, "expected a process ID") : 0;
+}
+
+int cli_option_duration(const char *s, uint64_t *ns)
+{
+	return cli_parse_duration(s, false, ns) ? cli_bad_value("duration", s, "expected e.g. 30s, 5m or 500ms") : 0;
+}
+
+int cli_split_command(int argc, char **argv, char ***command)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--")) {
+			*command = &argv[i + 1];
+			return i;
+		}
+	return argc;
+}
+
+int cli_check_target(int pid, char **command)
+{
+	if (!pid == !command) {
+		log_error(pid ? "give either -p PID or -- COMMAND, not both"
+			      : "no target: give -p PID or -- COMMAND (see --help)");
+		return EXIT_USAGE;
+	}
+	if (command && !command[0]) {
+		log_error("no command after --");
+		return EXIT_USAGE;
+	}
+	return 0;
 }

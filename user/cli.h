@@ -16,4 +16,16 @@ int cli_parse_pid(const char *s, int *pid);
 /* Prints "gotrace: invalid <what> '<value>': <why>" and returns EXIT_USAGE, for use as `return cli_bad(...)`. */
 int cli_bad_value(const char *what, const char *value, const char *why);
 
+/* The options every tracing command takes, parsed with the same error text everywhere: 0, or the error is
+ * printed and EXIT_USAGE returned. -p PID, and -d DURATION (how long to trace, > 0). */
+int cli_option_pid(const char *s, int *pid);
+int cli_option_duration(const char *s, uint64_t *ns);
+
+/* `gotrace CMD [options] -- COMMAND [ARGS...]`: returns how many arguments come before the first "--" (argc when
+ * there is none), and points *command at what follows it (left alone when there is no "--"). */
+int cli_split_command(int argc, char **argv, char ***command);
+/* A tracing command's target is -p PID or -- COMMAND, exactly one: 0, or the error is printed and EXIT_USAGE
+ * returned. */
+int cli_check_target(int pid, char **command);
+
 #endif

@@ -145,10 +145,9 @@ static int parse_option(struct flame_opts *o, int c)
 
 	switch (c) {
 	case 'p':
-		return cli_parse_pid(optarg, &o->pid) ? cli_bad_value("PID", optarg, "expected a process ID") : 0;
+		return cli_option_pid(optarg, &o->pid);
 	case 'd':
-		return cli_parse_duration(optarg, false, &o->duration_ns)
-			       ? cli_bad_value("duration", optarg, "expected e.g. 30s, 5m or 500ms") : 0;
+		return cli_option_duration(optarg, &o->duration_ns);
 	case 'F':
 		o->hz_given = true;
 		return cli_parse_u64(optarg, 1, MAX_HZ, &o->hz)
@@ -201,15 +200,8 @@ static int resolve_formats(struct flame_opts *o)
 
 static int check_opts(struct flame_opts *o)
 {
-	if (!o->pid == !o->cmd) {
-		log_error(o->pid ? "give either -p PID or -- COMMAND, not both"
-				 : "no target: give -p PID or -- COMMAND (see --help)");
+	if (cli_check_target(o->pid, o->cmd))
 		return EXIT_USAGE;
-	}
-	if (o->cmd && !o->cmd[0]) {
-		log_error("no command after --");
-		return EXIT_USAGE;
-	}
 	if (!o->noutputs) {
 		log_error("no output: give -o FILE, e.g. -o cpu.svg or -o cpu.pb.gz (see --help)");
 		return EXIT_USAGE;
@@ -220,17 +212,6 @@ static int check_opts(struct flame_opts *o)
 		return EXIT_USAGE;
 	}
 	return resolve_formats(o);
-}
-
-/* Splits argv at "--": what follows is the command to run. */
-static int split_command(struct flame_opts *o, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			o->cmd = &argv[i + 1];
-			return i;
-		}
-	return argc;
 }
 
 static int parse_opts(struct flame_opts *o, int argc, char **argv)
@@ -248,7 +229,7 @@ static int parse_opts(struct flame_opts *o, int argc, char **argv)
 	o->hz = DEFAULT_HZ;
 	o->type = &profiler_types[0];
 	o->kernel_stacks = true;
-	argc = split_command(o, argc, argv);
+	argc = cli_split_command(argc, argv, &o->cmd);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:d:F:t:o:f:vh", longopts, NULL)) != -1)
 		if ((err = parse_option(o, c)))

@@ -276,8 +276,8 @@ static int parse_opts(struct info_opts *o, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:jfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (cli_parse_pid(optarg, &o->pid))
-				return cli_bad_value("PID", optarg, "expected a process ID");
+			if (cli_option_pid(optarg, &o->pid))
+				return EXIT_USAGE;
 			break;
 		case 'j':
 			o->json = true;

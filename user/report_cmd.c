@@ -67,10 +67,9 @@ static int parse_option(struct report_opts *o, int c)
 {
 	switch (c) {
 	case 'p':
-		return cli_parse_pid(optarg, &o->pid) ? cli_bad_value("PID", optarg, "expected a process ID") : 0;
+		return cli_option_pid(optarg, &o->pid);
 	case 'd':
-		return cli_parse_duration(optarg, false, &o->duration_ns)
-			       ? cli_bad_value("duration", optarg, "expected e.g. 30s, 5m or 500ms") : 0;
+		return cli_option_duration(optarg, &o->duration_ns);
 	case 'o':
 		o->output = optarg;
 		return *optarg ? 0 : cli_bad_value("output", optarg, "expected a file name");
@@ -139,12 +138,7 @@ static int parse_opts(struct report_opts *o, int argc, char **argv)
 	};
 	int c, err;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			o->cmd = &argv[i + 1];
-			argc = i;
-			break;
-		}
+	argc = cli_split_command(argc, argv, &o->cmd);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:d:o:i:k:vh", longopts, NULL)) != -1)
 		if ((err = parse_option(o, c)))

@@ -115,26 +115,13 @@ static int parse_caps(struct trace_opts *o, const char *list)
 	return 0;
 }
 
-/* Splits argv at "--": what follows is the command to run. */
-static int split_command(struct trace_opts *o, int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--") == 0) {
-			o->cmd = &argv[i + 1];
-			return i;
-		}
-	}
-	return argc;
-}
-
 static int parse_option(struct trace_opts *o, int c)
 {
 	switch (c) {
 	case 'p':
-		return cli_parse_pid(optarg, &o->pid) ? cli_bad_value("PID", optarg, "expected a process ID") : 0;
+		return cli_option_pid(optarg, &o->pid);
 	case 'd':
-		return cli_parse_duration(optarg, false, &o->duration_ns)
-			       ? cli_bad_value("duration", optarg, "expected e.g. 30s, 5m or 500ms") : 0;
+		return cli_option_duration(optarg, &o->duration_ns);
 	case 's':
 		return cli_parse_duration(optarg, false, &o->out.slow_ns)
 			       ? cli_bad_value("--slow threshold", optarg, "expected e.g. 1ms or 500us") : 0;
@@ -180,23 +167,14 @@ static int parse_opts(struct trace_opts *o, int argc, char **argv)
 
 	for (size_t i = 0; i < NCAPS; i++)
 		o->caps[i] = all_caps[i]->default_on;
-	argc = split_command(o, argc, argv);
+	argc = cli_split_command(argc, argv, &o->cmd);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+p:d:mTs:jc:vh", longopts, NULL)) != -1)
 		if ((err = parse_option(o, c)))
 			return err;
 	if (parse_positionals(o, argc, argv))
 		return EXIT_USAGE;
-	if (!o->pid == !o->cmd) {
-		log_error(o->pid ? "give either -p PID or -- COMMAND, not both"
-				 : "no target: give -p PID or -- COMMAND (see --help)");
-		return EXIT_USAGE;
-	}
-	if (o->cmd && !o->cmd[0]) {
-		log_error("no command after --");
-		return EXIT_USAGE;
-	}
-	return 0;
+	return cli_check_target(o->pid, o->cmd);
 }
 
 static void print_interval(struct trace_session *s)
