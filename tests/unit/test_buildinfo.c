@@ -8,29 +8,12 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "elf_bytes.h"
+#include "go_tool.h"
 #include "buildinfo.h"
 #include "elf_file.h"
 
 #define PROMETHEUS "/usr/bin/prometheus"
-
-static FILE *run(const char *fmt, ...)
-{
-	char cmd[8192], cache[4096];
-	const char *go = getenv("GOTRACE_GO");
-	va_list ap;
-	int n;
-
-	n = snprintf(cmd, sizeof(cmd), "%s ", go ? go : "/usr/local/go/bin/go");
-	va_start(ap, fmt);
-	vsnprintf(cmd + n, sizeof(cmd) - n, fmt, ap);
-	va_end(ap);
-	setenv("GOTOOLCHAIN", "local", 1);
-	if (getcwd(cache, sizeof(cache) - 16)) {
-		strcat(cache, "/build/gocache");
-		setenv("GOCACHE", cache, 0);
-	}
-	return popen(cmd, "r");
-}
 
 /* What `go version -m` prints, decoded by this test: "<file>: <version>", then the module info one
  * tab-indented line each. */
@@ -85,7 +68,7 @@ static int go_version_m(const char *path, struct expected *e)
 {
 	char line[4096], *sep;
 	size_t len = 0;
-	FILE *p = run("version -m '%s'", path);
+	FILE *p = go_popen("%s version -m '%s'", go_cmd(), path);
 
 	memset(e, 0, sizeof(*e));
 	e->cgo_enabled = -1;
@@ -316,23 +299,6 @@ static int write_image(const struct image *im, char *path)
 	return ok ? 0 : -1;
 }
 
-/* GOTRACE_FUZZ_SEEDS=DIR also saves the images there: small seeds for tests/fuzz/fuzz_buildinfo. */
-static void save_seed(const struct image *im, int n)
-{
-	const char *dir = getenv("GOTRACE_FUZZ_SEEDS");
-	char path[4096];
-	FILE *f;
-
-	if (!dir)
-		return;
-	snprintf(path, sizeof(path), "%s/synthetic-buildinfo-%d", dir, n);
-	f = fopen(path, "wb");
-	if (f) {
-		fwrite(im->b, 1, im->len, f);
-		fclose(f);
-	}
-}
-
 TEST(pointer_layout_matches_go_version_m)
 {
 	for (int v = 0; v < 8; v++) {
@@ -346,7 +312,7 @@ TEST(pointer_layout_matches_go_version_m)
 		snprintf(what, sizeof(what), "ELF%d %s %s section", is64 ? 64 : 32, be ? "BE" : "LE",
 			 with_sections ? "with" : "without");
 		build_pointer_layout(&im, is64, be, with_sections);
-		save_seed(&im, v);
+		save_fuzz_seed("buildinfo", v, im.b, im.len);
 		CHECK(write_image(&im, path) == 0);
 		CHECK(e && go_version_m(path, e) == 0);
 		unlink(path);
@@ -363,30 +329,6 @@ TEST(pointer_layout_matches_go_version_m)
 }
 
 /* --- found by scanning the data segment --- */
-
-static uint8_t *slurp(const char *path, size_t *size)
-{
-	struct stat st;
-	uint8_t *buf;
-	FILE *f = fopen(path, "rb");
-
-	if (!f || fstat(fileno(f), &st) != 0 || !(buf = malloc(st.st_size ? st.st_size : 1))) {
-		if (f)
-			fclose(f);
-		return NULL;
-	}
-	*size = fread(buf, 1, st.st_size, f);
-	fclose(f);
-	return buf;
-}
-
-static void wipe_section_headers(uint8_t *elf, size_t size)
-{
-	if (size < 64 || elf[4] != 2)
-		return;
-	memset(elf + 0x28, 0, 8);	/* e_shoff */
-	memset(elf + 0x3c, 0, 4);	/* e_shnum, e_shstrndx */
-}
 
 static void check_scan(const struct unit_fixture *f, void *ctx)
 {
@@ -435,7 +377,7 @@ TEST(prometheus_debian_package)
 		return;
 	}
 	CHECK(read_file_buildinfo(PROMETHEUS, &bi) == 0);
-	p = run("version %s", PROMETHEUS);
+	p = go_popen("%s version %s", go_cmd(), PROMETHEUS);
 	CHECK(p && fgets(line, sizeof(line), p));
 	snprintf(want, sizeof(want), "%s: %s\n", PROMETHEUS, bi.version);
 	CHECK_STR(want, line);
@@ -501,19 +443,6 @@ static int exercise_image(const uint8_t *data, size_t size)
 	return bad;
 }
 
-static int exercise_prefix(const uint8_t *data, size_t len, bool without_sections)
-{
-	uint8_t *copy = malloc(len ? len : 1);
-	int bad;
-
-	memcpy(copy, data, len);
-	if (without_sections)
-		wipe_section_headers(copy, len);
-	bad = exercise_image(copy, len);
-	free(copy);
-	return bad;
-}
-
 struct damage_totals {
 	int images, bad;
 };
@@ -525,7 +454,8 @@ static void damage(const uint8_t *buf, size_t size, uint64_t off, uint64_t len, 
 
 	memcpy(copy, buf, size);
 	for (uint64_t cut = off; cut < off + len + 64 && cut <= size; cut += 3) {
-		tot->bad += exercise_prefix(buf, cut, false) + exercise_prefix(buf, cut, true);
+		tot->bad += check_exact_copy(buf, cut, false, exercise_image);
+		tot->bad += check_exact_copy(buf, cut, true, exercise_image);
 		tot->images += 2;
 	}
 	for (int k = 0; k < 256; k++) {

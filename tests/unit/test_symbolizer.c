@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "go_tool.h"
 #include "elf_file.h"
 #include "ksyms.h"
 #include "pclntab.h"
@@ -21,23 +22,6 @@
 #include "profile.h"
 #include "sym_profile.h"
 #include "symbolizer.h"
-
-/* popen of a printf-formatted command, with the Go environment of tests/build-go.sh. */
-static FILE *cmd(const char *fmt, ...)
-{
-	char line[8192], cache[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	setenv("GOTOOLCHAIN", "local", 1);
-	if (getcwd(cache, sizeof(cache) - 16)) {
-		strcat(cache, "/build/gocache");
-		setenv("GOCACHE", cache, 0);
-	}
-	return popen(line, "r");
-}
 
 static double now_s(void)
 {
@@ -200,7 +184,7 @@ struct nm_sym {
 /* Defined functions of libc's dynamic symbol table, as binutils' nm prints them. */
 static int nm_dynamic(const char *lib, struct nm_sym *out, int max)
 {
-	FILE *p = cmd("nm -D -S --defined-only '%s'", lib);
+	FILE *p = go_popen("nm -D -S --defined-only '%s'", lib);
 	char line[512], type;
 	int n = 0;
 
@@ -306,41 +290,6 @@ static void stop_fixture(struct live *l)
 		fclose(l->out);
 }
 
-struct position {
-	char func[512], file[512];
-	int line;
-};
-
-/* go tool addr2line reads link-time addresses on stdin and prints "function\nfile:line" for each. */
-static int addr2line(const char *bin, const uint64_t *pcs, size_t n, struct position *pos)
-{
-	char path[] = "/tmp/gotrace-sympcs-XXXXXX", func[512], where[512];
-	int fd = mkstemp(path);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL, *p;
-	size_t i = 0;
-
-	if (!f)
-		return -1;
-	for (size_t j = 0; j < n; j++)
-		fprintf(f, "%" PRIx64 "\n", pcs[j]);
-	fclose(f);
-	p = cmd("%s tool addr2line '%s' < %s", getenv("GOTRACE_GO") ? getenv("GOTRACE_GO") : "/usr/local/go/bin/go",
-		bin, path);
-	while (p && i < n && fgets(func, sizeof(func), p) && fgets(where, sizeof(where), p)) {
-		char *colon = strrchr(where, ':');
-
-		if (!colon)
-			break;
-		*colon = '\0';
-		func[strcspn(func, "\n")] = '\0';
-		snprintf(pos[i].func, sizeof(pos[i].func), "%s", func);
-		snprintf(pos[i].file, sizeof(pos[i].file), "%s", where);
-		pos[i++].line = atoi(colon + 1);
-	}
-	unlink(path);
-	return p && pclose(p) == 0 && i == n ? 0 : -1;
-}
-
 #define GO_PCS 400
 
 /* Link-time addresses inside functions spread over the whole table, the middle of each. */
@@ -408,10 +357,10 @@ static bool finds_inlined_frame(struct symbolizer *s, const char *twin, uint64_t
 static int check_go_pcs(struct symbolizer *s, const char *twin, uint64_t bias, const char *what)
 {
 	static uint64_t pcs[GO_PCS];
-	static struct position pos[GO_PCS];
+	static struct go_position pos[GO_PCS];
 	int n = pick_go_pcs(twin, pcs, GO_PCS), bad = 0;
 
-	if (n < 100 || addr2line(twin, pcs, n, pos) != 0)
+	if (n < 100 || go_addr2line(twin, pcs, n, pos) != 0)
 		return -1;
 	for (int i = 0; i < n; i++) {
 		struct sym_frame fr[16];
