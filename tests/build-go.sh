@@ -2,7 +2,8 @@
 # Build every Go program under tests/go with every Go toolchain on this machine, in the binary variants
 # gotrace must read: default, stripped (-s -w), PIE, external linker, and static (cgo off).
 # Output: build/tests/go/<goversion>/<program>.<variant>, and build/tests/go/manifest.tsv with one line per
-# binary: goversion <TAB> go-command <TAB> program <TAB> variant <TAB> path. Up-to-date binaries are kept.
+# binary: goversion <TAB> go-command <TAB> program <TAB> variant <TAB> path. Up-to-date binaries are kept (a
+# change to tests/golib, the protocol package the programs share, rebuilds them all).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,7 +41,7 @@ for go in $(toolchains); do
 			cgo=1
 			[ "$variant" = static ] && cgo=0
 			[ "$prog" = cgoapp ] && [ "$variant" = static ] && continue
-			if [ ! -e "$bin" ] || [ -n "$(find "$prog_dir" -newer "$bin" -name '*.go' -print -quit)" ]; then
+			if [ ! -e "$bin" ] || [ -n "$(find "$prog_dir" "$top/tests/golib" -newer "$bin" \( -name '*.go' -o -name go.mod \) -print -quit)" ]; then
 				flags=$(variant_flags "$variant")
 				(cd "$prog_dir" && CGO_ENABLED=$cgo "$go" build ${flags:+"$flags"} -o "$bin" .)
 			fi

@@ -8,14 +8,10 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
-	"time"
+
+	"gotrace.test/golib/protocol"
 )
 
 type report struct {
@@ -25,19 +21,11 @@ type report struct {
 }
 
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	waits := flag.Int("waits", 20, "timed waits in C")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d\n", os.Getpid())
-		<-sig
-	}
+	proto.AwaitStart()
 	n := cTimedWaits(*waits)
-	out, _ := json.Marshal(report{GoVersion: runtime.Version(), Cgo: n >= 0, CTimeouts: n})
-	fmt.Println(string(out))
-	time.Sleep(*linger)
+	proto.Report(report{GoVersion: runtime.Version(), Cgo: n >= 0, CTimeouts: n})
 }

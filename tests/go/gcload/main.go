@@ -11,14 +11,14 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
+
+	"gotrace.test/golib/protocol"
 )
 
 var sink [][]byte
@@ -83,13 +83,6 @@ func (r *pauseRecorder) poll() {
 	}
 }
 
-// monotonicNs reads CLOCK_MONOTONIC, the clock the runtime's nanotime() and gotrace's timestamps use.
-func monotonicNs() int64 {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
-
 func pauseCount() (pauses, cycles uint64) {
 	s := []metrics.Sample{{Name: "/gc/pauses:seconds"}, {Name: "/gc/cycles/total:gc-cycles"}}
 	metrics.Read(s)
@@ -119,7 +112,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 	var gcStats debug.GCStats
 	debug.ReadGCStats(&gcStats)
 	rec := &pauseRecorder{first: gcStats.NumGC, pauses: map[string]uint64{}}
-	windowStart := monotonicNs()
+	windowStart := protocol.MonotonicNs()
 	p0, c0 := pauseCount()
 	lat0 := schedLatency()
 	start := time.Now()
@@ -153,7 +146,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 	debug.SetGCPercent(-1)
 	p1, c1 := pauseCount()
 	lat1 := schedLatency()
-	windowEnd := monotonicNs()
+	windowEnd := protocol.MonotonicNs()
 	rec.poll()
 	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
@@ -162,7 +155,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 }
 
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	duration := flag.Duration("duration", 2*time.Second, "workload duration; 0 = until killed")
 	workers := flag.Int("workers", 4, "allocating goroutines")
 	forced := flag.Int("forced-gc", 0, "runtime.GC() calls at the start of the window")
@@ -171,7 +164,6 @@ func main() {
 	threads := flag.Int("threads", 0, "extra OS threads, each blocked in a read (LockOSThread)")
 	reportPath := flag.String("report", "", "write the JSON report to this file instead of stdout")
 	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	syscalls := flag.Int("syscalls", 0, "getpid system calls (syscall.Syscall) at the start of the window")
 	flag.Parse()
 
@@ -179,12 +171,7 @@ func main() {
 		select {}
 	}()
 	blockThreads(*threads)
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d\n", os.Getpid())
-		<-sig
-	}
+	proto.AwaitStart()
 	sink = make([][]byte, *live/32+1)
 	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats, *syscalls))
 	if *reportPath != "" {
@@ -195,7 +182,7 @@ func main() {
 	} else {
 		fmt.Println(string(out))
 	}
-	time.Sleep(*linger)
+	proto.Linger()
 	if *execPath != "" {
 		err := syscall.Exec(*execPath, []string{*execPath}, os.Environ())
 		fmt.Fprintln(os.Stderr, "exec:", err)

@@ -1,3 +1,7 @@
 module gotrace.test/hotspots
 
 go 1.17
+
+require gotrace.test/golib v0.0.0
+
+replace gotrace.test/golib => ../../golib

@@ -11,11 +11,9 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/pprof"
 	"sync"
@@ -23,6 +21,8 @@ import (
 	"syscall"
 	"time"
 	"unsafe"
+
+	"gotrace.test/golib/protocol"
 )
 
 const (
@@ -160,20 +160,14 @@ func run(mode string, duration time.Duration, workers int) report {
 }
 
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	mode := flag.String("mode", "cpu", "cpu | offcpu | gc")
 	duration := flag.Duration("duration", 3*time.Second, "workload duration")
 	workers := flag.Int("workers", 2, "worker goroutines")
 	cpuprofile := flag.String("cpuprofile", "", "write the runtime's CPU profile of the window here")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d\n", os.Getpid())
-		<-sig
-	}
+	proto.AwaitStart()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -185,7 +179,5 @@ func main() {
 	}
 	r := run(*mode, *duration, *workers)
 	pprof.StopCPUProfile()
-	out, _ := json.Marshal(r)
-	fmt.Println(string(out))
-	time.Sleep(*linger)
+	proto.Report(r)
 }

@@ -9,21 +9,19 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"hash/fnv"
 	"net"
 	"net/http"
 	"os"
-	"os/signal"
 	"runtime"
 	"runtime/trace"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"time"
-	"unsafe"
+
+	"gotrace.test/golib/protocol"
 )
 
 type report struct {
@@ -32,12 +30,6 @@ type report struct {
 	Requests    uint64 `json:"requests"`
 	WindowStart int64  `json:"window_start_ns"`
 	WindowEnd   int64  `json:"window_end_ns"`
-}
-
-func monotonicNs() int64 {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
 }
 
 var requests uint64
@@ -53,10 +45,9 @@ func handle(w http.ResponseWriter, r *http.Request) {
 }
 
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	duration := flag.Duration("duration", 0, "serve this long after the start; 0 = until killed")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	execTrace := flag.String("exectrace", "", "run Go's execution tracer (runtime/trace) into this file, the peer "+
 		"gotrace's benchmarks compare with")
 	flag.Parse()
@@ -78,23 +69,16 @@ func main() {
 	}
 	go http.Serve(ln, http.HandlerFunc(handle))
 	port := ln.Addr().(*net.TCPAddr).Port
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d %d\n", os.Getpid(), port)
-		<-sig
-	} else {
+	if !proto.AwaitStart(port) {
 		fmt.Printf("listening %d %d\n", os.Getpid(), port)
 	}
-	r := report{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), WindowStart: monotonicNs()}
+	r := report{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), WindowStart: protocol.MonotonicNs()}
 	r0 := atomic.LoadUint64(&requests)
 	if *duration == 0 {
 		select {}
 	}
 	time.Sleep(*duration)
 	r.Requests = atomic.LoadUint64(&requests) - r0
-	r.WindowEnd = monotonicNs()
-	out, _ := json.Marshal(r)
-	fmt.Println(string(out))
-	time.Sleep(*linger)
+	r.WindowEnd = protocol.MonotonicNs()
+	proto.Report(r)
 }

@@ -8,15 +8,11 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"os/signal"
 	"runtime"
-	"syscall"
 	"time"
-	"unsafe"
+
+	"gotrace.test/golib/protocol"
 )
 
 type report struct {
@@ -26,26 +22,14 @@ type report struct {
 	WindowEnd   int64  `json:"window_end_ns"`
 }
 
-func monotonicNs() int64 {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
-}
-
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	duration := flag.Duration("duration", 2*time.Second, "how long to idle; 0 = until killed")
 	tick := flag.Duration("tick", 10*time.Millisecond, "heartbeat period")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d\n", os.Getpid())
-		<-sig
-	}
-	r := report{GoVersion: runtime.Version(), WindowStart: monotonicNs()}
+	proto.AwaitStart()
+	r := report{GoVersion: runtime.Version(), WindowStart: protocol.MonotonicNs()}
 	t := time.NewTicker(*tick)
 	var deadline <-chan time.Time
 	if *duration > 0 {
@@ -60,8 +44,6 @@ func main() {
 		}
 	}
 	t.Stop()
-	r.WindowEnd = monotonicNs()
-	out, _ := json.Marshal(r)
-	fmt.Println(string(out))
-	time.Sleep(*linger)
+	r.WindowEnd = protocol.MonotonicNs()
+	proto.Report(r)
 }

@@ -12,17 +12,15 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
-	"fmt"
-	"os"
-	"os/signal"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
+
+	"gotrace.test/golib/protocol"
 )
 
 type report struct {
@@ -33,13 +31,6 @@ type report struct {
 	RawWakeNs    float64 `json:"raw_futex_wake_ns"` // per call, 0 without -raw-futex-wakes
 	WindowStart  int64   `json:"window_start_ns"`
 	WindowEnd    int64   `json:"window_end_ns"`
-}
-
-// monotonicNs reads CLOCK_MONOTONIC, the clock of gotrace's timestamps.
-func monotonicNs() int64 {
-	var ts syscall.Timespec
-	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
-	return ts.Nano()
 }
 
 var shared [64]uint64
@@ -55,11 +46,11 @@ func rawFutexWakes(n int) float64 {
 	if n == 0 {
 		return 0
 	}
-	start := monotonicNs()
+	start := protocol.MonotonicNs()
 	for i := 0; i < n; i++ {
 		syscall.RawSyscall6(syscall.SYS_FUTEX, uintptr(unsafe.Pointer(&word)), futexWakePrivate, 1, 0, 0, 0)
 	}
-	return float64(monotonicNs()-start) / float64(n)
+	return float64(protocol.MonotonicNs()-start) / float64(n)
 }
 
 // rawFutexWaits waits n times for 1 ms on a futex word nobody wakes; returns how many waits timed out.
@@ -103,7 +94,7 @@ func run(duration time.Duration, workers, rawWaits, rawWakes int) report {
 	var n uint64
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
-	start := monotonicNs()
+	start := protocol.MonotonicNs()
 	raw := rawFutexWaits(rawWaits)
 	wakeNs := rawFutexWakes(rawWakes)
 	for i := 0; i < workers; i++ {
@@ -113,27 +104,19 @@ func run(duration time.Duration, workers, rawWaits, rawWakes int) report {
 	time.Sleep(duration)
 	close(stop)
 	wg.Wait()
-	end := monotonicNs()
+	end := protocol.MonotonicNs()
 	return report{GoVersion: runtime.Version(), GOMAXPROCS: runtime.GOMAXPROCS(0), Acquisitions: n,
 		RawTimeouts: raw, RawWakeNs: wakeNs, WindowStart: start, WindowEnd: end}
 }
 
 func main() {
-	start := flag.String("start", "now", "now | signal (wait for SIGUSR1)")
+	proto := protocol.Flags()
 	duration := flag.Duration("duration", 2*time.Second, "how long to contend")
 	workers := flag.Int("workers", 8, "contending goroutines")
 	rawWaits := flag.Int("raw-futex-waits", 0, "futex waits made with syscall.Syscall6 before the contention")
 	rawWakes := flag.Int("raw-futex-wakes", 0, "futex wakes (no waiter) timed before the contention")
-	linger := flag.Duration("linger", 0, "time to stay alive after the report")
 	flag.Parse()
 
-	if *start == "signal" {
-		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, syscall.SIGUSR1)
-		fmt.Printf("ready %d\n", os.Getpid())
-		<-sig
-	}
-	out, _ := json.Marshal(run(*duration, *workers, *rawWaits, *rawWakes))
-	fmt.Println(string(out))
-	time.Sleep(*linger)
+	proto.AwaitStart()
+	proto.Report(run(*duration, *workers, *rawWaits, *rawWakes))
 }

@@ -1,0 +1,3 @@
+module gotrace.test/golib
+
+go 1.17
