@@ -19,8 +19,8 @@ declare -A sources=(
 	[buildinfo]="user/buildinfo.c user/pclntab.c user/elf_file.c"
 	[dwarf_offsets]="user/go_offsets.c"
 	[cgroup]="user/cgroup.c"
-	[daemon_config]="user/daemon_config.c user/cli.c user/log.c"
-	[target_rules]="user/target_rules.c user/daemon_config.c user/cli.c user/log.c"
+	[daemon_config]="user/daemon_config.c user/cli.c user/log.c user/json.c"
+	[target_rules]="user/target_rules.c user/daemon_config.c user/cli.c user/log.c user/json.c"
 	[prom]="user/prom.c user/profile.c user/hist.c"
 )
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
