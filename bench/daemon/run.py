@@ -7,7 +7,8 @@ For each N, in one run: the seconds until all N are traced (from their start, re
 steady window the daemon's own CPU (utime + stime from /proc, as a share of one core), its RSS and anonymous RSS,
 the uprobe hits per second, the CPU its BPF programs used (the daemon's own metrics), the size and time of one
 /metrics scrape, and the profiles written. The targets' work rate (GC cycles/s from their JSON reports) is
-measured with and without the daemon, interleaved, so that the daemon's cost to them shows as a ratio.
+measured over the same length of run with and without the daemon, one after the other, so that the daemon's cost
+to them shows as a ratio.
 Usage: bench/daemon/run.py [window seconds, default 30] [counts, default 1,10,50]     (root; `make` first)"""
 import json
 import os
@@ -23,6 +24,7 @@ import urllib.request
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 GOTRACE = os.path.join(TOP, "gotrace")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+TARGET_EXTRA_S = 15     # targets run this much longer than the window: attach, settling, the last profile
 
 
 def fixture():
@@ -100,7 +102,7 @@ def traced(binary, n, window, workdir):
     try:
         wait_for(lambda: _serving(port), 30, "the daemon's /metrics")
         t0 = time.monotonic()
-        procs = start_targets(binary, n, window + 15)
+        procs = start_targets(binary, n, window + TARGET_EXTRA_S)
         wait_for(lambda: metrics(port)[0].get("gotrace_daemon_targets", 0) >= n, 60, f"{n} targets traced")
         attach_s = time.monotonic() - t0
         time.sleep(max(0.0, 5 - attach_s))        # past the attach work
@@ -138,7 +140,7 @@ def _serving(port):
 
 
 def untraced(binary, n, window):
-    return cycles_per_second(start_targets(binary, n, window))
+    return cycles_per_second(start_targets(binary, n, window + TARGET_EXTRA_S))
 
 
 def main():
@@ -148,7 +150,7 @@ def main():
     binary = private_copy(fixture(), workdir)
     print(f"daemon scaling, {window} s windows, {os.cpu_count()} CPUs, kernel {os.uname().release}")
     print(f"{'targets':>7} {'attach':>7} {'CPU':>6} {'BPF CPU':>7} {'RSS':>8} {'anon':>8} {'hits/s':>8} "
-          f"{'scrape':>14} {'profiles':>8} {'GC/s traced/untraced':>21}")
+          f"{'scrape':>14} {'profiles':>8} {'GC/s untraced':>13} {'traced/untraced':>15}")
     try:
         for n in counts:
             base = untraced(binary, n, window)
@@ -156,7 +158,7 @@ def main():
             print(f"{n:>7} {r['attach_s']:>6.2f}s {r['cpu_pct']:>5.2f}% {r['bpf_cpu_pct']:>6.2f}% "
                   f"{r['rss_mib']:>5.1f}MiB {r['anon_mib']:>5.1f}MiB {r['hits_per_s']:>8.0f} "
                   f"{r['scrape_kib']:>6.1f}KiB {r['scrape_ms']:>4.1f}ms {r['profiles']:>8.0f} "
-                  f"{r['gc_per_s'] / base:>21.3f}", flush=True)
+                  f"{base:>13.0f} {r['gc_per_s'] / base:>15.3f}", flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
