@@ -14,36 +14,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 
-TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-GOTRACE = os.path.join(TOP, "gotrace")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
+from gotrace_harness import daemon, fixtures, private_copy, wait_for  # noqa: E402
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 TARGET_EXTRA_S = 15     # targets run this much longer than the window: attach, settling, the last profile
-
-
-def fixture():
-    rows = [l.split("\t") for l in open(os.path.join(TOP, "build/tests/go/manifest.tsv")).read().splitlines()]
-    return [r for r in rows if r[2] == "gcload" and r[3] == "default"][-1][4]
-
-
-def private_copy(src, workdir):
-    """A copy under a name nothing else on the host has, so that --allow-exe selects only the bench's targets."""
-    path = os.path.join(workdir, f"gtbench{os.getpid()}")
-    shutil.copy(src, path)
-    os.chmod(path, 0o755)
-    return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_targets(binary, n, seconds):
@@ -62,9 +41,10 @@ def cycles_per_second(procs):
     return total
 
 
-def metrics(port):
+def metrics(d):
+    """The daemon's own gauges and counters, the scrape's size and how long it took."""
     t0 = time.monotonic()
-    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    body = d.metrics()[2]
     took = time.monotonic() - t0
     values = {}
     for line in body.splitlines():
@@ -84,59 +64,34 @@ def rss_kib(pid):
     return (int(re.search(r"VmRSS:\s+(\d+)", status).group(1)), int(re.search(r"RssAnon:\s+(\d+)", status).group(1)))
 
 
-def wait_for(pred, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"timed out waiting for {what}")
-
-
-def traced(binary, n, window, workdir):
-    port = free_port()
-    profiles = tempfile.mkdtemp(dir=workdir)
-    d = subprocess.Popen([GOTRACE, "daemon", f"--listen=127.0.0.1:{port}", f"--profile-dir={profiles}",
-                          "--profile-interval=10s", f"--allow-exe={os.path.basename(binary)}"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(lambda: _serving(port), 30, "the daemon's /metrics")
+def traced(binary, n, window):
+    with daemon("--profile-interval=10s", allow=os.path.basename(binary)) as d:
         t0 = time.monotonic()
         procs = start_targets(binary, n, window + TARGET_EXTRA_S)
-        wait_for(lambda: metrics(port)[0].get("gotrace_daemon_targets", 0) >= n, 60, f"{n} targets traced")
+        wait_for(lambda: metrics(d)[0].get("gotrace_daemon_targets", 0) >= n, 60, f"{n} targets traced",
+                 interval=0.05)
         attach_s = time.monotonic() - t0
         time.sleep(max(0.0, 5 - attach_s))        # past the attach work
-        m0, _, _ = metrics(port)
-        c0, w0 = cpu_seconds(d.pid), time.monotonic()
+        m0, _, _ = metrics(d)
+        c0, w0 = cpu_seconds(d.proc.pid), time.monotonic()
         time.sleep(window)
-        c1, w1 = cpu_seconds(d.pid), time.monotonic()
-        m1, size, took = metrics(port)
-        rss, anon = rss_kib(d.pid)
+        c1, w1 = cpu_seconds(d.proc.pid), time.monotonic()
+        m1, size, took = metrics(d)
+        rss, anon = rss_kib(d.proc.pid)
         rate = cycles_per_second(procs)
-        elapsed = w1 - w0
-        return {
-            "attach_s": attach_s,
-            "cpu_pct": 100 * (c1 - c0) / elapsed,
-            "rss_mib": rss / 1024, "anon_mib": anon / 1024,
-            "hits_per_s": (m1["gotrace_daemon_probe_hits_total"] - m0["gotrace_daemon_probe_hits_total"]) / elapsed,
-            "bpf_cpu_pct": 100 * (m1["gotrace_daemon_bpf_cpu_seconds_total"]
-                                  - m0["gotrace_daemon_bpf_cpu_seconds_total"]) / elapsed,
-            "scrape_kib": size / 1024, "scrape_ms": took * 1000,
-            "profiles": m1.get("gotrace_daemon_profiles_written_total", 0),
-            "gc_per_s": rate,
-        }
-    finally:
-        d.terminate()
-        d.wait(timeout=30)
-        shutil.rmtree(profiles, ignore_errors=True)
-
-
-def _serving(port):
-    try:
-        metrics(port)
-        return True
-    except OSError:
-        return False
+    shutil.rmtree(d.dir, ignore_errors=True)     # its profiles and log
+    elapsed = w1 - w0
+    return {
+        "attach_s": attach_s,
+        "cpu_pct": 100 * (c1 - c0) / elapsed,
+        "rss_mib": rss / 1024, "anon_mib": anon / 1024,
+        "hits_per_s": (m1["gotrace_daemon_probe_hits_total"] - m0["gotrace_daemon_probe_hits_total"]) / elapsed,
+        "bpf_cpu_pct": 100 * (m1["gotrace_daemon_bpf_cpu_seconds_total"]
+                              - m0["gotrace_daemon_bpf_cpu_seconds_total"]) / elapsed,
+        "scrape_kib": size / 1024, "scrape_ms": took * 1000,
+        "profiles": m1.get("gotrace_daemon_profiles_written_total", 0),
+        "gc_per_s": rate,
+    }
 
 
 def untraced(binary, n, window):
@@ -146,21 +101,20 @@ def untraced(binary, n, window):
 def main():
     window = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     counts = [int(c) for c in (sys.argv[2] if len(sys.argv) > 2 else "1,10,50").split(",")]
-    workdir = tempfile.mkdtemp(prefix="gotrace-bench-daemon-")
-    binary = private_copy(fixture(), workdir)
+    binary = private_copy(fixtures("gcload", ["default"])[-1], "bench")
     print(f"daemon scaling, {window} s windows, {os.cpu_count()} CPUs, kernel {os.uname().release}")
     print(f"{'targets':>7} {'attach':>7} {'CPU':>6} {'BPF CPU':>7} {'RSS':>8} {'anon':>8} {'hits/s':>8} "
           f"{'scrape':>14} {'profiles':>8} {'GC/s untraced':>13} {'traced/untraced':>15}")
     try:
         for n in counts:
             base = untraced(binary, n, window)
-            r = traced(binary, n, window, workdir)
+            r = traced(binary, n, window)
             print(f"{n:>7} {r['attach_s']:>6.2f}s {r['cpu_pct']:>5.2f}% {r['bpf_cpu_pct']:>6.2f}% "
                   f"{r['rss_mib']:>5.1f}MiB {r['anon_mib']:>5.1f}MiB {r['hits_per_s']:>8.0f} "
                   f"{r['scrape_kib']:>6.1f}KiB {r['scrape_ms']:>4.1f}ms {r['profiles']:>8.0f} "
                   f"{base:>13.0f} {r['gc_per_s'] / base:>15.3f}", flush=True)
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        shutil.rmtree(os.path.dirname(binary), ignore_errors=True)
 
 
 if __name__ == "__main__":

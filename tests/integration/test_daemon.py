@@ -15,92 +15,14 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from gotrace_harness import GOTRACE, Target, fixtures
+from gotrace_harness import GOTRACE, Target, daemon, fixtures, free_port, http_get, private_copy, wait_for
 
 GCLOAD = fixtures("gcload", ["default"])
 GO = "/usr/local/go/bin/go"
-
-
-def private_copy(fx, tag):
-    """A copy of a fixture under a name no other process has, so that the daemon (allow-exe) traces only this
-    test's processes even when other tests run Go programs at the same time."""
-    d = tempfile.mkdtemp(prefix="gotrace-bin-")
-    os.chmod(d, 0o755)
-    path = os.path.join(d, f"gt{tag}{os.getpid()}x{int(time.time() * 1000) % 100000}")
-    Path(path).write_bytes(Path(fx.path).read_bytes())
-    os.chmod(path, 0o755)
-    return path
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_get(url, timeout=5):
-    with urllib.request.urlopen(url, timeout=timeout) as r:
-        return r.status, r.headers.get("Content-Type"), r.read().decode()
-
-
-def wait_for(predicate, timeout=20, what="condition"):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Daemon:
-    """gotrace daemon limited to the test's own programs (allow-exe), with its logs in a file."""
-
-    def __init__(self, *args, allow):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="gotrace-daemon-")
-        self.profiles = os.path.join(self.dir, "profiles")
-        self.log = open(os.path.join(self.dir, "log"), "w+")
-        cmd = [str(GOTRACE), "daemon", f"--listen=127.0.0.1:{self.port}", f"--profile-dir={self.profiles}",
-               f"--allow-exe={allow}", *args]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self.log)
-        wait_for(self.healthy, what="the daemon's /healthz")
-
-    def healthy(self):
-        try:
-            return http_get(f"http://127.0.0.1:{self.port}/healthz")[0] == 200
-        except OSError:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"daemon exited {self.proc.returncode}: {self.logs()}")
-            return False
-
-    def metrics(self):
-        return http_get(f"http://127.0.0.1:{self.port}/metrics")
-
-    def traces(self, pid):
-        return f'pid="{pid}"' in self.metrics()[2]
-
-    def logs(self):
-        return Path(self.log.name).read_text()
-
-    def stop(self, sig=signal.SIGTERM):
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-        return self.proc.wait(timeout=30)
-
-
-@contextlib.contextmanager
-def daemon(*args, **kw):
-    d = Daemon(*args, **kw)
-    try:
-        yield d
-    finally:
-        d.stop()
 
 
 @contextlib.contextmanager

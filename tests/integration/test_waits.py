@@ -17,7 +17,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import Gotrace, Target, by_event, fixtures, run_gotrace, trace_workload
+from gotrace_harness import Gotrace, Target, by_event, fixtures, free_port, run_gotrace, trace_workload
 
 PERF_SYSCALLS = ("futex", "epoll_pwait", "epoll_wait")
 PERF_SECONDS = 4		# the witness's window: covers gotrace's from before its start to after its end
@@ -54,12 +53,6 @@ def environment(env):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
