@@ -1,6 +1,7 @@
 # gotrace build. `make` builds ./gotrace; `make test` runs every test; `make demo` traces a bundled workload.
 # Pipeline: bpf/*.bpf.c --clang -target bpf--> build/bpf/*.bpf.o --bpftool gen skeleton--> build/skel/*.skel.h
-#           user/*.c (+ skeletons) --cc--> build/user/*.o --> ./gotrace (libbpf, libelf, libdw, zlib, capstone)
+#           user/<layer>/*.c (+ skeletons) --cc--> build/user/<layer>/*.o --> ./gotrace (libbpf, libelf, libdw,
+#           zlib, capstone). Layers: see README.md's Layout; includes name their layer ("lib/json.h", "bpf/gc.h").
 # Quiet by default; V=1 shows every command.
 
 OUTPUT    := build
@@ -13,7 +14,7 @@ VMLINUX   := vmlinux/$(ARCH)
 LIBS      := libbpf libelf libdw zlib capstone libmicrohttpd libcurl json-c
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Werror
-USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -iquote user -iquote bpf -iquote $(OUTPUT)/skel \
+USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -iquote user -iquote . -iquote $(OUTPUT)/skel \
 	      $(shell pkg-config --cflags $(LIBS) 2>/dev/null) $(EXTRA_CFLAGS)
 USER_LDLIBS = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(VMLINUX) -Ibpf \
@@ -22,10 +23,10 @@ BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(VMLIN
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
+USER_SRCS := $(wildcard user/*/*.c)
 USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(OUTPUT)/user/main.o,$(USER_OBJS))
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+LIB_OBJS  := $(filter-out $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
+UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 
 ifeq ($(V),1)
@@ -105,4 +106,4 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) gotrace
 
--include $(wildcard $(OUTPUT)/user/*.d $(OUTPUT)/tests/unit/*.d)
+-include $(wildcard $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/unit/*/*.d)

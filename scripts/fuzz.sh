@@ -10,18 +10,18 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 out=build/fuzz
 seconds=${FUZZ_SECONDS:-60}
-cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -Iuser)
+cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE -iquote user -iquote .)
 mkdir -p "$out"
 
 # target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
 declare -A sources=(
-	[pclntab]="user/pclntab.c user/elf_file.c"
-	[buildinfo]="user/buildinfo.c user/pclntab.c user/elf_file.c"
-	[dwarf_offsets]="user/go_offsets.c"
-	[cgroup]="user/cgroup.c"
-	[daemon_config]="user/daemon_config.c user/cli.c user/log.c user/json.c"
-	[target_rules]="user/target_rules.c user/daemon_config.c user/cli.c user/log.c user/json.c"
-	[prom]="user/prom.c user/profile.c user/hist.c"
+	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
+	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
+	[dwarf_offsets]="user/gobin/go_offsets.c"
+	[cgroup]="user/sys/cgroup.c"
+	[daemon_config]="user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
+	[target_rules]="user/daemon/target_rules.c user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
+	[prom]="user/lib/prom.c user/profile/profile.c user/lib/hist.c"
 )
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
 	[daemon_config]="-lbpf -lm" [target_rules]="-lbpf -lm" [prom]="-lm")
@@ -72,8 +72,8 @@ seed() {
 	local target=$1 corpus=$out/corpus_$1
 	mkdir -p "$corpus"
 	case "$target" in
-	pclntab) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/test_pclntab synthetic >/dev/null; seed_binaries "$corpus" ;;
-	buildinfo) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/test_buildinfo pointer_layout >/dev/null
+	pclntab) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/gobin/test_pclntab synthetic >/dev/null; seed_binaries "$corpus" ;;
+	buildinfo) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/gobin/test_buildinfo pointer_layout >/dev/null
 		seed_binaries "$corpus" ;;
 	dwarf_offsets) seed_dwarf "$corpus" ;;
 	cgroup) find tests/unit/data/cgroup -type f -size -8k -exec cp -f {} "$corpus/" \; ;;

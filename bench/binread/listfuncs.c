@@ -7,8 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "elf_file.h"
-#include "pclntab.h"
+#include "gobin/elf_file.h"
+#include "gobin/pclntab.h"
 
 static double now(void)
 {

@@ -13,8 +13,8 @@ runs=${RUNS:-5}
 mkdir -p "$out"
 export GOTOOLCHAIN=local GOCACHE="${GOCACHE:-$top/build/gocache}"
 nm=$("$go" tool -n nm)	# Go 1.24+ builds nm on demand into the cache: time the tool itself, and `go tool nm`
-cc -O2 -g -std=gnu11 -D_GNU_SOURCE -I"$top/user" "$top/bench/binread/listfuncs.c" "$top/user/pclntab.c" \
-	"$top/user/elf_file.c" $(pkg-config --libs libelf) -o "$out/listfuncs"
+cc -O2 -g -std=gnu11 -D_GNU_SOURCE -iquote "$top/user" "$top/bench/binread/listfuncs.c" "$top/user/gobin/pclntab.c" \
+	"$top/user/gobin/elf_file.c" $(pkg-config --libs libelf) -o "$out/listfuncs"
 
 # best_of CMD...: "<wall ms> <peak RSS KiB>" of the fastest run; stdout of the last run in $out/stdout.
 best_of() {

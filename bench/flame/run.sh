@@ -62,8 +62,8 @@ for arm in ("99", "999"):
     print(f"| {arm} Hz | {med[arm][0] / med['0'][0]:.3f} | {med[arm][1] / med['0'][1]:.4f} |")
 PY
 echo
-echo "Symbolization (tests/unit/test_symbolizer symbolize_100k_samples_timing):"
+echo "Symbolization (tests/unit/profile/test_symbolizer symbolize_100k_samples_timing):"
 echo '```'
-make -s -C "$top" build/tests/unit/test_symbolizer >/dev/null
-(cd "$top" && build/tests/unit/test_symbolizer symbolize_100k | grep -E '^    go')
+make -s -C "$top" build/tests/unit/profile/test_symbolizer >/dev/null
+(cd "$top" && build/tests/unit/profile/test_symbolizer symbolize_100k | grep -E '^    go')
 echo '```'

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buildinfo.h"
-#include "elf_file.h"
+#include "gobin/buildinfo.h"
+#include "gobin/elf_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cgroup.h"
+#include "sys/cgroup.h"
 
 #define EXPECT(cond)                     \
 	do {                             \

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "daemon_config.h"
+#include "daemon/daemon_config.h"
 
 #define EXPECT(cond)                     \
 	do {                             \

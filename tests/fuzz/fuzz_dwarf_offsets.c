@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "go_offsets.h"
+#include "gobin/go_offsets.h"
 
 #define SEP "\xffSPLIT\xff"
 #define SEP_LEN 7

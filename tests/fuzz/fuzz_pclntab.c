@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf_file.h"
-#include "pclntab.h"
+#include "gobin/elf_file.h"
+#include "gobin/pclntab.h"
 
 /* Answers must be well-formed whatever the input; anything else is a bug worth a crash report. */
 static void check(bool ok)

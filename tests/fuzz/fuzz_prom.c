@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile.h"
-#include "prom.h"
+#include "profile/profile.h"
+#include "lib/prom.h"
 
 #define EXPECT(cond)                     \
 	do {                             \

@@ -14,7 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "target_rules.h"
+#include "daemon/target_rules.h"
 
 #define EXPECT(cond)                     \
 	do {                             \

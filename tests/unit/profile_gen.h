@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "profile.h"
+#include "profile/profile.h"
 
 #define GEN_MODULES 3		/* the Go binary, libc (unresolved), the kernel */
 #define GEN_FUNCS 96

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Advice rules fire on the numbers that justify them, quote them, and stay silent for a healthy process. */
+#include "caps/advice.h"
+#include "unit.h"
+
+static bool has(const struct advice *a, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(a[i].id, id) == 0)
+			return true;
+	return false;
+}
+
+static const char *text_of(const struct advice *a, int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(a[i].id, id) == 0)
+			return a[i].text;
+	return "";
+}
+
+static struct trace_facts throttled_service(void)
+{
+	struct trace_facts f = { 0 };
+
+	f.window_ns = 5000000000ull;
+	f.have_sched = f.have_cgroup = f.have_quota = true;
+	f.quota_cpus = 0.2;
+	f.quota_us = 20000;
+	f.period_us = 100000;
+	f.nr_periods = 50;
+	f.nr_throttled = 49;
+	f.throttled_ns = 4000000000ull;
+	f.gomaxprocs = 8;
+	f.ncpu = 8;
+	f.go_minor = 19;
+	f.gc_cycles = 20;
+	f.stw_pause_ns = 100000000;
+	f.stw_throttled_ns = 90000000;
+	f.stw_max_ns = 85000000;
+	f.stw_max_throttled_ns = 84000000;
+	f.runq_delay_ns = 1000000000;
+	f.runq_throttled_ns = 800000000;
+	return f;
+}
+
+TEST(throttled_service_gets_every_rule_with_numbers)
+{
+	struct trace_facts f = throttled_service();
+	struct advice a[ADVICE_MAX];
+	int n = advice_compute(&f, a, ADVICE_MAX);
+
+	CHECK(has(a, n, "gomaxprocs_above_quota"));
+	CHECK(strstr(text_of(a, n, "gomaxprocs_above_quota"), "GOMAXPROCS is 8"));
+	CHECK(strstr(text_of(a, n, "gomaxprocs_above_quota"), "GOMAXPROCS=1"));
+	CHECK(strstr(text_of(a, n, "gomaxprocs_above_quota"), "before 1.25"));
+	CHECK(has(a, n, "quota_exhausted"));
+	CHECK(strstr(text_of(a, n, "quota_exhausted"), "49 of 50 periods (98%)"));
+	CHECK(has(a, n, "throttling_stretches_pauses"));
+	CHECK(strstr(text_of(a, n, "throttling_stretches_pauses"), "90%"));
+	CHECK(has(a, n, "throttling_delays_threads"));
+	CHECK(strcmp(a[0].id, "gomaxprocs_above_quota") == 0);	/* the cause first */
+}
+
+TEST(go125_note_depends_on_container_awareness)
+{
+	struct trace_facts f = throttled_service();
+	struct advice a[ADVICE_MAX];
+	int n;
+
+	f.go_minor = 26;
+	f.go_sizes_gomaxprocs_from_cgroup = true;
+	f.gomaxprocs = 2;	/* Go 1.25+ never goes below 2 */
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(strstr(text_of(a, n, "gomaxprocs_above_quota"), "never below 2"));
+	f.go_sizes_gomaxprocs_from_cgroup = false;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(strstr(text_of(a, n, "gomaxprocs_above_quota"), "containermaxprocs=0"));
+}
+
+TEST(healthy_process_gets_no_advice)
+{
+	struct trace_facts f = { 0 };
+	struct advice a[ADVICE_MAX];
+
+	f.window_ns = 10000000000ull;
+	f.have_sched = f.have_cgroup = true;
+	f.have_quota = true;
+	f.quota_cpus = 4;
+	f.gomaxprocs = 4;
+	f.nr_periods = 100;
+	f.nr_throttled = 1;
+	f.gc_cycles = 30;
+	f.stw_pause_ns = 3000000;
+	f.runq_delay_ns = 50000000;
+	f.runq_throttled_ns = 1000000;
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+}
+
+TEST(share_handles_zero)
+{
+	CHECK(advice_share(1, 0) < 0);
+	CHECK(advice_share(1, 4) == 0.25);
+}

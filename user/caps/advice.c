@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Advice rules. Each rule fires only on measured numbers and quotes them; thresholds are chosen so that a healthy
+ * process gets no advice at all. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "caps/advice.h"
+
+struct advice_list {
+	struct advice *a;
+	int n, max;
+};
+
+static void add(struct advice_list *l, const char *id, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void add(struct advice_list *l, const char *id, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (l->n == l->max)
+		return;
+	snprintf(l->a[l->n].id, sizeof(l->a[l->n].id), "%s", id);
+	va_start(ap, fmt);
+	vsnprintf(l->a[l->n].text, sizeof(l->a[l->n].text), fmt, ap);
+	va_end(ap);
+	l->n++;
+}
+
+double advice_share(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : -1;
+}
+
+static const char *version_note(const struct trace_facts *f)
+{
+	if (f->go_sizes_gomaxprocs_from_cgroup)
+		return "Go 1.25+ sizes GOMAXPROCS from the quota by itself, but never below 2 and only from the "
+		       "process's own (leaf) cgroup";
+	if (f->go_minor >= 25)
+		return "this Go version would size GOMAXPROCS from the quota by itself, but the GOMAXPROCS variable or "
+		       "GODEBUG containermaxprocs=0 (the default when go.mod says go < 1.25) turns that off";
+	return "Go before 1.25 does not read the cgroup quota: set GOMAXPROCS explicitly (or use a library such as "
+	       "go.uber.org/automaxprocs), or build with Go 1.25+";
+}
+
+static void gomaxprocs_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	int cpus = (int)ceil(f->quota_cpus);
+
+	if (!f->have_quota || f->gomaxprocs <= 0 || f->quota_cpus <= 0 || f->gomaxprocs <= cpus)
+		return;
+	add(l, "gomaxprocs_above_quota",
+	    "GOMAXPROCS is %d but the CPU quota is %.2f CPUs (%llu us per %llu us period): up to %d threads run Go code "
+	    "at once, use up each period's quota early and then all wait for the next period. Set GOMAXPROCS=%d%s, "
+	    "or raise the quota. (%s.)",
+	    f->gomaxprocs, f->quota_cpus, (unsigned long long)f->quota_us, (unsigned long long)f->period_us,
+	    f->gomaxprocs, cpus < 1 ? 1 : cpus, cpus <= 1 ? " (the quota rounded up)" : "", version_note(f));
+}
+
+static void quota_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double share = advice_share(f->nr_throttled, f->nr_periods);
+
+	if (!f->have_cgroup || !f->have_quota || share < 0.05)
+		return;
+	add(l, "quota_exhausted",
+	    "The cgroup's CPU quota ran out in %llu of %llu periods (%.0f%%); its threads waited %.1f ms in all "
+	    "(cpu.stat throttled time, summed over CPUs) during %.1f s of tracing: the process needs more CPU than "
+	    "%.2f CPUs at its peaks.",
+	    (unsigned long long)f->nr_throttled, (unsigned long long)f->nr_periods, 100 * share,
+	    f->throttled_ns / 1e6, f->window_ns / 1e9, f->quota_cpus);
+}
+
+static void attribution_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double stw = advice_share(f->stw_throttled_ns, f->stw_pause_ns);
+	double runq = advice_share(f->runq_throttled_ns, f->runq_delay_ns);
+
+	if (!f->have_sched || (stw < 0.25 && runq < 0.25))
+		return;
+	if (stw >= 0.25)
+		add(l, "throttling_stretches_pauses",
+		    "CFS throttling explains %.0f%% of the stop-the-world pause time (%.2f of %.2f ms); the longest "
+		    "pause, %.2f ms, was throttled for %.2f ms. A throttled thread that holds a P keeps the whole world "
+		    "stopped until the next quota period.",
+		    100 * stw, f->stw_throttled_ns / 1e6, f->stw_pause_ns / 1e6, f->stw_max_ns / 1e6,
+		    f->stw_max_throttled_ns / 1e6);
+	if (runq >= 0.25)
+		add(l, "throttling_delays_threads",
+		    "CFS throttling explains %.0f%% of the threads' run-queue delay (%.1f of %.1f ms).", 100 * runq,
+		    f->runq_throttled_ns / 1e6, f->runq_delay_ns / 1e6);
+}
+
+/* GC's own cost: pause time that throttling does not explain (that part has its own advice above). */
+static void gc_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double stopped = advice_share(f->stw_pause_ns, f->window_ns), rate;
+	double unthrottled = advice_share(f->stw_pause_ns - f->stw_throttled_ns, f->window_ns);
+
+	if (!f->window_ns || !f->gc_cycles)
+		return;
+	rate = f->gc_cycles / (f->window_ns / 1e9);
+	if (unthrottled < 0.01 && rate < 20)
+		return;
+	add(l, "gc_frequent",
+	    "GC ran %.1f cycles per second and stopped the world %.2f%% of the time (%.1f ms in %.1f s). Fewer "
+	    "cycles: allocate less, or raise GOGC / set GOMEMLIMIT so the heap may grow.",
+	    rate, 100 * stopped, f->stw_pause_ns / 1e6, f->window_ns / 1e9);
+}
+
+int advice_compute(const struct trace_facts *f, struct advice *out, int max)
+{
+	struct advice_list l = { out, 0, max };
+
+	gomaxprocs_rule(f, &l);
+	quota_rule(f, &l);
+	attribution_rule(f, &l);
+	gc_rule(f, &l);
+	return l.n;
+}

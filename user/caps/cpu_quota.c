@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The cgroup capability: the target's cgroup, CPU quota and GOMAXPROCS, and cpu.stat followed over the trace
+ * window (periods, throttled periods, throttled time), which the kernel counts for us at no cost. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/capability.h"
+#include "sys/cgroup.h"
+#include "caps/gomaxprocs.h"
+
+struct quota_state {
+	struct trace_ctx *ctx;
+	int index;
+};
+
+/* Per traced process. */
+struct quota_target_state {
+	struct cgroup_cpu cg;
+	struct cgroup_cpu_stat first, last;	/* at the start, at the previous interval */
+	struct gomaxprocs_info gmp;
+	bool stat_ok;
+};
+
+static int quota_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct quota_state *qs = calloc(1, sizeof(*qs));
+
+	(void)note;
+	(void)note_size;
+	if (!qs)
+		return -ENOMEM;
+	qs->ctx = ctx;
+	qs->index = index;
+	*state = qs;
+	return 0;
+}
+
+static int quota_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct quota_target_state *qs = calloc(1, sizeof(*qs));
+	int err;
+
+	(void)state;
+	if (!qs)
+		return -ENOMEM;
+	err = cgroup_cpu_for_pid(tc->target.proc.pid, &qs->cg);
+	gomaxprocs_find(&tc->target, err ? 0 : qs->cg.quota_cpus, &qs->gmp);
+	if (err) {
+		snprintf(note, note_size, "cgroup CPU accounting is off: %s",
+			 err == -ENOENT ? "no cgroup cpu controller for this process" : strerror(-err));
+		free(qs);
+		return -ENOTSUP;
+	}
+	qs->stat_ok = cgroup_cpu_read_stat(&qs->cg, &qs->first) == 0;
+	qs->last = qs->first;
+	*tstate = qs;
+	return 0;
+}
+
+static void quota_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	(void)state;
+	(void)tc;
+	free(tstate);
+}
+
+static void quota_line(FILE *out, const struct quota_target_state *qs, const struct cgroup_cpu_stat *from,
+		       const struct cgroup_cpu_stat *to)
+{
+	uint64_t periods = to->nr_periods - from->nr_periods, throttled = to->nr_throttled - from->nr_throttled;
+	char a[32];
+
+	if (qs->cg.quota_us < 0) {
+		fprintf(out, "cgroup: no CPU quota\n");
+		return;
+	}
+	fprintf(out, "cgroup: quota %.2f CPUs, %llu periods, %llu throttled (%.0f%%), throttled %s\n",
+		qs->cg.quota_cpus, (unsigned long long)periods, (unsigned long long)throttled,
+		periods ? 100.0 * (double)throttled / (double)periods : 0.0,
+		format_duration(to->throttled_ns - from->throttled_ns, a, sizeof(a)));
+}
+
+static void json_stat_delta(struct json_obj *j, const struct cgroup_cpu_stat *from, const struct cgroup_cpu_stat *to)
+{
+	json_kv_u64(j, "nr_periods", to->nr_periods - from->nr_periods);
+	json_kv_u64(j, "nr_throttled", to->nr_throttled - from->nr_throttled);
+	json_kv_u64(j, "throttled_ns", to->throttled_ns - from->throttled_ns);
+}
+
+static void quota_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct quota_state *st = state;
+	struct quota_target_state *qs = tstate;
+	struct cgroup_cpu_stat now;
+	struct json_obj cj;
+
+	(void)tc;
+	if (!qs->stat_ok || cgroup_cpu_read_stat(&qs->cg, &now))
+		return;
+	if (j) {
+		json_key(j, "cgroup");
+		json_begin(&cj, st->ctx->out->out);
+		json_stat_delta(&cj, &qs->last, &now);
+		json_end(&cj);
+	} else {
+		quota_line(st->ctx->out->out, qs, &qs->last, &now);
+	}
+	qs->last = now;
+}
+
+static void quota_finish(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct quota_target_state *qs = tstate;
+	struct trace_facts *f = &tc->facts;
+
+	(void)state;
+	if (qs->stat_ok)
+		cgroup_cpu_read_stat(&qs->cg, &qs->last);
+	f->have_cgroup = qs->stat_ok;
+	f->have_quota = qs->cg.quota_us >= 0;
+	f->quota_cpus = qs->cg.quota_cpus;
+	f->quota_us = qs->cg.quota_us > 0 ? (uint64_t)qs->cg.quota_us : 0;
+	f->period_us = qs->cg.period_us;
+	f->nr_periods = qs->last.nr_periods - qs->first.nr_periods;
+	f->nr_throttled = qs->last.nr_throttled - qs->first.nr_throttled;
+	f->throttled_ns = qs->last.throttled_ns - qs->first.throttled_ns;
+	f->limiting_level = qs->cg.limiting_level;
+	snprintf(f->cgroup_path, sizeof(f->cgroup_path), "%s", qs->cg.path);
+	f->gomaxprocs = qs->gmp.value;
+	f->ncpu = qs->gmp.ncpu;
+	f->go_sizes_gomaxprocs_from_cgroup = qs->gmp.cgroup_aware;
+}
+
+static void text_summary(FILE *out, const struct quota_target_state *qs)
+{
+	char desc[1024];
+
+	cgroup_cpu_describe(&qs->cg, desc, sizeof(desc));
+	fprintf(out, "%s\n", desc);
+	if (qs->stat_ok)
+		quota_line(out, qs, &qs->first, &qs->last);
+	fprintf(out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source, qs->gmp.ncpu);
+}
+
+static void quota_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct quota_state *st = state;
+	struct quota_target_state *qs = tstate;
+	struct json_obj cj;
+
+	(void)tc;
+	if (!j) {
+		text_summary(st->ctx->out->out, qs);
+		return;
+	}
+	json_key(j, "cgroup");
+	json_begin(&cj, st->ctx->out->out);
+	json_kv_str(&cj, "path", qs->cg.path);
+	json_kv_u64(&cj, "version", qs->cg.version);
+	json_kv_double(&cj, "quota_cpus", qs->cg.quota_cpus);
+	json_kv_i64(&cj, "quota_us", qs->cg.quota_us);
+	json_kv_u64(&cj, "period_us", qs->cg.period_us);
+	json_kv_u64(&cj, "limiting_level", qs->cg.limiting_level);
+	json_kv_str(&cj, "cpuset", qs->cg.cpuset);
+	json_kv_str(&cj, "container_id", qs->cg.container_id);
+	json_stat_delta(&cj, &qs->first, &qs->last);
+	json_end(&cj);
+	json_kv_u64(j, "gomaxprocs", qs->gmp.value);
+	json_kv_str(j, "gomaxprocs_source", qs->gmp.source);
+	json_kv_u64(j, "ncpu", qs->gmp.ncpu);
+}
+
+static double quota_cpus(const struct target_ctx *tc, const void *ts)
+{
+	const struct quota_target_state *qs = ts;
+
+	(void)tc;
+	return qs->cg.quota_us < 0 ? 0 : qs->cg.quota_cpus;
+}
+
+static double gomaxprocs(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct quota_target_state *)ts)->gmp.value;
+}
+
+/* Counters are the kernel's own, cumulative since the cgroup was created: rate() works on them directly. */
+static double periods(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct quota_target_state *)ts)->last.nr_periods;
+}
+
+static double throttled_periods(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct quota_target_state *)ts)->last.nr_throttled;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct quota_target_state *)ts)->last.throttled_ns * 1e-9;
+}
+
+static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	int index = ((struct quota_state *)state)->index;
+
+	for (size_t i = 0; i < n; i++) {
+		struct quota_target_state *qs = tcs[i]->cap_state[index];
+
+		if (qs && qs->stat_ok)
+			cgroup_cpu_read_stat(&qs->cg, &qs->last);
+	}
+	capability_metric(p, "gotrace_cgroup_cpu_quota_cpus", "gauge",
+			  "CPU quota of the process's cgroup in CPUs (0: no limit).", tcs, n, index, quota_cpus);
+	capability_metric(p, "gotrace_gomaxprocs", "gauge", "GOMAXPROCS of the process.", tcs, n, index, gomaxprocs);
+	capability_metric(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
+			  index, periods);
+	capability_metric(p, "gotrace_cgroup_throttled_periods_total", "counter",
+			  "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index, throttled_periods);
+	capability_metric(p, "gotrace_cgroup_throttled_seconds_total", "counter",
+			  "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
+			  throttled_seconds);
+}
+
+static void quota_close(void *state)
+{
+	free(state);
+}
+
+const struct capability cgroup_capability = {
+	.name = "cgroup",
+	.description = "the cgroup's CPU quota, GOMAXPROCS, and cpu.stat throttling counters over the trace",
+	.default_on = true,
+	.open = quota_open,
+	.attach = quota_attach,
+	.detach = quota_detach,
+	.interval = quota_interval,
+	.finish = quota_finish,
+	.summary = quota_summary,
+	.metrics = quota_metrics,
+	.close = quota_close,
+};

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The GC capability: picks the probes for the target's Go version, feeds the runtime layout to the BPF
+ * programs, and turns pause events into histograms, cycles, JSON and throttling attribution.
+ *
+ * How each Go version is timed exactly (the runtime's own numbers, not ours):
+ *  - 1.22+: startTheWorldWithSema(now, w worldStop) receives w.startedStopping, the runtime's pause start, and
+ *    returns `now`, the pause end it records. One probe at the entry (inside the pause) stashes the arguments;
+ *    probes at its RETs (after the pause) emit the event.
+ *  - 1.17-1.21: the pause start is runtime.work.pauseStart and the final mark termination's end is
+ *    runtime.work.tEnd; the reason is the string in m.preemptoff. Probes at the RETs of startTheWorldWithSema read
+ *    them after the world restarted, so no probe fires inside a GC pause. Non-GC stops (ReadMemStats, ...) have no
+ *    runtime start time: a probe on the non-GC stop path (runtime.stopTheWorld.func1) supplies ours.
+ *    When runtime.work cannot be located (stripped binary, derivation declined), the entry of
+ *    stopTheWorldWithSema supplies our start time instead, and the note says the figures are approximate. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/capability.h"
+#include "gc.skel.h"
+#include "caps/gc_stats.h"
+#include "lib/log.h"
+#include "tracer/runtime_layout.h"
+#include "tracer/uprobes.h"
+
+struct gc_state {
+	struct gc_bpf *skel;
+	struct trace_ctx *ctx;
+	int index;
+	int probes;		/* attached uprobes, all processes */
+};
+
+/* Per traced process. */
+struct gc_target_state {
+	struct uprobe_set probes;
+	struct gc_stats stats;
+};
+
+static void on_stw(const void *data, size_t size, void *arg)
+{
+	const struct stw_event *e = data;
+	struct gc_state *gs = arg;
+	const struct output_opts *out = gs->ctx->out;
+	struct gc_target_state *ts;
+	struct target_ctx *tc;
+	struct stw_pause pause;
+	struct gc_cycle cycle;
+	int done;
+
+	if (size < sizeof(*e) || !(ts = capability_tstate(gs->ctx, gs->index, e->pid, &tc)))
+		return;
+	done = gc_stats_add(&ts->stats, e, &pause, &cycle);
+	if (tc->throttle_tracked && pause.duration_known) {
+		pause.throttled_ns = throttle_overlap(&tc->throttle, pause.start_ns, pause.end_ns);
+		pause.throttle_known = true;
+		gc_stats_add_throttled(&ts->stats, &pause);
+	}
+	gc_output_pause(out, &pause);
+	if (done == 1)
+		gc_output_cycle(out, &cycle);
+}
+
+static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, const struct target_ctx *tc, char *why,
+			   size_t n)
+{
+	const struct target *t = &tc->target;
+	int pid = capability_uprobe_pid(gs->ctx, tc), err;
+
+	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_start_world_args, t, pid,
+				   "runtime.startTheWorldWithSema", why, n);
+	if (err)
+		return err;
+	return uprobes_attach_rets(&ts->probes, gs->skel->progs.handle_start_world_ret, t, pid,
+				   "runtime.startTheWorldWithSema", why, n);
+}
+
+static int attach_work_globals(struct gc_state *gs, struct gc_target_state *ts, const struct target_ctx *tc,
+			       bool have_work, char *why, size_t n)
+{
+	/* The closure holding stopTheWorldWithSema on the non-GC path; GC stops do not pass through it. */
+	const char *stop = have_work ? "runtime.stopTheWorld.func1" : "runtime.stopTheWorldWithSema";
+	const struct target *t = &tc->target;
+	int pid = capability_uprobe_pid(gs->ctx, tc), err;
+
+	err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_stop_world, t, pid, stop, why, n);
+	if (err && have_work)
+		err = uprobes_attach_entry(&ts->probes, gs->skel->progs.handle_stop_world, t, pid,
+					   "runtime.stopTheWorldWithSema", why, n);
+	if (err)
+		return err;
+	return uprobes_attach_rets(&ts->probes, gs->skel->progs.handle_start_world_ret, t, pid,
+				   "runtime.startTheWorldWithSema", why, n);
+}
+
+static int gc_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct gc_state *gs = calloc(1, sizeof(*gs));
+	int err;
+
+	if (!gs)
+		return -ENOMEM;
+	*state = gs;
+	gs->ctx = ctx;
+	gs->index = index;
+	gs->skel = gc_bpf__open();
+	if (!gs->skel)
+		return -errno;
+	err = event_bus_adopt(ctx->bus, gs->skel->obj);
+	if (!err)
+		err = gc_bpf__load(gs->skel);
+	if (err) {
+		snprintf(note, note_size, "cannot load the GC probes: %s%s%s", strerror(-err),
+			 log_privilege_hint(err)[0] ? "; " : "", log_privilege_hint(err));
+		return err;
+	}
+	return event_bus_subscribe(ctx->bus, EVENT_STW, on_stw, gs);
+}
+
+static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct gc_state *gs = state;
+	struct gc_target_state *ts = tstate;
+	__u32 pid = tc->target.proc.pid;
+
+	gs->probes -= (int)uprobes_count(&ts->probes);
+	uprobes_destroy(&ts->probes);
+	bpf_map__delete_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), 0);
+	gc_stats_free(&ts->stats);
+	free(ts);
+}
+
+/* A runtime function that cannot be found (unreadable function table, a runtime that renamed it) turns GC
+ * tracing off for this process; the other capabilities go on. */
+static int missing_function_error(int err, char *note, size_t note_size)
+{
+	char detail[512];
+
+	if (err != -ENOENT)
+		return 0;
+	snprintf(detail, sizeof(detail), "%s", note);
+	snprintf(note, note_size, "GC pause tracing is off: %s", detail);
+	return -ENOTSUP;
+}
+
+static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct gc_state *gs = state;
+	const struct target *t = &tc->target;
+	struct gc_target_state *ts;
+	struct gc_target cfg;
+	__u32 pid = t->proc.pid;
+	int err = runtime_layout_gc(t, &cfg, note, note_size);
+
+	if (err)
+		return err;
+	ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return -ENOMEM;
+	gc_stats_init(&ts->stats, gs->ctx->out->millis ? 1000000 : 1000);
+	err = bpf_map__update_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
+	if (err)
+		snprintf(note, note_size, "cannot configure the GC probes: %s", strerror(-err));
+	else if (cfg.abi == GC_ABI_STW_ARGS)
+		err = attach_stw_args(gs, ts, tc, note, note_size);
+	else
+		err = attach_work_globals(gs, ts, tc, cfg.work_addr != 0, note, note_size);
+	gs->probes += (int)uprobes_count(&ts->probes);
+	if (err) {
+		gc_detach(gs, tc, ts);
+		return missing_function_error(err, note, note_size) ?: uprobe_error(err, "GC pause tracing", note,
+										       note_size);
+	}
+	*tstate = ts;
+	return 0;
+}
+
+static void gc_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct gc_target_state *ts = tstate;
+	struct gc_state *gs = state;
+
+	(void)tc;
+	if (j) {
+		json_key(j, "gc");
+		gc_output_json_interval(gs->ctx->out, &ts->stats);
+	} else {
+		gc_output_interval(gs->ctx->out, &ts->stats);
+	}
+	gc_stats_interval_reset(&ts->stats);
+}
+
+static void gc_finish(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct gc_target_state *ts = tstate;
+	struct trace_facts *f = &tc->facts;
+
+	(void)state;
+	f->gc_cycles = ts->stats.cycles;
+	f->stw_pauses = ts->stats.pauses;
+	f->stw_pause_ns = ts->stats.pause_ns_total;
+	f->stw_throttled_ns = ts->stats.pause_throttled_ns;
+	f->stw_max_ns = ts->stats.max_pause_ns;
+	f->stw_max_throttled_ns = ts->stats.max_pause_throttled_ns;
+}
+
+static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct gc_target_state *ts = tstate;
+	struct gc_state *gs = state;
+
+	(void)tc;
+	if (!j) {
+		gc_output_text_summary(gs->ctx->out, &ts->stats);
+		return;
+	}
+	json_key(j, "gc");
+	gc_output_json_summary(gs->ctx->out, &ts->stats);
+}
+
+static double cycles(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct gc_target_state *)ts)->stats.cycles;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct gc_target_state *)ts)->stats.pause_throttled_ns * 1e-9;
+}
+
+static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+	int gc = ((struct gc_state *)state)->index;
+
+	prom_family(p, "gotrace_gc_pause_seconds", "histogram",
+		    "Stop-the-world pauses by reason, as the Go runtime timed them.");
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+
+		for (int r = 0; ts && r < ts->stats.total.nreasons; r++) {
+			const struct gc_reason_stats *rs = &ts->stats.total.reasons[r];
+
+			prom_histogram(p, "gotrace_gc_pause_seconds", l, capability_labels(tcs[i], l, "reason", rs->name),
+				       &rs->hist, 1e-6, rs->sum_ns * 1e-9);
+		}
+	}
+	prom_family(p, "gotrace_gc_cycle_duration_seconds", "histogram",
+		    "GC cycles, from the start of sweep termination to the end of mark termination.");
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+
+		if (ts)
+			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
+	}
+	capability_metric(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc, cycles);
+	capability_metric(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
+			  "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
+			  n, gc, throttled_seconds);
+}
+
+static uint64_t gc_probe_hits(void *state)
+{
+	struct gc_state *gs = state;
+
+	return gs->skel ? gs->skel->bss->probe_hits : 0;
+}
+
+static int gc_probe_count(void *state)
+{
+	return ((struct gc_state *)state)->probes;
+}
+
+static uint64_t gc_events_lost(void *state)
+{
+	struct gc_state *gs = state;
+
+	return gs->skel ? gs->skel->bss->events_lost : 0;
+}
+
+static void gc_close(void *state)
+{
+	struct gc_state *gs = state;
+
+	if (!gs)
+		return;
+	gc_bpf__destroy(gs->skel);
+	free(gs);
+}
+
+const struct capability gc_capability = {
+	.name = "gc",
+	.description = "stop-the-world pauses (per reason) and GC cycles, timed by the runtime's own clock",
+	.default_on = true,
+	.open = gc_open,
+	.attach = gc_attach,
+	.detach = gc_detach,
+	.interval = gc_interval,
+	.finish = gc_finish,
+	.summary = gc_summary,
+	.metrics = gc_metrics,
+	.probe_hits = gc_probe_hits,
+	.probe_count = gc_probe_count,
+	.events_lost = gc_events_lost,
+	.close = gc_close,
+};

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Text and JSON views of GC pauses. Text follows the libbpf-tools look (runqlat histograms, runqslower lines);
+ * JSON objects are one per line, keys documented in README.md. */
+#include <time.h>
+
+#include "caps/gc_output.h"
+#include "lib/json.h"
+
+const char *format_duration(uint64_t ns, char *buf, size_t size)
+{
+	if (ns >= 10000000000ull)
+		snprintf(buf, size, "%.1f s", ns / 1e9);
+	else if (ns >= 10000000)
+		snprintf(buf, size, "%.1f ms", ns / 1e6);
+	else if (ns >= 10000)
+		snprintf(buf, size, "%.0f us", ns / 1e3);
+	else if (ns >= 1000)
+		snprintf(buf, size, "%.1f us", ns / 1e3);
+	else
+		snprintf(buf, size, "%llu ns", (unsigned long long)ns);
+	return buf;
+}
+
+void output_time_prefix(const struct output_opts *o)
+{
+	char buf[16];
+	time_t now = time(NULL);
+
+	if (!o->timestamps)
+		return;
+	strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&now));
+	fprintf(o->out, "%-8s ", buf);
+}
+
+static void json_pause(FILE *out, const struct stw_pause *p)
+{
+	struct json_obj j;
+
+	json_begin(&j, out);
+	json_kv_str(&j, "event", "stw");
+	json_kv_u64(&j, "pid", p->pid);
+	json_kv_u64(&j, "tid", p->tid);
+	json_kv_u64(&j, "time_ns", p->start_ns);
+	json_kv_str(&j, "reason", p->reason);
+	json_kv_u64(&j, "gc_cycle", p->gc_cycle);
+	if (p->duration_known)
+		json_kv_u64(&j, "duration_ns", p->duration_ns);
+	else
+		json_kv_str(&j, "duration_ns", "unknown");
+	json_kv_bool(&j, "runtime_clock", p->runtime_clock);
+	if (p->throttle_known)
+		json_kv_u64(&j, "throttled_ns", p->throttled_ns);
+	json_end(&j);
+	fputc('\n', out);
+}
+
+void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
+{
+	char dur[32], thr[32];
+
+	if (o->json) {
+		json_pause(o->out, p);
+		return;
+	}
+	if (!o->slow_ns || !p->duration_known || p->duration_ns < o->slow_ns)
+		return;
+	output_time_prefix(o);
+	fprintf(o->out, "STW  pid %-7u tid %-7u %-22s cycle %-6llu %10s", p->pid, p->tid, p->reason,
+		(unsigned long long)p->gc_cycle, format_duration(p->duration_ns, dur, sizeof(dur)));
+	if (p->throttle_known && p->throttled_ns)
+		fprintf(o->out, "  (%s of it throttled)", format_duration(p->throttled_ns, thr, sizeof(thr)));
+	fputc('\n', o->out);
+}
+
+void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c)
+{
+	struct json_obj j;
+
+	if (!o->json)
+		return;
+	json_begin(&j, o->out);
+	json_kv_str(&j, "event", "gc_cycle");
+	json_kv_u64(&j, "pid", c->pid);
+	json_kv_u64(&j, "cycle", c->cycle);
+	json_kv_u64(&j, "time_ns", c->start_ns);
+	json_kv_u64(&j, "pause_ns", c->pause_ns);
+	json_kv_u64(&j, "duration_ns", c->end_ns - c->start_ns);
+	json_kv_u64(&j, "end_ns", c->end_ns);
+	json_kv_u64(&j, "pauses", c->pauses);
+	json_kv_bool(&j, "complete", c->complete);
+	json_end(&j);
+	fputc('\n', o->out);
+}
+
+static void print_hists(const struct output_opts *o, const struct gc_hists *h)
+{
+	const char *unit = o->millis ? "msecs" : "usecs";
+
+	for (int i = 0; i < h->nreasons; i++) {
+		fprintf(o->out, "\nstop-the-world pause, reason = %s\n", h->reasons[i].name);
+		hist_print(o->out, &h->reasons[i].hist, unit);
+	}
+	if (h->cycle_hist.count) {
+		fprintf(o->out, "\nGC cycle duration (sweep termination start to mark termination end)\n");
+		hist_print(o->out, &h->cycle_hist, unit);
+	}
+}
+
+void gc_output_interval(const struct output_opts *o, struct gc_stats *s)
+{
+	struct gc_interval iv;
+	char a[32], b[32], c[32];
+
+	if (o->json)
+		return;
+	gc_stats_interval(s, &iv);
+	output_time_prefix(o);
+	if (!iv.pauses) {
+		fprintf(o->out, "GC: no stop-the-world pauses%s\n",
+			s->pauses ? "" : " (is GC off? GOGC=off, or the program allocates little)");
+		return;
+	}
+	fprintf(o->out, "GC: %llu cycles, %llu pauses, pause p50 %s, p99 %s, max %s\n",
+		(unsigned long long)iv.cycles, (unsigned long long)iv.pauses, format_duration(iv.p50_ns, a, sizeof(a)),
+		format_duration(iv.p99_ns, b, sizeof(b)), format_duration(iv.max_ns, c, sizeof(c)));
+	print_hists(o, &s->interval);
+}
+
+void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s)
+{
+	char a[32], b[32], c[32], d[32];
+
+	if (!s->pauses && !s->pauses_unknown) {
+		fprintf(o->out, "GC: no stop-the-world pauses while tracing (GOGC=off, or no GC was needed)\n");
+		return;
+	}
+	fprintf(o->out, "GC total: %llu cycles, %llu pauses, %s stopped; pause p50 %s, p99 %s, max %s\n",
+		(unsigned long long)s->cycles, (unsigned long long)s->pauses,
+		format_duration(s->pause_ns_total, a, sizeof(a)), format_duration(gc_stats_quantile(s, 0.5), b, sizeof(b)),
+		format_duration(gc_stats_quantile(s, 0.99), c, sizeof(c)),
+		format_duration(gc_stats_quantile(s, 1.0), d, sizeof(d)));
+}
+
+static void json_hists(struct json_obj *j, const struct gc_hists *h, const char *unit)
+{
+	struct json_obj hj;
+
+	json_key(j, "stw_hist");
+	json_begin(&hj, j->out);
+	json_kv_str(&hj, "unit", unit);
+	for (int i = 0; i < h->nreasons; i++) {
+		json_key(&hj, h->reasons[i].name);
+		hist_print_json(j->out, &h->reasons[i].hist);
+	}
+	json_end(&hj);
+	json_key(j, "gc_cycle_hist");
+	hist_print_json(j->out, &h->cycle_hist);
+}
+
+void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
+{
+	struct json_obj j;
+
+	json_begin(&j, o->out);
+	json_kv_u64(&j, "cycles", s->cycles);
+	json_kv_u64(&j, "cycles_partial", s->cycles_partial);
+	json_kv_u64(&j, "pauses", s->pauses);
+	json_kv_u64(&j, "pauses_unknown_duration", s->pauses_unknown);
+	json_kv_u64(&j, "pause_ns", s->pause_ns_total);
+	json_kv_u64(&j, "pause_p50_ns", gc_stats_quantile(s, 0.5));
+	json_kv_u64(&j, "pause_p99_ns", gc_stats_quantile(s, 0.99));
+	json_kv_u64(&j, "pause_max_ns", gc_stats_quantile(s, 1.0));
+	json_kv_u64(&j, "pause_throttled_ns", s->pause_throttled_ns);
+	json_kv_bool(&j, "cycle_numbers_from_runtime", s->numbering_from_runtime);
+	json_hists(&j, &s->total, o->millis ? "ms" : "us");
+	json_end(&j);
+}
+
+void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s)
+{
+	struct gc_interval iv;
+	struct json_obj j;
+
+	gc_stats_interval(s, &iv);
+	json_begin(&j, o->out);
+	json_kv_u64(&j, "cycles", iv.cycles);
+	json_kv_u64(&j, "pauses", iv.pauses);
+	json_kv_u64(&j, "pause_p50_ns", iv.p50_ns);
+	json_kv_u64(&j, "pause_p99_ns", iv.p99_ns);
+	json_kv_u64(&j, "pause_max_ns", iv.max_ns);
+	json_end(&j);
+}

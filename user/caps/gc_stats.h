@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Turns raw stop-the-world events into pauses and GC cycles, and keeps the histograms and interval figures
+ * that gotrace prints. Pure C: no BPF, no I/O, unit-tested on event sequences. */
+#ifndef GOTRACE_GC_STATS_H
+#define GOTRACE_GC_STATS_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bpf/gc.h"
+#include "lib/hist.h"
+
+#define GC_MAX_REASONS 24
+#define GC_REASON_NAME_LEN 48
+
+struct stw_pause {
+	uint32_t pid, tid;
+	uint64_t start_ns, end_ns, duration_ns;	/* CLOCK_MONOTONIC */
+	char reason[GC_REASON_NAME_LEN];	/* "gc_sweep_termination", "gc_mark_termination", "read_mem_stats", ... */
+	uint64_t gc_cycle;			/* the runtime's cycle number (or our count from 1); 0: not a GC stop */
+	bool runtime_clock;			/* both ends are the runtime's own timestamps */
+	bool duration_known;			/* false when the stop began before tracing did */
+	bool throttle_known;			/* the sched capability is tracking CFS throttling */
+	uint64_t throttled_ns;			/* part of the pause during which the process was throttled */
+};
+
+struct gc_cycle {
+	uint32_t pid;
+	uint64_t cycle;
+	uint64_t start_ns, end_ns;		/* sweep termination start .. mark termination end */
+	uint64_t pause_ns;			/* total stopped time of the cycle (MemStats.PauseNs) */
+	uint32_t pauses;
+	bool complete;				/* both ends seen (false: tracing began mid-cycle) */
+};
+
+struct gc_reason_stats {
+	char name[GC_REASON_NAME_LEN];
+	struct hist hist;			/* pause durations in the display unit */
+	uint64_t sum_ns;			/* their exact sum */
+};
+
+/* Histograms of pause durations per reason and of cycle wall time, in the display unit. */
+struct gc_hists {
+	struct gc_reason_stats reasons[GC_MAX_REASONS];
+	int nreasons;
+	struct hist cycle_hist;
+	uint64_t cycle_sum_ns;			/* exact sum of the cycle durations */
+};
+
+struct gc_stats {
+	uint64_t unit_ns;			/* 1000 (usecs) or 1000000 (msecs, -m) */
+	bool numbering_from_runtime;		/* cycle numbers are the runtime's (memstats.numgc) */
+	/* whole trace */
+	struct gc_hists total;
+	uint64_t cycles, pauses, pause_ns_total, pauses_unknown, cycles_partial;
+	uint64_t pause_throttled_ns, max_pause_ns, max_pause_throttled_ns;
+	/* the cycle in progress */
+	struct gc_cycle current;
+	bool in_cycle;
+	uint64_t own_cycle_count;
+	/* this interval: histograms, and exact durations for p50/p99/max */
+	struct gc_hists interval;
+	uint64_t *interval_ns;
+	size_t interval_n, interval_cap;
+	uint64_t interval_cycles;
+	/* every pause duration of the trace, for the summary's exact quantiles */
+	uint64_t *all_ns;
+	size_t all_n, all_cap;
+};
+
+void gc_stats_init(struct gc_stats *s, uint64_t unit_ns);
+void gc_stats_free(struct gc_stats *s);
+
+/* Consumes one event. Fills *pause; when the event completes a GC cycle, fills *cycle and returns 1, else 0
+ * (or -ENOMEM). */
+int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause *pause, struct gc_cycle *cycle);
+
+/* Adds a pause's throttled overlap (set by the caller) to the totals. */
+void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *pause);
+
+/* The interval's figures; gc_stats_interval_reset starts the next interval. */
+struct gc_interval {
+	uint64_t cycles, pauses, p50_ns, p99_ns, max_ns;
+};
+void gc_stats_interval(struct gc_stats *s, struct gc_interval *iv);
+void gc_stats_interval_reset(struct gc_stats *s);
+/* Exact quantile over every pause of the trace. */
+uint64_t gc_stats_quantile(struct gc_stats *s, double q);
+
+/* "GC mark termination" -> "gc_mark_termination"; Go's stwReason codes -> the same names. */
+void gc_reason_slug(const char *in, char *out, size_t size);
+const char *gc_reason_name(uint32_t go_reason);
+
+#endif

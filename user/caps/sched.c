@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The sched capability: run-queue delay and off-CPU time of the target's threads, and the intervals when CFS
+ * bandwidth control held them (the throttle timeline other capabilities attribute against). */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tracer/bpf_hist.h"
+#include "tracer/capability.h"
+#include "lib/log.h"
+#include "bpf/sched.h"
+#include "sched.skel.h"
+#include "sys/tracefs.h"
+
+struct sched_state {
+	struct sched_bpf *skel;
+	struct bpf_link *links[3];
+	const char *attach;			/* "tp_btf" or "tracepoint" */
+	struct trace_ctx *ctx;
+	int index;
+};
+
+/* Per traced process. */
+struct sched_target_state {
+	struct bpf_hist last[SCHED_HIST_KINDS];	/* BPF counters at the previous read */
+	struct hist total[SCHED_HIST_KINDS], interval[SCHED_HIST_KINDS];
+	uint64_t throttle_intervals;
+};
+
+static const char *const kind_names[SCHED_HIST_KINDS] = { "runq", "preempted", "throttled", "blocked" };
+
+static void json_throttle(FILE *out, uint32_t pid, uint64_t start, uint64_t end)
+{
+	struct json_obj j;
+
+	json_begin(&j, out);
+	json_kv_str(&j, "event", "throttle");
+	json_kv_u64(&j, "pid", pid);
+	json_kv_u64(&j, "time_ns", start);
+	json_kv_u64(&j, "duration_ns", end - start);
+	json_end(&j);
+	fputc('\n', out);
+}
+
+static void on_throttle(const void *data, size_t size, void *arg)
+{
+	const struct throttle_event *e = data;
+	struct sched_state *ss = arg;
+	struct sched_target_state *ts;
+	struct throttle_timeline *t;
+	struct target_ctx *tc;
+
+	if (size < sizeof(*e) || !(ts = capability_tstate(ss->ctx, ss->index, e->tgid, &tc)))
+		return;
+	t = &tc->throttle;
+	if (e->begin) {
+		throttle_open(t, e->time_ns);
+		return;
+	}
+	if (!t->n || t->iv[t->n - 1].end_ns)
+		return;	/* the begin was before tracing */
+	throttle_close(t, e->time_ns);
+	ts->throttle_intervals++;
+	if (ss->ctx->out->json)
+		json_throttle(ss->ctx->out->out, e->tgid, t->iv[t->n - 1].start_ns, e->time_ns);
+}
+
+static const char *cause_name(uint32_t cause)
+{
+	return cause == SCHED_OFFCPU_PREEMPTED ? "preempted" : cause == SCHED_OFFCPU_THROTTLED ? "throttled" : "wakeup";
+}
+
+static void on_runq_slow(const void *data, size_t size, void *arg)
+{
+	const struct runq_event *e = data;
+	struct sched_state *ss = arg;
+	const struct output_opts *o = ss->ctx->out;
+	struct target_ctx *tc;
+	uint64_t thr;
+	char a[32], b[32];
+	struct json_obj j;
+
+	if (size < sizeof(*e) || !capability_tstate(ss->ctx, ss->index, e->tgid, &tc))
+		return;
+	thr = throttle_overlap(&tc->throttle, e->start_ns, e->start_ns + e->delay_ns);
+	if (!o->json) {
+		output_time_prefix(o);
+		fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
+			e->cpu, format_duration(e->delay_ns, a, sizeof(a)));
+		if (thr)
+			fprintf(o->out, "  (%s of it throttled)", format_duration(thr, b, sizeof(b)));
+		fputc('\n', o->out);
+		return;
+	}
+	json_begin(&j, o->out);
+	json_kv_str(&j, "event", "runq");
+	json_kv_u64(&j, "pid", e->tgid);
+	json_kv_u64(&j, "tid", e->tid);
+	json_kv_u64(&j, "time_ns", e->start_ns);
+	json_kv_u64(&j, "delay_ns", e->delay_ns);
+	json_kv_str(&j, "after", cause_name(e->cause));
+	json_kv_u64(&j, "throttled_ns", thr);
+	json_end(&j);
+	fputc('\n', o->out);
+}
+
+/* Opens, configures and loads the object with the tp_btf or the classic tracepoint programs. */
+static int load_variant(struct sched_state *ss, bool btf)
+{
+	struct sched_bpf *skel = sched_bpf__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	skel->rodata->targ_ms = ss->ctx->out->millis;
+	skel->rodata->targ_slow_ns = ss->ctx->out->slow_ns;
+	bpf_program__set_autoload(skel->progs.handle_wakeup_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_new_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_switch_btf, btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_tp, !btf);
+	bpf_program__set_autoload(skel->progs.handle_wakeup_new_tp, !btf);
+	bpf_program__set_autoload(skel->progs.handle_switch_tp, !btf);
+	err = event_bus_adopt(ss->ctx->bus, skel->obj);
+	if (!err)
+		err = sched_bpf__load(skel);
+	if (err) {
+		sched_bpf__destroy(skel);
+		return err;
+	}
+	ss->skel = skel;
+	ss->attach = btf ? "tp_btf" : "tracepoint";
+	return 0;
+}
+
+static int attach_all(struct sched_state *ss, bool btf)
+{
+	struct bpf_program *progs[2][3] = {
+		{ ss->skel->progs.handle_wakeup_tp, ss->skel->progs.handle_wakeup_new_tp, ss->skel->progs.handle_switch_tp },
+		{ ss->skel->progs.handle_wakeup_btf, ss->skel->progs.handle_wakeup_new_btf,
+		  ss->skel->progs.handle_switch_btf },
+	};
+
+	for (int i = 0; i < 3; i++) {
+		ss->links[i] = bpf_program__attach(progs[btf][i]);
+		if (!ss->links[i])
+			return -errno;
+	}
+	return 0;
+}
+
+/* Classic tracepoints, for kernels without tp_btf (before 5.5): they need tracefs mounted. */
+static int start_classic(struct sched_state *ss, char *note, size_t note_size)
+{
+	bool mounted;
+	int err = tracefs_ensure(&mounted);
+
+	if (err) {
+		snprintf(note, note_size, "scheduler tracing is off: tracefs is not mounted and mounting it failed: %s",
+			 strerror(-err));
+		return -ENOTSUP;
+	}
+	if (mounted)
+		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
+	err = load_variant(ss, false);
+	if (!err)
+		err = attach_all(ss, false);
+	if (err)
+		snprintf(note, note_size, "scheduler tracing is off: cannot attach the sched tracepoints: %s %s",
+			 strerror(-err), log_privilege_hint(err));
+	return err ? -ENOTSUP : 0;
+}
+
+static int sched_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct sched_state *ss = calloc(1, sizeof(*ss));
+	int err;
+
+	if (!ss)
+		return -ENOMEM;
+	*state = ss;
+	ss->ctx = ctx;
+	ss->index = index;
+	event_bus_subscribe(ctx->bus, EVENT_THROTTLE, on_throttle, ss);
+	event_bus_subscribe(ctx->bus, EVENT_RUNQ_SLOW, on_runq_slow, ss);
+	err = getenv("GOTRACE_SCHED_CLASSIC") ? -ENOTSUP : load_variant(ss, true);
+	if (!err && (err = attach_all(ss, true)) == 0)
+		return 0;
+	log_info("sched: tp_btf unavailable (%s), trying classic tracepoints", strerror(-err));
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(ss->links[i]), ss->links[i] = NULL;
+	sched_bpf__destroy(ss->skel);
+	ss->skel = NULL;
+	return start_classic(ss, note, note_size);
+}
+
+static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct sched_target_state *ts = calloc(1, sizeof(*ts));
+
+	(void)state;
+	(void)note;
+	(void)note_size;
+	if (!ts)
+		return -ENOMEM;
+	tc->throttle_tracked = true;	/* the programs already filter on the shared targets map */
+	*tstate = ts;
+	return 0;
+}
+
+static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct sched_state *ss = state;
+	struct bpf_hist_key key = { .tgid = tc->target.proc.pid };
+
+	/* The kernel side keys its maps by process: drop this one's entries so a long-running daemon stays small. */
+	for (key.kind = 0; key.kind < SCHED_HIST_KINDS; key.kind++)
+		bpf_map__delete_elem(ss->skel->maps.hists, &key, sizeof(key), 0);
+	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
+	tc->throttle_tracked = false;
+	free(tstate);
+}
+
+/* Moves what the BPF histograms gained since the last read into interval and total. */
+static void collect(struct sched_state *ss, uint32_t pid, struct sched_target_state *ts)
+{
+	int fd = bpf_map__fd(ss->skel->maps.hists);
+
+	for (uint32_t kind = 0; kind < SCHED_HIST_KINDS; kind++) {
+		struct hist delta;
+
+		if (bpf_hist_read_delta(fd, pid, kind, &ts->last[kind], &delta))
+			continue;
+		hist_merge(&ts->interval[kind], &delta);
+		hist_merge(&ts->total[kind], &delta);
+	}
+}
+
+static void print_offcpu(const struct output_opts *o, const struct hist *h)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(o->out, "off-CPU time of its threads: preempted %s, throttled %s, blocked %s\n",
+		format_duration(h[SCHED_OFFCPU_PREEMPTED].sum, a, sizeof(a)),
+		format_duration(h[SCHED_OFFCPU_THROTTLED].sum, b, sizeof(b)),
+		format_duration(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
+}
+
+/* {"unit":..., "runq_count":..., "runq_ns":..., "runq_hist":[...], "preempted_...": ...} */
+static void json_hists(struct json_obj *parent, const char *key, const struct output_opts *o, const struct hist *h,
+		       struct json_obj *j)
+{
+	json_key(parent, key);
+	json_begin(j, o->out);
+	json_kv_str(j, "unit", o->millis ? "ms" : "us");
+	for (int k = 0; k < SCHED_HIST_KINDS; k++) {
+		char name[48];
+
+		snprintf(name, sizeof(name), "%s_count", kind_names[k]);
+		json_kv_u64(j, name, h[k].count);
+		snprintf(name, sizeof(name), "%s_ns", kind_names[k]);
+		json_kv_u64(j, name, h[k].sum);
+		snprintf(name, sizeof(name), "%s_hist", kind_names[k]);
+		json_key(j, name);
+		hist_print_json(o->out, &h[k]);
+	}
+}
+
+static void sched_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct sched_state *ss = state;
+	struct sched_target_state *ts = tstate;
+	const struct output_opts *o = ss->ctx->out;
+	struct json_obj sj;
+
+	collect(ss, tc->target.proc.pid, ts);
+	if (j) {
+		json_hists(j, "sched", o, ts->interval, &sj);
+		json_end(&sj);
+	} else {
+		fprintf(o->out, "\nthread run-queue delay (runnable -> running)\n");
+		if (ts->interval[SCHED_RUNQ].count)
+			hist_print(o->out, &ts->interval[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
+		else
+			fprintf(o->out, "  (no thread of the process ran)\n");
+		print_offcpu(o, ts->interval);
+	}
+	memset(ts->interval, 0, sizeof(ts->interval));
+}
+
+static void sched_finish(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct sched_target_state *ts = tstate;
+	struct trace_facts *f = &tc->facts;
+
+	collect(state, tc->target.proc.pid, ts);
+	f->have_sched = true;
+	f->runq_delays = ts->total[SCHED_RUNQ].count;
+	f->runq_delay_ns = ts->total[SCHED_RUNQ].sum;
+	f->runq_throttled_ns = ts->total[SCHED_OFFCPU_THROTTLED].sum;
+	f->offcpu_throttled_ns = ts->total[SCHED_OFFCPU_THROTTLED].sum;
+}
+
+static void sched_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct sched_state *ss = state;
+	struct sched_target_state *ts = tstate;
+	const struct output_opts *o = ss->ctx->out;
+	struct json_obj sj;
+	char a[32];
+
+	if (!j) {
+		fprintf(o->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ts->total[SCHED_RUNQ].count);
+		print_offcpu(o, ts->total);
+		fprintf(o->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ts->throttle_intervals,
+			format_duration(tc->throttle.total_ns, a, sizeof(a)));
+		return;
+	}
+	json_hists(j, "sched", o, ts->total, &sj);
+	json_kv_str(&sj, "attach", ss->attach);
+	json_kv_u64(&sj, "throttled_intervals", ts->throttle_intervals);
+	json_kv_u64(&sj, "throttled_interval_ns", tc->throttle.total_ns);
+	json_end(&sj);
+}
+
+static double throttle_intervals(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct sched_target_state *)ts)->throttle_intervals;
+}
+
+static double throttled_seconds(const struct target_ctx *tc, const void *ts)
+{
+	(void)ts;
+	return tc->throttle.total_ns * 1e-9;
+}
+
+static void offcpu_metrics(struct sched_state *ss, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	static const int kinds[] = { SCHED_OFFCPU_PREEMPTED, SCHED_OFFCPU_THROTTLED, SCHED_OFFCPU_BLOCKED };
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+
+	prom_family(p, "gotrace_thread_offcpu_seconds_total", "counter",
+		    "Time the process's threads spent off CPU: preempted, throttled (CPU quota) or blocked.");
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_target_state *ts = tcs[i]->cap_state[ss->index];
+
+		for (size_t k = 0; ts && k < sizeof(kinds) / sizeof(kinds[0]); k++)
+			prom_sample(p, "gotrace_thread_offcpu_seconds_total", l,
+				    capability_labels(tcs[i], l, "state", kind_names[kinds[k]]),
+				    ts->total[kinds[k]].sum * 1e-9);
+	}
+}
+
+static void sched_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct sched_state *ss = state;
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+
+	prom_family(p, "gotrace_thread_runqueue_delay_seconds", "histogram",
+		    "Time the process's threads waited for a CPU after becoming runnable.");
+	for (size_t i = 0; i < n; i++) {
+		struct sched_target_state *ts = tcs[i]->cap_state[ss->index];
+
+		if (!ts)
+			continue;
+		collect(ss, tcs[i]->target.proc.pid, ts);
+		memset(ts->interval, 0, sizeof(ts->interval));	/* the daemon keeps totals only */
+		prom_histogram(p, "gotrace_thread_runqueue_delay_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+			       &ts->total[SCHED_RUNQ], 1e-6, ts->total[SCHED_RUNQ].sum * 1e-9);
+	}
+	offcpu_metrics(ss, tcs, n, p);
+	capability_metric(p, "gotrace_throttled_intervals_total", "counter",
+			  "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
+			  ss->index, throttle_intervals);
+	capability_metric(p, "gotrace_throttled_interval_seconds_total", "counter",
+			  "Length of those intervals.", tcs, n, ss->index, throttled_seconds);
+}
+
+static uint64_t sched_events_lost(void *state)
+{
+	struct sched_state *ss = state;
+
+	return ss->skel ? ss->skel->bss->events_lost : 0;
+}
+
+static int sched_probe_count(void *state)
+{
+	struct sched_state *ss = state;
+
+	return (ss->links[0] != NULL) + (ss->links[1] != NULL) + (ss->links[2] != NULL);
+}
+
+static void sched_close(void *state)
+{
+	struct sched_state *ss = state;
+
+	if (!ss)
+		return;
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(ss->links[i]);
+	sched_bpf__destroy(ss->skel);
+	free(ss);
+}
+
+const struct capability sched_capability = {
+	.name = "sched",
+	.description = "thread run-queue delay, off-CPU time (preempted, throttled, blocked) and CFS throttling",
+	.default_on = true,
+	.open = sched_open,
+	.attach = sched_attach,
+	.detach = sched_detach,
+	.interval = sched_interval,
+	.finish = sched_finish,
+	.summary = sched_summary,
+	.metrics = sched_metrics,
+	.probe_count = sched_probe_count,
+	.events_lost = sched_events_lost,
+	.close = sched_close,
+};

@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `gotrace daemon`: every Go process on the host, always on. Processes are found by a /proc scan and by exec
+ * events; each allowed Go process joins one tracing session (one BPF object per capability for all of them);
+ * metrics are rendered every second for /metrics, and CPU profiles are written and pushed every interval.
+ * systemd: Type=notify with watchdog; SIGHUP reloads the configuration; SIGTERM flushes and exits. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tracer/capability.h"
+#include "sys/cgroup.h"
+#include "cmd/commands.h"
+#include "daemon/daemon_config.h"
+#include "daemon/daemon_profiles.h"
+#include "tracer/discovery.h"
+#include "lib/http_server.h"
+#include "lib/log.h"
+#include "sys/sd_notify.h"
+#include "tracer/session.h"
+#include "daemon/target_rules.h"
+
+#define TICK_NS 250000000ull		/* housekeeping: metrics, scans, profiles, watchdog */
+#define METRICS_EVERY_NS 1000000000ull
+#define NOT_GO_CACHE 4096
+#define SHUTDOWN_BUDGET_NS 5000000000ull
+
+/* A traced process and the strings its labels point to. */
+struct daemon_target {
+	struct target_ctx *tc;
+	char pid[16], service[64], exe[PATH_MAX], cgroup[PATH_MAX], container[80];
+	struct prom_label labels[7];
+	struct daemon_process who;
+};
+
+struct inode_key {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct daemon {
+	struct daemon_config cfg;
+	struct output_opts out;
+	struct event_loop loop;
+	struct session session;
+	struct discovery *discovery;
+	struct daemon_profiles *profiles;
+	struct http_server *http;
+	struct daemon_target **targets;
+	size_t ntargets;
+	struct inode_key not_go[NOT_GO_CACHE];	/* executables known not to be Go: a ring, oldest overwritten */
+	size_t not_go_next, not_go_n;
+	char *metrics;				/* the last rendered exposition, read by the HTTP thread */
+	size_t metrics_len;
+	uint64_t next_metrics, next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
+	uint64_t discovered, attach_failed, scans, exits;
+};
+
+/* ---- targets ---- */
+
+static struct daemon_target *find_target(struct daemon *d, int pid)
+{
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (d->targets[i]->tc->target.proc.pid == pid)
+			return d->targets[i];
+	return NULL;
+}
+
+static void drop_target(struct daemon *d, struct daemon_target *dt, const char *why)
+{
+	log_notice("PID %d (%s): %s", dt->tc->target.proc.pid, dt->service, why);
+	session_remove_target(&d->session, dt->tc);
+	for (size_t i = 0; i < d->ntargets; i++)
+		if (d->targets[i] == dt)
+			d->targets[i] = d->targets[--d->ntargets];
+	free(dt);
+}
+
+static bool known_not_go(const struct daemon *d, const struct stat *st)
+{
+	for (size_t i = 0; i < d->not_go_n; i++)
+		if (d->not_go[i].dev == st->st_dev && d->not_go[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
+static void remember_not_go(struct daemon *d, const struct target *t)
+{
+	d->not_go[d->not_go_next] = (struct inode_key){ t->proc.exe_dev, t->proc.exe_ino };
+	d->not_go_next = (d->not_go_next + 1) % NOT_GO_CACHE;
+	if (d->not_go_n < NOT_GO_CACHE)
+		d->not_go_n++;
+}
+
+/* What the rules look at: read from /proc before the process is opened as a Go target. */
+struct facts_buf {
+	char comm[32], exe[PATH_MAX], cgroup_text[4096], cgroup[PATH_MAX], container[80], environ[65536];
+	size_t environ_len;
+	struct process_facts facts;
+};
+
+static int read_facts(int pid, struct facts_buf *b)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	memset(&b->facts, 0, sizeof(b->facts));
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	n = readlink(path, b->exe, sizeof(b->exe) - 1);
+	if (n <= 0)
+		return -ESRCH;
+	b->exe[n] = '\0';
+	b->cgroup[0] = b->container[0] = '\0';
+	/* proc_read_file drops the last newline, which the strict parser wants back */
+	if (proc_read_file(pid, "cgroup", b->cgroup_text, sizeof(b->cgroup_text) - 1) == 0 &&
+	    strcat(b->cgroup_text, "\n") &&
+	    cgroup_parse_membership(b->cgroup_text, "cpu", b->cgroup, sizeof(b->cgroup)) > 0)
+		cgroup_container_id(b->cgroup, b->container, sizeof(b->container));
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, b->environ, sizeof(b->environ)) : -1;
+	b->environ_len = n > 0 ? (size_t)n : 0;
+	if (fd >= 0)
+		close(fd);
+	b->facts = (struct process_facts){ .pid = pid, .exe_name = strrchr(b->exe, '/') ? strrchr(b->exe, '/') + 1
+											 : b->exe,
+					   .exe_path = b->exe, .cgroup_path = b->cgroup,
+					   .container_id = b->container[0] ? b->container : NULL,
+					   .environ = b->environ, .environ_len = b->environ_len };
+	return 0;
+}
+
+static void label_target(struct daemon *d, struct daemon_target *dt, const struct facts_buf *b)
+{
+	const struct target *t = &dt->tc->target;
+
+	snprintf(dt->pid, sizeof(dt->pid), "%d", t->proc.pid);
+	snprintf(dt->exe, sizeof(dt->exe), "%s", b->facts.exe_name);
+	snprintf(dt->cgroup, sizeof(dt->cgroup), "%s", b->cgroup);
+	snprintf(dt->container, sizeof(dt->container), "%s", b->container);
+	if (target_rules_service(&d->cfg, &b->facts, dt->service, sizeof(dt->service)))
+		snprintf(dt->service, sizeof(dt->service), "%s", "unknown");
+	dt->labels[0] = (struct prom_label){ "pid", dt->pid };
+	dt->labels[1] = (struct prom_label){ "comm", t->proc.comm };
+	dt->labels[2] = (struct prom_label){ "executable", dt->exe };
+	dt->labels[3] = (struct prom_label){ "go_version", go_binary_version_str(t->bin) };
+	dt->labels[4] = (struct prom_label){ "cgroup", dt->cgroup };
+	dt->labels[5] = (struct prom_label){ "container_id", dt->container };
+	dt->labels[6] = (struct prom_label){ "service", dt->service };
+	dt->tc->labels = dt->labels;
+	dt->tc->nlabels = 7;
+	dt->who = (struct daemon_process){ dt->service, t->proc.comm, dt->labels, 7 };
+}
+
+static void add_target(struct daemon *d, struct target *t, struct facts_buf *b)
+{
+	struct daemon_target *dt = calloc(1, sizeof(*dt));
+	int pid = t->proc.pid;
+	char why[256];
+
+	if (!dt) {
+		target_close(t);
+		return;
+	}
+	if (session_add_opened_target(&d->session, t, &dt->tc, why, sizeof(why))) {
+		free(dt);
+		return;
+	}
+	label_target(d, dt, b);
+	if (!(d->targets = reallocarray(d->targets, d->ntargets + 1, sizeof(*d->targets)))) {
+		session_remove_target(&d->session, dt->tc);
+		free(dt);
+		return;
+	}
+	d->targets[d->ntargets++] = dt;
+	d->discovered++;
+	log_notice("tracing PID %d (%s, %s, service %s)", pid, dt->tc->target.proc.comm,
+		   go_binary_version_str(dt->tc->target.bin), dt->service);
+}
+
+/* The executable is opened once to learn whether it is Go; non-Go executables are remembered by inode, so
+ * the shell scripts a busy host runs all day cost one stat each. */
+static void consider(struct daemon *d, int pid)
+{
+	struct facts_buf *b;
+	struct target probe = { 0 };
+	char path[64], why[256];
+	struct stat st;
+	int err;
+
+	if (pid == getpid() || find_target(d, pid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if (stat(path, &st) || known_not_go(d, &st) || !(b = malloc(sizeof(*b))))
+		return;
+	if (read_facts(pid, b)) {
+		log_debug("PID %d: gone before it could be read", pid);
+	} else if (!target_rules_allow(&d->cfg, &b->facts, why, sizeof(why))) {
+		log_debug("PID %d (%s): not traced: %s", pid, b->facts.exe_name, why);
+	} else if ((err = target_open(pid, &probe, why, sizeof(why))) == -ENOMSG) {
+		remember_not_go(d, &probe);
+	} else if (err) {
+		log_debug("PID %d (%s): %s", pid, b->facts.exe_name, why);
+	} else {
+		add_target(d, &probe, b);
+	}
+	free(b);
+}
+
+/* Events are read in batches: an exec event can arrive after the process was already found (by the event of an
+ * earlier exec, e.g. nice or a shell exec'ing the program, or by a scan) running this very program. */
+static bool runs_same_program(const struct daemon_target *dt)
+{
+	const struct proc_target *p = &dt->tc->target.proc;
+	struct stat st;
+
+	return stat(p->exe_path, &st) == 0 && st.st_dev == p->exe_dev && st.st_ino == p->exe_ino;
+}
+
+static void on_process(int pid, enum proc_change change, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct daemon_target *dt = find_target(d, pid);
+
+	log_debug("PID %d: %s", pid, change == PROC_EXIT ? "exit" : "exec");
+	if (change == PROC_EXIT) {
+		if (dt) {
+			d->exits++;
+			drop_target(d, dt, "exited");
+		}
+		return;
+	}
+	if (dt && !runs_same_program(dt))	/* its probes sit on the old program */
+		drop_target(d, dt, "started another program (exec)");
+	consider(d, pid);
+}
+
+static void scan_cb(int pid, enum proc_change change, void *ctx)
+{
+	(void)change;
+	consider(ctx, pid);
+}
+
+/* Drops processes that are gone (an exit event may have been lost) or whose PID was reused. */
+static void prune(struct daemon *d)
+{
+	for (size_t i = d->ntargets; i-- > 0;) {
+		struct daemon_target *dt = d->targets[i];
+
+		if (!proc_target_alive(&dt->tc->target.proc))
+			drop_target(d, dt, "exited");
+	}
+}
+
+static void scan(struct daemon *d)
+{
+	prune(d);
+	discovery_scan(scan_cb, d);
+	d->scans++;
+}
+
+/* ---- metrics ---- */
+
+static double rss_bytes(void)
+{
+	long size = 0, pages = 0;
+	FILE *f = fopen("/proc/self/statm", "re");
+
+	if (f) {
+		if (fscanf(f, "%ld %ld", &size, &pages) != 2)
+			pages = 0;
+		fclose(f);
+	}
+	return (double)pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+static double bpf_cpu_seconds(const struct daemon *d)
+{
+	uint64_t ns = 0, runs;
+
+	return bpf_cost_read(&d->session.cost, &ns, &runs) ? ns / 1e9 : -1;
+}
+
+static void own_metrics(struct daemon *d, struct prom *p)
+{
+	const struct { const char *name, *type, *help; double value; } m[] = {
+		{ "gotrace_daemon_targets", "gauge", "Go processes traced now.", (double)d->ntargets },
+		{ "gotrace_daemon_processes_traced_total", "counter", "Go processes that started being traced.",
+		  (double)d->discovered },
+		{ "gotrace_daemon_process_exits_total", "counter", "Traced processes that exited.", (double)d->exits },
+		{ "gotrace_daemon_scans_total", "counter", "/proc scans.", (double)d->scans },
+		{ "gotrace_daemon_probes", "gauge", "Uprobes attached.", session_probe_count(&d->session) },
+		{ "gotrace_daemon_probe_hits_total", "counter",
+		  "Uprobe hits in traced processes (each costs the process microseconds).",
+		  (double)session_probe_hits(&d->session) },
+		{ "gotrace_daemon_events_lost_total", "counter",
+		  "Events the BPF programs dropped because the ring buffer was full.",
+		  (double)session_events_lost(&d->session) },
+		{ "gotrace_daemon_resident_memory_bytes", "gauge", "The daemon's resident memory.", rss_bytes() },
+		{ "gotrace_daemon_cpu_seconds_total", "counter", "CPU time the daemon used (user + system).",
+		  cpu_seconds() },
+		{ "gotrace_daemon_bpf_cpu_seconds_total", "counter",
+		  "CPU time gotrace's BPF programs ran in the kernel (-1: kernel BPF statistics unavailable).",
+		  bpf_cpu_seconds(d) },
+	};
+
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		prom_family(p, m[i].name, m[i].type, m[i].help);
+		prom_sample(p, m[i].name, NULL, 0, m[i].value);
+	}
+}
+
+/* Rendered here, in the main thread that owns the session; the HTTP thread only copies the result. */
+static void render_metrics(struct daemon *d)
+{
+	struct target_ctx **tcs = calloc(d->ntargets + 1, sizeof(*tcs));
+	struct prom p;
+	const char *data;
+	char *copy;
+	size_t len;
+
+	if (!tcs || prom_init(&p)) {
+		free(tcs);
+		return;
+	}
+	for (size_t i = 0; i < d->ntargets; i++)
+		tcs[i] = d->targets[i]->tc;
+	session_metrics(&d->session, &p);
+	own_metrics(d, &p);
+	if (d->profiles)
+		daemon_profiles_metrics(d->profiles, &p);
+	data = prom_data(&p, &len);
+	copy = malloc(len + 1);
+	if (copy) {
+		memcpy(copy, data, len);
+		copy[len] = '\0';
+		http_server_lock(d->http);
+		free(d->metrics);
+		d->metrics = copy;
+		d->metrics_len = len;
+		http_server_unlock(d->http);
+	}
+	prom_free(&p);
+	free(tcs);
+}
+
+static int serve_metrics(void *ctx, struct http_response *resp)
+{
+	struct daemon *d = ctx;
+
+	resp->content_type = PROM_CONTENT_TYPE;
+	resp->body = d->metrics ? malloc(d->metrics_len) : NULL;
+	if (d->metrics && !resp->body)
+		return -ENOMEM;
+	if (resp->body)
+		memcpy(resp->body, d->metrics, d->metrics_len);
+	resp->body_len = d->metrics ? d->metrics_len : 0;
+	return 0;
+}
+
+static int serve_health(void *ctx, struct http_response *resp)
+{
+	struct daemon *d = ctx;
+
+	resp->body = NULL;
+	if (asprintf(&resp->body, "ok: %zu Go processes traced\n", d->ntargets) < 0)
+		return -ENOMEM;
+	resp->body_len = strlen(resp->body);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+static const struct daemon_process *who(uint32_t pid, void *ctx)
+{
+	struct daemon_target *dt = find_target(ctx, (int)pid);
+
+	return dt ? &dt->who : NULL;
+}
+
+static int start_http(struct daemon *d)
+{
+	static struct http_route routes[2];
+	char err[256];
+
+	routes[0] = (struct http_route){ "/metrics", serve_metrics, d };
+	routes[1] = (struct http_route){ "/healthz", serve_health, d };
+	if (http_server_start(d->cfg.listen, routes, 2, &d->http, err, sizeof(err))) {
+		log_error("%s", err);
+		return -EADDRNOTAVAIL;
+	}
+	log_notice("serving /metrics and /healthz on %s", d->cfg.listen);
+	return 0;
+}
+
+/* Outputs not running are started: the HTTP server may have been kept across a reload. */
+static int start_outputs(struct daemon *d)
+{
+	char why[512];
+	int err = d->http ? 0 : start_http(d);
+
+	if (err)
+		return err;
+	err = daemon_profiles_open(&d->cfg, d->session.bus, &d->profiles, why, sizeof(why));
+	if (err)
+		log_error("%s", why);
+	return err;
+}
+
+static void stop_outputs(struct daemon *d, bool keep_http)
+{
+	daemon_profiles_close(d->profiles);
+	d->profiles = NULL;
+	if (keep_http)
+		return;
+	http_server_stop(d->http);
+	d->http = NULL;
+}
+
+static int on_tick(void *ctx)
+{
+	struct daemon *d = ctx;
+	uint64_t now = monotonic_ns();
+
+	session_consume(&d->session);
+	if (now >= d->next_scan) {
+		scan(d);
+		d->next_scan = now + d->cfg.scan_interval_ns;
+	}
+	if (now >= d->next_profiles) {
+		daemon_profiles_flush(d->profiles, who, d);
+		d->next_profiles = now + d->cfg.profile_interval_ns;
+	}
+	if (now >= d->next_metrics) {
+		render_metrics(d);
+		d->next_metrics = now + METRICS_EVERY_NS;
+	}
+	if (d->watchdog_ns && now >= d->next_watchdog) {
+		sd_notify_send("WATCHDOG=1");
+		d->next_watchdog = now + d->watchdog_ns / 2;
+	}
+	return 0;
+}
+
+/* SIGHUP: the new configuration replaces the old one whole; a bad file keeps the old one running. */
+static void reload(struct daemon *d, int argc, char **argv)
+{
+	struct daemon_config cfg = { 0 };
+	char err[512];
+
+	sd_notify_send("RELOADING=1");
+	if (daemon_config_load(&cfg, argc, argv, true, err, sizeof(err))) {
+		log_error("reload refused, the running configuration stays: %s", err);
+		daemon_config_free(&cfg);
+		sd_notify_send("READY=1");
+		return;
+	}
+	daemon_profiles_flush(d->profiles, who, d);
+	/* Same address: keep serving, so that a scrape during the reload does not find the port closed. */
+	stop_outputs(d, !strcmp(cfg.listen, d->cfg.listen));
+	daemon_config_free(&d->cfg);
+	d->cfg = cfg;
+	log_verbosity = d->cfg.verbosity;
+	if (start_outputs(d))
+		log_error("after the reload some outputs are off (see above)");
+	/* Rules may now exclude traced processes or admit new ones. */
+	for (size_t i = d->ntargets; i-- > 0;) {
+		struct facts_buf *b = malloc(sizeof(*b));
+		char why[256];
+
+		if (b && read_facts(d->targets[i]->tc->target.proc.pid, b) == 0 &&
+		    !target_rules_allow(&d->cfg, &b->facts, why, sizeof(why)))
+			drop_target(d, d->targets[i], "no longer allowed by the configuration");
+		free(b);
+	}
+	d->next_scan = d->next_profiles = 0;
+	log_notice("configuration reloaded%s%s", d->cfg.config_path ? " from " : "",
+		   d->cfg.config_path ? d->cfg.config_path : "");
+	sd_notify_send("READY=1");
+}
+
+static int load_config(struct daemon *d, int argc, char **argv)
+{
+	char err[512];
+
+	if (daemon_config_load(&d->cfg, argc, argv, true, err, sizeof(err))) {
+		log_error("%s", err);
+		return EXIT_USAGE;
+	}
+	if (d->cfg.help) {
+		fputs(daemon_config_help(), stdout);
+		exit(EXIT_OK);
+	}
+	log_verbosity = d->cfg.verbosity;
+	return 0;
+}
+
+static int start(struct daemon *d)
+{
+	char note[256];
+	bool enabled[MAX_CAPS];
+	int err;
+
+	for (size_t i = 0; i < all_capabilities_count; i++)
+		enabled[i] = all_capabilities[i]->default_on;
+	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
+							     (int)all_capabilities_count, &d->loop, &d->out, false)))
+		return err;
+	d->session.ctx.share_uprobes = true;
+	if (discovery_open(d->session.bus, on_process, d, &d->discovery, note, sizeof(note)))
+		log_warn("%s", note);
+	if ((err = start_outputs(d)) || (err = loop_add_timer(&d->loop, TICK_NS, on_tick, d)))
+		return err;
+	d->watchdog_ns = sd_watchdog_ns();
+	d->start_ns = monotonic_ns();
+	d->next_profiles = d->start_ns + d->cfg.profile_interval_ns;
+	scan(d);
+	d->next_scan = d->start_ns + d->cfg.scan_interval_ns;
+	render_metrics(d);
+	sd_notify_send("READY=1");
+	log_notice("gotrace daemon %s started: %zu Go processes traced", GOTRACE_VERSION, d->ntargets);
+	return 0;
+}
+
+/* SIGTERM/SIGINT: the current profiles are flushed (what was gathered since the last interval), within the
+ * budget systemd's stop timeout leaves. */
+static void shutdown_daemon(struct daemon *d)
+{
+	uint64_t t0 = monotonic_ns();
+
+	sd_notify_send("STOPPING=1");
+	if (d->profiles)
+		daemon_profiles_flush(d->profiles, who, d);
+	log_notice("stopping: profiles flushed in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
+		   monotonic_ns() - t0 > SHUTDOWN_BUDGET_NS ? " (over the 5 s budget)" : "");
+}
+
+static void cleanup(struct daemon *d)
+{
+	while (d->ntargets)
+		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped");
+	free(d->targets);
+	stop_outputs(d, false);
+	discovery_close(d->discovery);
+	session_close(&d->session);
+	loop_close(&d->loop);
+	free(d->metrics);
+	daemon_config_free(&d->cfg);
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+	struct daemon *d = calloc(1, sizeof(*d));
+	enum loop_stop why;
+	int err;
+
+	if (!d)
+		return EXIT_FAILURE_RUN;
+	log_json = true;
+	d->out.out = stdout;
+	err = load_config(d, argc, argv);
+	if (err) {
+		daemon_config_free(&d->cfg);
+		free(d);
+		return err;
+	}
+	log_setup_libbpf();
+	err = start(d);
+	while (!err) {
+		why = loop_run(&d->loop);
+		if (why == LOOP_SIGNAL && d->loop.last_signal == SIGHUP) {
+			reload(d, argc, argv);
+			continue;
+		}
+		if (why == LOOP_ERROR) {
+			log_error("daemon failed: %s", strerror(-d->loop.last_error));
+			err = d->loop.last_error;
+		}
+		break;
+	}
+	if (!err)
+		shutdown_daemon(d);
+	cleanup(d);
+	free(d);
+	return err ? EXIT_FAILURE_RUN : EXIT_OK;
+}

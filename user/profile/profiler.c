@@ -1,0 +1,601 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The profile types table and the user side of profile.bpf.c: which programs load for a type, attaching them
+ * (perf events on every CPU, sched tracepoints, uprobes), and reading the aggregated stacks back. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "profile.skel.h"
+#include "bpf/profile_sample.h"
+#include "tracer/capability.h"
+#include "profile/profiler.h"
+#include "caps/wait_path.h"
+#include "caps/wait_stacks.h"
+#include "profile/sym_profile.h"
+#include "sys/tracefs.h"
+#include "tracer/uprobes.h"
+
+#define MAX_LINKS 1024		/* perf events: one per CPU */
+
+struct profiler {
+	const struct profiler_type *type;
+	void *state;
+};
+
+/* ---- profile.bpf.c ---- */
+
+enum prog_set { PROGS_CPU, PROGS_OFFCPU_BTF, PROGS_OFFCPU_TP, PROGS_GC };
+
+struct stack_state {
+	struct profile_bpf *skel;
+	struct bpf_link *links[MAX_LINKS];
+	int nlinks;
+	struct uprobe_set probes;
+	const char *attach;
+};
+
+/* Root frame and label value of each kind, so that kinds sharing a profile stay apart. */
+static const struct {
+	const char *root, *state;
+} kind_names[STACK_KINDS] = {
+	[STACK_CPU] = { NULL, NULL },
+	[STACK_OFFCPU_BLOCKED] = { "[blocked]", "blocked" },
+	[STACK_OFFCPU_RUNNABLE] = { "[runnable]", "runnable" },
+	[STACK_GC_START] = { "[GC start]", "start" },
+	[STACK_GC_ASSIST] = { "[GC assist]", "assist" },
+};
+
+static void select_programs(struct profile_bpf *skel, enum prog_set set)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	switch (set) {
+	case PROGS_CPU:
+		bpf_program__set_autoload(skel->progs.handle_cpu_sample, true);
+		break;
+	case PROGS_OFFCPU_BTF:
+		bpf_program__set_autoload(skel->progs.handle_offcpu_switch_btf, true);
+		bpf_program__set_autoload(skel->progs.handle_offcpu_wakeup_btf, true);
+		break;
+	case PROGS_OFFCPU_TP:
+		bpf_program__set_autoload(skel->progs.handle_offcpu_switch_tp, true);
+		bpf_program__set_autoload(skel->progs.handle_offcpu_wakeup_tp, true);
+		break;
+	case PROGS_GC:
+		bpf_program__set_autoload(skel->progs.handle_gc_start, true);
+		bpf_program__set_autoload(skel->progs.handle_gc_assist, true);
+		break;
+	}
+}
+
+static int load(struct stack_state *ss, const struct profiler_opts *o, enum prog_set set)
+{
+	int err;
+
+	ss->skel = profile_bpf__open();
+	if (!ss->skel)
+		return -errno;
+	ss->skel->rodata->targ_kernel_stacks = o->kernel_stacks;
+	select_programs(ss->skel, set);
+	err = event_bus_adopt(o->bus, ss->skel->obj);
+	return err ? err : profile_bpf__load(ss->skel);
+}
+
+static void unload(struct stack_state *ss)
+{
+	for (int i = 0; i < ss->nlinks; i++)
+		bpf_link__destroy(ss->links[i]);
+	ss->nlinks = 0;
+	uprobes_destroy(&ss->probes);
+	profile_bpf__destroy(ss->skel);
+	ss->skel = NULL;
+}
+
+static int push_link(struct stack_state *ss, struct bpf_link *link)
+{
+	if (!link)
+		return -errno;
+	if (ss->nlinks == MAX_LINKS) {
+		bpf_link__destroy(link);
+		return -E2BIG;
+	}
+	ss->links[ss->nlinks++] = link;
+	return 0;
+}
+
+static int load_failed(int err, char *why, size_t why_size)
+{
+	snprintf(why, why_size, "cannot load the profiling programs: %s%s%s", strerror(-err),
+		 log_privilege_hint(err)[0] ? "; " : "", log_privilege_hint(err));
+	return err;
+}
+
+/* cpu: a cpu-clock event per CPU with a fixed period, so that each sample stands for exactly 1e9/hz ns of
+ * CPU time (frequency mode would adjust the period as it goes). */
+static int perf_event_on(int cpu, unsigned hz)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 1000000000ull / hz,
+	};
+	int fd = (int)syscall(SYS_perf_event_open, &attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* Every CPU that is online: an offline one refuses (-ENODEV) and is skipped. */
+static int attach_cpu_clock(struct stack_state *ss, unsigned hz, char *why, size_t why_size)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+
+	if (ncpus < 0)
+		return ncpus;
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		int fd = perf_event_on(cpu, hz);
+
+		if (fd == -ENODEV)
+			continue;
+		if (fd < 0) {
+			snprintf(why, why_size, "cannot open a cpu-clock perf event on CPU %d: %s%s%s", cpu,
+				 strerror(-fd), fd == -EACCES ? " (kernel.perf_event_paranoid; needs CAP_PERFMON or root)" : "",
+				 fd == -ENOENT ? " (kernel without software perf events)" : "");
+			return fd;
+		}
+		err = push_link(ss, bpf_program__attach_perf_event(ss->skel->progs.handle_cpu_sample, fd));
+		if (err) {
+			close(fd);
+			snprintf(why, why_size, "cannot attach to the perf event of CPU %d: %s", cpu, strerror(-err));
+			return err;
+		}
+	}
+	ss->attach = "perf_event";
+	return ss->nlinks ? 0 : -ENODEV;
+}
+
+static int start_cpu(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	int err = load(ss, o, PROGS_CPU);
+
+	if (err)
+		return load_failed(err, why, why_size);
+	return attach_cpu_clock(ss, o->hz, why, why_size);
+}
+
+static int attach_offcpu(struct stack_state *ss, bool btf)
+{
+	struct profile_bpf *skel = ss->skel;
+	int err = push_link(ss, bpf_program__attach(btf ? skel->progs.handle_offcpu_switch_btf
+							: skel->progs.handle_offcpu_switch_tp));
+
+	if (!err)
+		err = push_link(ss, bpf_program__attach(btf ? skel->progs.handle_offcpu_wakeup_btf
+							    : skel->progs.handle_offcpu_wakeup_tp));
+	if (!err)
+		ss->attach = btf ? "tp_btf" : "tracepoint";
+	return err;
+}
+
+/* tp_btf first (no tracefs needed); classic tracepoints for kernels without it (before 5.5). */
+static int start_offcpu(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	bool mounted;
+	int err = getenv("GOTRACE_OFFCPU_CLASSIC") ? -ENOTSUP : load(ss, o, PROGS_OFFCPU_BTF);
+
+	if (!err && !(err = attach_offcpu(ss, true)))
+		return 0;
+	log_info("offcpu: tp_btf unavailable (%s), trying classic tracepoints", strerror(-err));
+	unload(ss);
+	if ((err = tracefs_ensure(&mounted))) {
+		snprintf(why, why_size, "off-CPU profiling needs tp_btf or tracefs, and mounting tracefs failed: %s",
+			 strerror(-err));
+		return -ENOTSUP;
+	}
+	if (mounted)
+		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
+	if ((err = load(ss, o, PROGS_OFFCPU_TP)))
+		return load_failed(err, why, why_size);
+	if ((err = attach_offcpu(ss, false)))
+		snprintf(why, why_size, "cannot attach to the sched tracepoints: %s %s", strerror(-err),
+			 log_privilege_hint(err));
+	return err;
+}
+
+static int start_gc(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	const struct target *t = o->target;
+	int err;
+
+	if (!t->bin) {
+		snprintf(why, why_size, "the gc profile probes the Go runtime, and PID %d is not a Go program",
+			 t->proc.pid);
+		return -ENOTSUP;
+	}
+	if ((err = load(ss, o, PROGS_GC)))
+		return load_failed(err, why, why_size);
+	err = uprobes_attach_entry(&ss->probes, ss->skel->progs.handle_gc_start, t, t->proc.pid, "runtime.gcStart",
+				   why, why_size);
+	if (!err)
+		err = uprobes_attach_entry(&ss->probes, ss->skel->progs.handle_gc_assist, t, t->proc.pid,
+					   "runtime.gcAssistAlloc", why, why_size);
+	ss->attach = "uprobe";
+	return err;
+}
+
+static int stack_start(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	struct stack_state *ss = calloc(1, sizeof(*ss));
+	unsigned kinds = p->type->kinds;
+
+	if (!ss)
+		return -ENOMEM;
+	p->state = ss;
+	if (kinds & (1u << STACK_CPU))
+		return start_cpu(ss, o, why, why_size);
+	if (kinds & (1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE))
+		return start_offcpu(ss, o, why, why_size);
+	return start_gc(ss, o, why, why_size);
+}
+
+/* The PCs of a stored stack, up to the first zero; 0 PCs for stack id 0 or one not found. */
+static int read_stack(int fd, uint64_t id, struct stack_trace *st)
+{
+	int n = 0;
+
+	if (!id || bpf_map_lookup_elem(fd, &id, st))
+		return 0;
+	while (n < PROFILE_STACK_DEPTH && st->pcs[n])
+		n++;
+	return n;
+}
+
+/* Puts the return address a probe at a function's entry saw between the leaf and the rest. */
+static int insert_caller(struct stack_trace *st, int n, uint64_t caller)
+{
+	if (!caller || n < 1)
+		return n;
+	if (n == PROFILE_STACK_DEPTH)
+		n--;
+	memmove(&st->pcs[2], &st->pcs[1], (n - 1) * sizeof(st->pcs[0]));
+	st->pcs[1] = caller;
+	return n + 1;
+}
+
+static int emit(struct stack_state *ss, const struct stack_key *k, const struct stack_count *c,
+		profiler_sample_fn fn, void *ctx)
+{
+	struct stack_trace user, kernel;
+	int stacks_fd = bpf_map__fd(ss->skel->maps.stacks);
+	char thread[PROFILE_COMM_LEN + 1];
+	struct profiler_sample s = {
+		.tgid = k->tgid, .tid = k->tid, .thread = thread,
+		.user = (const uint64_t *)user.pcs, .kernel = (const uint64_t *)kernel.pcs,
+		.root = kind_names[k->kind].root, .state = kind_names[k->kind].state,
+		.count = (int64_t)c->count, .ns = (int64_t)c->ns,
+		/* A sample or a probe hit stopped the thread at its leaf; a switch-out left from inside the kernel. */
+		.leaf_exact = k->kind == STACK_CPU || k->kind == STACK_GC_START || k->kind == STACK_GC_ASSIST,
+		.kernel_from_tracepoint = k->kind == STACK_OFFCPU_BLOCKED || k->kind == STACK_OFFCPU_RUNNABLE,
+	};
+
+	memcpy(thread, c->comm, PROFILE_COMM_LEN);
+	thread[PROFILE_COMM_LEN] = '\0';
+	s.nuser = insert_caller(&user, read_stack(stacks_fd, k->user_stack, &user), k->caller_pc);
+	s.nkernel = read_stack(stacks_fd, k->kernel_stack, &kernel);
+	return fn(&s, ctx);
+}
+
+static int stack_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
+{
+	struct stack_state *ss = p->state;
+	int fd = bpf_map__fd(ss->skel->maps.samples), err = 0;
+	struct stack_key key, next;
+	struct stack_count c;
+	bool first = true;
+
+	while (!err && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (key.kind >= STACK_KINDS || !(p->type->kinds & (1u << key.kind)) ||
+		    bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		err = emit(ss, &key, &c, fn, ctx);
+	}
+	return err;
+}
+
+/* Deletes the entries there are now; bounded, since the programs keep adding while we delete. */
+static void clear_map(const struct bpf_map *map)
+{
+	uint64_t left = 2ull * bpf_map__max_entries(map);
+	int fd = bpf_map__fd(map);
+	uint8_t key[64];
+
+	if (bpf_map__key_size(map) > sizeof(key))
+		return;
+	while (left-- && bpf_map_get_next_key(fd, NULL, key) == 0)
+		if (bpf_map_delete_elem(fd, key))
+			break;
+}
+
+static int stack_clear(struct profiler *p)
+{
+	struct stack_state *ss = p->state;
+
+	clear_map(ss->skel->maps.samples);
+	clear_map(ss->skel->maps.stacks);
+	return 0;
+}
+
+static void stack_stats(struct profiler *p, struct profiler_stats *st)
+{
+	struct stack_state *ss = p->state;
+
+	*st = (struct profiler_stats){ .attach = ss->attach, .probes = ss->nlinks + (int)ss->probes.n };
+	if (!ss->skel)
+		return;
+	st->probe_hits = ss->skel->bss->probe_hits;
+	st->samples_dropped = ss->skel->bss->samples_dropped;
+	st->stacks_dropped = ss->skel->bss->stacks_dropped;
+}
+
+static void stack_stop(struct profiler *p)
+{
+	struct stack_state *ss = p->state;
+
+	if (!ss)
+		return;
+	unload(ss);
+	free(ss);
+}
+
+static const struct profiler_ops stack_ops = {
+	.start = stack_start,
+	.read = stack_read,
+	.clear = stack_clear,
+	.stats = stack_stats,
+	.stop = stack_stop,
+};
+
+/* ---- the table ---- */
+
+#define COUNT_NS_TYPES { { "contentions", "count" }, { "delay", "nanoseconds" } }
+
+/* ---- futex and epoll: the waits capability's BPF side, read as a profile ---- */
+
+struct wait_profiler {
+	struct output_opts out;
+	struct trace_ctx ctx;
+	void *waits;
+};
+
+static int wait_start(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size)
+{
+	struct wait_profiler *wp = calloc(1, sizeof(*wp));
+
+	if (!wp)
+		return -ENOMEM;
+	p->state = wp;
+	wp->out.out = stdout;
+	wp->ctx = (struct trace_ctx){ .bus = o->bus, .out = &wp->out };
+	return waits_capability.open(&wp->ctx, 0, &wp->waits, why, why_size);
+}
+
+struct wait_read {
+	bool futex;
+	profiler_sample_fn fn;
+	void *ctx;
+};
+
+/* A wait stack as a sample: aggregated per process (no thread), labelled with its operation. */
+static int wait_sample(uint32_t tgid, unsigned int kind, const uint64_t *ips, int n, uint64_t count, uint64_t ns,
+		       void *arg)
+{
+	struct wait_read *r = arg;
+	char op[64];
+	struct profiler_sample s = { .tgid = tgid, .thread = "", .user = ips, .nuser = n,
+				     .count = (int64_t)count, .ns = (int64_t)ns };
+
+	if (wait_kind_is_futex(kind) != r->futex || (r->futex && !wait_kind_is_futex_wait(kind)))
+		return 0;	/* futex wakes take no time worth a flamegraph */
+	s.state = wait_kind_name(kind, op, sizeof(op));
+	return r->fn(&s, r->ctx);
+}
+
+static int wait_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
+{
+	struct wait_profiler *wp = p->state;
+	struct wait_read r = { strcmp(p->type->name, "futex") == 0, fn, ctx };
+
+	return wait_stacks_read(wp->waits, 0, wait_sample, &r);
+}
+
+static void wait_stats(struct profiler *p, struct profiler_stats *st)
+{
+	struct wait_profiler *wp = p->state;
+
+	*st = (struct profiler_stats){ .attach = "tracepoint" };
+	if (wp && wp->waits && waits_capability.events_lost)
+		st->samples_dropped = waits_capability.events_lost(wp->waits);
+}
+
+static void wait_stop(struct profiler *p)
+{
+	struct wait_profiler *wp = p->state;
+
+	if (!wp)
+		return;
+	if (wp->waits)
+		waits_capability.close(wp->waits);
+	free(wp);
+}
+
+static const struct profiler_ops wait_ops = {
+	.start = wait_start,
+	.read = wait_read,
+	.stats = wait_stats,
+	.stop = wait_stop,
+};
+
+/* Time profiles (off-CPU, waits): a count and the nanoseconds of each stack; the flamegraph is drawn by time. */
+#define TIME_VALUES                                                                                          \
+	.nvalues = 2, .value_types = COUNT_NS_TYPES, .values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },  \
+	.flame_value = 1, .flame_unit = "nanoseconds"
+
+const struct profiler_type profiler_types[] = {
+	{
+		.name = "cpu",
+		.summary = "on-CPU time: cpu-clock samples at -F Hz, user and kernel stacks",
+		.ops = &stack_ops,
+		.kinds = 1u << STACK_CPU,
+		.nvalues = 2,
+		.value_types = { { "samples", "count" }, { "cpu", "nanoseconds" } },
+		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_PERIOD },
+		.period_type = { "cpu", "nanoseconds" },
+		.flame_value = 0,
+		.flame_unit = "samples",
+	},
+	{
+		.name = "offcpu",
+		.summary = "off-CPU time: [blocked] asleep until woken, [runnable] waiting for a CPU",
+		.ops = &stack_ops,
+		.kinds = 1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE,
+		TIME_VALUES,
+	},
+	{
+		.name = "gc",
+		.summary = "stacks that start GC cycles or assist marking: what allocates (Go)",
+		.needs_go = true,
+		.ops = &stack_ops,
+		.kinds = 1u << STACK_GC_START | 1u << STACK_GC_ASSIST,
+		.nvalues = 1,
+		.value_types = { { "samples", "count" } },
+		.values = { PROFILER_VALUE_COUNT },
+		.flame_value = 0,
+		.flame_unit = "samples",
+	},
+	{
+		.name = "futex",
+		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW), by user stack",
+		.ops = &wait_ops,
+		TIME_VALUES,
+	},
+	{
+		.name = "epoll",
+		.summary = "time blocked in epoll waits (the network poller, idle timers), by user stack",
+		.ops = &wait_ops,
+		TIME_VALUES,
+	},
+};
+
+const size_t profiler_type_count = sizeof(profiler_types) / sizeof(profiler_types[0]);
+
+const struct profiler_type *profiler_type_find(const char *name)
+{
+	for (size_t i = 0; i < profiler_type_count; i++)
+		if (!strcmp(profiler_types[i].name, name))
+			return &profiler_types[i];
+	return NULL;
+}
+
+/* ---- dispatch ---- */
+
+int profiler_start(const struct profiler_type *type, const struct profiler_opts *o, struct profiler **out,
+		   char *why, size_t why_size)
+{
+	struct profiler *p = calloc(1, sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	p->type = type;
+	why[0] = '\0';
+	err = type->ops->start(p, o, why, why_size);
+	if (err) {
+		if (!why[0])
+			snprintf(why, why_size, "%s", strerror(-err));
+		profiler_stop(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int profiler_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
+{
+	return p->type->ops->read(p, fn, ctx);
+}
+
+int profiler_clear(struct profiler *p)
+{
+	return p->type->ops->clear ? p->type->ops->clear(p) : -EOPNOTSUPP;
+}
+
+void profiler_stats(struct profiler *p, struct profiler_stats *st)
+{
+	p->type->ops->stats(p, st);
+}
+
+void profiler_stop(struct profiler *p)
+{
+	if (!p)
+		return;
+	p->type->ops->stop(p);
+	free(p);
+}
+
+const struct profiler_type *profiler_type_of(const struct profiler *p)
+{
+	return p->type;
+}
+
+void **profiler_state(struct profiler *p)
+{
+	return &p->state;
+}
+
+int64_t profiler_sample_value(enum profiler_value v, const struct profiler_sample *s, unsigned hz)
+{
+	switch (v) {
+	case PROFILER_VALUE_PERIOD:
+		return s->count * (int64_t)(1000000000ull / (hz ? hz : 1));
+	case PROFILER_VALUE_NS:
+		return s->ns;
+	default:
+		return s->count;
+	}
+}
+
+struct profile *profiler_new_profile(const struct profiler_type *t, unsigned hz)
+{
+	bool cpu = t->period_type.type != NULL;
+
+	return profile_new(t->value_types, t->nvalues, cpu ? t->period_type : t->value_types[0],
+			   cpu ? (int64_t)(1000000000ull / (hz ? hz : 1)) : 1);
+}
+
+int profiler_add_sample(struct sym_profile *sp, struct symbolizer *sym, const struct profiler_type *t, unsigned hz,
+			const char *comm, const struct profiler_sample *s)
+{
+	struct sym_stack st = { .kernel = s->kernel, .nkernel = s->nkernel, .user = s->user, .nuser = s->nuser,
+				.leaf_exact = s->leaf_exact, .kernel_from_tracepoint = s->kernel_from_tracepoint,
+				.root = s->root };
+	struct profile_label labels[5] = {
+		{ "pid", NULL, s->tgid, NULL }, { "tid", NULL, s->tid, NULL }, { "comm", comm, 0, NULL },
+		{ "thread", s->thread, 0, NULL }, { "state", s->state, 0, NULL },
+	};
+	int64_t values[2];
+
+	for (int i = 0; i < t->nvalues && i < 2; i++)
+		values[i] = profiler_sample_value(t->values[i], s, hz);
+	return sym_profile_add(sp, sym, &st, values, labels, s->state ? 5 : 4);
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One BPF ring buffer for all capabilities: records keep their commit order across programs, which the
+ * throttling attribution needs, and user space polls one fd. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "tracer/event_bus.h"
+
+#define EVENT_TYPES 8
+
+struct subscriber {
+	event_fn fn;
+	void *ctx;
+};
+
+struct event_bus {
+	int ringbuf_fd;
+	int targets_fd;
+	struct ring_buffer *rb;
+	struct subscriber subs[EVENT_TYPES];
+};
+
+static int dispatch(void *ctx, void *data, size_t size)
+{
+	struct event_bus *bus = ctx;
+	uint32_t type;
+
+	if (size < sizeof(type))
+		return 0;
+	type = *(uint32_t *)data;
+	if (type < EVENT_TYPES && bus->subs[type].fn)
+		bus->subs[type].fn(data, size, bus->subs[type].ctx);
+	return 0;
+}
+
+int event_bus_open(struct event_bus **out)
+{
+	struct event_bus *bus = calloc(1, sizeof(*bus));
+	int err;
+
+	if (!bus)
+		return -ENOMEM;
+	bus->targets_fd = -1;
+	bus->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, EVENTS_RINGBUF_SIZE, NULL);
+	if (bus->ringbuf_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	bus->targets_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "targets", sizeof(uint32_t), sizeof(uint32_t), 4096, NULL);
+	if (bus->targets_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	bus->rb = ring_buffer__new(bus->ringbuf_fd, dispatch, bus, NULL);
+	if (!bus->rb) {
+		err = -errno;
+		goto fail;
+	}
+	*out = bus;
+	return 0;
+fail:
+	event_bus_close(bus);
+	return err;
+}
+
+void event_bus_close(struct event_bus *bus)
+{
+	if (!bus)
+		return;
+	ring_buffer__free(bus->rb);
+	if (bus->ringbuf_fd >= 0)
+		close(bus->ringbuf_fd);
+	if (bus->targets_fd >= 0)
+		close(bus->targets_fd);
+	free(bus);
+}
+
+int event_bus_adopt(struct event_bus *bus, struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int err;
+
+	map = bpf_object__find_map_by_name(obj, "events");
+	if (map && (err = bpf_map__reuse_fd(map, bus->ringbuf_fd)))
+		return err;
+	map = bpf_object__find_map_by_name(obj, "targets");
+	if (map && (err = bpf_map__reuse_fd(map, bus->targets_fd)))
+		return err;
+	return 0;
+}
+
+int event_bus_subscribe(struct event_bus *bus, enum event_type type, event_fn fn, void *ctx)
+{
+	if ((unsigned int)type >= EVENT_TYPES)
+		return -EINVAL;
+	bus->subs[type] = (struct subscriber){ fn, ctx };
+	return 0;
+}
+
+int event_bus_add_target(struct event_bus *bus, uint32_t tgid)
+{
+	uint32_t flags = 1;
+
+	return bpf_map_update_elem(bus->targets_fd, &tgid, &flags, BPF_ANY) ? -errno : 0;
+}
+
+int event_bus_remove_target(struct event_bus *bus, uint32_t tgid)
+{
+	return bpf_map_delete_elem(bus->targets_fd, &tgid) ? -errno : 0;
+}
+
+int event_bus_fd(const struct event_bus *bus)
+{
+	return ring_buffer__epoll_fd(bus->rb);
+}
+
+int event_bus_consume(struct event_bus *bus)
+{
+	return ring_buffer__consume(bus->rb);
+}
