@@ -175,6 +175,13 @@ static __always_inline void fill_event(struct pt_regs *ctx, struct stw_event *e,
 			fill_from_args(e, s);
 		else
 			e->flags |= STW_F_START_UNKNOWN;
+		/* The cycle's total as the runtime recorded it before restarting the world: user space checks the
+		 * probed pauses against it (the live verification of the derived layout). */
+		if ((e->flags & STW_F_CYCLE_END) && (e->flags & STW_F_HAVE_NUMGC)) {
+			e->cycle_pause_ns = read_u64(t->memstats_addr + t->off_memstats_pause_ns +
+						     ((e->numgc - 1) % 256) * 8);
+			e->flags |= STW_F_HAVE_CYCLE_PAUSE;
+		}
 	} else if (read_preemptoff(ctx, t, e->reason)) {
 		/* Non-GC stop: the runtime keeps no start time before 1.22, ours is the best there is. */
 		if (s)

@@ -11,10 +11,30 @@ out="$top/build/tests/go"
 mkdir -p "$out"
 export GOCACHE="$top/build/gocache" GOFLAGS=-mod=mod GOTOOLCHAIN=local GOPATH="$top/build/gopath"
 
-# Every toolchain present: Debian's versioned packages, the upstream tarball location, and PATH.
+# Go releases the suite must cover beyond the toolchains installed on the machine: the go command fetches each
+# from the Go module proxy into the machine's module cache (about 76 MB, once per machine) and runs it from there.
+FETCHED_TOOLCHAINS=${GOTRACE_FETCHED_TOOLCHAINS:-go1.27.3}
+
+# The go command of a fetched release, downloading it on first use. The default GOPATH (not the suite's own): the
+# toolchain is kept across clones of the repository.
+fetched_go() {
+	local goroot
+	goroot=$(env -u GOPATH GOTOOLCHAIN="$1" GOFLAGS= /usr/local/go/bin/go env GOROOT) || return 1
+	[ -x "$goroot/bin/go" ] || return 1
+	echo "$goroot/bin/go"
+}
+
+# Every toolchain present: Debian's versioned packages, the upstream tarball location, PATH, and the fetched ones.
 toolchains() {
+	local v
 	{ ls -1 /usr/lib/go-*/bin/go /usr/local/go/bin/go 2>/dev/null; command -v go || true; } |
 		while read -r go; do [ -x "$go" ] && readlink -f "$go"; done | sort -u
+	for v in $FETCHED_TOOLCHAINS; do
+		if ! fetched_go "$v"; then
+			echo "build-go.sh: cannot obtain $v through the Go module proxy (GOTOOLCHAIN=$v)" >&2
+			return 1
+		fi
+	done
 }
 
 variant_flags() {
@@ -30,7 +50,8 @@ variant_flags() {
 manifest="$out/manifest.tsv.tmp"
 : >"$manifest"
 declare -A seen
-for go in $(toolchains); do
+gos=$(toolchains)
+for go in $gos; do
 	ver=$("$go" env GOVERSION)
 	[ -n "${seen[$ver]:-}" ] && continue
 	seen[$ver]=1

@@ -22,6 +22,7 @@
 #include "gc.skel.h"
 #include "caps/gc_stats.h"
 #include "lib/log.h"
+#include "tracer/layout_check.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 
@@ -36,7 +37,27 @@ struct gc_state {
 struct gc_target_state {
 	struct uprobe_set probes;
 	struct gc_stats stats;
+	int pid;
+	bool assumed_layout;	/* from the newest table entry for a newer release: off when the live check fails */
+	bool mismatch_reported;
+	bool off;		/* the live check failed on an assumed layout: events are dropped */
 };
+
+/* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
+ * through is not the runtime's. Said once; a layout assumed for a newer release stops being used. */
+static bool report_mismatch(struct gc_target_state *ts)
+{
+	const struct gc_cycle *c = &ts->stats.first_mismatch;
+
+	ts->mismatch_reported = true;
+	ts->off = ts->assumed_layout;
+	log_warn("PID %d: GC cycle %llu failed live verification: the probes' %u pauses add up to %llu ns, the runtime's "
+		 "memstats.pause_ns says %llu ns%s", ts->pid, (unsigned long long)c->cycle, c->pauses,
+		 (unsigned long long)c->probes_pause_ns, (unsigned long long)c->pause_ns,
+		 ts->off ? "; GC pause tracing is off (the layout assumed from gotrace's newest table is not this "
+			   "release's)" : "");
+	return ts->off;
+}
 
 static void on_stw(const void *data, size_t size, void *arg)
 {
@@ -49,9 +70,11 @@ static void on_stw(const void *data, size_t size, void *arg)
 	struct gc_cycle cycle;
 	int done;
 
-	if (size < sizeof(*e) || !(ts = capability_tstate(gs->ctx, gs->index, e->pid, &tc)))
+	if (size < sizeof(*e) || !(ts = capability_tstate(gs->ctx, gs->index, e->pid, &tc)) || ts->off)
 		return;
 	done = gc_stats_add(&ts->stats, e, &pause, &cycle);
+	if (ts->stats.cycles_mismatched && !ts->mismatch_reported && report_mismatch(ts))
+		return;
 	if (tc->throttle_tracked && pause.duration_known) {
 		pause.throttled_ns = throttle_overlap(&tc->throttle, pause.start_ns, pause.end_ns);
 		pause.throttle_known = true;
@@ -144,6 +167,36 @@ static int missing_function_error(int err, char *note, size_t note_size)
 	return -ENOTSUP;
 }
 
+/* runtime.memstats read through the derived layout before the probes trust it (tracer/layout_check.h). A layout
+ * assumed for a release newer than gotrace's table must pass, and must be checkable: each cycle's pauses are then
+ * compared with the runtime's own record (gc_stats' verify_cycle). A known layout that fails only loses the
+ * runtime's cycle numbers. */
+static int check_memstats_live(const struct target *t, const struct runtime_layout *rl, struct gc_target *cfg,
+			       char *note, size_t note_size)
+{
+	char why[256];
+	int err;
+
+	if (!cfg->memstats_addr) {
+		if (!rl->assumed)
+			return 0;
+		snprintf(note, note_size, "GC pause tracing is off: runtime.memstats not found, so the layout assumed for "
+			 "%s cannot be verified live", go_binary_version_str(t->bin));
+		return -ENOTSUP;
+	}
+	err = layout_check_memstats(t->proc.pid, cfg->memstats_addr, &rl->offsets, why, sizeof(why));
+	if (err != -EBADMSG)
+		return 0;	/* verified, nothing to compare yet (the first cycles will be), or unreadable */
+	if (rl->assumed) {
+		snprintf(note, note_size, "GC pause tracing is off: runtime.memstats failed live verification: %s", why);
+		return -ENOTSUP;
+	}
+	cfg->memstats_addr = 0;
+	snprintf(note, note_size, "runtime.memstats failed live verification (%s): GC cycles are numbered by gotrace",
+		 why);
+	return 0;
+}
+
 static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
 {
 	struct gc_state *gs = state;
@@ -151,13 +204,18 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	struct gc_target_state *ts;
 	struct gc_target cfg;
 	__u32 pid = t->proc.pid;
+	struct runtime_layout rl;
 	int err = runtime_layout_gc(t, &cfg, note, note_size);
 
+	runtime_layout_resolve(t, &rl);
+	err = err ?: check_memstats_live(t, &rl, &cfg, note, note_size);
 	if (err)
 		return err;
 	ts = calloc(1, sizeof(*ts));
 	if (!ts)
 		return -ENOMEM;
+	ts->pid = pid;
+	ts->assumed_layout = rl.assumed;
 	gc_stats_init(&ts->stats, gs->ctx->out->millis ? 1000000 : 1000);
 	err = bpf_map__update_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
 	if (err)

@@ -84,6 +84,7 @@ void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c)
 	json_kv_u64(&j, "cycle", c->cycle);
 	json_kv_u64(&j, "time_ns", c->start_ns);
 	json_kv_u64(&j, "pause_ns", c->pause_ns);
+	json_kv_u64(&j, "probes_pause_ns", c->probes_pause_ns);
 	json_kv_u64(&j, "duration_ns", c->end_ns - c->start_ns);
 	json_kv_u64(&j, "end_ns", c->end_ns);
 	json_kv_u64(&j, "pauses", c->pauses);
@@ -172,6 +173,8 @@ void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
 	json_kv_u64(&j, "pause_max_ns", gc_stats_quantile(s, 1.0));
 	json_kv_u64(&j, "pause_throttled_ns", s->pause_throttled_ns);
 	json_kv_bool(&j, "cycle_numbers_from_runtime", s->numbering_from_runtime);
+	json_kv_u64(&j, "layout_verified_cycles", s->cycles_verified);
+	json_kv_u64(&j, "layout_mismatched_cycles", s->cycles_mismatched);
 	json_hists(&j, &s->total, o->millis ? "ms" : "us");
 	json_end(&j);
 }

@@ -112,7 +112,26 @@ static void start_cycle(struct gc_stats *s, const struct stw_pause *p)
 	s->current.cycle = p->gc_cycle;
 	s->current.start_ns = p->start_ns;
 	s->current.complete = p->duration_known;
+	s->current.runtime_times = true;
 	s->in_cycle = true;
+}
+
+/* The runtime's per-cycle total against the probes' pauses: equal to the nanosecond when the layout the probes
+ * read through (the worldStop argument, runtime.work, memstats) is the runtime's. */
+static void verify_cycle(struct gc_stats *s, const struct stw_event *e)
+{
+	struct gc_cycle *c = &s->current;
+
+	if (!(e->flags & STW_F_HAVE_CYCLE_PAUSE) || !c->complete || !c->runtime_times)
+		return;
+	if (c->probes_pause_ns == e->cycle_pause_ns) {
+		s->cycles_verified++;
+		return;
+	}
+	if (s->cycles_mismatched++)
+		return;
+	s->first_mismatch = *c;
+	s->first_mismatch.pause_ns = e->cycle_pause_ns;	/* the runtime's; probes_pause_ns keeps the probes' */
 }
 
 static int track_cycle(struct gc_stats *s, const struct stw_event *e, const struct stw_pause *p,
@@ -125,8 +144,12 @@ static int track_cycle(struct gc_stats *s, const struct stw_event *e, const stru
 	}
 	s->current.pauses++;
 	s->current.pause_ns += p->duration_ns;
+	s->current.probes_pause_ns += p->duration_ns;
+	if (!(e->flags & STW_F_RUNTIME_TIMES) || !p->duration_known)
+		s->current.runtime_times = false;
 	if (!(e->flags & STW_F_CYCLE_END))
 		return 0;
+	verify_cycle(s, e);
 	s->current.end_ns = p->end_ns;
 	if (e->flags & STW_F_HAVE_CYCLE_START)
 		s->current.start_ns = e->cycle_start_ns;

@@ -32,6 +32,8 @@ struct gc_cycle {
 	uint64_t pause_ns;			/* total stopped time of the cycle (MemStats.PauseNs) */
 	uint32_t pauses;
 	bool complete;				/* both ends seen (false: tracing began mid-cycle) */
+	bool runtime_times;			/* every pause timed by the runtime's own clock readings */
+	uint64_t probes_pause_ns;		/* the sum of the pauses the probes saw */
 };
 
 struct gc_reason_stats {
@@ -55,6 +57,10 @@ struct gc_stats {
 	struct gc_hists total;
 	uint64_t cycles, pauses, pause_ns_total, pauses_unknown, cycles_partial;
 	uint64_t pause_throttled_ns, max_pause_ns, max_pause_throttled_ns;
+	/* The live check of the derived layout: complete cycles whose probed pauses add up to the runtime's own
+	 * memstats.pause_ns of the cycle, and those that do not (the first one kept to name it). */
+	uint64_t cycles_verified, cycles_mismatched;
+	struct gc_cycle first_mismatch;
 	/* the cycle in progress */
 	struct gc_cycle current;
 	bool in_cycle;

@@ -18,6 +18,7 @@
 #include "bpf/goroutines.h"
 #include "goroutines.skel.h"
 #include "lib/log.h"
+#include "tracer/layout_check.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 
@@ -32,6 +33,7 @@ struct goroutines_target_state {
 	int off_counts, nbuckets;
 	enum go_timehist_scheme scheme;
 	bool counts_syscall_returns;	/* see runtime_counts_syscall_returns */
+	bool layout_failed;		/* the histogram shrank: not the runtime's (see hist_only_grew) */
 	uint64_t first[MAX_RUNTIME_BUCKETS], last[MAX_RUNTIME_BUCKETS], interval[MAX_RUNTIME_BUCKETS];
 	/* exact */
 	struct uprobe_set probes;
@@ -55,6 +57,22 @@ static int read_runtime_hist(const struct goroutines_target_state *ts, uint64_t 
 	return proc_read_mem(ts->pid, ts->hist_addr + ts->off_counts, counts, (size_t)ts->nbuckets * sizeof(uint64_t));
 }
 
+/* The live check of the derived layout: a histogram the runtime only ever adds to. A count that shrinks means the
+ * offsets point elsewhere: the view stops for this process, and says why, rather than report garbage. */
+static bool hist_only_grew(struct goroutines_target_state *ts, const uint64_t *now)
+{
+	for (int i = 0; i < ts->nbuckets; i++) {
+		if (now[i] >= ts->last[i])
+			continue;
+		ts->layout_failed = true;
+		log_warn("PID %d: goroutine scheduling delay is off: sched.timeToRun failed live verification (bucket %d "
+			 "went from %llu to %llu; the layout of runtime.sched is not what was derived)", ts->pid, i,
+			 (unsigned long long)ts->last[i], (unsigned long long)now[i]);
+		return false;
+	}
+	return true;
+}
+
 /* Moves what the runtime's histogram (sampled) or the BPF histogram (exact) gained into the interval. */
 static void collect(struct goroutines_state *gs, struct goroutines_target_state *ts)
 {
@@ -69,8 +87,10 @@ static void collect(struct goroutines_state *gs, struct goroutines_target_state 
 		}
 		return;
 	}
-	if (read_runtime_hist(ts, now))
+	if (ts->layout_failed || read_runtime_hist(ts, now))
 		return;	/* the process exited: keep what we have */
+	if (!hist_only_grew(ts, now))
+		return;
 	for (int i = 0; i < ts->nbuckets; i++) {
 		ts->interval[i] += now[i] - ts->last[i];
 		ts->last[i] = now[i];
@@ -130,15 +150,17 @@ static int attach_sampled(struct goroutines_state *gs, struct goroutines_target_
 {
 	struct runtime_layout rl;
 	const struct go_offsets *o = &rl.offsets;
+	char why[256];
 
 	runtime_layout_resolve(t, &rl);
-	ts->scheme = go_timehist_scheme(t->bin->version.major, t->bin->version.minor);
+	ts->scheme = runtime_layout_timehist_scheme(&rl, t);
 	ts->counts_syscall_returns = runtime_counts_syscall_returns(t->bin->version.major, t->bin->version.minor);
 	if (rl.offsets_err || !rl.globals.sched || o->sched_time_to_run < 0 || o->hist_counts < 0 ||
 	    o->hist_nbuckets <= 0 || o->hist_nbuckets > MAX_RUNTIME_BUCKETS || ts->scheme == GO_TIMEHIST_UNKNOWN) {
 		snprintf(note, note_size, "goroutine scheduling delay is off: %s (--goroutines=exact probes instead)",
-			 rl.offsets_err ? "no known runtime layout for this Go version"
-					: "runtime.sched not found in this binary");
+			 rl.offsets_err ? "no runtime layout for this Go version (no DWARF, no table entry)"
+			 : !rl.globals.sched ? "runtime.sched not found in this binary"
+					     : "sched.timeToRun or the timeHistogram layout could not be derived");
 		return -ENOTSUP;
 	}
 	ts->hist_addr = rl.globals.sched + t->bias + (uint64_t)o->sched_time_to_run;
@@ -146,6 +168,11 @@ static int attach_sampled(struct goroutines_state *gs, struct goroutines_target_
 	ts->nbuckets = o->hist_nbuckets;
 	if (read_runtime_hist(ts, ts->first)) {
 		snprintf(note, note_size, "goroutine scheduling delay is off: cannot read the process's memory");
+		return -ENOTSUP;
+	}
+	if (layout_check_timehist(ts->first, ts->nbuckets, why, sizeof(why))) {
+		snprintf(note, note_size, "goroutine scheduling delay is off: sched.timeToRun failed live verification: %s",
+			 why);
 		return -ENOTSUP;
 	}
 	memcpy(ts->last, ts->first, sizeof(ts->first));
@@ -179,9 +206,9 @@ static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, 
 	struct goroutines_target_state *ts;
 	int err;
 
-	if (!runtime_version_known(t)) {
-		snprintf(note, note_size, "goroutine scheduling delay is off: %s has no known runtime layout",
-			 go_binary_version_str(t->bin));
+	if (!runtime_release_supported(t)) {
+		snprintf(note, note_size, "goroutine scheduling delay is off: %s is older than Go 1.%d",
+			 go_binary_version_str(t->bin), GO_MINOR_OLDEST);
 		return -ENOTSUP;
 	}
 	ts = calloc(1, sizeof(*ts));

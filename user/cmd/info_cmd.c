@@ -14,6 +14,7 @@
 #include "cmd/commands.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "tracer/layout_check.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/target.h"
 
@@ -105,6 +106,21 @@ static void probe_site(const struct go_binary *gb, const char *name, struct prob
 	ps->rets = go_binary_func_rets(gb, &ps->fn, rets, 64);
 }
 
+/* What gotrace's table says about the release: in it, newer (derived and verified live), or too old. */
+static const char *release_note(const struct target *t)
+{
+	static char note[160];
+
+	if (!runtime_release_supported(t))
+		snprintf(note, sizeof(note), "  (older than Go 1.%d: Go-specific probes are off)", GO_MINOR_OLDEST);
+	else if (!t->bin->version_known || runtime_release_in_table(t))
+		note[0] = '\0';
+	else
+		snprintf(note, sizeof(note), "  (newer than gotrace's table, Go 1.%d to 1.%d: the layout is derived from "
+			 "the binary and verified live)", GO_MINOR_OLDEST, go_offsets_table_newest());
+	return note;
+}
+
 static void print_text_binary(const struct target *t)
 {
 	const struct go_binary *gb = t->bin;
@@ -113,8 +129,7 @@ static void print_text_binary(const struct target *t)
 	printf("binary:    %s\n", gb->path);
 	printf("           ELF %s, %s, %s\n", elf_file_machine(gb->elf) == EM_AARCH64 ? "arm64" : "x86-64",
 	       elf_file_is_pie(gb->elf) ? "PIE" : "not PIE", gb->has_symtab ? "symbol table" : "stripped (no .symtab)");
-	printf("go:        %s%s\n", go_binary_version_str(gb),
-	       runtime_version_known(t) ? "" : "  (no known runtime layout: Go-specific probes are off)");
+	printf("go:        %s%s\n", go_binary_version_str(gb), release_note(t));
 	printf("module:    %s", bi->path[0] ? bi->path : "(not recorded)");
 	if (bi->main_module[0])
 		printf(", main module %s %s", bi->main_module, bi->main_version);
@@ -128,26 +143,80 @@ static void print_text_binary(const struct target *t)
 		printf("pclntab:   unreadable (%s)\n", strerror(-gb->pclntab_err));
 }
 
+/* One line per fact: its value and where it came from. */
+static void print_text_facts(const struct runtime_layout *rl)
+{
+	const struct go_offsets *o = &rl->offsets;
+
+	for (size_t i = 0; i < go_offsets_nfields(); i++) {
+		int32_t v = go_offsets_field(o, i);
+
+		if (v >= 0)
+			printf("  %-30s %6d  %s\n", go_offsets_field_name(i), v,
+			       layout_source_name(go_offsets_source(o, i)));
+	}
+}
+
 static void print_text_layout(const struct runtime_layout *rl)
 {
 	const struct go_globals *g = &rl->globals;
+	const struct go_offsets *o = &rl->offsets;
 
 	if (rl->offsets_err) {
-		printf("offsets:   unknown (%s)\n", rl->offsets_err == -ENOTSUP ? "version without a known layout"
-										 : strerror(-rl->offsets_err));
+		printf("offsets:   unknown (%s)\n", rl->gc_abi_why[0] ? rl->gc_abi_why : strerror(-rl->offsets_err));
 		return;
 	}
-	printf("offsets:   from %s\n", rl->offsets.from_dwarf ? "DWARF" : rl->offsets.table_verified
-				      ? "the version table (verified against DWARF of this version)"
-				      : "the version table (derived from the Go source, not verified on a binary)");
-	printf("           g.m %d, g.goid %d, g.atomicstatus %d, m.procid %d, m.curg %d\n", rl->offsets.g_m,
-	       rl->offsets.g_goid, rl->offsets.g_atomicstatus, rl->offsets.m_procid, rl->offsets.m_curg);
+	printf("offsets:   from %s", o->from_dwarf ? "DWARF" : o->table_verified
+			      ? "the version table (verified against DWARF of this version)"
+			      : rl->assumed ? "the newest table entry (confirmed by the machine code and live before use)"
+					    : "the version table (derived from the Go source, not verified on a binary)");
+	if (o->from_dwarf && o->table_minor)
+		printf("; the go1.%d table %s", o->table_minor, o->table_disagreements ? "disagrees on" : "agrees");
+	if (o->from_dwarf && o->table_disagreements)
+		printf(" %d field%s", o->table_disagreements, o->table_disagreements == 1 ? "" : "s");
+	printf("\n           g.m %d, g.goid %d, g.atomicstatus %d, m.procid %d, m.curg %d\n", o->g_m, o->g_goid,
+	       o->g_atomicstatus, o->m_procid, o->m_curg);
 	printf("globals:   runtime.work 0x%" PRIx64 " (%s), runtime.memstats 0x%" PRIx64 " (%s), runtime.sched 0x%"
 	       PRIx64 " (%s)\n", g->work, global_source(g->work_source), g->memstats, global_source(g->memstats_source),
 	       g->sched, global_source(g->sched_source));
+	if (rl->gc_abi)
+		printf("shape:     runtime.startTheWorldWithSema %s (source: %s)\n",
+		       rl->gc_abi == GC_ABI_STW_ARGS ? "(now int64, w worldStop)" : "() / (emitTraceEvent bool)",
+		       layout_source_name(rl->gc_abi_source));
+	printf("facts:     (offset or size in bytes, source)\n");
+	print_text_facts(rl);
 }
 
-static void print_text_probes(const struct target *t)
+static const char *goroutine_verdict(const struct target *t, const struct runtime_layout *rl)
+{
+	const struct go_offsets *o = &rl->offsets;
+
+	if (!runtime_release_supported(t) || rl->offsets_err)
+		return "off: no runtime layout for this release";
+	if (!rl->globals.sched)
+		return "sampled mode off: runtime.sched not found (--goroutines=exact probes casgstatus instead)";
+	if (o->sched_time_to_run < 0 || o->hist_nbuckets <= 0 ||
+	    runtime_layout_timehist_scheme(rl, t) == GO_TIMEHIST_UNKNOWN)
+		return "sampled mode off: sched.timeToRun or its histogram layout unknown";
+	return "sampled from runtime.sched.timeToRun (no probe)";
+}
+
+/* -p PID: the derived layout read through in the live process, as the capabilities check it before use. */
+static void print_live_checks(const struct target *t, const struct runtime_layout *rl)
+{
+	char why[256] = "";
+	int err = -ENOENT;
+
+	if (rl->globals.memstats)
+		err = layout_check_memstats(t->proc.pid, rl->globals.memstats + t->bias, &rl->offsets, why, sizeof(why));
+	printf("live:      memstats %s%s%s\n",
+	       !err ? "verified (last_gc_unix = pause_end of the last cycle, pause_total_ns = sum of pause_ns)"
+	       : err == -EAGAIN ? "not yet verifiable (no GC cycle so far)"
+	       : err == -EBADMSG ? "FAILED verification: " : "unreadable: ",
+	       err == -EBADMSG ? why : "", err && err != -EAGAIN && err != -EBADMSG ? strerror(-err) : "");
+}
+
+static void print_text_probes(const struct target *t, const struct runtime_layout *rl)
 {
 	struct probe_site ps;
 	struct gc_target cfg;
@@ -179,6 +248,10 @@ static void print_text_probes(const struct target *t)
 		     : cfg.work_addr			? "exact (runtime.work timestamps)"
 							: "approximate",
 	       note[0] ? ": " : "", note);
+	printf("  goroutine delay: %s\n", goroutine_verdict(t, rl));
+	printf("  thread scheduling, futex/epoll waits, cgroup CPU: on (kernel tracepoints, no runtime layout)\n");
+	if (t->proc.pid)
+		print_live_checks(t, rl);
 }
 
 static void json_probes(struct json_obj *j, const struct target *t)
@@ -218,6 +291,14 @@ static void json_layout(struct json_obj *j, const struct runtime_layout *rl)
 		if (go_offsets_field(&rl->offsets, i) >= 0)
 			json_kv_i64(&oj, go_offsets_field_name(i), go_offsets_field(&rl->offsets, i));
 	json_end(&oj);
+	json_key(j, "offset_sources");
+	json_begin(&oj, stdout);
+	for (size_t i = 0; !rl->offsets_err && i < go_offsets_nfields(); i++)
+		if (go_offsets_field(&rl->offsets, i) >= 0)
+			json_kv_str(&oj, go_offsets_field_name(i), layout_source_name(go_offsets_source(&rl->offsets, i)));
+	json_end(&oj);
+	json_kv_str(j, "gc_shape", rl->gc_abi == GC_ABI_STW_ARGS ? "worldstop_args" : rl->gc_abi ? "work_globals" : "unknown");
+	json_kv_str(j, "gc_shape_source", rl->gc_abi ? layout_source_name(rl->gc_abi_source) : rl->gc_abi_why);
 	json_key(j, "globals");
 	json_begin(&oj, stdout);
 	json_kv_u64(&oj, "runtime.work", rl->globals.work);
@@ -244,7 +325,8 @@ static void print_json(const struct target *t, const struct runtime_layout *rl)
 		json_kv_u64(&j, "load_bias", t->bias);
 	}
 	json_kv_str(&j, "go_version", bi->version);
-	json_kv_bool(&j, "layout_known", runtime_version_known(t));
+	json_kv_bool(&j, "layout_known", runtime_release_supported(t) && !rl->offsets_err);
+	json_kv_bool(&j, "release_in_table", runtime_release_in_table(t));
 	json_kv_str(&j, "module_path", bi->path);
 	json_kv_str(&j, "main_module", bi->main_module);
 	json_kv_str(&j, "main_version", bi->main_version);
@@ -344,7 +426,7 @@ int cmd_info(int argc, char **argv)
 				       t.proc.exe_name, t.bias);
 			print_text_binary(&t);
 			print_text_layout(&rl);
-			print_text_probes(&t);
+			print_text_probes(&t, &rl);
 		}
 	}
 	target_close(&t);

@@ -47,11 +47,14 @@ void go_binary_close(struct go_binary *gb)
 int go_binary_find_func(const struct go_binary *gb, const char *name, struct go_func *fn)
 {
 	struct elf_symbol sym;
+	struct go_func from_table;
 
 	if (gb->has_symtab && elf_file_find_symbol(gb->elf, name, &sym) == 0 && sym.size > 0) {
 		fn->name = sym.name;
 		fn->entry = sym.value;
 		fn->end = sym.value + sym.size;
+		/* Only the function table records the size of the arguments. */
+		fn->args = gb->pclntab && pclntab_find_func(gb->pclntab, name, &from_table) == 0 ? from_table.args : -1;
 		return 0;
 	}
 	if (!gb->pclntab)

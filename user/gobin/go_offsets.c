@@ -11,7 +11,9 @@
 
 #include "gobin/go_offsets.h"
 
-enum field_kind { FIELD_OFFSET, FIELD_SIZE, FIELD_COUNT };
+/* FIELD_ARGS: the bytes of a function's arguments (each rounded up to a word, as the pclntab's _func.args counts
+ * them); `type` names the function (a DW_TAG_subprogram) instead of a struct. */
+enum field_kind { FIELD_OFFSET, FIELD_SIZE, FIELD_COUNT, FIELD_ARGS };
 
 /* One field of struct go_offsets and where DWARF has it: a member path inside a struct type. Path components
  * are separated by '.', alternative names of one component (renamed across versions) by '|'. */
@@ -72,9 +74,14 @@ static const struct field_desc fields[] = {
 	{ "timeHistogram.underflow", "runtime.timeHistogram", "underflow", FIELD_OFFSET, F(hist_underflow) },
 	{ "timeHistogram.overflow", "runtime.timeHistogram", "overflow", FIELD_OFFSET, F(hist_overflow) },
 	{ "sizeof(timeHistogram)", "runtime.timeHistogram", "", FIELD_SIZE, F(hist_size) },
+	{ "args(startTheWorldWithSema)", "runtime.startTheWorldWithSema", "", FIELD_ARGS, F(stw_start_args) },
+	{ "worldStop.reason", "runtime.worldStop", "reason", FIELD_OFFSET, F(worldstop_reason) },
+	{ "worldStop.startedStopping", "runtime.worldStop", "startedStopping|start", FIELD_OFFSET,
+	  F(worldstop_started) },
 };
 
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+_Static_assert(NFIELDS <= GO_OFFSETS_MAX_FIELDS, "struct go_offsets.source is too small");
 
 static int32_t *field_ptr(struct go_offsets *o, size_t i)
 {
@@ -250,6 +257,36 @@ static bool array_count(Dwarf_Die *type, int32_t *out)
 	return true;
 }
 
+#define WORD 8
+
+/* The arguments of a subprogram: its formal parameters that are not results (Go marks results with
+ * DW_AT_variable_parameter), each rounded up to a word. */
+static bool args_size(Dwarf_Die *func, int32_t *out)
+{
+	Dwarf_Die param, type;
+	bool first = true;
+	int64_t total = 0;
+	int32_t size;
+
+	while (next_child(func, &param, first)) {
+		Dwarf_Attribute attr;
+		bool result = false;
+
+		first = false;
+		if (dwarf_tag(&param) != DW_TAG_formal_parameter)
+			continue;
+		if (dwarf_attr(&param, DW_AT_variable_parameter, &attr))
+			dwarf_formflag(&attr, &result);
+		if (result)
+			continue;
+		if (!die_type(&param, &type) || !type_size(&type, &size) || total > INT32_MAX / 2)
+			return false;
+		total += (size + WORD - 1) / WORD * WORD;
+	}
+	*out = (int32_t)total;
+	return true;
+}
+
 /* Follows the member path from struct st; the offset sums every component's location. */
 static bool resolve_field(Dwarf_Die *st, const struct field_desc *fd, int32_t *out)
 {
@@ -278,11 +315,13 @@ static bool resolve_field(Dwarf_Die *st, const struct field_desc *fd, int32_t *o
 		return type_size(&cur, out);
 	case FIELD_COUNT:
 		return array_count(&cur, out);
+	case FIELD_ARGS:
+		return args_size(&cur, out);
 	}
 	return false;
 }
 
-#define NTYPES 8
+#define NTYPES 10
 
 /* The globals whose type is wanted: before Go 1.19 runtime.work has an anonymous struct type. */
 static const char *const type_of_global[][2] = {
@@ -332,13 +371,14 @@ static void consider_die(struct wanted_types *w, Dwarf_Die *die)
 	const char *name;
 	Dwarf_Die type;
 
-	if ((tag != DW_TAG_structure_type && tag != DW_TAG_variable) || dwarf_hasattr(die, DW_AT_declaration))
+	if ((tag != DW_TAG_structure_type && tag != DW_TAG_variable && tag != DW_TAG_subprogram) ||
+	    dwarf_hasattr(die, DW_AT_declaration))
 		return;
 	name = dwarf_diename(die);
 	if (!name || strncmp(name, "runtime.", 8) != 0)
 		return;
 	for (size_t j = 0; j < w->n; j++) {
-		if (tag == DW_TAG_structure_type && strcmp(name, w->names[j]) == 0)
+		if ((tag == DW_TAG_structure_type || tag == DW_TAG_subprogram) && strcmp(name, w->names[j]) == 0)
 			found_type(w, j, die);
 		else if (tag == DW_TAG_variable && w->globals[j] && strcmp(name, w->globals[j]) == 0 &&
 			 die_type(die, &type) && dwarf_tag(&type) == DW_TAG_structure_type)
@@ -382,8 +422,8 @@ static int offsets_from_elf(Elf *elf, struct go_offsets *o)
 	for (i = 0; i < NFIELDS; i++) {
 		for (j = 0; j < w.n && strcmp(w.names[j], fields[i].type) != 0; j++)
 			;
-		if (j < w.n && w.found[j])
-			resolve_field(&w.dies[j], &fields[i], field_ptr(o, i));
+		if (j < w.n && w.found[j] && resolve_field(&w.dies[j], &fields[i], field_ptr(o, i)))
+			o->source[i] = LAYOUT_DWARF;
 	}
 	dwarf_end(dw);
 	if (o->g_goid < 0 && o->g_m < 0)
@@ -463,7 +503,7 @@ static const struct layout_change changes[] = {
 	C(17, sched_gcwaiting, 256),
 	C(17, sched_gcwaiting_size, 4), C(17, sched_stopwait, 260), C(17, sched_time_to_run, 360),
 	C(17, sched_size, 6128), C(17, hist_counts, 0), C(17, hist_nbuckets, 720), C(17, hist_underflow, 5760),
-	C(17, hist_overflow, -1), C(17, hist_size, 5768),
+	C(17, hist_overflow, -1), C(17, hist_size, 5768), C(17, stw_start_args, 8),
 	/* 1.18: go1.18 source */
 	C(18, m_size, 1008), C(18, work_cycles, 344), C(18, work_stwprocs, 348), C(18, work_maxprocs, 352),
 	C(18, work_tsweepterm, 360), C(18, work_tmark, 368), C(18, work_tmarkterm, 376), C(18, work_tend, 384),
@@ -482,15 +522,16 @@ static const struct layout_change changes[] = {
 	C(20, sched_time_to_run, 320), C(20, sched_size, 1632), C(20, hist_nbuckets, 160), C(20, hist_underflow, 1280),
 	C(20, hist_overflow, 1288), C(20, hist_size, 1296),
 	/* 1.21: go1.21.12 source (same as the 1.21 branch point) */
-	C(21, g_tracking, 187), C(21, g_size, 408), C(21, m_size, 1008), C(21, work_cycles, 400),
+	C(21, stw_start_args, 0), C(21, g_tracking, 187), C(21, g_size, 408), C(21, m_size, 1008), C(21, work_cycles, 400),
 	C(21, work_stwprocs, 404), C(21, work_maxprocs, 408), C(21, work_tsweepterm, 416), C(21, work_tmark, 424),
 	C(21, work_tmarkterm, 432), C(21, work_tend, 440), C(21, work_pausens, 448), C(21, work_pausestart, 456),
 	C(21, work_size, 576),
-	/* 1.22: master at the 1.22 branch point */
-	C(22, g_tracking, 190), C(22, g_size, 424), C(22, m_size, 2024), C(22, work_pausestart, -1),
+	/* 1.22: master at the 1.22 branch point; startTheWorldWithSema(now int64, w worldStop{reason, start}) */
+	C(22, stw_start_args, 24), C(22, worldstop_reason, 0), C(22, worldstop_started, 8), C(22, g_tracking, 190), C(22, g_size, 424), C(22, m_size, 2024), C(22, work_pausestart, -1),
 	C(22, work_size, 568), C(22, memstats_size, 7744), C(22, sched_size, 6824),
-	/* 1.23: master at the 1.23 branch point; workType grew within 1.23.x (strongFromWeak backport): unknown */
-	C(23, g_atomicstatus, 152), C(23, g_goid, 160), C(23, g_waitreason, 184), C(23, g_tracking, 198),
+	/* 1.23: master at the 1.23 branch point; workType grew within 1.23.x (strongFromWeak backport): unknown;
+	 * worldStop{reason, startedStopping, finishedStopping, stoppingCPUTime} */
+	C(23, stw_start_args, 40), C(23, g_atomicstatus, 152), C(23, g_goid, 160), C(23, g_waitreason, 184), C(23, g_tracking, 198),
 	C(23, g_tracking_stamp, 200), C(23, g_runnable_time, 208), C(23, g_size, 432), C(23, m_size, 1760),
 	C(23, work_cycles, -1), C(23, work_stwprocs, -1), C(23, work_maxprocs, -1), C(23, work_tsweepterm, -1),
 	C(23, work_tmark, -1), C(23, work_tmarkterm, -1), C(23, work_tend, -1), C(23, work_pausens, -1),
@@ -515,6 +556,8 @@ static const struct layout_change changes[] = {
 	C(26, work_stwprocs, 652), C(26, work_maxprocs, 656), C(26, work_tsweepterm, 664), C(26, work_tmark, 672),
 	C(26, work_tmarkterm, 680), C(26, work_tend, 688), C(26, work_pausens, 696), C(26, work_size, 816),
 	C(26, sched_gcwaiting, 264), C(26, sched_stopwait, 268), C(26, sched_time_to_run, 360), C(26, sched_size, 6872),
+	/* 1.27: verified (go1.27.3 amd64): m gained cheaprand64; nothing else gotrace reads moved */
+	C(27, m_size, 1832),
 };
 
 static const struct version_info versions[] = {
@@ -528,11 +571,37 @@ static const struct version_info versions[] = {
 	{ .minor = 24, .work_cache_pads = 2, .arm64_cache_pad = 128 },
 	{ .minor = 25, .work_cache_pads = 3, .arm64_cache_pad = 128 },
 	{ .minor = 26, .verified = true, .work_cache_pads = 4, .arm64_cache_pad = 128 },
+	{ .minor = 27, .verified = true, .work_cache_pads = 4, .arm64_cache_pad = 128 },
 };
+
+#define NVERSIONS (sizeof(versions) / sizeof(versions[0]))
+
+int go_offsets_table_newest(void)
+{
+	return versions[NVERSIONS - 1].minor;
+}
+
+const char *layout_source_name(enum layout_source s)
+{
+	switch (s) {
+	case LAYOUT_DWARF:
+		return "DWARF";
+	case LAYOUT_TABLE:
+		return "table";
+	case LAYOUT_TABLE_NEWEST:
+		return "newest table";
+	case LAYOUT_FUNCTAB:
+		return "function table";
+	case LAYOUT_CODE:
+		return "machine code";
+	default:
+		return "unknown";
+	}
+}
 
 static const struct version_info *find_version(int major, int minor)
 {
-	for (size_t i = 0; major == 1 && i < sizeof(versions) / sizeof(versions[0]); i++)
+	for (size_t i = 0; major == 1 && i < NVERSIONS; i++)
 		if (versions[i].minor == minor)
 			return &versions[i];
 	return NULL;
@@ -562,7 +631,25 @@ int go_offsets_from_table(int major, int minor, bool arm64, struct go_offsets *o
 		((int32_t *)o)[changes[i].field] = changes[i].value;
 	if (arm64)
 		apply_arm64_work_pads(o, v);
+	for (size_t i = 0; i < NFIELDS; i++)
+		o->source[i] = *field_ptr(o, i) >= 0 ? LAYOUT_TABLE : LAYOUT_UNKNOWN;
 	o->table_verified = v->verified;
+	o->table_minor = minor;
+	return 0;
+}
+
+/* The table entry for a release: its own, or for a release newer than the table the newest one, marked so. */
+static int table_for(int major, int minor, bool arm64, struct go_offsets *o)
+{
+	int newest = go_offsets_table_newest();
+	int err = go_offsets_from_table(major, minor > newest ? newest : minor, arm64, o);
+
+	if (err || minor <= newest)
+		return err;
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (o->source[i] == LAYOUT_TABLE)
+			o->source[i] = LAYOUT_TABLE_NEWEST;
+	o->table_verified = false;
 	return 0;
 }
 
@@ -570,7 +657,7 @@ int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struc
 {
 	struct go_offsets table;
 	int dwarf_err = go_offsets_from_dwarf(path, o);
-	int table_err = go_offsets_from_table(major, minor, arm64, &table);
+	int table_err = table_for(major, minor, arm64, &table);
 
 	if (dwarf_err && table_err)
 		return table_err == -ENOTSUP && dwarf_err != -ENOENT ? dwarf_err : table_err;
@@ -578,13 +665,36 @@ int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struc
 		*o = table;
 		return 0;
 	}
-	if (!table_err) {
-		for (size_t i = 0; i < NFIELDS; i++)
-			if (*field_ptr(o, i) < 0)
-				*field_ptr(o, i) = go_offsets_field(&table, i);
-		o->table_verified = table.table_verified;
+	if (table_err)
+		return 0;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		int32_t t = go_offsets_field(&table, i);
+
+		if (*field_ptr(o, i) < 0) {
+			*field_ptr(o, i) = t;
+			o->source[i] = table.source[i];
+		} else if (t >= 0 && t != *field_ptr(o, i)) {
+			o->table_disagreements++;
+		}
 	}
+	o->table_verified = table.table_verified;
+	o->table_minor = table.table_minor;
 	return 0;
+}
+
+enum layout_source go_offsets_source(const struct go_offsets *o, size_t i)
+{
+	return i < NFIELDS ? (enum layout_source)o->source[i] : LAYOUT_UNKNOWN;
+}
+
+enum layout_source go_offsets_source_of(const struct go_offsets *o, const int32_t *field)
+{
+	size_t off = (size_t)((const char *)field - (const char *)o);
+
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (fields[i].off == off)
+			return (enum layout_source)o->source[i];
+	return LAYOUT_UNKNOWN;
 }
 
 /* ---- timeHistogram buckets (runtime/histogram.go) ---- */

@@ -7,6 +7,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define GO_OFFSETS_MAX_FIELDS 64
+
+/* Where a layout fact came from, best first. */
+enum layout_source {
+	LAYOUT_UNKNOWN = 0,
+	LAYOUT_DWARF,		/* the binary's own debug information */
+	LAYOUT_TABLE,		/* gotrace's table for this Go release (docs/go-layouts.md) */
+	LAYOUT_TABLE_NEWEST,	/* a release newer than the table: the newest known release's layout, used only once the
+				 * machine code confirms it and the live process verifies it */
+	LAYOUT_FUNCTAB,		/* the pclntab's function table (names, sizes of arguments) */
+	LAYOUT_CODE,		/* the machine code, two independent derivations agreeing */
+};
+
 /* Byte offsets inside the named struct, sizes in bytes, -1 when unknown (the field does not exist in that Go
  * version, or the DWARF lacks it). Nested paths (g.sched.sp) are offsets from the start of the outer struct. */
 struct go_offsets {
@@ -61,9 +74,18 @@ struct go_offsets {
 	int32_t hist_underflow;		/* uint64: negative durations */
 	int32_t hist_overflow;		/* uint64, -1 when the last bucket absorbs overflow (1.17-1.19) */
 	int32_t hist_size;
+	/* the shape of the stop-the-world functions the GC probes read arguments of */
+	int32_t stw_start_args;		/* bytes of startTheWorldWithSema's arguments (0 or 8 up to 1.21; 24, 40 ...
+					 * from 1.22, when it takes (now int64, w worldStop)) */
+	int32_t worldstop_reason;	/* runtime.worldStop (1.22+): uint8 stwReason */
+	int32_t worldstop_started;	/* int64 nanotime the stop began (startedStopping; 1.22: start) */
 
-	bool from_dwarf;		/* else from the version table */
+	/* Where each field came from (enum layout_source, indexed like go_offsets_field_name). */
+	uint8_t source[GO_OFFSETS_MAX_FIELDS];
+	bool from_dwarf;		/* some fields came from DWARF */
 	bool table_verified;		/* the table entry was checked against a real binary's DWARF */
+	int table_minor;		/* the release whose table entry was used (0: none) */
+	int table_disagreements;	/* fields DWARF has that the table states differently (a cross-check) */
 };
 
 /* The two timeHistogram bucket schemes (runtime/histogram.go). */
@@ -82,9 +104,14 @@ int go_offsets_from_dwarf_mem(const void *data, size_t size, struct go_offsets *
 /* The built-in table for Go major.minor (any patch release). 0; -ENOTSUP for a version the table does not know. */
 int go_offsets_from_table(int major, int minor, bool arm64, struct go_offsets *o);
 
-/* DWARF when the binary has it, each field DWARF lacks taken from the table; the table alone otherwise.
- * 0; -ENOTSUP when there is no DWARF and the version is unknown. */
+/* DWARF when the binary has it, each field DWARF lacks taken from the table; the table alone otherwise. A
+ * release newer than the table takes the newest table entry (LAYOUT_TABLE_NEWEST). Each field's source is recorded.
+ * 0; -ENOTSUP when there is no DWARF and the version is older than the table or not Go 1. */
 int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struct go_offsets *o);
+
+/* The newest Go 1.minor the table knows. */
+int go_offsets_table_newest(void);
+const char *layout_source_name(enum layout_source s);
 
 /* Marks every field unknown. */
 void go_offsets_init(struct go_offsets *o);
@@ -97,5 +124,8 @@ int go_timehist_bucket(enum go_timehist_scheme scheme, uint32_t i, uint64_t *lo,
 size_t go_offsets_nfields(void);
 const char *go_offsets_field_name(size_t i);
 int32_t go_offsets_field(const struct go_offsets *o, size_t i);
+enum layout_source go_offsets_source(const struct go_offsets *o, size_t i);
+/* The source of one field given by its address inside o (&o->memstats_numgc). */
+enum layout_source go_offsets_source_of(const struct go_offsets *o, const int32_t *field);
 
 #endif

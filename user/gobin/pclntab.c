@@ -4,6 +4,7 @@
  * release; every read is bounds-checked because the binary is untrusted. */
 #include <errno.h>
 #include <gelf.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -366,12 +367,24 @@ static const char *func_name(const struct pclntab *t, const struct func_rec *rec
 	return region_string(t, t->funcnames, t->funcnames.off + nameoff);
 }
 
+/* _func.args: the size of the function's arguments and results as the stack ABI lays them out (also for
+ * register-ABI functions, whose spill area it sizes). The runtime marks some assembly functions unknown. */
+static int32_t func_args(const struct pclntab *t, const struct func_rec *rec)
+{
+	uint32_t args;
+
+	if (!read_u32(t, t->funcs, rec->off + field_nameoff(t) + 4, &args) || args > INT32_MAX)
+		return -1;
+	return (int32_t)args;
+}
+
 static int func_at(const struct pclntab *t, uint64_t i, struct func_rec *rec, struct go_func *fn)
 {
 	int err = func_rec_at(t, i, rec);
 
 	if (err)
 		return err;
+	fn->args = func_args(t, rec);
 	fn->name = func_name(t, rec);
 	fn->entry = rec->entry;
 	fn->end = rec->end;

@@ -19,6 +19,7 @@
 struct go_func {
 	const char *name;
 	uint64_t entry, end;
+	int32_t args;	/* bytes of arguments and results (_func.args, the stack-ABI frame); -1 unknown */
 };
 
 /* One frame at a PC: an inlined call or the physical function. Strings point into the mapped file; file is ""

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* From a target's binary to the numbers its probes need. Unknown versions and missing layouts degrade one
- * capability with a message; they never make a probe read a guessed address. */
+/* From a target's binary to the numbers its probes need. A fact that cannot be derived degrades the one capability
+ * that needs it, with a message naming the fact; no probe ever reads a guessed address. */
 #include <elf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,11 +20,19 @@ static int lookup_func(const char *name, uint64_t *entry, uint64_t *end, void *c
 	return 0;
 }
 
-bool runtime_version_known(const struct target *t)
+bool runtime_release_supported(const struct target *t)
 {
 	const struct go_version *v = &t->bin->version;
 
-	return t->bin->version_known && v->major == 1 && v->minor >= GO_MINOR_OLDEST && v->minor <= GO_MINOR_NEWEST;
+	return !t->bin->version_known || (v->major == 1 && v->minor >= GO_MINOR_OLDEST);
+}
+
+bool runtime_release_in_table(const struct target *t)
+{
+	const struct go_version *v = &t->bin->version;
+
+	return t->bin->version_known && v->major == 1 && v->minor >= GO_MINOR_OLDEST &&
+	       v->minor <= go_offsets_table_newest();
 }
 
 /* Resolving reads DWARF (compressed: most of the cost) and decodes machine code: done once per executable, not
@@ -54,6 +62,89 @@ static struct cached_layout *cached(const struct target *t, size_t size)
 }
 
 static void resolve_uncached(const struct target *t, struct runtime_layout *rl);
+
+/* ---- the shape of startTheWorldWithSema ---- */
+
+/* Its arguments, in bytes as the function table counts them: () on 1.21, (emitTraceEvent bool) on 1.17-1.20, and
+ * (now int64, w worldStop) from 1.22, whose worldStop has grown from two words to four and may grow again. */
+static __u32 gc_abi_of_args(int32_t args)
+{
+	if (args == 0 || args == 8)
+		return GC_ABI_WORK_GLOBALS;
+	if (args >= 24 && args <= 64 && args % 8 == 0)
+		return GC_ABI_STW_ARGS;
+	return 0;
+}
+
+#define STW_START "runtime.startTheWorldWithSema"
+
+/* The probe reads now (RAX), w.reason (RBX) and w.startedStopping (RCX): the register ABI gives each word of the
+ * arguments the next integer register, so the worldStop must start with reason and then the start time. */
+static bool worldstop_matches_registers(const struct go_offsets *o, char *why, size_t why_size)
+{
+	if (o->worldstop_reason == 0 && o->worldstop_started == 8)
+		return true;
+	snprintf(why, why_size, "runtime.worldStop has reason at offset %d and startedStopping at %d (%s); the GC probe "
+		 "reads them as the first two words", o->worldstop_reason, o->worldstop_started,
+		 layout_source_name(go_offsets_source_of(o, &o->worldstop_started)));
+	return false;
+}
+
+/* The DWARF's argument size and the function table's must agree; the table's entry is the fallback of both. */
+static int32_t stw_start_args(const struct go_offsets *o, const struct go_func *fn, enum layout_source *source,
+			      char *why, size_t why_size)
+{
+	enum layout_source from = go_offsets_source_of(o, &o->stw_start_args);
+
+	if (from == LAYOUT_DWARF && fn->args >= 0 && fn->args != o->stw_start_args) {
+		snprintf(why, why_size, STW_START "'s arguments: DWARF says %d bytes, the function table %d",
+			 o->stw_start_args, fn->args);
+		return -1;
+	}
+	if (from == LAYOUT_DWARF || fn->args < 0) {
+		*source = from;
+		return o->stw_start_args;
+	}
+	*source = LAYOUT_FUNCTAB;
+	return fn->args;
+}
+
+static void derive_gc_abi(const struct go_binary *gb, struct runtime_layout *rl)
+{
+	char *why = rl->gc_abi_why;
+	size_t why_size = sizeof(rl->gc_abi_why);
+	struct go_func fn;
+	int32_t args;
+
+	if (go_binary_find_func(gb, STW_START, &fn)) {
+		snprintf(why, why_size, STW_START " is not in the function table (renamed in %s?)",
+			 go_binary_version_str(gb));
+		return;
+	}
+	args = stw_start_args(&rl->offsets, &fn, &rl->gc_abi_source, why, why_size);
+	if (args < 0) {
+		if (!*why)
+			snprintf(why, why_size, "the size of " STW_START "'s arguments is unknown");
+		return;
+	}
+	rl->gc_abi = gc_abi_of_args(args);
+	if (!rl->gc_abi)
+		snprintf(why, why_size, STW_START " takes %d bytes of arguments, a shape gotrace does not know", args);
+	else if (rl->gc_abi == GC_ABI_STW_ARGS && !worldstop_matches_registers(&rl->offsets, why, why_size))
+		rl->gc_abi = 0;
+}
+
+enum go_timehist_scheme runtime_layout_timehist_scheme(const struct runtime_layout *rl, const struct target *t)
+{
+	switch (rl->offsets.hist_nbuckets) {
+	case 45 * 16:
+		return GO_TIMEHIST_SUPER45;
+	case 40 * 4:
+		return GO_TIMEHIST_MIN9;
+	default:
+		return go_timehist_scheme(t->bin->version.major, t->bin->version.minor);
+	}
+}
 
 void runtime_layout_resolve(const struct target *t, struct runtime_layout *rl)
 {
@@ -87,16 +178,23 @@ static void resolve_uncached(const struct target *t, struct runtime_layout *rl)
 
 	memset(rl, 0, sizeof(*rl));
 	go_offsets_init(&rl->offsets);
-	if (!runtime_version_known(t)) {
-		/* DWARF could still describe the structs, but the probes' assumptions about the runtime's code
-		 * (which function records what) are per version: refuse rather than guess. */
+	if (!runtime_release_supported(t)) {
 		rl->offsets_err = rl->globals_err = -ENOTSUP;
+		snprintf(rl->gc_abi_why, sizeof(rl->gc_abi_why), "%s is older than Go 1.%d", go_binary_version_str(gb),
+			 GO_MINOR_OLDEST);
 		return;
 	}
 	rl->offsets_err = go_offsets_resolve(gb->path, gb->version.major, gb->version.minor, arm64, &rl->offsets);
-	if (rl->offsets_err)
+	if (rl->offsets_err) {
+		snprintf(rl->gc_abi_why, sizeof(rl->gc_abi_why), "the runtime's layout: no DWARF and no table entry for %s",
+			 go_binary_version_str(gb));
 		return;
+	}
+	for (size_t i = 0; i < go_offsets_nfields(); i++)
+		if (go_offsets_source(&rl->offsets, i) == LAYOUT_TABLE_NEWEST)
+			rl->assumed = true;
 	rl->globals_err = go_globals_find(gb->elf, &rl->offsets, lookup_func, (void *)gb, &rl->globals);
+	derive_gc_abi(gb, rl);
 }
 
 static bool have(int32_t off)
@@ -134,23 +232,19 @@ static bool set_work(const struct runtime_layout *rl, const struct target *t, st
 int runtime_layout_gc(const struct target *t, struct gc_target *cfg, char *note, size_t note_size)
 {
 	struct runtime_layout rl;
-	const struct go_version *v = &t->bin->version;
 
 	memset(cfg, 0, sizeof(*cfg));
 	runtime_layout_resolve(t, &rl);
-	if (rl.offsets_err) {
-		snprintf(note, note_size, "GC pause tracing is off: %s has no known runtime layout (gotrace knows "
-			 "Go 1.%d to 1.%d)", go_binary_version_str(t->bin), GO_MINOR_OLDEST, GO_MINOR_NEWEST);
+	if (rl.offsets_err || !rl.gc_abi) {
+		snprintf(note, note_size, "GC pause tracing is off: %s", rl.gc_abi_why);
 		return -ENOTSUP;
 	}
 	set_memstats(&rl, t, cfg);
-	if (v->minor >= 22) {
-		cfg->abi = GC_ABI_STW_ARGS;
+	cfg->abi = rl.gc_abi;
+	if (cfg->abi == GC_ABI_STW_ARGS)
 		return 0;
-	}
-	cfg->abi = GC_ABI_WORK_GLOBALS;
 	if (!have(rl.offsets.g_m) || !have(rl.offsets.m_preemptoff)) {
-		snprintf(note, note_size, "GC pause tracing is off: runtime.g/runtime.m layout unknown for %s",
+		snprintf(note, note_size, "GC pause tracing is off: g.m or m.preemptoff unknown for %s",
 			 go_binary_version_str(t->bin));
 		return -ENOTSUP;
 	}
