@@ -670,6 +670,9 @@ int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struc
 	for (size_t i = 0; i < NFIELDS; i++) {
 		int32_t t = go_offsets_field(&table, i);
 
+		/* What this release's DWARF lacks may not exist in it: a newer release's table cannot say. */
+		if (*field_ptr(o, i) < 0 && table.source[i] == LAYOUT_TABLE_NEWEST)
+			continue;
 		if (*field_ptr(o, i) < 0) {
 			*field_ptr(o, i) = t;
 			o->source[i] = table.source[i];
@@ -679,6 +682,8 @@ int go_offsets_resolve(const char *path, int major, int minor, bool arm64, struc
 	}
 	o->table_verified = table.table_verified;
 	o->table_minor = table.table_minor;
+	if (minor > go_offsets_table_newest())
+		o->table_disagreements = 0;	/* a cross-check only against the release's own entry */
 	return 0;
 }
 

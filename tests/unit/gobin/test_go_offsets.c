@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gobin/go_binary.h"
 #include "gobin/go_offsets.h"
 #include "unit.h"
 
@@ -172,7 +173,7 @@ static const char *struct_of_prefix(const char *prefix)
 	static const char *const map[][2] = {
 		{ "g", "runtime.g" }, { "m", "runtime.m" }, { "work", "runtime.workType" },
 		{ "memstats", "runtime.mstats" }, { "sched", "runtime.schedt" },
-		{ "timeHistogram", "runtime.timeHistogram" },
+		{ "timeHistogram", "runtime.timeHistogram" }, { "worldStop", "runtime.worldStop" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
@@ -230,13 +231,32 @@ out:
 	return result;
 }
 
+/* A function's argument size from DWARF has its own witness: the function table's _func.args, which the
+ * compiler writes independently of the debug information. */
+static long expected_args(const char *bin, const char *field)
+{
+	char name[128];
+	struct go_binary *gb;
+	struct go_func fn;
+	long args = -1;
+
+	if (sscanf(field, "args(%100[^)])", name + 8) != 1 || go_binary_open(bin, &gb))
+		return -2;
+	memcpy(name, "runtime.", 8);
+	if (go_binary_find_func(gb, name, &fn) == 0)
+		args = fn.args;
+	go_binary_close(gb);
+	return args;
+}
+
 static void dwarf_matches_dump(const char *path, int *checked)
 {
 	struct go_offsets o;
 
 	CHECK_EQ_U64(go_offsets_from_dwarf(path, &o), 0);
 	for (size_t i = 0; i < go_offsets_nfields(); i++) {
-		long want = expected_from_dump(path, go_offsets_field_name(i));
+		const char *name = go_offsets_field_name(i);
+		long want = strncmp(name, "args(", 5) == 0 ? expected_args(path, name) : expected_from_dump(path, name);
 
 		if (want != go_offsets_field(&o, i))
 			fprintf(stderr, "    %s: %s: llvm-dwarfdump %ld, go_offsets %d\n", path,
@@ -265,13 +285,16 @@ TEST(dwarf_reader_equals_llvm_dwarfdump)
 
 /* 1.17 (first register-ABI release) to 1.26 are known; only versions with a toolchain here are marked verified.
  * The fields every probe needs exist in every version. */
-TEST(table_covers_1_17_to_1_26)
+TEST(table_covers_1_17_to_1_27)
 {
-	for (int minor = 17; minor <= 26; minor++) {
+	CHECK_EQ_U64(go_offsets_table_newest(), 27);
+	for (int minor = 17; minor <= 27; minor++) {
 		struct go_offsets o;
 
 		CHECK_EQ_U64(go_offsets_from_table(1, minor, false, &o), 0);
-		CHECK(o.table_verified == (minor == 19 || minor == 26));
+		CHECK(o.table_verified == (minor == 19 || minor == 26 || minor == 27));
+		CHECK(o.source[0] == LAYOUT_TABLE && o.table_minor == minor);
+		CHECK((o.stw_start_args >= 24) == (minor >= 22) && (o.worldstop_started == 8) == (minor >= 22));
 		CHECK(o.g_m >= 0 && o.g_goid > o.g_m && o.g_atomicstatus > o.g_m && o.g_goid < o.g_size);
 		CHECK(o.m_curg > o.m_procid && o.m_preemptoff > o.m_id && o.m_preemptoff < o.m_size);
 		CHECK(o.memstats_numgc > o.memstats_pause_end && o.memstats_pause_end == o.memstats_pause_ns + 2048);
@@ -285,7 +308,7 @@ TEST(table_refuses_unknown_versions)
 	struct go_offsets o;
 
 	CHECK_EQ_U64(go_offsets_from_table(1, 16, false, &o), (uint64_t)-ENOTSUP);
-	CHECK_EQ_U64(go_offsets_from_table(1, 27, false, &o), (uint64_t)-ENOTSUP);
+	CHECK_EQ_U64(go_offsets_from_table(1, 28, false, &o), (uint64_t)-ENOTSUP);
 	CHECK_EQ_U64(go_offsets_from_table(2, 0, false, &o), (uint64_t)-ENOTSUP);
 	CHECK_EQ_U64(go_offsets_from_table(0, 19, false, &o), (uint64_t)-ENOTSUP);
 	CHECK(o.g_goid == -1 && o.m_curg == -1);
@@ -301,14 +324,23 @@ static void resolve_fixture(const struct unit_fixture *f, void *ctx)
 	CHECK_EQ_U64(go_offsets_resolve(f->path, major, minor, false, &resolved), 0);
 	CHECK(resolved.from_dwarf == has_dwarf_variant(f));
 	CHECK_EQ_U64(compare_layouts(f->path, &table, &resolved), 0);
+	CHECK(resolved.table_disagreements == 0);	/* the table, as a cross-check of DWARF, agrees */
 	if (!has_dwarf_variant(f)) {
 		CHECK_EQ_U64(go_offsets_from_dwarf(f->path, &resolved), (uint64_t)-ENOENT);
-		/* Without DWARF an unknown version leaves nothing to go on. */
-		CHECK_EQ_U64(go_offsets_resolve(f->path, 1, 99, false, &resolved), (uint64_t)-ENOTSUP);
+		/* Without DWARF a release newer than the table takes its newest entry, marked as assumed... */
+		CHECK_EQ_U64(go_offsets_resolve(f->path, 1, 99, false, &resolved), 0);
+		CHECK(!resolved.from_dwarf && resolved.table_minor == go_offsets_table_newest() &&
+		      !resolved.table_verified);
+		for (size_t i = 0; i < go_offsets_nfields(); i++)
+			CHECK(go_offsets_source(&resolved, i) ==
+			      (go_offsets_field(&resolved, i) >= 0 ? LAYOUT_TABLE_NEWEST : LAYOUT_UNKNOWN));
+		/* ... and one older than the table has nothing to go on. */
+		CHECK_EQ_U64(go_offsets_resolve(f->path, 1, 16, false, &resolved), (uint64_t)-ENOTSUP);
 	} else {
-		/* With DWARF the version does not matter. */
+		/* With DWARF the version does not matter: every field DWARF has is from DWARF. */
 		CHECK_EQ_U64(go_offsets_resolve(f->path, 1, 99, false, &resolved), 0);
 		CHECK_EQ_U64(compare_layouts(f->path, &table, &resolved), 0);
+		CHECK(go_offsets_source_of(&resolved, &resolved.memstats_numgc) == LAYOUT_DWARF);
 	}
 	(*(int *)ctx)++;
 }
