@@ -10,9 +10,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/commands.h"
 #include "profile/profile.h"
 #include "daemon/pyroscope.h"
+#include "lib/version.h"
 
 #define MAX_BACKOFF_MS (5 * 60 * 1000L)
 #define ANSWER_KEEP 256		/* bytes of an error answer kept for the message */

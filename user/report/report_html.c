@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/commands.h"
 #include "profile/profile.h"
 #include "report/report.h"
+#include "lib/version.h"
 
 /* ---- escaping ---- */
 
