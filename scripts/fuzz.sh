@@ -21,7 +21,7 @@ declare -A sources=(
 	[cgroup]="user/sys/cgroup.c"
 	[daemon_config]="user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
 	[target_rules]="user/daemon/target_rules.c user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
-	[prom]="user/lib/prom.c user/profile/profile.c user/lib/hist.c"
+	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
 )
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
 	[daemon_config]="-lbpf -lm" [target_rules]="-lbpf -lm" [prom]="-lm")

@@ -12,6 +12,7 @@
 
 #include "profile/profile.h"
 #include "daemon/pyroscope.h"
+#include "lib/utf8.h"
 #include "lib/version.h"
 
 #define MAX_BACKOFF_MS (5 * 60 * 1000L)
@@ -145,7 +146,7 @@ static void put_value(struct text *t, const char *v)
 	while (end > v && end[-1] == ' ')
 		end--;
 	while (v < end) {
-		int n = profile_utf8_decode(v, &cp);
+		int n = utf8_decode(v, &cp);
 
 		if (n == 0 || v + n > end || strchr(",{}=", *v) || cp < 0x20 || cp == 0x7f) {
 			put_char(t, '_');
