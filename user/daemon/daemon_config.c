@@ -13,6 +13,7 @@
 
 #include "lib/cli.h"
 #include "daemon/daemon_config.h"
+#include "lib/duration.h"
 
 #define NS_PER_S 1000000000ull
 #define MAX_LINE 4096
@@ -236,26 +237,11 @@ static void clear_u64(void *field)
 	*(uint64_t *)field = 0;
 }
 
-static void format_duration(uint64_t ns, char *out, size_t size)
-{
-	static const struct { const char *suffix; uint64_t ns; } units[] = {
-		{ "d", 86400 * NS_PER_S }, { "h", 3600 * NS_PER_S }, { "m", 60 * NS_PER_S }, { "s", NS_PER_S },
-		{ "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
-	};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (ns % units[i].ns == 0) {
-			snprintf(out, size, "%llu%s", (unsigned long long)(ns / units[i].ns), ns ? units[i].suffix : "");
-			return;
-		}
-}
-
 static void write_duration(FILE *out, const struct config_key *k, const void *field)
 {
 	char text[32];
 
-	format_duration(*(const uint64_t *)field, text, sizeof(text));
-	fprintf(out, "%s = %s\n", k->name, text);
+	fprintf(out, "%s = %s\n", k->name, format_duration_exact(*(const uint64_t *)field, text, sizeof(text)));
 }
 
 static const struct value_type duration_type = { parse_duration, clear_u64, write_duration };
