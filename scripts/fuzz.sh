@@ -14,7 +14,8 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -st
 mkdir -p "$out"
 
 # target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
-daemon_config_sources="user/daemon/daemon_config.c user/lib/cli.c user/lib/duration.c user/lib/log.c user/lib/json.c"
+daemon_config_sources="user/daemon/daemon_config.c user/lib/cli.c user/lib/duration.c user/lib/http_server.c user/lib/log.c
+	user/lib/json.c"
 declare -A sources=(
 	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
 	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
@@ -25,7 +26,7 @@ declare -A sources=(
 	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
 )
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
-	[daemon_config]="-lbpf -lm" [target_rules]="-lbpf -lm" [prom]="-lm")
+	[daemon_config]="-lmicrohttpd -lbpf -lm" [target_rules]="-lmicrohttpd -lbpf -lm" [prom]="-lm")
 declare -A options=(
 	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"
 	[buildinfo]="-max_len=3000000 -rss_limit_mb=4096"
