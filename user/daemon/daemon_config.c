@@ -13,6 +13,7 @@
 #include "daemon/daemon_config.h"
 #include "lib/duration.h"
 #include "lib/http_server.h"
+#include "daemon/pyroscope.h"
 
 #define NS_PER_S 1000000000ull
 #define MAX_LINE 4096
@@ -109,52 +110,6 @@ static const struct value_type listen_type = { parse_listen_value, clear_string,
 
 /* -- pyroscope-url: http(s)://[user:password@]host[:port][/path] or "none" -- */
 
-static bool url_char(char c)
-{
-	return isalnum((unsigned char)c) || strchr("-._~:/@!$&'()*+,;=%[]", c);
-}
-
-static const char *check_authority(const char *s, size_t n)
-{
-	const char *at = memrchr(s, '@', n), *host = at ? at + 1 : s, *end = s + n, *colon;
-	uint64_t port;
-	char digits[8];
-
-	if (host == end)
-		return "no host after http(s)://";
-	colon = host[0] == '[' ? memchr(host, ']', end - host) : host;
-	if (!colon)
-		return "an IPv6 host needs its closing ']'";
-	colon = memchr(colon, ':', end - colon);
-	if (colon == host)
-		return "no host before the port";
-	if (colon && (end - colon - 1 < 1 || end - colon - 1 > 5))
-		return "the port must be a number from 1 to 65535";
-	if (colon) {
-		memcpy(digits, colon + 1, end - colon - 1);
-		digits[end - colon - 1] = '\0';
-		if (cli_parse_u64(digits, 1, 65535, &port))
-			return "the port must be a number from 1 to 65535";
-	}
-	return NULL;
-}
-
-static const char *check_url(const char *s)
-{
-	size_t skip = !strncmp(s, "http://", 7) ? 7 : !strncmp(s, "https://", 8) ? 8 : 0;
-
-	if (!skip)
-		return "must start with http:// or https:// (example: http://pyroscope:4040)";
-	if (strlen(s) > 2048)
-		return "longer than 2048 characters";
-	for (const char *c = s; *c; c++)
-		if (!url_char(*c))
-			return *c == '?' || *c == '#' ? "must not have a query or fragment: /ingest and its parameters "
-						       "are added to it"
-						     : "has a character that must be percent-encoded (%XX)";
-	return check_authority(s + skip, strcspn(s + skip, "/"));
-}
-
 static int parse_url(const struct config_key *k, void *field, const char *value, const char **why)
 {
 	char *copy;
@@ -164,7 +119,7 @@ static int parse_url(const struct config_key *k, void *field, const char *value,
 	(void)k;
 	if (!strcmp(value, "none"))
 		return set_string(field, NULL);
-	*why = check_url(value);
+	*why = pyroscope_check_url(value);
 	if (*why)
 		return -EINVAL;
 	copy = strdup(value);
