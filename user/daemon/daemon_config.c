@@ -149,32 +149,13 @@ static int parse_app(const struct config_key *k, void *field, const char *value,
 
 static const struct value_type app_type = { parse_app, clear_string, write_string };
 
-/* -- durations: cli.h's forms plus days -- */
-
-static int parse_duration_days(const char *s, bool allow_zero, uint64_t *ns)
-{
-	size_t n = strlen(s);
-	char *hours;
-	uint64_t v;
-	int err;
-
-	if (n < 2 || s[n - 1] != 'd')
-		return cli_parse_duration(s, allow_zero, ns);
-	if (asprintf(&hours, "%.*sh", (int)(n - 1), s) < 0)
-		return -ENOMEM;
-	err = cli_parse_duration(hours, allow_zero, &v);
-	free(hours);
-	if (err || v > UINT64_MAX / 24)
-		return -EINVAL;
-	*ns = v * 24;
-	return 0;
-}
+/* -- durations: cli.h's forms ("7d", "36h", "500ms") -- */
 
 static int parse_duration(const struct config_key *k, void *field, const char *value, const char **why)
 {
 	uint64_t ns;
 
-	if (parse_duration_days(value, k->min == 0, &ns)) {
+	if (cli_parse_duration(value, k->min == 0, &ns)) {
 		*why = "not a duration (" DURATION_EXAMPLES ")";
 		return -EINVAL;
 	}

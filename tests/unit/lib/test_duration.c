@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The two text forms of a duration: the human one switches unit at each boundary with the same rounding, the
- * exact one keeps every nanosecond. */
+ * exact one keeps every nanosecond and reads back through cli_parse_duration to the same value. */
 #include <stdint.h>
 
+#include "lib/cli.h"
 #include "lib/duration.h"
 #include "unit.h"
 
@@ -39,4 +40,18 @@ TEST(exact_form_uses_the_largest_unit_that_divides)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		CHECK_STR(format_duration_exact(cases[i].ns, buf, sizeof(buf)), cases[i].text);
+}
+
+TEST(exact_form_reads_back_to_the_same_value)
+{
+	const uint64_t values[] = { 0, 1, 999, 1000, 1000000, 1000000000, 60000000000ull, 3600000000000ull,
+				    86400000000000ull, 129600000000000ull, 123456789012345ull, 3650 * 86400000000000ull };
+	char buf[32];
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		uint64_t back = UINT64_MAX;
+
+		CHECK(cli_parse_duration(format_duration_exact(values[i], buf, sizeof(buf)), true, &back) == 0);
+		CHECK_EQ_U64(back, values[i]);
+	}
 }
