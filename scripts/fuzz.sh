@@ -14,17 +14,20 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -st
 mkdir -p "$out"
 
 # target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
+daemon_config_sources="user/daemon/daemon_config.c user/daemon/pyroscope.c user/lib/cli.c user/lib/duration.c
+	user/lib/http_server.c user/lib/log.c user/lib/json.c user/lib/utf8.c"
 declare -A sources=(
 	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
 	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
 	[dwarf_offsets]="user/gobin/go_offsets.c"
 	[cgroup]="user/sys/cgroup.c"
-	[daemon_config]="user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
-	[target_rules]="user/daemon/target_rules.c user/daemon/daemon_config.c user/lib/cli.c user/lib/log.c user/lib/json.c"
-	[prom]="user/lib/prom.c user/profile/profile.c user/lib/hist.c"
+	[daemon_config]="$daemon_config_sources"
+	[target_rules]="user/daemon/target_rules.c $daemon_config_sources"
+	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
 )
+daemon_config_libs="-lcurl -lmicrohttpd -lbpf -lm"
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
-	[daemon_config]="-lbpf -lm" [target_rules]="-lbpf -lm" [prom]="-lm")
+	[daemon_config]="$daemon_config_libs" [target_rules]="$daemon_config_libs" [prom]="-lm")
 declare -A options=(
 	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"
 	[buildinfo]="-max_len=3000000 -rss_limit_mb=4096"

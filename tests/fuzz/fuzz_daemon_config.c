@@ -2,9 +2,7 @@
 /* libFuzzer target for daemon_config.c. The input, cut at its first NUL, is a config file; the rest, cut at
  * NULs, is the command line. Errors must be one line; a configuration that loads must write out a file that
  * loads back to the same text (daemon_config_write and the parsers agree), with every value in its range.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -Iuser tests/fuzz/fuzz_daemon_config.c user/daemon_config.c user/cli.c user/log.c -lbpf
- *        -o build/fuzz/fuzz_daemon_config
+ * Build: scripts/fuzz.sh daemon_config (its source list and flags; it runs the target too)
  * Run:   build/fuzz/fuzz_daemon_config -max_total_time=300 build/fuzz/corpus_daemon_config */
 #include <stdint.h>
 #include <stdio.h>

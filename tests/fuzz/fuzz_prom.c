@@ -4,15 +4,16 @@
  * stay valid: every line a HELP, a TYPE or a sample with well-formed labels (only the \\ \" \n escapes inside
  * quotes), valid UTF-8 throughout, a number at the end.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -Iuser tests/fuzz/fuzz_prom.c user/prom.c user/profile.c user/hist.c -lm -o build/fuzz/fuzz_prom
+ *        -iquote user tests/fuzz/fuzz_prom.c user/lib/prom.c user/lib/utf8.c user/lib/hist.c -lm
+ *        -o build/fuzz/fuzz_prom
  * Run:   build/fuzz/fuzz_prom -max_total_time=300 build/fuzz/corpus_prom */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/profile.h"
 #include "lib/prom.h"
+#include "lib/utf8.h"
 
 #define EXPECT(cond)                     \
 	do {                             \
@@ -82,7 +83,7 @@ static void check_exposition(const char *text, size_t len)
 
 	EXPECT(strlen(text) == len && (len == 0 || text[len - 1] == '\n'));
 	for (size_t i = 0; i < len;) {
-		int n = profile_utf8_decode(text + i, &cp);
+		int n = utf8_decode(text + i, &cp);
 
 		EXPECT(n > 0);
 		i += n;

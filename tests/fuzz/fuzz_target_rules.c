@@ -3,9 +3,7 @@
  * file that loads, hostile rules). The input is cut at NULs: config text, executable name, cgroup path, container
  * id, then the environment block (NULs kept). The decision's reason must be one printable line; the service name
  * 1 to 63 of [A-Za-z0-9._-], never starting with '.', whatever the facts.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -Iuser tests/fuzz/fuzz_target_rules.c user/target_rules.c user/daemon_config.c user/cli.c user/log.c
- *        -lbpf -o build/fuzz/fuzz_target_rules
+ * Build: scripts/fuzz.sh target_rules (its source list and flags; it runs the target too)
  * Run:   build/fuzz/fuzz_target_rules -max_total_time=300 build/fuzz/corpus_target_rules */
 #include <stdint.h>
 #include <stdio.h>

@@ -8,6 +8,7 @@
 
 #include "tracer/capability.h"
 #include "sys/cgroup.h"
+#include "lib/duration.h"
 #include "caps/gomaxprocs.h"
 
 struct quota_state {
@@ -79,7 +80,7 @@ static void quota_line(FILE *out, const struct quota_target_state *qs, const str
 	fprintf(out, "cgroup: quota %.2f CPUs, %llu periods, %llu throttled (%.0f%%), throttled %s\n",
 		qs->cg.quota_cpus, (unsigned long long)periods, (unsigned long long)throttled,
 		periods ? 100.0 * (double)throttled / (double)periods : 0.0,
-		format_duration(to->throttled_ns - from->throttled_ns, a, sizeof(a)));
+		format_duration_human(to->throttled_ns - from->throttled_ns, a, sizeof(a)));
 }
 
 static void json_stat_delta(struct json_obj *j, const struct cgroup_cpu_stat *from, const struct cgroup_cpu_stat *to)

@@ -20,6 +20,7 @@
 
 #include "tracer/capability.h"
 #include "gc.skel.h"
+#include "caps/gc_output.h"
 #include "caps/gc_stats.h"
 #include "lib/log.h"
 #include "tracer/layout_check.h"

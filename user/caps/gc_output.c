@@ -1,36 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Text and JSON views of GC pauses. Text follows the libbpf-tools look (runqlat histograms, runqslower lines);
  * JSON objects are one per line, keys documented in README.md. */
-#include <time.h>
-
+#include "lib/duration.h"
 #include "caps/gc_output.h"
 #include "lib/json.h"
-
-const char *format_duration(uint64_t ns, char *buf, size_t size)
-{
-	if (ns >= 10000000000ull)
-		snprintf(buf, size, "%.1f s", ns / 1e9);
-	else if (ns >= 10000000)
-		snprintf(buf, size, "%.1f ms", ns / 1e6);
-	else if (ns >= 10000)
-		snprintf(buf, size, "%.0f us", ns / 1e3);
-	else if (ns >= 1000)
-		snprintf(buf, size, "%.1f us", ns / 1e3);
-	else
-		snprintf(buf, size, "%llu ns", (unsigned long long)ns);
-	return buf;
-}
-
-void output_time_prefix(const struct output_opts *o)
-{
-	char buf[16];
-	time_t now = time(NULL);
-
-	if (!o->timestamps)
-		return;
-	strftime(buf, sizeof(buf), "%H:%M:%S", localtime(&now));
-	fprintf(o->out, "%-8s ", buf);
-}
 
 static void json_pause(FILE *out, const struct stw_pause *p)
 {
@@ -66,9 +39,9 @@ void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
 		return;
 	output_time_prefix(o);
 	fprintf(o->out, "STW  pid %-7u tid %-7u %-22s cycle %-6llu %10s", p->pid, p->tid, p->reason,
-		(unsigned long long)p->gc_cycle, format_duration(p->duration_ns, dur, sizeof(dur)));
+		(unsigned long long)p->gc_cycle, format_duration_human(p->duration_ns, dur, sizeof(dur)));
 	if (p->throttle_known && p->throttled_ns)
-		fprintf(o->out, "  (%s of it throttled)", format_duration(p->throttled_ns, thr, sizeof(thr)));
+		fprintf(o->out, "  (%s of it throttled)", format_duration_human(p->throttled_ns, thr, sizeof(thr)));
 	fputc('\n', o->out);
 }
 
@@ -122,8 +95,8 @@ void gc_output_interval(const struct output_opts *o, struct gc_stats *s)
 		return;
 	}
 	fprintf(o->out, "GC: %llu cycles, %llu pauses, pause p50 %s, p99 %s, max %s\n",
-		(unsigned long long)iv.cycles, (unsigned long long)iv.pauses, format_duration(iv.p50_ns, a, sizeof(a)),
-		format_duration(iv.p99_ns, b, sizeof(b)), format_duration(iv.max_ns, c, sizeof(c)));
+		(unsigned long long)iv.cycles, (unsigned long long)iv.pauses, format_duration_human(iv.p50_ns, a, sizeof(a)),
+		format_duration_human(iv.p99_ns, b, sizeof(b)), format_duration_human(iv.max_ns, c, sizeof(c)));
 	print_hists(o, &s->interval);
 }
 
@@ -137,9 +110,10 @@ void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s)
 	}
 	fprintf(o->out, "GC total: %llu cycles, %llu pauses, %s stopped; pause p50 %s, p99 %s, max %s\n",
 		(unsigned long long)s->cycles, (unsigned long long)s->pauses,
-		format_duration(s->pause_ns_total, a, sizeof(a)), format_duration(gc_stats_quantile(s, 0.5), b, sizeof(b)),
-		format_duration(gc_stats_quantile(s, 0.99), c, sizeof(c)),
-		format_duration(gc_stats_quantile(s, 1.0), d, sizeof(d)));
+		format_duration_human(s->pause_ns_total, a, sizeof(a)),
+		format_duration_human(gc_stats_quantile(s, 0.5), b, sizeof(b)),
+		format_duration_human(gc_stats_quantile(s, 0.99), c, sizeof(c)),
+		format_duration_human(gc_stats_quantile(s, 1.0), d, sizeof(d)));
 }
 
 static void json_hists(struct json_obj *j, const struct gc_hists *h, const char *unit)

@@ -8,14 +8,7 @@
 #include <stdio.h>
 
 #include "caps/gc_stats.h"
-
-struct output_opts {
-	FILE *out;
-	bool json;
-	bool timestamps;	/* -T */
-	bool millis;		/* -m */
-	uint64_t slow_ns;	/* --slow: print each pause at least this long (0: off) */
-};
+#include "tracer/output.h"
 
 /* Called for every pause and completed cycle as they happen. */
 void gc_output_pause(const struct output_opts *o, const struct stw_pause *p);
@@ -29,9 +22,5 @@ void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s);
 void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s);
 /* Text: the final totals line. */
 void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s);
-
-/* "HH:MM:SS " prefix for -T. */
-void output_time_prefix(const struct output_opts *o);
-const char *format_duration(uint64_t ns, char *buf, size_t size);
 
 #endif

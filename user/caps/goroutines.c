@@ -15,6 +15,7 @@
 
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
+#include "lib/duration.h"
 #include "bpf/goroutines.h"
 #include "goroutines.skel.h"
 #include "lib/log.h"
@@ -301,8 +302,8 @@ static void text_view(const struct output_opts *o, const struct goroutines_targe
 		fprintf(o->out, "\ngoroutine scheduling delay (runnable -> running, every dispatch)\n");
 		hist_print(o->out, exact_hist, o->millis ? "msecs" : "usecs");
 		fprintf(o->out, "p50 < %s, p99 < %s\n",
-			format_duration(hist_quantile_bound(exact_hist, 0.5) * unit, a, sizeof(a)),
-			format_duration(hist_quantile_bound(exact_hist, 0.99) * unit, b, sizeof(b)));
+			format_duration_human(hist_quantile_bound(exact_hist, 0.5) * unit, a, sizeof(a)),
+			format_duration_human(hist_quantile_bound(exact_hist, 0.99) * unit, b, sizeof(b)));
 		return;
 	}
 	runtime_to_hist(ts, counts, unit, &h);
@@ -312,8 +313,8 @@ static void text_view(const struct output_opts *o, const struct goroutines_targe
 		return;
 	}
 	hist_print(o->out, &h, o->millis ? "msecs" : "usecs");
-	fprintf(o->out, "p50 < %s, p99 < %s\n", format_duration(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
-		format_duration(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
+	fprintf(o->out, "p50 < %s, p99 < %s\n", format_duration_human(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
+		format_duration_human(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
 	if (ts->counts_syscall_returns)
 		fprintf(o->out, "note: this Go runtime (1.25 and older) also counts returns from system calls as "
 				"zero-delay dispatches,\n      so quantiles read low; --goroutines=exact times only real "
@@ -406,8 +407,8 @@ static void goroutines_summary(void *state, struct target_ctx *tc, void *tstate,
 	} else {
 		fprintf(out, "Goroutines: %llu sampled dispatches, delay p50 < %s, p99 < %s\n",
 			(unsigned long long)count_of(ts, counts),
-			format_duration(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
-			format_duration(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
+			format_duration_human(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
+			format_duration_human(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
 	}
 }
 

@@ -10,6 +10,7 @@
 
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
+#include "lib/duration.h"
 #include "lib/log.h"
 #include "bpf/sched.h"
 #include "sched.skel.h"
@@ -89,9 +90,9 @@ static void on_runq_slow(const void *data, size_t size, void *arg)
 	if (!o->json) {
 		output_time_prefix(o);
 		fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
-			e->cpu, format_duration(e->delay_ns, a, sizeof(a)));
+			e->cpu, format_duration_human(e->delay_ns, a, sizeof(a)));
 		if (thr)
-			fprintf(o->out, "  (%s of it throttled)", format_duration(thr, b, sizeof(b)));
+			fprintf(o->out, "  (%s of it throttled)", format_duration_human(thr, b, sizeof(b)));
 		fputc('\n', o->out);
 		return;
 	}
@@ -243,9 +244,9 @@ static void print_offcpu(const struct output_opts *o, const struct hist *h)
 	char a[32], b[32], c[32];
 
 	fprintf(o->out, "off-CPU time of its threads: preempted %s, throttled %s, blocked %s\n",
-		format_duration(h[SCHED_OFFCPU_PREEMPTED].sum, a, sizeof(a)),
-		format_duration(h[SCHED_OFFCPU_THROTTLED].sum, b, sizeof(b)),
-		format_duration(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
+		format_duration_human(h[SCHED_OFFCPU_PREEMPTED].sum, a, sizeof(a)),
+		format_duration_human(h[SCHED_OFFCPU_THROTTLED].sum, b, sizeof(b)),
+		format_duration_human(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
 }
 
 /* {"unit":..., "runq_count":..., "runq_ns":..., "runq_hist":[...], "preempted_...": ...} */
@@ -315,7 +316,7 @@ static void sched_summary(void *state, struct target_ctx *tc, void *tstate, stru
 		fprintf(o->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ts->total[SCHED_RUNQ].count);
 		print_offcpu(o, ts->total);
 		fprintf(o->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ts->throttle_intervals,
-			format_duration(tc->throttle.total_ns, a, sizeof(a)));
+			format_duration_human(tc->throttle.total_ns, a, sizeof(a)));
 		return;
 	}
 	json_hists(j, "sched", o, ts->total, &sj);

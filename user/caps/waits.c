@@ -10,6 +10,7 @@
 
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
+#include "lib/duration.h"
 #include "lib/log.h"
 #include "sys/tracefs.h"
 #include "caps/wait_path.h"
@@ -159,7 +160,7 @@ static void print_slow_text(const struct output_opts *o, const struct wait_event
 	output_time_prefix(o);
 	fprintf(o->out, "%s pid %-7u tid %-7u %-22s %10s  %-11s", wait_kind_is_futex(e->kind) ? "FUTEX" : "EPOLL",
 		e->tgid, e->tid, wait_kind_name(e->kind, kind, sizeof(kind)),
-		format_duration(e->duration_ns, dur, sizeof(dur)), wait_result_name(e->kind, e->ret));
+		format_duration_human(e->duration_ns, dur, sizeof(dur)), wait_result_name(e->kind, e->ret));
 	if (e->ret > 0)
 		fprintf(o->out, " %lld", (long long)e->ret);
 	fprintf(o->out, "  %s:", wait_path_label(path));

@@ -3,6 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "lib/duration.h"
 #include "caps/waits_output.h"
 
 void waits_futex_figures(const struct waits_view *v, struct futex_figures *f)
@@ -95,7 +96,7 @@ static void print_futex_paths(FILE *out, const struct waits_view *v)
 		if (!v->paths[p].waits)
 			continue;
 		fprintf(out, "%s %s %llu (%s", first ? "  waits by path:" : ",", wait_path_label(p),
-			(unsigned long long)v->paths[p].waits, format_duration(v->paths[p].wait_ns, a, sizeof(a)));
+			(unsigned long long)v->paths[p].waits, format_duration_human(v->paths[p].wait_ns, a, sizeof(a)));
 		if (v->paths[p].timeouts)
 			fprintf(out, ", %llu timed out", (unsigned long long)v->paths[p].timeouts);
 		fputc(')', out);
@@ -113,7 +114,7 @@ static void print_futex(const struct output_opts *o, const struct waits_view *v)
 	waits_futex_figures(v, &f);
 	fprintf(o->out, "futex: %llu calls: %llu waits %s (%llu woken, %llu timed out, %llu EAGAIN, %llu interrupted), "
 			"%llu wakes woke %llu threads\n",
-		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
+		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration_human(f.wait_ns, a, sizeof(a)),
 		(unsigned long long)f.woken, (unsigned long long)f.timeouts, (unsigned long long)f.again,
 		(unsigned long long)f.interrupted, (unsigned long long)f.wakes, (unsigned long long)f.threads_woken);
 	print_futex_paths(o->out, v);
@@ -157,7 +158,7 @@ static void print_epoll(const struct output_opts *o, const struct waits_view *v)
 	fprintf(o->out, "\nepoll: %llu calls (%llu could block, %llu polls), blocked %s, %llu events (%.1f per call "
 			"that returned any), %llu timed out, %llu polls found nothing\n",
 		(unsigned long long)f.calls, (unsigned long long)f.blocking, (unsigned long long)f.polls,
-		format_duration(f.blocked_ns, a, sizeof(a)), (unsigned long long)f.events,
+		format_duration_human(f.blocked_ns, a, sizeof(a)), (unsigned long long)f.events,
 		f.with_events ? (double)f.events / (double)f.with_events : 0.0, (unsigned long long)f.timeouts,
 		(unsigned long long)f.empty_polls);
 	if (f.blocked.count) {
@@ -168,8 +169,8 @@ static void print_epoll(const struct output_opts *o, const struct waits_view *v)
 	fprintf(o->out, "netpoller: blocked %.1f%% of the time", share * 100);
 	if (f.blocked.count)
 		fprintf(o->out, ", p99 wait < %s",
-			format_duration(hist_quantile_bound(&f.blocked, 0.99) * (o->millis ? 1000000 : 1000), b,
-					sizeof(b)));
+			format_duration_human(hist_quantile_bound(&f.blocked, 0.99) * (o->millis ? 1000000 : 1000), b,
+					      sizeof(b)));
 	fprintf(o->out, ": %s\n", verdict_text(verdict));
 }
 
@@ -184,8 +185,8 @@ void waits_print_summary(const struct output_opts *o, const struct waits_view *v
 	waits_epoll_figures(v, &e);
 	fprintf(o->out, "Waits: futex %llu calls, %llu waits %s (%llu timed out); epoll %llu calls, blocked %s, "
 			"netpoller %s\n",
-		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration(f.wait_ns, a, sizeof(a)),
-		(unsigned long long)f.timeouts, (unsigned long long)e.calls, format_duration(e.blocked_ns, b, sizeof(b)),
+		(unsigned long long)f.calls, (unsigned long long)f.waits, format_duration_human(f.wait_ns, a, sizeof(a)),
+		(unsigned long long)f.timeouts, (unsigned long long)e.calls, format_duration_human(e.blocked_ns, b, sizeof(b)),
 		waits_netpoll_verdict(&e, v->window_ns, &share));
 }
 

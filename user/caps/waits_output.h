@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <linux/types.h>
 
-#include "caps/gc_output.h"
 #include "lib/hist.h"
 #include "lib/json.h"
+#include "tracer/output.h"
 #include "caps/wait_path.h"
 #include "bpf/waits.h"
 

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The daemon's configuration as one table of keys: each key's value type parses, validates, clears and writes
  * it, so the config file, the command line and the effective-config dump cannot drift apart. */
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +11,9 @@
 
 #include "lib/cli.h"
 #include "daemon/daemon_config.h"
+#include "lib/duration.h"
+#include "lib/http_server.h"
+#include "daemon/pyroscope.h"
 
 #define NS_PER_S 1000000000ull
 #define MAX_LINE 4096
@@ -100,7 +101,7 @@ static int parse_listen_value(const struct config_key *k, void *field, const cha
 	socklen_t len;
 
 	(void)k;
-	if (daemon_config_parse_listen(value, &ss, &len, why))
+	if (http_server_parse_listen(value, &ss, &len, why))
 		return -EINVAL;
 	return set_string(field, value);
 }
@@ -108,52 +109,6 @@ static int parse_listen_value(const struct config_key *k, void *field, const cha
 static const struct value_type listen_type = { parse_listen_value, clear_string, write_string };
 
 /* -- pyroscope-url: http(s)://[user:password@]host[:port][/path] or "none" -- */
-
-static bool url_char(char c)
-{
-	return isalnum((unsigned char)c) || strchr("-._~:/@!$&'()*+,;=%[]", c);
-}
-
-static const char *check_authority(const char *s, size_t n)
-{
-	const char *at = memrchr(s, '@', n), *host = at ? at + 1 : s, *end = s + n, *colon;
-	uint64_t port;
-	char digits[8];
-
-	if (host == end)
-		return "no host after http(s)://";
-	colon = host[0] == '[' ? memchr(host, ']', end - host) : host;
-	if (!colon)
-		return "an IPv6 host needs its closing ']'";
-	colon = memchr(colon, ':', end - colon);
-	if (colon == host)
-		return "no host before the port";
-	if (colon && (end - colon - 1 < 1 || end - colon - 1 > 5))
-		return "the port must be a number from 1 to 65535";
-	if (colon) {
-		memcpy(digits, colon + 1, end - colon - 1);
-		digits[end - colon - 1] = '\0';
-		if (cli_parse_u64(digits, 1, 65535, &port))
-			return "the port must be a number from 1 to 65535";
-	}
-	return NULL;
-}
-
-static const char *check_url(const char *s)
-{
-	size_t skip = !strncmp(s, "http://", 7) ? 7 : !strncmp(s, "https://", 8) ? 8 : 0;
-
-	if (!skip)
-		return "must start with http:// or https:// (example: http://pyroscope:4040)";
-	if (strlen(s) > 2048)
-		return "longer than 2048 characters";
-	for (const char *c = s; *c; c++)
-		if (!url_char(*c))
-			return *c == '?' || *c == '#' ? "must not have a query or fragment: /ingest and its parameters "
-						       "are added to it"
-						     : "has a character that must be percent-encoded (%XX)";
-	return check_authority(s + skip, strcspn(s + skip, "/"));
-}
 
 static int parse_url(const struct config_key *k, void *field, const char *value, const char **why)
 {
@@ -164,7 +119,7 @@ static int parse_url(const struct config_key *k, void *field, const char *value,
 	(void)k;
 	if (!strcmp(value, "none"))
 		return set_string(field, NULL);
-	*why = check_url(value);
+	*why = pyroscope_check_url(value);
 	if (*why)
 		return -EINVAL;
 	copy = strdup(value);
@@ -194,32 +149,13 @@ static int parse_app(const struct config_key *k, void *field, const char *value,
 
 static const struct value_type app_type = { parse_app, clear_string, write_string };
 
-/* -- durations: cli.h's forms plus days -- */
-
-static int parse_duration_days(const char *s, bool allow_zero, uint64_t *ns)
-{
-	size_t n = strlen(s);
-	char *hours;
-	uint64_t v;
-	int err;
-
-	if (n < 2 || s[n - 1] != 'd')
-		return cli_parse_duration(s, allow_zero, ns);
-	if (asprintf(&hours, "%.*sh", (int)(n - 1), s) < 0)
-		return -ENOMEM;
-	err = cli_parse_duration(hours, allow_zero, &v);
-	free(hours);
-	if (err || v > UINT64_MAX / 24)
-		return -EINVAL;
-	*ns = v * 24;
-	return 0;
-}
+/* -- durations: cli.h's forms ("7d", "36h", "500ms") -- */
 
 static int parse_duration(const struct config_key *k, void *field, const char *value, const char **why)
 {
 	uint64_t ns;
 
-	if (parse_duration_days(value, k->min == 0, &ns)) {
+	if (cli_parse_duration(value, k->min == 0, &ns)) {
 		*why = "not a duration (" DURATION_EXAMPLES ")";
 		return -EINVAL;
 	}
@@ -236,26 +172,11 @@ static void clear_u64(void *field)
 	*(uint64_t *)field = 0;
 }
 
-static void format_duration(uint64_t ns, char *out, size_t size)
-{
-	static const struct { const char *suffix; uint64_t ns; } units[] = {
-		{ "d", 86400 * NS_PER_S }, { "h", 3600 * NS_PER_S }, { "m", 60 * NS_PER_S }, { "s", NS_PER_S },
-		{ "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
-	};
-
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (ns % units[i].ns == 0) {
-			snprintf(out, size, "%llu%s", (unsigned long long)(ns / units[i].ns), ns ? units[i].suffix : "");
-			return;
-		}
-}
-
 static void write_duration(FILE *out, const struct config_key *k, const void *field)
 {
 	char text[32];
 
-	format_duration(*(const uint64_t *)field, text, sizeof(text));
-	fprintf(out, "%s = %s\n", k->name, text);
+	fprintf(out, "%s = %s\n", k->name, format_duration_exact(*(const uint64_t *)field, text, sizeof(text)));
 }
 
 static const struct value_type duration_type = { parse_duration, clear_u64, write_duration };
@@ -1062,80 +983,6 @@ int daemon_config_load(struct daemon_config *cfg, int argc, char **argv, bool de
 			return rc;
 	}
 	return apply_options(&ld, argc, argv);
-}
-
-/* ---- listen addresses ---- */
-
-static int parse_port(const char *s, in_port_t *port)
-{
-	uint64_t v;
-
-	if (cli_parse_u64(s, 0, 65535, &v))
-		return -EINVAL;
-	*port = htons((uint16_t)v);
-	return 0;
-}
-
-static int listen_ipv6(const char *s, struct sockaddr_storage *addr, socklen_t *len, const char **why)
-{
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
-	const char *close = strchr(s, ']');
-	char host[INET6_ADDRSTRLEN];
-
-	*why = "an IPv6 host is written [ADDRESS]:PORT, e.g. [::1]:9465";
-	if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
-		return -EINVAL;
-	memcpy(host, s + 1, close - s - 1);
-	host[close - s - 1] = '\0';
-	sin6->sin6_family = AF_INET6;
-	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
-		return *why = "not a numeric IPv6 address inside [ ]", -EINVAL;
-	if (parse_port(close + 2, &sin6->sin6_port))
-		return *why = "the port must be a number from 0 to 65535", -EINVAL;
-	*len = sizeof(*sin6);
-	return 0;
-}
-
-static int listen_ipv4(const char *s, struct sockaddr_storage *addr, socklen_t *len, const char **why)
-{
-	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
-	const char *colon = strrchr(s, ':');
-	char host[INET_ADDRSTRLEN];
-	size_t n;
-
-	*why = "expected HOST:PORT, e.g. 127.0.0.1:9465, [::1]:9465 or :9465 (every interface)";
-	if (!colon)
-		return -EINVAL;
-	n = (size_t)(colon - s);
-	if (memchr(s, ':', n))
-		return *why = "an IPv6 host goes in brackets, e.g. [::1]:9465", -EINVAL;
-	sin->sin_family = AF_INET;
-	if (n == 9 && !strncmp(s, "localhost", 9)) {
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else if (n == 0) {
-		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-	} else {
-		if (n >= sizeof(host))
-			return *why = "the host must be a numeric IPv4 address, [IPv6], localhost, or empty", -EINVAL;
-		memcpy(host, s, n);
-		host[n] = '\0';
-		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
-			return *why = "the host must be a numeric IPv4 address, [IPv6], localhost, or empty", -EINVAL;
-	}
-	if (parse_port(colon + 1, &sin->sin_port))
-		return *why = "the port must be a number from 0 to 65535", -EINVAL;
-	*len = sizeof(*sin);
-	return 0;
-}
-
-int daemon_config_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addr_len, const char **why)
-{
-	memset(addr, 0, sizeof(*addr));
-	if (!s || !*s) {
-		*why = "empty: expected HOST:PORT, e.g. 127.0.0.1:9465";
-		return -EINVAL;
-	}
-	return s[0] == '[' ? listen_ipv6(s, addr, addr_len, why) : listen_ipv4(s, addr, addr_len, why);
 }
 
 /* ---- help ---- */

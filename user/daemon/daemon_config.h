@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
 #define DAEMON_CONFIG_DEFAULT_PATH "/etc/gotrace/daemon.conf"
 
@@ -40,7 +39,7 @@ struct daemon_str_list {
 };
 
 struct daemon_config {
-	char *listen;				/* "127.0.0.1:9465": see daemon_config_parse_listen */
+	char *listen;				/* "127.0.0.1:9465": see http_server_parse_listen */
 	char *profile_dir;			/* NULL: no profile files ("none") */
 	uint64_t profile_interval_ns;
 	unsigned profile_types;			/* enum daemon_profile_type bits, never 0 */
@@ -78,10 +77,5 @@ void daemon_config_write(const struct daemon_config *cfg, FILE *out);
 
 /* The --help text: every key, its default, and examples. */
 const char *daemon_config_help(void);
-
-/* A listen address: "127.0.0.1:9465", "[::1]:9465", "localhost:9465", ":9465" (every IPv4 interface),
- * "[::]:9465" (every interface, IPv4 and IPv6); numeric hosts only. Port 0 picks a free port. 0, or -EINVAL with
- * why pointing at a static explanation. */
-int daemon_config_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addr_len, const char **why);
 
 #endif

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The Pyroscope client on libcurl (http and https, connection reuse, timeouts). A server that is down costs one
- * timeout per back-off period, not one per profile: the daemon's loop must not stall behind it. */
+/* The Pyroscope client on libcurl (http and https, connection reuse, timeouts), and the rules for its server URL.
+ * A server that is down costs one timeout per back-off period, not one per profile: the daemon's loop must not
+ * stall behind it. */
+#include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
@@ -10,12 +12,63 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/commands.h"
-#include "profile/profile.h"
+#include "lib/cli.h"
 #include "daemon/pyroscope.h"
+#include "lib/utf8.h"
+#include "lib/version.h"
 
 #define MAX_BACKOFF_MS (5 * 60 * 1000L)
 #define ANSWER_KEEP 256		/* bytes of an error answer kept for the message */
+
+/* ---- the server's URL ---- */
+
+static bool url_char(char c)
+{
+	return isalnum((unsigned char)c) || strchr("-._~:/@!$&'()*+,;=%[]", c);
+}
+
+static const char *check_authority(const char *s, size_t n)
+{
+	const char *at = memrchr(s, '@', n), *host = at ? at + 1 : s, *end = s + n, *colon;
+	uint64_t port;
+	char digits[8];
+
+	if (host == end)
+		return "no host after http(s)://";
+	colon = host[0] == '[' ? memchr(host, ']', end - host) : host;
+	if (!colon)
+		return "an IPv6 host needs its closing ']'";
+	colon = memchr(colon, ':', end - colon);
+	if (colon == host)
+		return "no host before the port";
+	if (colon && (end - colon - 1 < 1 || end - colon - 1 > 5))
+		return "the port must be a number from 1 to 65535";
+	if (colon) {
+		memcpy(digits, colon + 1, end - colon - 1);
+		digits[end - colon - 1] = '\0';
+		if (cli_parse_u64(digits, 1, 65535, &port))
+			return "the port must be a number from 1 to 65535";
+	}
+	return NULL;
+}
+
+const char *pyroscope_check_url(const char *s)
+{
+	size_t skip = !strncmp(s, "http://", 7) ? 7 : !strncmp(s, "https://", 8) ? 8 : 0;
+
+	if (!skip)
+		return "must start with http:// or https:// (example: http://pyroscope:4040)";
+	if (strlen(s) > 2048)
+		return "longer than 2048 characters";
+	for (const char *c = s; *c; c++)
+		if (!url_char(*c))
+			return *c == '?' || *c == '#' ? "must not have a query or fragment: /ingest and its parameters "
+						       "are added to it"
+						     : "has a character that must be percent-encoded (%XX)";
+	return check_authority(s + skip, strcspn(s + skip, "/"));
+}
+
+/* ---- the client ---- */
 
 struct pyroscope {
 	CURL *curl;
@@ -145,7 +198,7 @@ static void put_value(struct text *t, const char *v)
 	while (end > v && end[-1] == ' ')
 		end--;
 	while (v < end) {
-		int n = profile_utf8_decode(v, &cp);
+		int n = utf8_decode(v, &cp);
 
 		if (n == 0 || v + n > end || strchr(",{}=", *v) || cp < 0x20 || cp == 0x7f) {
 			put_char(t, '_');

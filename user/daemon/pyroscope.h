@@ -30,8 +30,13 @@ struct pyroscope_options {
 
 struct pyroscope;
 
-/* url: http://host[:port][/path] or https://... (daemon_config validates it), without "/ingest". opts may be
- * NULL. 0, -EINVAL (not http or https), -ENOMEM. */
+/* Whether url can be the server's base URL: http(s)://[user:password@]host[:port][/path], no query or fragment
+ * ("/ingest?..." is appended to it), every other character percent-encoded, at most 2048 characters. NULL when
+ * it can, else why not (a static explanation, one line). */
+const char *pyroscope_check_url(const char *url);
+
+/* url: one that pyroscope_check_url accepts (daemon_config checks it), without "/ingest". opts may be NULL. 0,
+ * -EINVAL (not http or https), -ENOMEM. */
 int pyroscope_open(const char *url, const struct pyroscope_options *opts, struct pyroscope **out);
 void pyroscope_close(struct pyroscope *p);
 

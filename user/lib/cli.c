@@ -31,7 +31,8 @@ struct duration_unit {
 };
 
 static const struct duration_unit duration_units[] = {
-	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "d", 86400e9 },
+	{ "", 1e9 },
 };
 
 int cli_parse_duration(const char *s, bool allow_zero, uint64_t *ns)

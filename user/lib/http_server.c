@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/daemon_config.h"
+#include "lib/cli.h"
 #include "lib/http_server.h"
 
 #define MAX_CONNECTIONS 64
@@ -123,6 +123,82 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return run_route(s, c, r);
 }
 
+/* ---- listen addresses ---- */
+
+static int parse_port(const char *s, in_port_t *port)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(s, 0, 65535, &v))
+		return -EINVAL;
+	*port = htons((uint16_t)v);
+	return 0;
+}
+
+static int listen_ipv6(const char *s, struct sockaddr_storage *addr, socklen_t *len, const char **why)
+{
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)addr;
+	const char *close = strchr(s, ']');
+	char host[INET6_ADDRSTRLEN];
+
+	*why = "an IPv6 host is written [ADDRESS]:PORT, e.g. [::1]:9465";
+	if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s + 1, close - s - 1);
+	host[close - s - 1] = '\0';
+	sin6->sin6_family = AF_INET6;
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+		return *why = "not a numeric IPv6 address inside [ ]", -EINVAL;
+	if (parse_port(close + 2, &sin6->sin6_port))
+		return *why = "the port must be a number from 0 to 65535", -EINVAL;
+	*len = sizeof(*sin6);
+	return 0;
+}
+
+static int listen_ipv4(const char *s, struct sockaddr_storage *addr, socklen_t *len, const char **why)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+	const char *colon = strrchr(s, ':');
+	char host[INET_ADDRSTRLEN];
+	size_t n;
+
+	*why = "expected HOST:PORT, e.g. 127.0.0.1:9465, [::1]:9465 or :9465 (every interface)";
+	if (!colon)
+		return -EINVAL;
+	n = (size_t)(colon - s);
+	if (memchr(s, ':', n))
+		return *why = "an IPv6 host goes in brackets, e.g. [::1]:9465", -EINVAL;
+	sin->sin_family = AF_INET;
+	if (n == 9 && !strncmp(s, "localhost", 9)) {
+		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	} else if (n == 0) {
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	} else {
+		if (n >= sizeof(host))
+			return *why = "the host must be a numeric IPv4 address, [IPv6], localhost, or empty", -EINVAL;
+		memcpy(host, s, n);
+		host[n] = '\0';
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			return *why = "the host must be a numeric IPv4 address, [IPv6], localhost, or empty", -EINVAL;
+	}
+	if (parse_port(colon + 1, &sin->sin_port))
+		return *why = "the port must be a number from 0 to 65535", -EINVAL;
+	*len = sizeof(*sin);
+	return 0;
+}
+
+int http_server_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addr_len, const char **why)
+{
+	memset(addr, 0, sizeof(*addr));
+	if (!s || !*s) {
+		*why = "empty: expected HOST:PORT, e.g. 127.0.0.1:9465";
+		return -EINVAL;
+	}
+	return s[0] == '[' ? listen_ipv6(s, addr, addr_len, why) : listen_ipv4(s, addr, addr_len, why);
+}
+
+/* ---- the server ---- */
+
 /* A bound, listening, non-blocking socket; its port in *port. */
 static int listen_socket(const struct sockaddr_storage *addr, socklen_t len, int *port)
 {
@@ -195,7 +271,7 @@ int http_server_start(const char *listen, const struct http_route *routes, int n
 	int fd, rc;
 
 	*out = NULL;
-	if (daemon_config_parse_listen(listen, &addr, &len, &why)) {
+	if (http_server_parse_listen(listen, &addr, &len, &why)) {
 		snprintf(err, err_size, "invalid listen address '%s': %s", listen ? listen : "", why);
 		return -EINVAL;
 	}

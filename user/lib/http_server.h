@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* What a handler fills in. The server frees body (malloc'ed) once sent, also when the handler fails. */
 struct http_response {
@@ -31,7 +32,12 @@ struct http_server_stats {
 
 struct http_server;
 
-/* Listens on `listen` (daemon_config_parse_listen's forms: "127.0.0.1:9465", "[::1]:9465", ":9465") and serves
+/* A listen address: "127.0.0.1:9465", "[::1]:9465", "localhost:9465", ":9465" (every IPv4 interface),
+ * "[::]:9465" (every interface, IPv4 and IPv6); numeric hosts only. Port 0 picks a free port. 0, or -EINVAL with
+ * why pointing at a static explanation. */
+int http_server_parse_listen(const char *s, struct sockaddr_storage *addr, socklen_t *addr_len, const char **why);
+
+/* Listens on `listen` (http_server_parse_listen's forms: "127.0.0.1:9465", "[::1]:9465", ":9465") and serves
  * the routes (copied). Anything but GET and HEAD gets 405 with "Allow: GET, HEAD", an unknown path 404.
  *
  * Threads: one thread of libmicrohttpd's own serves every connection (event-driven, so a slow client holds no

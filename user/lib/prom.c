@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "profile/profile.h"
 #include "lib/prom.h"
+#include "lib/utf8.h"
 
 enum { PROM_COUNTER, PROM_GAUGE, PROM_HISTOGRAM };
 
@@ -211,7 +211,7 @@ static void put_escaped(struct prom *p, const char *s, bool escape_quote)
 {
 	while (*s) {
 		uint32_t cp;
-		int n = profile_utf8_decode(s, &cp);
+		int n = utf8_decode(s, &cp);
 
 		if (*s == '\\')
 			put_str(p, "\\\\");

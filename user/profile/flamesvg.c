@@ -9,6 +9,7 @@
 #include "lib/array.h"
 #include "profile/flamesvg.h"
 #include "profile/folded.h"
+#include "lib/utf8.h"
 
 #define IMAGE_WIDTH 1200
 #define SIDE_PAD 10
@@ -102,7 +103,7 @@ static int layout(const struct folded_stacks *st, double px, struct frames *fs)
 static int xml_char_len(const unsigned char *s)
 {
 	uint32_t cp;
-	int len = profile_utf8_decode((const char *)s, &cp);
+	int len = utf8_decode((const char *)s, &cp);
 
 	if (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r')
 		return 0;

@@ -133,9 +133,4 @@ int64_t profile_total(const struct profile *p, int value_index);
  * (call again with a larger array when it exceeds max). Names stay valid as long as the profile. */
 int profile_sample_frames(const struct profile *p, const struct profile_sample *s, const char **names, int max);
 
-/* For the text writers: the length (1-4) of the well-formed UTF-8 character at s, its code point in *cp; 0 for a
- * byte that starts none (stray continuation, overlong form, surrogate, beyond U+10FFFF, cut short). Names come
- * from binaries and may hold any bytes; XML and JSON need valid UTF-8. */
-int profile_utf8_decode(const char *s, uint32_t *cp);
-
 #endif

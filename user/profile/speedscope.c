@@ -8,6 +8,7 @@
 
 #include "profile/folded.h"
 #include "profile/speedscope.h"
+#include "lib/utf8.h"
 
 /* Frame numbers by interned name pointer: open addressing, the names array gives numbers back to names. */
 struct frame_index {
@@ -87,7 +88,7 @@ static void write_json_string(FILE *out, const char *s)
 
 	fputc('"', out);
 	for (; *s; s += len ? len : 1) {
-		len = profile_utf8_decode(s, &cp);
+		len = utf8_decode(s, &cp);
 		if (!len)
 			fputs("\\ufffd", out);	/* JSON text must be UTF-8: a stray byte becomes U+FFFD */
 		else if (cp == '"' || cp == '\\')

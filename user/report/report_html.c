@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/commands.h"
-#include "profile/profile.h"
 #include "report/report.h"
+#include "lib/utf8.h"
+#include "lib/version.h"
 
 /* ---- escaping ---- */
 
@@ -20,7 +20,7 @@ void report_html_escape(FILE *out, const char *s)
 
 	while (s && *s) {
 		uint32_t cp;
-		int n = profile_utf8_decode(s, &cp);
+		int n = utf8_decode(s, &cp);
 
 		if (!n || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f) {
 			fputs(replacement, out);

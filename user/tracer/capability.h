@@ -10,8 +10,8 @@
 
 #include "tracer/event_bus.h"
 #include "lib/event_loop.h"
-#include "caps/gc_output.h"
 #include "lib/json.h"
+#include "tracer/output.h"
 #include "lib/prom.h"
 #include "tracer/target.h"
 #include "tracer/throttle.h"

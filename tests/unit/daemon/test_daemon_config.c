@@ -2,9 +2,7 @@
 /* The daemon's configuration: defaults, the file, options over the file, every value type's accepted and refused
  * forms, one-line errors with file:line, the help text covering every key, and the effective-config dump loading
  * back to itself. */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include "daemon/daemon_config.h"
@@ -334,27 +332,6 @@ TEST(value_forms)
 	check_file_error("service-label = cgroup:(a+)+++++++++++++++\n",
 			 "1: invalid service-label 'cgroup:(a+)+++++++++++++++': too many or too large repetitions "
 			 "(*, +, ?, {n,m}): keep it simple");
-}
-
-TEST(listen_addresses_resolve)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-	const char *why = NULL;
-	socklen_t len;
-
-	CHECK(daemon_config_parse_listen("127.0.0.1:9465", &ss, &len, &why) == 0);
-	CHECK(ss.ss_family == AF_INET && len == sizeof(*in) && ntohs(in->sin_port) == 9465);
-	CHECK(in->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
-	CHECK(daemon_config_parse_listen(":80", &ss, &len, &why) == 0 && in->sin_addr.s_addr == htonl(INADDR_ANY));
-	CHECK(daemon_config_parse_listen("localhost:0", &ss, &len, &why) == 0);
-	CHECK(in->sin_addr.s_addr == htonl(INADDR_LOOPBACK) && in->sin_port == 0);
-	CHECK(daemon_config_parse_listen("[::1]:1", &ss, &len, &why) == 0);
-	CHECK(ss.ss_family == AF_INET6 && len == sizeof(*in6) && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
-	CHECK(daemon_config_parse_listen("::1:80", &ss, &len, &why) == -EINVAL);
-	CHECK_STR(why, "an IPv6 host goes in brackets, e.g. [::1]:9465");
-	CHECK(daemon_config_parse_listen(NULL, &ss, &len, &why) == -EINVAL);
 }
 
 /* ---- help and the effective configuration ---- */

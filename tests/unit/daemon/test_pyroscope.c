@@ -319,6 +319,38 @@ TEST(invalid_inputs)
 	pyroscope_close(NULL);
 }
 
+TEST(server_urls_say_why_not)
+{
+	static const struct { const char *url, *why; } cases[] = {
+		{ "http://p:4040", NULL },
+		{ "https://u:p%40ss@h.example/pyro/", NULL },
+		{ "http://[::1]:4040/x", NULL },
+		{ "p:4040", "must start with http:// or https:// (example: http://pyroscope:4040)" },
+		{ "http://", "no host after http(s)://" },
+		{ "http://u@", "no host after http(s)://" },
+		{ "http://:80", "no host before the port" },
+		{ "http://[::1/x", "an IPv6 host needs its closing ']'" },
+		{ "http://h:0", "the port must be a number from 1 to 65535" },
+		{ "http://h:", "the port must be a number from 1 to 65535" },
+		{ "http://h:123456", "the port must be a number from 1 to 65535" },
+		{ "http://h/?q=1", "must not have a query or fragment: /ingest and its parameters are added to it" },
+		{ "http://h/#f", "must not have a query or fragment: /ingest and its parameters are added to it" },
+		{ "http://h/a b", "has a character that must be percent-encoded (%XX)" },
+	};
+	char long_url[2100];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *why = pyroscope_check_url(cases[i].url);
+
+		if (cases[i].why)
+			CHECK_STR(why, cases[i].why);
+		else
+			CHECK(why == NULL);
+	}
+	snprintf(long_url, sizeof(long_url), "http://h/%02040d", 0);
+	CHECK_STR(pyroscope_check_url(long_url), "longer than 2048 characters");
+}
+
 TEST(series_names)
 {
 	struct pyroscope_label l[] = { { "k", "v" }, { "__reserved", "x" }, { "pid", "1" }, { "bad key", "x" },

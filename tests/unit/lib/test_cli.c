@@ -33,6 +33,8 @@ TEST(duration_units)
 	struct { const char *s; uint64_t ns; } ok[] = {
 		{ "1", 1000000000ull },	   { "2s", 2000000000ull }, { "250ms", 250000000ull }, { "100us", 100000ull },
 		{ "5000ns", 5000ull },	   { "1.5m", 90000000000ull }, { "1h", 3600000000000ull }, { ".5s", 500000000ull },
+		{ "1d", 86400000000000ull }, { "1.5d", 129600000000000ull }, { "0.5d", 43200000000000ull },
+		{ "3650d", 3650 * 86400000000000ull },
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -46,7 +48,8 @@ TEST(duration_units)
 TEST(duration_refuses_negative_zero_and_garbage)
 {
 	uint64_t ns = 0;
-	const char *bad[] = { "", "-1s", "s", "1x", "1 s", "nan", "inf", "1e30h", "0.1ns", "abc", "5sec" };
+	const char *bad[] = { "", "-1s", "s", "1x", "1 s", "nan", "inf", "1e30h", "0.1ns", "abc", "5sec",
+			      "d", "-1d", "1 d", "1dd", "7days", "1e30d", "300000d" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		CHECK(cli_parse_duration(bad[i], false, &ns) != 0);
@@ -105,11 +108,14 @@ TEST(command_options_accept_good_values_and_explain_bad_ones)
 
 	CHECK(cli_option_pid("42", &pid) == 0 && pid == 42);
 	CHECK(cli_option_duration("250ms", &ns) == 0 && ns == 250000000);
+	CHECK(cli_option_duration("1d", &ns) == 0 && ns == 86400000000000ull);	/* gotrace -p PID -d 1d */
 	CHECK(option_error(parse_pid, "12abc", line, sizeof(line)) == EXIT_USAGE);
 	CHECK(strstr(line, "invalid PID '12abc': expected a process ID") != NULL);
 	CHECK(option_error(parse_duration, "0", line, sizeof(line)) == EXIT_USAGE);
 	CHECK(strstr(line, "invalid duration '0': expected e.g. 30s") != NULL);
 	CHECK(option_error(parse_duration, "5 parsecs", line, sizeof(line)) == EXIT_USAGE);
+	CHECK(option_error(parse_duration, "1dd", line, sizeof(line)) == EXIT_USAGE);
+	CHECK(strstr(line, "invalid duration '1dd': expected e.g. 30s, 5m or 500ms (see --help)") != NULL);
 }
 
 TEST(command_after_double_dash_is_split_off)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The daemon's HTTP server on an ephemeral port, fetched with a raw socket, curl and Python's urllib: status
  * codes, headers, bodies, 404/405, a request body refused, the lock holding handlers back, idle clients holding
- * nobody back, clear errors for bad addresses, and no descriptor left after stop. */
+ * nobody back, the listen-address forms, clear errors for bad addresses, and no descriptor left after stop. */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -266,6 +266,29 @@ TEST(idle_clients_hold_nobody_back)
 	for (int i = 0; i < 20; i++)
 		close(idle[i]);
 	http_server_stop(s);
+}
+
+/* ---- listen addresses ---- */
+
+TEST(listen_addresses_resolve)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+	const char *why = NULL;
+	socklen_t len;
+
+	CHECK(http_server_parse_listen("127.0.0.1:9465", &ss, &len, &why) == 0);
+	CHECK(ss.ss_family == AF_INET && len == sizeof(*in) && ntohs(in->sin_port) == 9465);
+	CHECK(in->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	CHECK(http_server_parse_listen(":80", &ss, &len, &why) == 0 && in->sin_addr.s_addr == htonl(INADDR_ANY));
+	CHECK(http_server_parse_listen("localhost:0", &ss, &len, &why) == 0);
+	CHECK(in->sin_addr.s_addr == htonl(INADDR_LOOPBACK) && in->sin_port == 0);
+	CHECK(http_server_parse_listen("[::1]:1", &ss, &len, &why) == 0);
+	CHECK(ss.ss_family == AF_INET6 && len == sizeof(*in6) && IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+	CHECK(http_server_parse_listen("::1:80", &ss, &len, &why) == -EINVAL);
+	CHECK_STR(why, "an IPv6 host goes in brackets, e.g. [::1]:9465");
+	CHECK(http_server_parse_listen(NULL, &ss, &len, &why) == -EINVAL);
 }
 
 /* ---- start-up errors and clean-up ---- */
