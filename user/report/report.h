@@ -2,8 +2,8 @@
 /* `gotrace report`: the model of one trace (what a `gotrace -j` stream and a folded CPU profile hold, in the form
  * the page draws it), the readers that fill it and the HTML writer. Layout: report_model.c (this model, histogram
  * re-binning), report_ndjson.c (the JSON reader, json-c), report_flame.c (folded stacks -> frame tree),
- * report_html.c (the page), report_assets.c (its stylesheet and script), report_live.c (the children that record
- * a live trace), report_cmd.c (the command). */
+ * report_html.c (the page), report_assets.h (its stylesheet and script, files in assets/), report_live.c (the
+ * children that record a live trace), report_cmd.c (the command). */
 #ifndef GOTRACE_REPORT_H
 #define GOTRACE_REPORT_H
 
@@ -236,9 +236,5 @@ int report_write_data(FILE *out, const struct report *r, const struct report_fla
 /* The whole page. 0, -ENOMEM or -EIO (a write error on out). */
 int report_write_html(FILE *out, const struct report *r, const struct report_flame *flame,
 		      const struct report_page_opts *o);
-
-/* The page's stylesheet and script (report_assets.c). */
-extern const char report_css[];
-extern const char report_js[];
 
 #endif

@@ -11,6 +11,7 @@
 #include "cmd/commands.h"
 #include "profile/profile.h"
 #include "report/report.h"
+#include "report/report_assets.h"
 
 /* ---- escaping ---- */
 
@@ -125,7 +126,9 @@ static void page_head(FILE *out, const struct report *r)
 	esc(out, r->comm ? r->comm : "trace");
 	if (r->has_start)
 		fprintf(out, " (PID %d)", r->pid);
-	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n", report_css);
+	fputs("</title>\n<style>\n", out);
+	fwrite(report_css, 1, report_css_len, out);
+	fputs("</style>\n</head>\n", out);
 }
 
 static void wall_time(uint64_t realtime_ns, char *buf, size_t size)
@@ -342,7 +345,7 @@ static void section_advice(FILE *out, const struct report *r)
 	fputs("</section>\n", out);
 }
 
-/* ---- the script's sections: frames filled in by report_js ---- */
+/* ---- the script's sections: frames filled in by the page's script ---- */
 
 static void section_timeline(FILE *out)
 {
@@ -530,7 +533,9 @@ int report_write_html(FILE *out, const struct report *r, const struct report_fla
 	      "JavaScript for this file to see them.</p></noscript>\n<script type=\"application/json\" "
 	      "id=\"report-data\">", out);
 	err = report_write_data(out, r, flame);
-	fprintf(out, "</script>\n<script>\n%s</script>\n</body>\n</html>\n", report_js);
+	fputs("</script>\n<script>\n", out);
+	fwrite(report_js, 1, report_js_len, out);
+	fputs("</script>\n</body>\n</html>\n", out);
 	if (!err && (fflush(out) || ferror(out)))
 		err = -EIO;
 	return err;
