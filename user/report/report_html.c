@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report page: one HTML file with everything inline. The parts that need no interaction (key figures, advice,
  * histograms, futex and epoll tables) are HTML written here; the timeline, heatmaps and flamegraph are drawn by
- * the page's script from the data report_data.c embeds. Every string from the trace is escaped on the way. */
+ * the page's script (report_assets.h) from the data report_data.c writes into it, called from here. Every string
+ * from the trace is escaped on the way (report_escape.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -9,57 +10,8 @@
 #include <time.h>
 
 #include "cmd/commands.h"
-#include "profile/profile.h"
-#include "report/report.h"
 #include "report/report_assets.h"
-
-/* ---- escaping ---- */
-
-void report_html_escape(FILE *out, const char *s)
-{
-	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
-
-	while (s && *s) {
-		uint32_t cp;
-		int n = profile_utf8_decode(s, &cp);
-
-		if (!n || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f) {
-			fputs(replacement, out);
-			s += n ? n : 1;
-			continue;
-		}
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fwrite(s, 1, n, out);
-		}
-		s += n;
-	}
-}
-
-static ssize_t script_write(void *cookie, const char *buf, size_t size)
-{
-	FILE *out = cookie;
-
-	for (size_t i = 0; i < size; i++) {
-		const char *esc = buf[i] == '<' ? "\\u003c" : buf[i] == '>' ? "\\u003e" : buf[i] == '&' ? "\\u0026"
-												      : NULL;
-
-		if (esc ? fputs(esc, out) < 0 : fputc(buf[i], out) == EOF)
-			return -1;
-	}
-	return (ssize_t)size;
-}
-
-FILE *report_script_stream(FILE *out)
-{
-	cookie_io_functions_t io = { .write = script_write };
-
-	return fopencookie(out, "w", io);
-}
+#include "report/report_page.h"
 
 /* ---- small formatters ---- */
 
