@@ -3,7 +3,7 @@
 #ifndef GOTRACE_COMMANDS_H
 #define GOTRACE_COMMANDS_H
 
-#define GOTRACE_VERSION "0.1.0"
+#include "lib/version.h"	/* GOTRACE_VERSION, which every command prints */
 
 int cmd_trace(int argc, char **argv);
 int cmd_info(int argc, char **argv);

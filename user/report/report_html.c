@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd/commands.h"
+#include "lib/version.h"
 #include "report/report_assets.h"
 #include "report/report_page.h"
 
