@@ -1,5 +1,6 @@
 # gotrace build. `make` builds ./gotrace; `make test` runs every test; `make demo` traces a bundled workload.
 # Pipeline: bpf/*.bpf.c --clang -target bpf--> build/bpf/*.bpf.o --bpftool gen skeleton--> build/skel/*.skel.h
+#           user/report/assets/* --scripts/embed-files.sh--> build/gen/report_assets.c --cc--> build/gen/report_assets.o
 #           user/<layer>/*.c (+ skeletons) --cc--> build/user/<layer>/*.o --> ./gotrace (libbpf, libelf, libdw,
 #           zlib, capstone). Layers: see README.md's Layout; includes name their layer ("lib/json.h", "bpf/gc.h").
 # Quiet by default; V=1 shows every command.
@@ -24,7 +25,9 @@ BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUTPUT)/skel/%.skel.h,$(BPF_SRCS))
 USER_SRCS := $(wildcard user/*/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS))
+# Generated C: files of the tree carried in the binary as bytes (see the rule below).
+GEN_OBJS  := $(OUTPUT)/gen/report_assets.o
+USER_OBJS := $(patsubst user/%.c,$(OUTPUT)/user/%.o,$(USER_SRCS)) $(GEN_OBJS)
 LIB_OBJS  := $(filter-out $(OUTPUT)/user/cmd/main.o,$(USER_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
@@ -62,6 +65,20 @@ $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | deps
 $(OUTPUT)/user/%.o: user/%.c $(SKELS) | deps
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+# The report page's stylesheet and script stay real files (edited and diffed as such; the tests run node --check on
+# the script) and are compiled in as byte arrays: scripts/embed-files.sh writes them into a C file whose symbols
+# report/report_assets.h declares. Editing report.js regenerates that file, recompiles it and relinks.
+REPORT_ASSETS := user/report/assets/report.css user/report/assets/report.js
+$(OUTPUT)/gen/report_assets.c: scripts/embed-files.sh $(REPORT_ASSETS)
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scripts/embed-files.sh report/report_assets.h report_css=user/report/assets/report.css \
+		report_js=user/report/assets/report.js > $@
+
+$(OUTPUT)/gen/%.o: $(OUTPUT)/gen/%.c | deps
+	$(call msg,CC,$@)
 	$(Q)$(CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
 
 gotrace: $(USER_OBJS)
@@ -106,4 +123,4 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) gotrace
 
--include $(wildcard $(OUTPUT)/user/*/*.d $(OUTPUT)/tests/unit/*/*.d)
+-include $(wildcard $(OUTPUT)/user/*/*.d $(OUTPUT)/gen/*.d $(OUTPUT)/tests/unit/*/*.d)

@@ -5,9 +5,10 @@ set -euo pipefail
 
 # Build: clang/llvm for BPF objects, bpftool for skeletons, libbpf/libelf/libdw/zlib/capstone to link.
 # Tests: Go toolchains for the target programs; strace, libbpf-tools (runqlat) and wrk as independent tools and
-# load; chromium for the SVG and HTML report checks; python3-pytest for the integration tests; libclang-rt for the
-# sanitizer and fuzzer builds; binutils for strip/objdump in the binary-reader tests; prometheus as a Go binary
-# nobody here built (stripped, Debian's Go 1.19) for the binary-reader tests: installed, never started.
+# load; chromium for the SVG and HTML report checks; nodejs to check the report page's script (node --check);
+# python3-pytest for the integration tests; libclang-rt for the sanitizer and fuzzer builds; binutils for
+# strip/objdump in the binary-reader tests; prometheus as a Go binary nobody here built (stripped, Debian's Go
+# 1.19) for the binary-reader tests: installed, never started.
 PACKAGES=(
 	clang llvm make pkg-config gcc binutils gzip
 	libbpf-dev libelf-dev libdw-dev zlib1g-dev libcapstone-dev
@@ -17,7 +18,7 @@ PACKAGES=(
 	libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev
 	python3 python3-pytest
 	libclang-rt-14-dev
-	chromium
+	chromium nodejs
 	prometheus
 )
 

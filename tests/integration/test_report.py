@@ -24,12 +24,14 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import GOTRACE, Gotrace, QuotaCgroup, Target, by_event, fixtures, run_gotrace
+from gotrace_harness import GOTRACE, TOP, Gotrace, QuotaCgroup, Target, by_event, fixtures, run_gotrace
 
 CHROMIUM = "/usr/bin/chromium"
+NODE = "/usr/bin/node"  # Debian's nodejs (scripts/install-deps.sh): only to check the page's script as JavaScript
+ASSETS = TOP / "user" / "report" / "assets"  # the page's stylesheet and script, compiled into gotrace verbatim
 GCLOAD = fixtures("gcload", ["default"])[-1]
 THROTTLE_WORKLOAD = ["-duration=5s", "-live-kb=128", "-workers=4"]
-FLAME_MIN_SHARE = 4096  # REPORT_FLAME_MIN_SHARE in user/report.h: frames below 1/4096 of the samples are left out
+FLAME_MIN_SHARE = 4096  # REPORT_FLAME_MIN_SHARE (user/report/report.h): frames under 1/4096 of the samples left out
 
 
 # ---- a minimal DevTools client: RFC 6455 websocket frames over a socket, JSON-RPC on top ----
@@ -598,3 +600,35 @@ def test_help_teaches():
     assert "-i TRACE.ndjson" in out and "--keep" in out
     rc, out, _ = run_gotrace("help")
     assert "report" in out
+
+
+# ---- the page's stylesheet and script: real files, embedded at build time ----
+
+def node_check(path):
+    return subprocess.run([NODE, "--check", str(path)], capture_output=True, text=True, timeout=60)
+
+
+def test_script_is_javascript(tmp_path):
+    """report.js parses as JavaScript (`node --check`: a syntax error fails here, not first in someone's browser);
+    the same check rejects a copy with one syntax error, so it is not one that passes anything."""
+    script = ASSETS / "report.js"
+    ok = node_check(script)
+    assert ok.returncode == 0, ok.stderr
+    broken = tmp_path / "broken.js"
+    broken.write_text(script.read_text().replace("function (", "function ((", 1))
+    bad = node_check(broken)
+    assert bad.returncode != 0 and "SyntaxError" in bad.stderr, bad.stderr
+
+
+def test_page_carries_the_assets_verbatim(tmp_path):
+    """The binary's stylesheet and script are the files in the tree, byte for byte (a stale build would differ)."""
+    trace = tmp_path / "t.ndjson"
+    trace.write_text(json.dumps({"event": "start", "pid": 42, "comm": "x", "time_ns": 1, "realtime_ns": 1,
+                                 "probes": 1}) + "\n")
+    rc, _, err = run_gotrace("report", "-i", str(trace), "-o", str(tmp_path / "t.html"))
+    assert rc == 0, err
+    page = (tmp_path / "t.html").read_bytes()
+    css = re.search(rb"<style>\n(.*?)</style>", page, re.S).group(1)
+    js = re.findall(rb"<script>\n(.*?)</script>", page, re.S)
+    assert css == (ASSETS / "report.css").read_bytes()
+    assert js == [(ASSETS / "report.js").read_bytes()]

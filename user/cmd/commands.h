@@ -3,7 +3,7 @@
 #ifndef GOTRACE_COMMANDS_H
 #define GOTRACE_COMMANDS_H
 
-#include "lib/version.h"
+#include "lib/version.h"	/* GOTRACE_VERSION, which every command prints */
 
 int cmd_trace(int argc, char **argv);
 int cmd_info(int argc, char **argv);

@@ -16,6 +16,7 @@
 #include "lib/log.h"
 #include "report/report.h"
 #include "report/report_live.h"
+#include "report/report_page.h"
 #include "sys/spawn.h"
 
 struct report_opts {

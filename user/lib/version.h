@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The gotrace version: in lib/ so that every layer can name it (user agent, report footer, --version). */
+/* gotrace's version, in a layer every other may include: the commands print it, and the report page and the
+ * daemon's uploads carry it. */
 #ifndef GOTRACE_VERSION_H
 #define GOTRACE_VERSION_H
 

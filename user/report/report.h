@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* `gotrace report`: the model of one trace (what a `gotrace -j` stream and a folded CPU profile hold, in the form
- * the page draws it), the readers that fill it and the HTML writer. Layout: report_model.c (this model, histogram
- * re-binning), report_ndjson.c (the JSON reader, json-c), report_flame.c (folded stacks -> frame tree),
- * report_html.c (the page), report_assets.c (its stylesheet and script), report_live.c (the children that record
- * a live trace), report_cmd.c (the command). */
+ * the page draws it) and the readers that fill it: report_model.c (this model, histogram re-binning),
+ * report_ndjson.c (the JSON reader, json-c), report_flame.c (folded stacks -> frame tree). The page drawn from it
+ * is report_page.h's; report_live.h records a live trace; cmd/report_cmd.c is the command. */
 #ifndef GOTRACE_REPORT_H
 #define GOTRACE_REPORT_H
 
@@ -216,29 +215,5 @@ size_t report_flame_frames(const struct report_flame *f);
 /* Writes {"total":N,"stacks":N,"nodes":[depth,name,value,...],"names":[...]}: the kept frames in pre-order,
  * children by name (flamegraph.pl's order), name an index into names. 0 or -ENOMEM. */
 int report_flame_json(const struct report_flame *f, FILE *out);
-
-/* ---- the page ---- */
-
-struct report_page_opts {
-	const char *source;		/* how the data was recorded, shown in the footer */
-	const char *flame_note;		/* why there is no flamegraph, when there is none */
-};
-
-/* HTML text: & < > " ' escaped, control characters and invalid UTF-8 bytes shown as U+FFFD. */
-void report_html_escape(FILE *out, const char *s);
-/* A stream whose writes reach `out` with '<', '>' and '&' as \u003c, \u003e, \u0026: JSON text made safe inside
- * a <script> element (those bytes occur only inside JSON strings, where the escapes mean the same). NULL on
- * failure. Closing it flushes into out and leaves out open. */
-FILE *report_script_stream(FILE *out);
-/* The data the page's script draws, as one JSON object (report_data.c), written through report_script_stream().
- * 0, -ENOMEM or -EIO. */
-int report_write_data(FILE *out, const struct report *r, const struct report_flame *flame);
-/* The whole page. 0, -ENOMEM or -EIO (a write error on out). */
-int report_write_html(FILE *out, const struct report *r, const struct report_flame *flame,
-		      const struct report_page_opts *o);
-
-/* The page's stylesheet and script (report_assets.c). */
-extern const char report_css[];
-extern const char report_js[];
 
 #endif

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "lib/json.h"
-#include "report/report.h"
+#include "report/report_page.h"
 
 /* ns -> us relative to t0, rounded to the nearest us. */
 static int64_t rel_us(int64_t t, int64_t t0)

@@ -1,64 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The report page: one HTML file with everything inline. The parts that need no interaction (key figures, advice,
  * histograms, futex and epoll tables) are HTML written here; the timeline, heatmaps and flamegraph are drawn by
- * the page's script from the data report_data.c embeds. Every string from the trace is escaped on the way. */
+ * the page's script (report_assets.h) from the data report_data.c writes into it, called from here. Every string
+ * from the trace is escaped on the way (report_escape.c). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "report/report.h"
-#include "lib/utf8.h"
 #include "lib/version.h"
-
-/* ---- escaping ---- */
-
-void report_html_escape(FILE *out, const char *s)
-{
-	static const char replacement[] = "\xef\xbf\xbd";	/* U+FFFD */
-
-	while (s && *s) {
-		uint32_t cp;
-		int n = utf8_decode(s, &cp);
-
-		if (!n || (cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f) {
-			fputs(replacement, out);
-			s += n ? n : 1;
-			continue;
-		}
-		switch (cp) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default: fwrite(s, 1, n, out);
-		}
-		s += n;
-	}
-}
-
-static ssize_t script_write(void *cookie, const char *buf, size_t size)
-{
-	FILE *out = cookie;
-
-	for (size_t i = 0; i < size; i++) {
-		const char *esc = buf[i] == '<' ? "\\u003c" : buf[i] == '>' ? "\\u003e" : buf[i] == '&' ? "\\u0026"
-												      : NULL;
-
-		if (esc ? fputs(esc, out) < 0 : fputc(buf[i], out) == EOF)
-			return -1;
-	}
-	return (ssize_t)size;
-}
-
-FILE *report_script_stream(FILE *out)
-{
-	cookie_io_functions_t io = { .write = script_write };
-
-	return fopencookie(out, "w", io);
-}
+#include "report/report_assets.h"
+#include "report/report_page.h"
 
 /* ---- small formatters ---- */
 
@@ -125,7 +78,9 @@ static void page_head(FILE *out, const struct report *r)
 	esc(out, r->comm ? r->comm : "trace");
 	if (r->has_start)
 		fprintf(out, " (PID %d)", r->pid);
-	fprintf(out, "</title>\n<style>\n%s</style>\n</head>\n", report_css);
+	fputs("</title>\n<style>\n", out);
+	fwrite(report_css, 1, report_css_len, out);
+	fputs("</style>\n</head>\n", out);
 }
 
 static void wall_time(uint64_t realtime_ns, char *buf, size_t size)
@@ -342,7 +297,7 @@ static void section_advice(FILE *out, const struct report *r)
 	fputs("</section>\n", out);
 }
 
-/* ---- the script's sections: frames filled in by report_js ---- */
+/* ---- the script's sections: frames filled in by the page's script ---- */
 
 static void section_timeline(FILE *out)
 {
@@ -530,7 +485,9 @@ int report_write_html(FILE *out, const struct report *r, const struct report_fla
 	      "JavaScript for this file to see them.</p></noscript>\n<script type=\"application/json\" "
 	      "id=\"report-data\">", out);
 	err = report_write_data(out, r, flame);
-	fprintf(out, "</script>\n<script>\n%s</script>\n</body>\n</html>\n", report_js);
+	fputs("</script>\n<script>\n", out);
+	fwrite(report_js, 1, report_js_len, out);
+	fputs("</script>\n</body>\n</html>\n", out);
 	if (!err && (fflush(out) || ferror(out)))
 		err = -EIO;
 	return err;

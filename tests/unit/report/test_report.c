@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "report/report.h"
+#include "report/report_page.h"
 /* unit.h defines unit_manifest(), which this fixture-free test never calls. */
 #pragma GCC diagnostic ignored "-Wunused-function"
 #include "unit.h"
