@@ -15,6 +15,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "events.bpf.h"
+#include "maps.bpf.h"
 #include "profile_sample.h"
 #include "task_state.bpf.h"
 
@@ -99,18 +100,14 @@ static __always_inline __u64 take_stack(void *ctx, enum scratch_slot slot, __u64
 
 static __always_inline void count(const struct stack_key *key, __u64 ns, const char *comm)
 {
-	struct stack_count *c = bpf_map_lookup_elem(&samples, key);
+	struct stack_count fresh = {};
+	struct stack_count *c;
 
+	__builtin_memcpy(fresh.comm, comm, sizeof(fresh.comm));
+	c = map_lookup_or_try_init(&samples, key, &fresh);
 	if (!c) {
-		struct stack_count fresh = {};
-
-		__builtin_memcpy(fresh.comm, comm, sizeof(fresh.comm));
-		bpf_map_update_elem(&samples, key, &fresh, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&samples, key);
-		if (!c) {
-			__sync_fetch_and_add(&samples_dropped, 1);
-			return;
-		}
+		__sync_fetch_and_add(&samples_dropped, 1);
+		return;
 	}
 	__sync_fetch_and_add(&c->count, 1);
 	if (ns)

@@ -12,6 +12,7 @@
 
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
+#include "maps.bpf.h"
 #include "sched.h"
 #include "task_state.bpf.h"
 
@@ -93,15 +94,11 @@ static __always_inline void emit_throttle(__u32 tgid, __u32 tid, __u32 begin, __
 static __always_inline void count_throttled(__u32 tgid, __u32 tid, __s64 delta, __u64 now)
 {
 	static const __s64 zero;
-	__s64 *n = bpf_map_lookup_elem(&throttled_threads, &tgid);
+	__s64 *n = map_lookup_or_try_init(&throttled_threads, &tgid, &zero);
 	__s64 before;
 
-	if (!n) {
-		bpf_map_update_elem(&throttled_threads, &tgid, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&throttled_threads, &tgid);
-		if (!n)
-			return;
-	}
+	if (!n)
+		return;
 	before = __sync_fetch_and_add(n, delta);
 	if (delta > 0 && before == 0)
 		emit_throttle(tgid, tid, 1, now);

@@ -20,6 +20,7 @@
 
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
+#include "maps.bpf.h"
 #include "waits.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -110,16 +111,6 @@ struct {
 	__type(value, struct wait_stack_value);
 } wait_stacks SEC(".maps");
 
-static __always_inline void *lookup_or_zero(void *map, const void *key, const void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
 /* The user stack, stored once under a 64-bit hash of its frames (FNV-1a over whole words, then a final mix).
  * 0 when no frame could be read. */
 static __always_inline __u64 take_stack(void *ctx)
@@ -203,7 +194,7 @@ static __always_inline void count_return(__u32 tgid, __u32 kind, long ret)
 {
 	static const struct wait_stats zero;
 	struct bpf_hist_key key = { .tgid = tgid, .kind = kind };
-	struct wait_stats *s = lookup_or_zero(&stats, &key, &zero);
+	struct wait_stats *s = map_lookup_or_try_init(&stats, &key, &zero);
 
 	if (!s)
 		return;
@@ -227,7 +218,7 @@ static __always_inline void count_stack(const struct inflight *f, __u64 delta_ns
 {
 	static const struct wait_stack_value zero;
 	struct wait_stack_key key = { .tgid = f->tgid, .kind = f->kind, .stack_id = f->stack_id };
-	struct wait_stack_value *v = lookup_or_zero(&wait_stacks, &key, &zero);
+	struct wait_stack_value *v = map_lookup_or_try_init(&wait_stacks, &key, &zero);
 
 	if (!v)
 		return;
