@@ -17,6 +17,7 @@
 #include "events.bpf.h"
 #include "maps.bpf.h"
 #include "profile_sample.h"
+#include "stacks.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -69,33 +70,15 @@ struct {
 	__type(value, struct offcpu_state);
 } offcpu SEC(".maps");
 
-/* Stores the current task's user or kernel stack under a 64-bit hash of its PCs (FNV-1a over whole words,
- * then a final mix); 0 when no frame could be read. */
+/* The current task's user or kernel stack, stored in stacks; its id, 0 when none (stacks.bpf.h). */
 static __always_inline __u64 take_stack(void *ctx, enum scratch_slot slot, __u64 flags)
 {
 	__u32 key = slot;
 	struct stack_trace *st = bpf_map_lookup_elem(&scratch, &key);
-	__u64 h = 0xcbf29ce484222325ull;
-	long len;
 
 	if (!st)
 		return 0;
-	/* Zeroed first, so that the frames past the stack's end are 0 (the buffer holds the previous stack) and
-	 * the hash loop has a single path: cheap for the verifier. */
-	__builtin_memset(st->pcs, 0, sizeof(st->pcs));
-	len = bpf_get_stack(ctx, st->pcs, sizeof(st->pcs), flags);
-	if (len <= 0)
-		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH; i++)
-		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
-	h ^= h >> 33;
-	if (!h)
-		h = 1;
-	if (bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) && !bpf_map_lookup_elem(&stacks, &h)) {
-		__sync_fetch_and_add(&stacks_dropped, 1);
-		return 0;
-	}
-	return h;
+	return stack_take(ctx, st->pcs, PROFILE_STACK_DEPTH, flags, &stacks, &stacks_dropped);
 }
 
 static __always_inline void count(const struct stack_key *key, __u64 ns, const char *comm)

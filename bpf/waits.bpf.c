@@ -21,12 +21,15 @@
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
 #include "maps.bpf.h"
+#include "stacks.bpf.h"
 #include "waits.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool targ_ms = false;
 const volatile __u64 targ_slow_ns = 0;	/* 0: no slow events */
+
+__u64 stacks_dropped = 0;	/* the stacks map was full: the call is counted under stack 0 */
 
 /* System call numbers; the runtime calls epoll_pwait on every architecture it supports, never epoll_wait on
  * amd64 (arm64 has no epoll_wait at all). */
@@ -111,30 +114,15 @@ struct {
 	__type(value, struct wait_stack_value);
 } wait_stacks SEC(".maps");
 
-/* The user stack, stored once under a 64-bit hash of its frames (FNV-1a over whole words, then a final mix).
- * 0 when no frame could be read. */
+/* The user stack at the call, stored in stacks; its id, 0 when none (stacks.bpf.h). */
 static __always_inline __u64 take_stack(void *ctx)
 {
 	__u32 zero = 0;
 	struct wait_stack *s = bpf_map_lookup_elem(&stack_scratch, &zero);
-	__u64 h = 0xcbf29ce484222325ull;
-	long len;
 
 	if (!s)
 		return 0;
-	len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
-	if (len <= 0)
-		return 0;
-	for (int i = 0; i < WAITS_STACK_DEPTH; i++) {
-		if (i * sizeof(__u64) >= (__u64)len)
-			s->ips[i] = 0;	/* the scratch buffer still holds the previous stack */
-		h = (h ^ s->ips[i]) * 0x100000001b3ull;
-	}
-	h ^= h >> 33;
-	if (!h)
-		h = 1;
-	bpf_map_update_elem(&stacks, &h, s, BPF_NOEXIST);
-	return h;
+	return stack_take(ctx, s->ips, WAITS_STACK_DEPTH, BPF_F_USER_STACK, &stacks, &stacks_dropped);
 }
 
 /* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and

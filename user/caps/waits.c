@@ -675,3 +675,10 @@ int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx)
 	}
 	return err;
 }
+
+uint64_t wait_stacks_dropped(void *state)
+{
+	struct waits_state *ws = state;
+
+	return ws->skel ? ws->skel->bss->stacks_dropped : 0;
+}

@@ -424,8 +424,10 @@ static void wait_stats(struct profiler *p, struct profiler_stats *st)
 	struct wait_profiler *wp = p->state;
 
 	*st = (struct profiler_stats){ .attach = "tracepoint" };
-	if (wp && wp->waits && waits_capability.events_lost)
-		st->samples_dropped = waits_capability.events_lost(wp->waits);
+	if (!wp || !wp->waits)
+		return;
+	st->samples_dropped = waits_capability.events_lost(wp->waits);
+	st->stacks_dropped = wait_stacks_dropped(wp->waits);
 }
 
 static void wait_stop(struct profiler *p)
