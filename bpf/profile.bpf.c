@@ -4,7 +4,7 @@
  *  - cpu: a perf_event program on the cpu-clock software event of every CPU (works in VMs without a PMU);
  *  - offcpu: sched_switch takes the stacks of a target thread going off CPU; the time until sched_wakeup counts
  *    as blocked, the time until it runs again as runnable (preempted, or woken and waiting for a CPU). tp_btf
- *    where the kernel has it, classic tracepoints (which need tracefs) otherwise; user space picks by trying;
+ *    where the kernel has it, classic tracepoints (which need tracefs) otherwise; user/tracer/attach_kind.h picks;
  *  - gc: uprobes at the entry of runtime.gcStart and runtime.gcAssistAlloc, which run on the goroutine that
  *    started a cycle or must help mark: what allocates. Both are hit at most a few times per cycle and
  *    goroutine (each assist pays off a large debt), never per allocation.

@@ -4,7 +4,7 @@
  *
  * Two attach variants of the same logic: tp_btf (typed task_struct arguments, no tracefs needed) where the kernel
  * has it, classic tracepoints otherwise (then a thread is recognised as the target's after its first switch-out,
- * because those tracepoints carry thread ids but no process ids). User space picks by trying. */
+ * because those tracepoints carry thread ids but no process ids). User space picks: user/tracer/attach_kind.h. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>

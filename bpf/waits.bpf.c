@@ -2,7 +2,7 @@
 /* futex and epoll waits of the traced processes: time in each call, what it returned, and the user stack that
  * made it, aggregated per (process, kind, stack) for user space to attribute to runtime paths.
  *
- * Where to hook: two variants of the same logic, user space picks by trying (user/waits.c).
+ * Where to hook: two variants of the same logic, user space picks (user/tracer/attach_kind.h).
  *  - classic syscalls:sys_{enter,exit}_<name> tracepoints (first choice): the kernel runs each program for its
  *    own syscall only, and drops every other syscall after a bitmap test. They need tracefs for their ids, and
  *    cost one program and one perf event per syscall and direction.
