@@ -189,8 +189,9 @@ int handle_offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u32 prev_tgid = bpf_get_current_pid_tgid() >> 32;	/* prev is the current task */
 	__u64 now = bpf_ktime_get_ns();
 
+	/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
 	if (prev_tgid && is_target(prev_tgid))
-		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, ctx->prev_state == 0, now);
+		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, task_state(bpf_get_current_task_btf()) == 0, now);
 	offcpu_switch_in(ctx->next_pid, now);
 	return TRACEPOINT_PASS;
 }

@@ -243,7 +243,8 @@ int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u32 prev_tgid = prev->tgid;
 
 	if (is_target(prev_tgid)) {
-		bool runnable = ctx->prev_state == 0;
+		/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
+		bool runnable = task_state(prev) == 0;
 
 		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
 	}
