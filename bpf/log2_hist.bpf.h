@@ -4,6 +4,7 @@
 #define GOTRACE_HIST_BPF_H
 
 #include "log2_hist.h"
+#include "maps.bpf.h"
 
 /* 64 - clz(v): the number of significant bits, as user/hist.c defines slots. */
 static __always_inline __u32 hist_log2_slot(__u64 v)
@@ -24,13 +25,9 @@ static __always_inline void hist_add_ns(void *map, __u32 tgid, __u32 kind, __u64
 	struct bpf_hist *h;
 	__u64 v = delta_ns / (in_ms ? 1000000 : 1000);
 
-	h = bpf_map_lookup_elem(map, &key);
-	if (!h) {
-		bpf_map_update_elem(map, &key, &zero, BPF_NOEXIST);
-		h = bpf_map_lookup_elem(map, &key);
-		if (!h)
-			return;
-	}
+	h = map_lookup_or_try_init(map, &key, &zero);
+	if (!h)
+		return;
 	__sync_fetch_and_add(&h->slots[hist_log2_slot(v)], 1);
 	__sync_fetch_and_add(&h->count, 1);
 	__sync_fetch_and_add(&h->sum_ns, delta_ns);

@@ -4,7 +4,7 @@
  *  - cpu: a perf_event program on the cpu-clock software event of every CPU (works in VMs without a PMU);
  *  - offcpu: sched_switch takes the stacks of a target thread going off CPU; the time until sched_wakeup counts
  *    as blocked, the time until it runs again as runnable (preempted, or woken and waiting for a CPU). tp_btf
- *    where the kernel has it, classic tracepoints (which need tracefs) otherwise; user space picks by trying;
+ *    where the kernel has it, classic tracepoints (which need tracefs) otherwise; user/tracer/attach_kind.h picks;
  *  - gc: uprobes at the entry of runtime.gcStart and runtime.gcAssistAlloc, which run on the goroutine that
  *    started a cycle or must help mark: what allocates. Both are hit at most a few times per cycle and
  *    goroutine (each assist pays off a large debt), never per allocation.
@@ -15,7 +15,9 @@
 #include <bpf/bpf_core_read.h>
 
 #include "events.bpf.h"
+#include "maps.bpf.h"
 #include "profile_sample.h"
+#include "stacks.bpf.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -68,49 +70,27 @@ struct {
 	__type(value, struct offcpu_state);
 } offcpu SEC(".maps");
 
-/* Stores the current task's user or kernel stack under a 64-bit hash of its PCs (FNV-1a over whole words,
- * then a final mix); 0 when no frame could be read. */
+/* The current task's user or kernel stack, stored in stacks; its id, 0 when none (stacks.bpf.h). */
 static __always_inline __u64 take_stack(void *ctx, enum scratch_slot slot, __u64 flags)
 {
 	__u32 key = slot;
 	struct stack_trace *st = bpf_map_lookup_elem(&scratch, &key);
-	__u64 h = 0xcbf29ce484222325ull;
-	long len;
 
 	if (!st)
 		return 0;
-	/* Zeroed first, so that the frames past the stack's end are 0 (the buffer holds the previous stack) and
-	 * the hash loop has a single path: cheap for the verifier. */
-	__builtin_memset(st->pcs, 0, sizeof(st->pcs));
-	len = bpf_get_stack(ctx, st->pcs, sizeof(st->pcs), flags);
-	if (len <= 0)
-		return 0;
-	for (int i = 0; i < PROFILE_STACK_DEPTH; i++)
-		h = (h ^ st->pcs[i]) * 0x100000001b3ull;
-	h ^= h >> 33;
-	if (!h)
-		h = 1;
-	if (bpf_map_update_elem(&stacks, &h, st, BPF_NOEXIST) && !bpf_map_lookup_elem(&stacks, &h)) {
-		__sync_fetch_and_add(&stacks_dropped, 1);
-		return 0;
-	}
-	return h;
+	return stack_take(ctx, st->pcs, PROFILE_STACK_DEPTH, flags, &stacks, &stacks_dropped);
 }
 
 static __always_inline void count(const struct stack_key *key, __u64 ns, const char *comm)
 {
-	struct stack_count *c = bpf_map_lookup_elem(&samples, key);
+	struct stack_count fresh = {};
+	struct stack_count *c;
 
+	__builtin_memcpy(fresh.comm, comm, sizeof(fresh.comm));
+	c = map_lookup_or_try_init(&samples, key, &fresh);
 	if (!c) {
-		struct stack_count fresh = {};
-
-		__builtin_memcpy(fresh.comm, comm, sizeof(fresh.comm));
-		bpf_map_update_elem(&samples, key, &fresh, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&samples, key);
-		if (!c) {
-			__sync_fetch_and_add(&samples_dropped, 1);
-			return;
-		}
+		__sync_fetch_and_add(&samples_dropped, 1);
+		return;
 	}
 	__sync_fetch_and_add(&c->count, 1);
 	if (ns)
@@ -209,8 +189,9 @@ int handle_offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u32 prev_tgid = bpf_get_current_pid_tgid() >> 32;	/* prev is the current task */
 	__u64 now = bpf_ktime_get_ns();
 
+	/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
 	if (prev_tgid && is_target(prev_tgid))
-		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, ctx->prev_state == 0, now);
+		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, task_state(bpf_get_current_task_btf()) == 0, now);
 	offcpu_switch_in(ctx->next_pid, now);
 	return TRACEPOINT_PASS;
 }

@@ -4,7 +4,7 @@
  *
  * Two attach variants of the same logic: tp_btf (typed task_struct arguments, no tracefs needed) where the kernel
  * has it, classic tracepoints otherwise (then a thread is recognised as the target's after its first switch-out,
- * because those tracepoints carry thread ids but no process ids). User space picks by trying. */
+ * because those tracepoints carry thread ids but no process ids). User space picks: user/tracer/attach_kind.h. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -12,6 +12,7 @@
 
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
+#include "maps.bpf.h"
 #include "sched.h"
 #include "task_state.bpf.h"
 
@@ -93,15 +94,11 @@ static __always_inline void emit_throttle(__u32 tgid, __u32 tid, __u32 begin, __
 static __always_inline void count_throttled(__u32 tgid, __u32 tid, __s64 delta, __u64 now)
 {
 	static const __s64 zero;
-	__s64 *n = bpf_map_lookup_elem(&throttled_threads, &tgid);
+	__s64 *n = map_lookup_or_try_init(&throttled_threads, &tgid, &zero);
 	__s64 before;
 
-	if (!n) {
-		bpf_map_update_elem(&throttled_threads, &tgid, &zero, BPF_NOEXIST);
-		n = bpf_map_lookup_elem(&throttled_threads, &tgid);
-		if (!n)
-			return;
-	}
+	if (!n)
+		return;
 	before = __sync_fetch_and_add(n, delta);
 	if (delta > 0 && before == 0)
 		emit_throttle(tgid, tid, 1, now);
@@ -246,7 +243,8 @@ int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u32 prev_tgid = prev->tgid;
 
 	if (is_target(prev_tgid)) {
-		bool runnable = ctx->prev_state == 0;
+		/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
+		bool runnable = task_state(prev) == 0;
 
 		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
 	}

@@ -2,7 +2,7 @@
 /* futex and epoll waits of the traced processes: time in each call, what it returned, and the user stack that
  * made it, aggregated per (process, kind, stack) for user space to attribute to runtime paths.
  *
- * Where to hook: two variants of the same logic, user space picks by trying (user/waits.c).
+ * Where to hook: two variants of the same logic, user space picks (user/tracer/attach_kind.h).
  *  - classic syscalls:sys_{enter,exit}_<name> tracepoints (first choice): the kernel runs each program for its
  *    own syscall only, and drops every other syscall after a bitmap test. They need tracefs for their ids, and
  *    cost one program and one perf event per syscall and direction.
@@ -20,12 +20,16 @@
 
 #include "events.bpf.h"
 #include "log2_hist.bpf.h"
+#include "maps.bpf.h"
+#include "stacks.bpf.h"
 #include "waits.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile bool targ_ms = false;
 const volatile __u64 targ_slow_ns = 0;	/* 0: no slow events */
+
+__u64 stacks_dropped = 0;	/* the stacks map was full: the call is counted under stack 0 */
 
 /* System call numbers; the runtime calls epoll_pwait on every architecture it supports, never epoll_wait on
  * amd64 (arm64 has no epoll_wait at all). */
@@ -110,40 +114,15 @@ struct {
 	__type(value, struct wait_stack_value);
 } wait_stacks SEC(".maps");
 
-static __always_inline void *lookup_or_zero(void *map, const void *key, const void *zero)
-{
-	void *v = bpf_map_lookup_elem(map, key);
-
-	if (v)
-		return v;
-	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
-	return bpf_map_lookup_elem(map, key);
-}
-
-/* The user stack, stored once under a 64-bit hash of its frames (FNV-1a over whole words, then a final mix).
- * 0 when no frame could be read. */
+/* The user stack at the call, stored in stacks; its id, 0 when none (stacks.bpf.h). */
 static __always_inline __u64 take_stack(void *ctx)
 {
 	__u32 zero = 0;
 	struct wait_stack *s = bpf_map_lookup_elem(&stack_scratch, &zero);
-	__u64 h = 0xcbf29ce484222325ull;
-	long len;
 
 	if (!s)
 		return 0;
-	len = bpf_get_stack(ctx, s->ips, sizeof(s->ips), BPF_F_USER_STACK);
-	if (len <= 0)
-		return 0;
-	for (int i = 0; i < WAITS_STACK_DEPTH; i++) {
-		if (i * sizeof(__u64) >= (__u64)len)
-			s->ips[i] = 0;	/* the scratch buffer still holds the previous stack */
-		h = (h ^ s->ips[i]) * 0x100000001b3ull;
-	}
-	h ^= h >> 33;
-	if (!h)
-		h = 1;
-	bpf_map_update_elem(&stacks, &h, s, BPF_NOEXIST);
-	return h;
+	return stack_take(ctx, s->ips, WAITS_STACK_DEPTH, BPF_F_USER_STACK, &stacks, &stacks_dropped);
 }
 
 /* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and
@@ -203,7 +182,7 @@ static __always_inline void count_return(__u32 tgid, __u32 kind, long ret)
 {
 	static const struct wait_stats zero;
 	struct bpf_hist_key key = { .tgid = tgid, .kind = kind };
-	struct wait_stats *s = lookup_or_zero(&stats, &key, &zero);
+	struct wait_stats *s = map_lookup_or_try_init(&stats, &key, &zero);
 
 	if (!s)
 		return;
@@ -227,7 +206,7 @@ static __always_inline void count_stack(const struct inflight *f, __u64 delta_ns
 {
 	static const struct wait_stack_value zero;
 	struct wait_stack_key key = { .tgid = f->tgid, .kind = f->kind, .stack_id = f->stack_id };
-	struct wait_stack_value *v = lookup_or_zero(&wait_stacks, &key, &zero);
+	struct wait_stack_value *v = map_lookup_or_try_init(&wait_stacks, &key, &zero);
 
 	if (!v)
 		return;

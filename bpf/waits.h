@@ -11,9 +11,10 @@
  *                the load bias for the binary's link-time ones), zero-filled past the last frame.
  * Only calls that can sleep are in wait_stacks: futex commands that wait (FUTEX_WAIT, _BITSET, LOCK_PI, ...)
  * and epoll calls with a timeout other than 0; wakes and polls are counted by kind only.
- * A stack id is a 64-bit hash of the frames (0: no stack could be taken), not a kernel stack-map id: the
- * kernel's map drops a stack whose bucket is taken (-EEXIST), and Go stacks at a wait continue from the
- * scheduler into every parked goroutine's own frames, so there are many.
+ * A stack id is a 64-bit hash of the frames (0: no stack could be taken, or stored: the stacks_dropped
+ * counter counts those), not a kernel stack-map id: the kernel's map drops a stack whose bucket is taken
+ * (-EEXIST), and Go stacks at a wait continue from the scheduler into every parked goroutine's own frames, so
+ * there are many.
  * A wait-time profile is wait_stacks read as samples: locations = stacks[stack_id].ips, values = {count,
  * wait_ns}. */
 #ifndef GOTRACE_WAITS_H

@@ -24,12 +24,17 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# tracepoints_env MODE: the GOTRACE_TRACEPOINTS value that forces MODE (tracepoint or tp_btf).
+tracepoints_env() {
+	if [ "$1" = tracepoint ]; then echo classic; else echo "$1"; fi
+}
+
 # start_tracer MODE PID: gotrace -c waits in the background once its probes are attached (MODE tracepoint or
 # tp_btf); sets $tracer. MODE none starts nothing.
 start_tracer() {
 	tracer=
 	[ "$1" = none ] && return
-	GOTRACE_WAITS_ATTACH=$1 "$top/gotrace" -p "$2" -c waits >/dev/null 2>"$out/gotrace.err" &
+	GOTRACE_TRACEPOINTS=$(tracepoints_env "$1") "$top/gotrace" -p "$2" -c waits >/dev/null 2>"$out/gotrace.err" &
 	tracer=$!
 	pids+=("$tracer")
 	for _ in $(seq 300); do
@@ -83,7 +88,7 @@ syscall_ns() {
 session_ms() {
 	local s e
 	s=$(date +%s%N)
-	GOTRACE_WAITS_ATTACH=$1 "$top/gotrace" -p "$2" -c waits -d 1ms >/dev/null 2>&1
+	GOTRACE_TRACEPOINTS=$(tracepoints_env "$1") "$top/gotrace" -p "$2" -c waits -d 1ms >/dev/null 2>&1
 	e=$(date +%s%N)
 	echo $(( (e - s) / 1000000 ))
 }
@@ -140,7 +145,7 @@ other jobs may have been running; the interleaving spreads their effect over eve
 \`tests/go/httpload\` (net/http, a small JSON answer per request) under \`wrk -t1 -c16 -d${secs}s\` on loopback,
 both on the same $(nproc) cores. Per round, three runs back to back: A untraced, B \`gotrace -c waits\` (the
 syscalls:sys_{enter,exit}_{futex,epoll_*} tracepoints, the default), C the same with
-\`GOTRACE_WAITS_ATTACH=tp_btf\` (the fallback: tp_btf on sys_enter/sys_exit). Ratio = traced / untraced
+\`GOTRACE_TRACEPOINTS=tp_btf\` (the fallback: tp_btf on sys_enter/sys_exit). Ratio = traced / untraced
 requests per second of the same round.
 
 | round | A req/s | A latency | B req/s | B latency | B/A | C req/s | C latency | C/A |

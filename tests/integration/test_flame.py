@@ -321,11 +321,11 @@ def test_offcpu_blocked_time_matches_the_sleep(fx):
 def test_offcpu_classic_tracepoints():
     """Kernels without tp_btf use the classic sched tracepoints (tracefs mounted when missing): same result."""
     fx = fixtures("hotspots", ["default"])[-1]
-    os.environ["GOTRACE_OFFCPU_CLASSIC"] = "1"
+    os.environ["GOTRACE_TRACEPOINTS"] = "classic"
     try:
         truth, paths, g = profile_target(fx, "offcpu", ["-duration=1s"], ["-t", "offcpu"])
     finally:
-        del os.environ["GOTRACE_OFFCPU_CLASSIC"]
+        del os.environ["GOTRACE_TRACEPOINTS"]
     assert "tracepoint probes" in g.stderr()
     blocked = sum(w for s, w in folded(paths["p.folded"]) if "main.sleepInSyscall" in s)
     assert abs(blocked - truth["sleep_ns"]) <= 0.10 * truth["sleep_ns"]

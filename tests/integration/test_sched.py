@@ -63,6 +63,21 @@ def test_throttling_measured_and_attributed(fx):
     assert s["gomaxprocs"] == 2
 
 
+@pytest.mark.parametrize("forced, attach", [("tp_btf", "tp_btf"), ("classic", "tracepoint")])
+def test_throttling_seen_by_each_tracepoint_kind(forced, attach, monkeypatch):
+    """Either kind of sched program (GOTRACE_TRACEPOINTS forces one; kernels before 5.5 have only the classic
+    tracepoints) is the one used, and sees the throttling and the run-queue delay it causes."""
+    monkeypatch.setenv("GOTRACE_TRACEPOINTS", forced)
+    events, truth, stat, cg = throttled_run(GCLOAD[-1], 20)
+    s = summary(events)
+    print(f"{forced}: {s['sched']['throttled_intervals']} throttled intervals, cpu.stat {stat['nr_throttled']}, "
+          f"runq share {s['throttling']['runq_share']:.2f}")
+    assert s["sched"]["attach"] == attach
+    assert stat["nr_throttled"] > 10
+    assert s["sched"]["throttled_intervals"] > 0
+    assert s["throttling"]["runq_share"] > 0.5
+
+
 @pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
 def test_no_quota_no_throttling(fx):
     """The same program outside any quota: no throttling, none attributed, no quota advice."""

@@ -216,7 +216,7 @@ def test_idle_program_matches_perf(fx):
 @pytest.mark.parametrize("fx", fixtures("mutexload", ["default"]), ids=lambda f: f.id)
 def test_tp_btf_fallback_matches_perf(fx):
     """The fallback (tp_btf on sys_enter/sys_exit, for machines without tracefs) counts the same."""
-    events, calls = run_with_witness(fx, env={"GOTRACE_WAITS_ATTACH": "tp_btf"})
+    events, calls = run_with_witness(fx, env={"GOTRACE_TRACEPOINTS": "tp_btf"})
     check_against_witness(events, calls, attach="tp_btf")
 
 

@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/attach_kind.h"
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
 #include "bpf/sched.h"
 #include "sched.skel.h"
-#include "sys/tracefs.h"
 
 struct sched_state {
 	struct sched_bpf *skel;
@@ -108,8 +108,8 @@ static void on_runq_slow(const void *data, size_t size, void *arg)
 	fputc('\n', o->out);
 }
 
-/* Opens, configures and loads the object with the tp_btf or the classic tracepoint programs. */
-static int load_variant(struct sched_state *ss, bool btf)
+/* Opens, configures and loads the object with the programs of one kind. */
+static int load_kind(struct sched_state *ss, enum attach_kind kind)
 {
 	struct sched_bpf *skel = sched_bpf__open();
 	int err;
@@ -118,12 +118,7 @@ static int load_variant(struct sched_state *ss, bool btf)
 		return -errno;
 	skel->rodata->targ_ms = ss->ctx->out->millis;
 	skel->rodata->targ_slow_ns = ss->ctx->out->slow_ns;
-	bpf_program__set_autoload(skel->progs.handle_wakeup_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_wakeup_new_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_switch_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_wakeup_tp, !btf);
-	bpf_program__set_autoload(skel->progs.handle_wakeup_new_tp, !btf);
-	bpf_program__set_autoload(skel->progs.handle_switch_tp, !btf);
+	attach_kind_autoload(skel->obj, NULL, kind);
 	err = event_bus_adopt(ss->ctx->bus, skel->obj);
 	if (!err)
 		err = sched_bpf__load(skel);
@@ -132,51 +127,57 @@ static int load_variant(struct sched_state *ss, bool btf)
 		return err;
 	}
 	ss->skel = skel;
-	ss->attach = btf ? "tp_btf" : "tracepoint";
 	return 0;
 }
 
-static int attach_all(struct sched_state *ss, bool btf)
+static int attach_all(struct sched_state *ss, enum attach_kind kind)
 {
 	struct bpf_program *progs[2][3] = {
-		{ ss->skel->progs.handle_wakeup_tp, ss->skel->progs.handle_wakeup_new_tp, ss->skel->progs.handle_switch_tp },
-		{ ss->skel->progs.handle_wakeup_btf, ss->skel->progs.handle_wakeup_new_btf,
-		  ss->skel->progs.handle_switch_btf },
+		[ATTACH_TP_BTF] = { ss->skel->progs.handle_wakeup_btf, ss->skel->progs.handle_wakeup_new_btf,
+				    ss->skel->progs.handle_switch_btf },
+		[ATTACH_TRACEPOINT] = { ss->skel->progs.handle_wakeup_tp, ss->skel->progs.handle_wakeup_new_tp,
+					ss->skel->progs.handle_switch_tp },
 	};
 
 	for (int i = 0; i < 3; i++) {
-		ss->links[i] = bpf_program__attach(progs[btf][i]);
+		ss->links[i] = bpf_program__attach(progs[kind][i]);
 		if (!ss->links[i])
 			return -errno;
 	}
 	return 0;
 }
 
-/* Classic tracepoints, for kernels without tp_btf (before 5.5): they need tracefs mounted. */
-static int start_classic(struct sched_state *ss, char *note, size_t note_size)
+static void unload(struct sched_state *ss)
 {
-	bool mounted;
-	int err = tracefs_ensure(&mounted);
-
-	if (err) {
-		snprintf(note, note_size, "scheduler tracing is off: tracefs is not mounted and mounting it failed: %s",
-			 strerror(-err));
-		return -ENOTSUP;
-	}
-	if (mounted)
-		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
-	err = load_variant(ss, false);
-	if (!err)
-		err = attach_all(ss, false);
-	if (err)
-		snprintf(note, note_size, "scheduler tracing is off: cannot attach the sched tracepoints: %s %s",
-			 strerror(-err), log_privilege_hint(err));
-	return err ? -ENOTSUP : 0;
+	for (int i = 0; i < 3; i++)
+		bpf_link__destroy(ss->links[i]), ss->links[i] = NULL;
+	sched_bpf__destroy(ss->skel);
+	ss->skel = NULL;
 }
 
+static int start_kind(void *state, enum attach_kind kind, char *why, size_t why_size)
+{
+	struct sched_state *ss = state;
+	int err = load_kind(ss, kind);
+
+	if (!err)
+		err = attach_all(ss, kind);
+	if (err) {
+		unload(ss);
+		snprintf(why, why_size, "cannot attach the sched %s programs: %s", attach_kind_name(kind),
+			 strerror(-err));
+		return err;
+	}
+	ss->attach = attach_kind_name(kind);
+	return 0;
+}
+
+/* tp_btf first: no tracefs needed, and its task_struct arguments name a thread's process from its first event
+ * (the classic tracepoints carry thread ids only). */
 static int sched_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct sched_state *ss = calloc(1, sizeof(*ss));
+	char why[512];
 	int err;
 
 	if (!ss)
@@ -186,15 +187,11 @@ static int sched_open(struct trace_ctx *ctx, int index, void **state, char *note
 	ss->index = index;
 	event_bus_subscribe(ctx->bus, EVENT_THROTTLE, on_throttle, ss);
 	event_bus_subscribe(ctx->bus, EVENT_RUNQ_SLOW, on_runq_slow, ss);
-	err = getenv("GOTRACE_SCHED_CLASSIC") ? -ENOTSUP : load_variant(ss, true);
-	if (!err && (err = attach_all(ss, true)) == 0)
+	err = attach_kind_start("sched", ATTACH_TP_BTF, start_kind, ss, why, sizeof(why));
+	if (!err)
 		return 0;
-	log_info("sched: tp_btf unavailable (%s), trying classic tracepoints", strerror(-err));
-	for (int i = 0; i < 3; i++)
-		bpf_link__destroy(ss->links[i]), ss->links[i] = NULL;
-	sched_bpf__destroy(ss->skel);
-	ss->skel = NULL;
-	return start_classic(ss, note, note_size);
+	snprintf(note, note_size, "scheduler tracing is off: %s", why);
+	return -ENOTSUP;
 }
 
 static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
@@ -400,9 +397,7 @@ static void sched_close(void *state)
 
 	if (!ss)
 		return;
-	for (int i = 0; i < 3; i++)
-		bpf_link__destroy(ss->links[i]);
-	sched_bpf__destroy(ss->skel);
+	unload(ss);
 	free(ss);
 }
 

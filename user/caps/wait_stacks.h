@@ -14,4 +14,10 @@ typedef int (*wait_stack_fn)(uint32_t tgid, unsigned int kind, const uint64_t *i
  * return stops the walk and is returned. state: what waits_capability.open returned. */
 int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx);
 
+/* How its programs attached: "tracepoint" or "tp_btf" (tracer/attach_kind.h); NULL when they did not. */
+const char *wait_stacks_attach(void *state);
+
+/* Stacks the BPF side could not store (its stacks map was full): their calls are in stack 0, no frames. */
+uint64_t wait_stacks_dropped(void *state);
+
 #endif

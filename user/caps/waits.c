@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/attach_kind.h"
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
-#include "sys/tracefs.h"
 #include "caps/wait_path.h"
 #include "caps/wait_stacks.h"
 #include "bpf/waits.h"
@@ -223,22 +223,7 @@ static void on_wait_slow(const void *data, size_t size, void *arg)
 
 /* ---- loading ---- */
 
-static void set_autoload(struct waits_bpf *skel, bool btf)
-{
-	struct bpf_program *classic[] = {
-		skel->progs.handle_enter_futex_tp,	  skel->progs.handle_exit_futex_tp,
-		skel->progs.handle_enter_epoll_wait_tp,	  skel->progs.handle_exit_epoll_wait_tp,
-		skel->progs.handle_enter_epoll_pwait_tp,  skel->progs.handle_exit_epoll_pwait_tp,
-		skel->progs.handle_enter_epoll_pwait2_tp, skel->progs.handle_exit_epoll_pwait2_tp,
-	};
-
-	bpf_program__set_autoload(skel->progs.handle_sys_enter_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_sys_exit_btf, btf);
-	for (size_t i = 0; i < sizeof(classic) / sizeof(classic[0]); i++)
-		bpf_program__set_autoload(classic[i], !btf);
-}
-
-static int load_variant(struct waits_state *ws, bool btf)
+static int load_kind(struct waits_state *ws, enum attach_kind kind)
 {
 	struct waits_bpf *skel = waits_bpf__open();
 	int err;
@@ -247,7 +232,7 @@ static int load_variant(struct waits_state *ws, bool btf)
 		return -errno;
 	skel->rodata->targ_ms = ws->ctx->out->millis;
 	skel->rodata->targ_slow_ns = ws->ctx->out->slow_ns;
-	set_autoload(skel, btf);
+	attach_kind_autoload(skel->obj, NULL, kind);
 	err = event_bus_adopt(ws->ctx->bus, skel->obj);
 	if (!err)
 		err = waits_bpf__load(skel);
@@ -256,7 +241,6 @@ static int load_variant(struct waits_state *ws, bool btf)
 		return err;
 	}
 	ws->skel = skel;
-	ws->attach = btf ? "tp_btf" : "tracepoint";
 	return 0;
 }
 
@@ -307,49 +291,38 @@ static void unload(struct waits_state *ws)
 	ws->skel = NULL;
 }
 
-/* Classic syscall tracepoints: they need tracefs for their ids. 0 or negative errno, with why filled. */
-static int start_classic(struct waits_state *ws, char *why, size_t why_size)
+static int attach_btf(struct waits_state *ws)
 {
-	bool mounted;
-	int err = tracefs_ensure(&mounted);
+	int err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf);
 
-	if (err) {
-		snprintf(why, why_size, "tracefs is not mounted and mounting it failed: %s", strerror(-err));
-		return err;
-	}
-	if (mounted)
-		log_warn("mounted tracefs on /sys/kernel/tracing (the syscall tracepoints need it)");
-	err = load_variant(ws, false);
-	if (!err)
-		err = attach_classic(ws);
-	if (err) {
-		unload(ws);
-		snprintf(why, why_size, "cannot attach the syscall tracepoints: %s", strerror(-err));
-	}
-	return err;
+	return err ? err : attach_prog(ws, ws->skel->progs.handle_sys_enter_btf);
 }
 
-static int start_btf(struct waits_state *ws, char *why, size_t why_size)
+static int start_kind(void *state, enum attach_kind kind, char *why, size_t why_size)
 {
-	int err = load_variant(ws, true);
+	struct waits_state *ws = state;
+	int err = load_kind(ws, kind);
 
-	if (!err && !(err = attach_prog(ws, ws->skel->progs.handle_sys_exit_btf)))
-		err = attach_prog(ws, ws->skel->progs.handle_sys_enter_btf);
+	if (!err)
+		err = kind == ATTACH_TP_BTF ? attach_btf(ws) : attach_classic(ws);
 	if (err) {
 		unload(ws);
-		snprintf(why, why_size, "cannot attach tp_btf sys_enter/sys_exit: %s", strerror(-err));
+		snprintf(why, why_size, "cannot attach %s: %s",
+			 kind == ATTACH_TP_BTF ? "tp_btf sys_enter/sys_exit" : "the syscall tracepoints",
+			 strerror(-err));
+		return err;
 	}
-	return err;
+	ws->attach = attach_kind_name(kind);
+	return 0;
 }
 
 /* The syscall tracepoints first: measured (bench/waits/README.md), they add a third of what the tp_btf programs
- * add to every other system call on the machine. GOTRACE_WAITS_ATTACH=tracepoint|tp_btf forces one. */
+ * add to every other system call on the machine. */
 static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct waits_state *ws = calloc(1, sizeof(*ws));
-	const char *force = getenv("GOTRACE_WAITS_ATTACH");
-	char why_tp[256] = "not tried", why_btf[256] = "not tried";
-	int err = -ENOTSUP;
+	char why[512];
+	int err;
 
 	if (!ws)
 		return -ENOMEM;
@@ -357,15 +330,10 @@ static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note
 	ws->ctx = ctx;
 	ws->index = index;
 	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
-	if (!force || strcmp(force, "tp_btf")) {
-		if (!(err = start_classic(ws, why_tp, sizeof(why_tp))))
-			return 0;
-		log_info("waits: %s; trying tp_btf", why_tp);
-	}
-	if ((!force || strcmp(force, "tracepoint")) && !(err = start_btf(ws, why_btf, sizeof(why_btf))))
+	err = attach_kind_start("waits", ATTACH_TRACEPOINT, start_kind, ws, why, sizeof(why));
+	if (!err)
 		return 0;
-	snprintf(note, note_size, "futex/epoll tracing is off: syscall tracepoints: %s; tp_btf: %s %s", why_tp,
-		 why_btf, log_privilege_hint(err));
+	snprintf(note, note_size, "futex/epoll tracing is off: %s", why);
 	return -ENOTSUP;
 }
 
@@ -675,4 +643,16 @@ int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx)
 		err = fn(key.tgid, key.kind, (const uint64_t *)st.ips, n, v.count, v.wait_ns, ctx);
 	}
 	return err;
+}
+
+uint64_t wait_stacks_dropped(void *state)
+{
+	struct waits_state *ws = state;
+
+	return ws->skel ? ws->skel->bss->stacks_dropped : 0;
+}
+
+const char *wait_stacks_attach(void *state)
+{
+	return ((struct waits_state *)state)->attach;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/prom.h"
 #include "lib/utf8.h"
 
@@ -17,13 +18,6 @@ static const char *const type_names[] = { [PROM_COUNTER] = "counter", [PROM_GAUG
 					  [PROM_HISTOGRAM] = "histogram" };
 
 /* ---- hash sets ---- */
-
-static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 /* A final mix, so that sums of pair hashes (label sets in any order hash alike) stay well spread. */
 static uint64_t mix(uint64_t h)
@@ -36,7 +30,7 @@ static uint64_t mix(uint64_t h)
 
 static uint64_t hash_str(const char *s)
 {
-	return mix(hash_bytes(0xcbf29ce484222325ULL, s, strlen(s)));
+	return mix(fnv1a64(FNV1A64_OFFSET, s, strlen(s)));
 }
 
 static bool hashset_has(const struct prom_hashset *s, uint64_t h)
@@ -269,9 +263,9 @@ static uint64_t series_hash(const struct prom_label *l, int nl)
 	uint64_t sum = 0;
 
 	for (int i = 0; i < nl; i++) {
-		uint64_t h = hash_bytes(0xcbf29ce484222325ULL, l[i].name, strlen(l[i].name) + 1);
+		uint64_t h = fnv1a64(FNV1A64_OFFSET, l[i].name, strlen(l[i].name) + 1);
 
-		sum += mix(hash_bytes(h, l[i].value, strlen(l[i].value)));
+		sum += mix(fnv1a64(h, l[i].value, strlen(l[i].value)));
 	}
 	return mix(sum);
 }

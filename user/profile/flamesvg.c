@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/array.h"
+#include "lib/hash.h"
 #include "profile/flamesvg.h"
 #include "profile/folded.h"
 #include "lib/utf8.h"
@@ -151,15 +152,6 @@ static void write_count(FILE *out, int64_t v)
 
 /* ---- colours ---- */
 
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t ls = strlen(s), lx = strlen(suffix);
@@ -177,7 +169,7 @@ static bool is_go_runtime(const char *name)
  * stand out from the code and from each other. */
 static void frame_color(const char *name, int rgb[3])
 {
-	uint32_t h = name_hash(name);
+	uint32_t h = fnv1a32(FNV1A32_OFFSET, name, strlen(name));
 	int a = h & 0xff, b = (h >> 8) & 0xff, c = (h >> 16) & 0xff;
 
 	if (!strncmp(name, "[unknown]", 9) || !strcmp(name, "all")) {

@@ -14,12 +14,12 @@
 #include "lib/log.h"
 #include "profile.skel.h"
 #include "bpf/profile_sample.h"
+#include "tracer/attach_kind.h"
 #include "tracer/capability.h"
 #include "profile/profiler.h"
 #include "caps/wait_path.h"
 #include "caps/wait_stacks.h"
 #include "profile/sym_profile.h"
-#include "sys/tracefs.h"
 #include "tracer/uprobes.h"
 
 #define MAX_LINKS 1024		/* perf events: one per CPU */
@@ -63,12 +63,10 @@ static void select_programs(struct profile_bpf *skel, enum prog_set set)
 		bpf_program__set_autoload(skel->progs.handle_cpu_sample, true);
 		break;
 	case PROGS_OFFCPU_BTF:
-		bpf_program__set_autoload(skel->progs.handle_offcpu_switch_btf, true);
-		bpf_program__set_autoload(skel->progs.handle_offcpu_wakeup_btf, true);
+		attach_kind_autoload(skel->obj, "handle_offcpu_", ATTACH_TP_BTF);
 		break;
 	case PROGS_OFFCPU_TP:
-		bpf_program__set_autoload(skel->progs.handle_offcpu_switch_tp, true);
-		bpf_program__set_autoload(skel->progs.handle_offcpu_wakeup_tp, true);
+		attach_kind_autoload(skel->obj, "handle_offcpu_", ATTACH_TRACEPOINT);
 		break;
 	case PROGS_GC:
 		bpf_program__set_autoload(skel->progs.handle_gc_start, true);
@@ -172,9 +170,10 @@ static int start_cpu(struct stack_state *ss, const struct profiler_opts *o, char
 	return attach_cpu_clock(ss, o->hz, why, why_size);
 }
 
-static int attach_offcpu(struct stack_state *ss, bool btf)
+static int attach_offcpu(struct stack_state *ss, enum attach_kind kind)
 {
 	struct profile_bpf *skel = ss->skel;
+	bool btf = kind == ATTACH_TP_BTF;
 	int err = push_link(ss, bpf_program__attach(btf ? skel->progs.handle_offcpu_switch_btf
 							: skel->progs.handle_offcpu_switch_tp));
 
@@ -182,33 +181,36 @@ static int attach_offcpu(struct stack_state *ss, bool btf)
 		err = push_link(ss, bpf_program__attach(btf ? skel->progs.handle_offcpu_wakeup_btf
 							    : skel->progs.handle_offcpu_wakeup_tp));
 	if (!err)
-		ss->attach = btf ? "tp_btf" : "tracepoint";
+		ss->attach = attach_kind_name(kind);
+	return err;
+}
+
+struct offcpu_start {
+	struct stack_state *ss;
+	const struct profiler_opts *o;
+};
+
+static int start_offcpu_kind(void *arg, enum attach_kind kind, char *why, size_t why_size)
+{
+	struct offcpu_start *start = arg;
+	struct stack_state *ss = start->ss;
+	int err = load(ss, start->o, kind == ATTACH_TP_BTF ? PROGS_OFFCPU_BTF : PROGS_OFFCPU_TP);
+
+	if (err)
+		snprintf(why, why_size, "cannot load the profiling programs: %s", strerror(-err));
+	else if ((err = attach_offcpu(ss, kind)))
+		snprintf(why, why_size, "cannot attach to the sched tracepoints: %s", strerror(-err));
+	if (err)
+		unload(ss);
 	return err;
 }
 
 /* tp_btf first (no tracefs needed); classic tracepoints for kernels without it (before 5.5). */
 static int start_offcpu(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
 {
-	bool mounted;
-	int err = getenv("GOTRACE_OFFCPU_CLASSIC") ? -ENOTSUP : load(ss, o, PROGS_OFFCPU_BTF);
+	struct offcpu_start start = { ss, o };
 
-	if (!err && !(err = attach_offcpu(ss, true)))
-		return 0;
-	log_info("offcpu: tp_btf unavailable (%s), trying classic tracepoints", strerror(-err));
-	unload(ss);
-	if ((err = tracefs_ensure(&mounted))) {
-		snprintf(why, why_size, "off-CPU profiling needs tp_btf or tracefs, and mounting tracefs failed: %s",
-			 strerror(-err));
-		return -ENOTSUP;
-	}
-	if (mounted)
-		log_warn("mounted tracefs on /sys/kernel/tracing (classic tracepoints need it)");
-	if ((err = load(ss, o, PROGS_OFFCPU_TP)))
-		return load_failed(err, why, why_size);
-	if ((err = attach_offcpu(ss, false)))
-		snprintf(why, why_size, "cannot attach to the sched tracepoints: %s %s", strerror(-err),
-			 log_privilege_hint(err));
-	return err;
+	return attach_kind_start("offcpu", ATTACH_TP_BTF, start_offcpu_kind, &start, why, why_size);
 }
 
 static int start_gc(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
@@ -424,8 +426,12 @@ static void wait_stats(struct profiler *p, struct profiler_stats *st)
 	struct wait_profiler *wp = p->state;
 
 	*st = (struct profiler_stats){ .attach = "tracepoint" };
-	if (wp && wp->waits && waits_capability.events_lost)
-		st->samples_dropped = waits_capability.events_lost(wp->waits);
+	if (!wp || !wp->waits)
+		return;
+	if (wait_stacks_attach(wp->waits))
+		st->attach = wait_stacks_attach(wp->waits);
+	st->samples_dropped = waits_capability.events_lost(wp->waits);
+	st->stacks_dropped = wait_stacks_dropped(wp->waits);
 }
 
 static void wait_stop(struct profiler *p)

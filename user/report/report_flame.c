@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/hash.h"
 #include "lib/json.h"
 #include "report/report.h"
 
@@ -24,13 +25,6 @@ struct report_flame {
 	uint64_t total;
 	size_t stacks;
 };
-
-static uint64_t hash_bytes(const char *s, size_t n, uint64_t h)
-{
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return h;
-}
 
 static uint64_t hash_pair(uint32_t a, uint32_t b)
 {
@@ -63,7 +57,7 @@ static int rehash(uint32_t **slots, size_t *mask, size_t first, size_t n,
 
 static uint64_t name_key(const struct report_flame *f, size_t i)
 {
-	return hash_bytes(f->names[i], strlen(f->names[i]), 0xcbf29ce484222325ull);
+	return fnv1a64(FNV1A64_OFFSET, f->names[i], strlen(f->names[i]));
 }
 
 static uint64_t child_key(const struct report_flame *f, size_t i)
@@ -74,7 +68,7 @@ static uint64_t child_key(const struct report_flame *f, size_t i)
 /* The id of name[0..len), interned on first sight; negative errno. */
 static int64_t intern(struct report_flame *f, const char *name, size_t len)
 {
-	uint64_t h = hash_bytes(name, len, 0xcbf29ce484222325ull);
+	uint64_t h = fnv1a64(FNV1A64_OFFSET, name, len);
 	size_t j;
 	char *copy;
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tracer/attach_kind.h"
 #include "tracer/discovery.h"
 #include "procs.skel.h"
 
@@ -27,27 +28,34 @@ static void on_proc(const void *data, size_t size, void *arg)
 		d->fn((int)e->pid, e->change, d->ctx);
 }
 
-static int load(struct discovery *d, struct event_bus *bus, bool btf)
+struct discovery_start {
+	struct discovery *d;
+	struct event_bus *bus;
+};
+
+static int start_kind(void *arg, enum attach_kind kind, char *why, size_t why_size)
 {
+	struct discovery_start *start = arg;
 	struct procs_bpf *skel = procs_bpf__open();
 	int err;
 
-	if (!skel)
-		return -errno;
-	bpf_program__set_autoload(skel->progs.handle_exec_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_exit_btf, btf);
-	bpf_program__set_autoload(skel->progs.handle_exec_tp, !btf);
-	bpf_program__set_autoload(skel->progs.handle_exit_tp, !btf);
-	err = event_bus_adopt(bus, skel->obj);
+	if (!skel) {
+		err = -errno;
+		snprintf(why, why_size, "%s", strerror(-err));
+		return err;
+	}
+	attach_kind_autoload(skel->obj, NULL, kind);
+	err = event_bus_adopt(start->bus, skel->obj);
 	if (!err)
 		err = procs_bpf__load(skel);
 	if (!err)
 		err = procs_bpf__attach(skel);
 	if (err) {
 		procs_bpf__destroy(skel);
+		snprintf(why, why_size, "%s", strerror(-err));
 		return err;
 	}
-	d->skel = skel;
+	start->d->skel = skel;
 	return 0;
 }
 
@@ -55,20 +63,20 @@ int discovery_open(struct event_bus *bus, discovery_fn fn, void *ctx, struct dis
 		   size_t note_size)
 {
 	struct discovery *d = calloc(1, sizeof(*d));
+	struct discovery_start start = { d, bus };
+	char why[512];
 	int err;
 
 	if (!d)
 		return -ENOMEM;
 	d->fn = fn;
 	d->ctx = ctx;
-	err = load(d, bus, true);
-	if (err)
-		err = load(d, bus, false);	/* classic tracepoints need tracefs: the sched capability mounts it */
-	if (!err)
-		err = event_bus_subscribe(bus, EVENT_PROC, on_proc, d);
+	err = attach_kind_start("discovery", ATTACH_TP_BTF, start_kind, &start, why, sizeof(why));
+	if (!err && (err = event_bus_subscribe(bus, EVENT_PROC, on_proc, d)))
+		snprintf(why, sizeof(why), "%s", strerror(-err));
 	if (err) {
 		snprintf(note, note_size, "exec/exit events unavailable (%s): new processes are found by /proc scans only",
-			 strerror(-err));
+			 why);
 		discovery_close(d);
 		return err;
 	}

@@ -11,8 +11,8 @@
 struct discovery;
 typedef void (*discovery_fn)(int pid, enum proc_change change, void *ctx);
 
-/* Loads the exec/exit programs (tp_btf, else classic tracepoints) and reports through fn. 0, or a negative errno
- * with note set: the daemon then relies on periodic scans alone. */
+/* Loads the exec/exit programs (tp_btf, else classic tracepoints: tracer/attach_kind.h) and reports through fn.
+ * 0, or a negative errno with note set: the daemon then relies on periodic scans alone. */
 int discovery_open(struct event_bus *bus, discovery_fn fn, void *ctx, struct discovery **out, char *note,
 		   size_t note_size);
 void discovery_close(struct discovery *d);
