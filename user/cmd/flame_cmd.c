@@ -17,9 +17,9 @@
 #include "lib/event_loop.h"
 #include "profile/flame_output.h"
 #include "lib/log.h"
-#include "profile/profiler.h"
+#include "profile/sampler.h"
 #include "sys/spawn.h"
-#include "profile/sym_profile.h"
+#include "profile/symbolize.h"
 #include "profile/symbolizer.h"
 #include "tracer/target.h"
 

@@ -11,10 +11,10 @@
 #include "lib/event_loop.h"
 #include "lib/log.h"
 #include "profile/pprof.h"
-#include "profile/profile_store.h"
-#include "profile/profiler.h"
+#include "daemon/profile_files.h"
+#include "profile/sampler.h"
 #include "daemon/pyroscope.h"
-#include "profile/sym_profile.h"
+#include "profile/symbolize.h"
 #include "profile/symbolizer.h"
 
 #define MAX_TYPES 2

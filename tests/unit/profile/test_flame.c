@@ -9,7 +9,7 @@
 #include "unit.h"
 #include "lib/atomic_file.h"
 #include "profile/flame_output.h"
-#include "profile/profiler.h"
+#include "profile/sampler.h"
 
 TEST(formats_by_name_and_by_ending)
 {

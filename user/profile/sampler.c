@@ -12,13 +12,13 @@
 #include <unistd.h>
 
 #include "lib/log.h"
-#include "profile.skel.h"
-#include "bpf/profile_sample.h"
+#include "sampler.skel.h"
+#include "bpf/sampler.h"
 #include "tracer/capability.h"
-#include "profile/profiler.h"
+#include "profile/sampler.h"
 #include "caps/wait_path.h"
 #include "caps/wait_stacks.h"
-#include "profile/sym_profile.h"
+#include "profile/symbolize.h"
 #include "sys/tracefs.h"
 #include "tracer/uprobes.h"
 
@@ -34,7 +34,7 @@ struct profiler {
 enum prog_set { PROGS_CPU, PROGS_OFFCPU_BTF, PROGS_OFFCPU_TP, PROGS_GC };
 
 struct stack_state {
-	struct profile_bpf *skel;
+	struct sampler_bpf *skel;
 	struct bpf_link *links[MAX_LINKS];
 	int nlinks;
 	struct uprobe_set probes;
@@ -52,7 +52,7 @@ static const struct {
 	[STACK_GC_ASSIST] = { "[GC assist]", "assist" },
 };
 
-static void select_programs(struct profile_bpf *skel, enum prog_set set)
+static void select_programs(struct sampler_bpf *skel, enum prog_set set)
 {
 	struct bpf_program *prog;
 
@@ -81,13 +81,13 @@ static int load(struct stack_state *ss, const struct profiler_opts *o, enum prog
 {
 	int err;
 
-	ss->skel = profile_bpf__open();
+	ss->skel = sampler_bpf__open();
 	if (!ss->skel)
 		return -errno;
 	ss->skel->rodata->targ_kernel_stacks = o->kernel_stacks;
 	select_programs(ss->skel, set);
 	err = event_bus_adopt(o->bus, ss->skel->obj);
-	return err ? err : profile_bpf__load(ss->skel);
+	return err ? err : sampler_bpf__load(ss->skel);
 }
 
 static void unload(struct stack_state *ss)
@@ -96,7 +96,7 @@ static void unload(struct stack_state *ss)
 		bpf_link__destroy(ss->links[i]);
 	ss->nlinks = 0;
 	uprobes_destroy(&ss->probes);
-	profile_bpf__destroy(ss->skel);
+	sampler_bpf__destroy(ss->skel);
 	ss->skel = NULL;
 }
 
@@ -174,7 +174,7 @@ static int start_cpu(struct stack_state *ss, const struct profiler_opts *o, char
 
 static int attach_offcpu(struct stack_state *ss, bool btf)
 {
-	struct profile_bpf *skel = ss->skel;
+	struct sampler_bpf *skel = ss->skel;
 	int err = push_link(ss, bpf_program__attach(btf ? skel->progs.handle_offcpu_switch_btf
 							: skel->progs.handle_offcpu_switch_tp));
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
-#include "profile/profile_store.h"
+#include "daemon/profile_files.h"
 
 #define NS_PER_S 1000000000LL
 #define SUFFIX ".pb.gz"

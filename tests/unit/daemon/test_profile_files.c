@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "profile/profile_store.h"
+#include "daemon/profile_files.h"
 #include "unit.h"
 
 #define MS 1000000LL

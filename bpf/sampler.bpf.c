@@ -15,7 +15,7 @@
 #include <bpf/bpf_core_read.h>
 
 #include "events.bpf.h"
-#include "profile_sample.h"
+#include "sampler.h"
 #include "task_state.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
