@@ -41,7 +41,10 @@ struct waits_state {
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
-	struct trace_ctx *ctx;
+	struct event_bus *bus;			/* its targets map filters the programs */
+	bool millis;				/* histograms in ms (targ_ms) */
+	uint64_t slow_ns;			/* slow-wait events above this; 0: none */
+	struct trace_ctx *ctx;			/* NULL for a bare stack source (wait_stacks_open) */
 	int index;
 };
 
@@ -244,10 +247,10 @@ static int load_variant(struct waits_state *ws, bool btf)
 
 	if (!skel)
 		return -errno;
-	skel->rodata->targ_ms = ws->ctx->out->millis;
-	skel->rodata->targ_slow_ns = ws->ctx->out->slow_ns;
+	skel->rodata->targ_ms = ws->millis;
+	skel->rodata->targ_slow_ns = ws->slow_ns;
 	set_autoload(skel, btf);
-	err = event_bus_adopt(ws->ctx->bus, skel->obj);
+	err = event_bus_adopt(ws->bus, skel->obj);
 	if (!err)
 		err = waits_bpf__load(skel);
 	if (err) {
@@ -343,19 +346,12 @@ static int start_btf(struct waits_state *ws, char *why, size_t why_size)
 
 /* The syscall tracepoints first: measured (bench/waits/README.md), they add a third of what the tp_btf programs
  * add to every other system call on the machine. GOTRACE_WAITS_ATTACH=tracepoint|tp_btf forces one. */
-static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+static int start_bpf(struct waits_state *ws, char *note, size_t note_size)
 {
-	struct waits_state *ws = calloc(1, sizeof(*ws));
 	const char *force = getenv("GOTRACE_WAITS_ATTACH");
 	char why_tp[256] = "not tried", why_btf[256] = "not tried";
 	int err = -ENOTSUP;
 
-	if (!ws)
-		return -ENOMEM;
-	*state = ws;
-	ws->ctx = ctx;
-	ws->index = index;
-	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
 	if (!force || strcmp(force, "tp_btf")) {
 		if (!(err = start_classic(ws, why_tp, sizeof(why_tp))))
 			return 0;
@@ -366,6 +362,22 @@ static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note
 	snprintf(note, note_size, "futex/epoll tracing is off: syscall tracepoints: %s; tp_btf: %s %s", why_tp,
 		 why_btf, log_privilege_hint(err));
 	return -ENOTSUP;
+}
+
+static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct waits_state *ws = calloc(1, sizeof(*ws));
+
+	if (!ws)
+		return -ENOMEM;
+	*state = ws;
+	ws->bus = ctx->bus;
+	ws->millis = ctx->out->millis;
+	ws->slow_ns = ctx->out->slow_ns;
+	ws->ctx = ctx;
+	ws->index = index;
+	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
+	return start_bpf(ws, note, note_size);
 }
 
 /* The programs already filter on the shared targets map: attaching is keeping books for the process. */
@@ -652,9 +664,32 @@ const struct capability waits_capability = {
 	.close = waits_close,
 };
 
-int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx)
+/* ---- the stack source: the same BPF side without a session ---- */
+
+/* No slow-wait events (slow_ns 0) and no subscription: nothing here needs a session or an output. */
+int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why, size_t why_size)
 {
-	struct waits_state *ws = state;
+	struct waits_state *ws = calloc(1, sizeof(*ws));
+	int err;
+
+	if (!ws)
+		return -ENOMEM;
+	ws->bus = bus;
+	if ((err = start_bpf(ws, why, why_size))) {
+		waits_close(ws);
+		return err;
+	}
+	*out = ws;
+	return 0;
+}
+
+void wait_stacks_close(struct waits_state *ws)
+{
+	waits_close(ws);
+}
+
+int wait_stacks_read(const struct waits_state *ws, uint32_t tgid, wait_stack_fn fn, void *ctx)
+{
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks), stacks = bpf_map__fd(ws->skel->maps.stacks), err = 0;
 	struct wait_stack_key key, next;
 	struct wait_stack_value v;
