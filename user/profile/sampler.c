@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The profile types table and the user side of profile.bpf.c: which programs load for a type, attaching them
- * (perf events on every CPU, sched tracepoints, uprobes), and reading the aggregated stacks back. */
+/* The user side of sampler.bpf.c, the stack source of the cpu, offcpu and gc profiles: which programs load for a
+ * type, attaching them (perf events on every CPU, sched tracepoints, uprobes), and copying the aggregated stacks
+ * into a batch. */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
@@ -14,22 +15,12 @@
 #include "lib/log.h"
 #include "sampler.skel.h"
 #include "bpf/sampler.h"
-#include "tracer/capability.h"
+#include "profile/profile_types.h"
 #include "profile/sampler.h"
-#include "caps/wait_path.h"
-#include "caps/wait_stacks.h"
-#include "profile/symbolize.h"
 #include "sys/tracefs.h"
 #include "tracer/uprobes.h"
 
 #define MAX_LINKS 1024		/* perf events: one per CPU */
-
-struct profiler {
-	const struct profiler_type *type;
-	void *state;
-};
-
-/* ---- profile.bpf.c ---- */
 
 enum prog_set { PROGS_CPU, PROGS_OFFCPU_BTF, PROGS_OFFCPU_TP, PROGS_GC };
 
@@ -77,7 +68,7 @@ static void select_programs(struct sampler_bpf *skel, enum prog_set set)
 	}
 }
 
-static int load(struct stack_state *ss, const struct profiler_opts *o, enum prog_set set)
+static int load(struct stack_state *ss, const struct stack_source_opts *o, enum prog_set set)
 {
 	int err;
 
@@ -163,7 +154,7 @@ static int attach_cpu_clock(struct stack_state *ss, unsigned hz, char *why, size
 	return ss->nlinks ? 0 : -ENODEV;
 }
 
-static int start_cpu(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+static int start_cpu(struct stack_state *ss, const struct stack_source_opts *o, char *why, size_t why_size)
 {
 	int err = load(ss, o, PROGS_CPU);
 
@@ -187,7 +178,7 @@ static int attach_offcpu(struct stack_state *ss, bool btf)
 }
 
 /* tp_btf first (no tracefs needed); classic tracepoints for kernels without it (before 5.5). */
-static int start_offcpu(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+static int start_offcpu(struct stack_state *ss, const struct stack_source_opts *o, char *why, size_t why_size)
 {
 	bool mounted;
 	int err = getenv("GOTRACE_OFFCPU_CLASSIC") ? -ENOTSUP : load(ss, o, PROGS_OFFCPU_BTF);
@@ -211,7 +202,7 @@ static int start_offcpu(struct stack_state *ss, const struct profiler_opts *o, c
 	return err;
 }
 
-static int start_gc(struct stack_state *ss, const struct profiler_opts *o, char *why, size_t why_size)
+static int start_gc(struct stack_state *ss, const struct stack_source_opts *o, char *why, size_t why_size)
 {
 	const struct target *t = o->target;
 	int err;
@@ -232,17 +223,17 @@ static int start_gc(struct stack_state *ss, const struct profiler_opts *o, char 
 	return err;
 }
 
-static int stack_start(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size)
+static int stack_start(const struct profile_type *t, const struct stack_source_opts *o, void **state, char *why,
+		       size_t why_size)
 {
 	struct stack_state *ss = calloc(1, sizeof(*ss));
-	unsigned kinds = p->type->kinds;
 
 	if (!ss)
 		return -ENOMEM;
-	p->state = ss;
-	if (kinds & (1u << STACK_CPU))
+	*state = ss;
+	if (t->kinds & (1u << STACK_CPU))
 		return start_cpu(ss, o, why, why_size);
-	if (kinds & (1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE))
+	if (t->kinds & (1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE))
 		return start_offcpu(ss, o, why, why_size);
 	return start_gc(ss, o, why, why_size);
 }
@@ -271,13 +262,13 @@ static int insert_caller(struct stack_trace *st, int n, uint64_t caller)
 	return n + 1;
 }
 
-static int emit(struct stack_state *ss, const struct stack_key *k, const struct stack_count *c,
-		profiler_sample_fn fn, void *ctx)
+static int add_stack(struct stack_state *ss, const struct stack_key *k, const struct stack_count *c,
+		     struct stack_batch *b)
 {
 	struct stack_trace user, kernel;
 	int stacks_fd = bpf_map__fd(ss->skel->maps.stacks);
 	char thread[PROFILE_COMM_LEN + 1];
-	struct profiler_sample s = {
+	struct raw_stack s = {
 		.tgid = k->tgid, .tid = k->tid, .thread = thread,
 		.user = (const uint64_t *)user.pcs, .kernel = (const uint64_t *)kernel.pcs,
 		.root = kind_names[k->kind].root, .state = kind_names[k->kind].state,
@@ -291,12 +282,12 @@ static int emit(struct stack_state *ss, const struct stack_key *k, const struct 
 	thread[PROFILE_COMM_LEN] = '\0';
 	s.nuser = insert_caller(&user, read_stack(stacks_fd, k->user_stack, &user), k->caller_pc);
 	s.nkernel = read_stack(stacks_fd, k->kernel_stack, &kernel);
-	return fn(&s, ctx);
+	return stack_batch_add(b, &s);
 }
 
-static int stack_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
+static int stack_read(void *state, const struct profile_type *t, struct stack_batch *b)
 {
-	struct stack_state *ss = p->state;
+	struct stack_state *ss = state;
 	int fd = bpf_map__fd(ss->skel->maps.samples), err = 0;
 	struct stack_key key, next;
 	struct stack_count c;
@@ -305,10 +296,10 @@ static int stack_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
 	while (!err && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
 		first = false;
 		key = next;
-		if (key.kind >= STACK_KINDS || !(p->type->kinds & (1u << key.kind)) ||
+		if (key.kind >= STACK_KINDS || !(t->kinds & (1u << key.kind)) ||
 		    bpf_map_lookup_elem(fd, &key, &c))
 			continue;
-		err = emit(ss, &key, &c, fn, ctx);
+		err = add_stack(ss, &key, &c, b);
 	}
 	return err;
 }
@@ -327,20 +318,20 @@ static void clear_map(const struct bpf_map *map)
 			break;
 }
 
-static int stack_clear(struct profiler *p)
+static int stack_clear(void *state)
 {
-	struct stack_state *ss = p->state;
+	struct stack_state *ss = state;
 
 	clear_map(ss->skel->maps.samples);
 	clear_map(ss->skel->maps.stacks);
 	return 0;
 }
 
-static void stack_stats(struct profiler *p, struct profiler_stats *st)
+static void stack_stats(void *state, struct stack_source_stats *st)
 {
-	struct stack_state *ss = p->state;
+	struct stack_state *ss = state;
 
-	*st = (struct profiler_stats){ .attach = ss->attach, .probes = ss->nlinks + (int)ss->probes.n };
+	*st = (struct stack_source_stats){ .attach = ss->attach, .probes = ss->nlinks + (int)ss->probes.n };
 	if (!ss->skel)
 		return;
 	st->probe_hits = ss->skel->bss->probe_hits;
@@ -348,9 +339,9 @@ static void stack_stats(struct profiler *p, struct profiler_stats *st)
 	st->stacks_dropped = ss->skel->bss->stacks_dropped;
 }
 
-static void stack_stop(struct profiler *p)
+static void stack_stop(void *state)
 {
-	struct stack_state *ss = p->state;
+	struct stack_state *ss = state;
 
 	if (!ss)
 		return;
@@ -358,244 +349,10 @@ static void stack_stop(struct profiler *p)
 	free(ss);
 }
 
-static const struct profiler_ops stack_ops = {
+const struct stack_source sampler_source = {
 	.start = stack_start,
 	.read = stack_read,
 	.clear = stack_clear,
 	.stats = stack_stats,
 	.stop = stack_stop,
 };
-
-/* ---- the table ---- */
-
-#define COUNT_NS_TYPES { { "contentions", "count" }, { "delay", "nanoseconds" } }
-
-/* ---- futex and epoll: the waits capability's BPF side, read as a profile ---- */
-
-struct wait_profiler {
-	struct output_opts out;
-	struct trace_ctx ctx;
-	void *waits;
-};
-
-static int wait_start(struct profiler *p, const struct profiler_opts *o, char *why, size_t why_size)
-{
-	struct wait_profiler *wp = calloc(1, sizeof(*wp));
-
-	if (!wp)
-		return -ENOMEM;
-	p->state = wp;
-	wp->out.out = stdout;
-	wp->ctx = (struct trace_ctx){ .bus = o->bus, .out = &wp->out };
-	return waits_capability.open(&wp->ctx, 0, &wp->waits, why, why_size);
-}
-
-struct wait_read {
-	bool futex;
-	profiler_sample_fn fn;
-	void *ctx;
-};
-
-/* A wait stack as a sample: aggregated per process (no thread), labelled with its operation. */
-static int wait_sample(uint32_t tgid, unsigned int kind, const uint64_t *ips, int n, uint64_t count, uint64_t ns,
-		       void *arg)
-{
-	struct wait_read *r = arg;
-	char op[64];
-	struct profiler_sample s = { .tgid = tgid, .thread = "", .user = ips, .nuser = n,
-				     .count = (int64_t)count, .ns = (int64_t)ns };
-
-	if (wait_kind_is_futex(kind) != r->futex || (r->futex && !wait_kind_is_futex_wait(kind)))
-		return 0;	/* futex wakes take no time worth a flamegraph */
-	s.state = wait_kind_name(kind, op, sizeof(op));
-	return r->fn(&s, r->ctx);
-}
-
-static int wait_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
-{
-	struct wait_profiler *wp = p->state;
-	struct wait_read r = { strcmp(p->type->name, "futex") == 0, fn, ctx };
-
-	return wait_stacks_read(wp->waits, 0, wait_sample, &r);
-}
-
-static void wait_stats(struct profiler *p, struct profiler_stats *st)
-{
-	struct wait_profiler *wp = p->state;
-
-	*st = (struct profiler_stats){ .attach = "tracepoint" };
-	if (wp && wp->waits && waits_capability.events_lost)
-		st->samples_dropped = waits_capability.events_lost(wp->waits);
-}
-
-static void wait_stop(struct profiler *p)
-{
-	struct wait_profiler *wp = p->state;
-
-	if (!wp)
-		return;
-	if (wp->waits)
-		waits_capability.close(wp->waits);
-	free(wp);
-}
-
-static const struct profiler_ops wait_ops = {
-	.start = wait_start,
-	.read = wait_read,
-	.stats = wait_stats,
-	.stop = wait_stop,
-};
-
-/* Time profiles (off-CPU, waits): a count and the nanoseconds of each stack; the flamegraph is drawn by time. */
-#define TIME_VALUES                                                                                          \
-	.nvalues = 2, .value_types = COUNT_NS_TYPES, .values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_NS },  \
-	.flame_value = 1, .flame_unit = "nanoseconds"
-
-const struct profiler_type profiler_types[] = {
-	{
-		.name = "cpu",
-		.summary = "on-CPU time: cpu-clock samples at -F Hz, user and kernel stacks",
-		.ops = &stack_ops,
-		.kinds = 1u << STACK_CPU,
-		.nvalues = 2,
-		.value_types = { { "samples", "count" }, { "cpu", "nanoseconds" } },
-		.values = { PROFILER_VALUE_COUNT, PROFILER_VALUE_PERIOD },
-		.period_type = { "cpu", "nanoseconds" },
-		.flame_value = 0,
-		.flame_unit = "samples",
-	},
-	{
-		.name = "offcpu",
-		.summary = "off-CPU time: [blocked] asleep until woken, [runnable] waiting for a CPU",
-		.ops = &stack_ops,
-		.kinds = 1u << STACK_OFFCPU_BLOCKED | 1u << STACK_OFFCPU_RUNNABLE,
-		TIME_VALUES,
-	},
-	{
-		.name = "gc",
-		.summary = "stacks that start GC cycles or assist marking: what allocates (Go)",
-		.needs_go = true,
-		.ops = &stack_ops,
-		.kinds = 1u << STACK_GC_START | 1u << STACK_GC_ASSIST,
-		.nvalues = 1,
-		.value_types = { { "samples", "count" } },
-		.values = { PROFILER_VALUE_COUNT },
-		.flame_value = 0,
-		.flame_unit = "samples",
-	},
-	{
-		.name = "futex",
-		.summary = "time blocked in futex waits (idle Ps, runtime locks, STW), by user stack",
-		.ops = &wait_ops,
-		TIME_VALUES,
-	},
-	{
-		.name = "epoll",
-		.summary = "time blocked in epoll waits (the network poller, idle timers), by user stack",
-		.ops = &wait_ops,
-		TIME_VALUES,
-	},
-};
-
-const size_t profiler_type_count = sizeof(profiler_types) / sizeof(profiler_types[0]);
-
-const struct profiler_type *profiler_type_find(const char *name)
-{
-	for (size_t i = 0; i < profiler_type_count; i++)
-		if (!strcmp(profiler_types[i].name, name))
-			return &profiler_types[i];
-	return NULL;
-}
-
-/* ---- dispatch ---- */
-
-int profiler_start(const struct profiler_type *type, const struct profiler_opts *o, struct profiler **out,
-		   char *why, size_t why_size)
-{
-	struct profiler *p = calloc(1, sizeof(*p));
-	int err;
-
-	if (!p)
-		return -ENOMEM;
-	p->type = type;
-	why[0] = '\0';
-	err = type->ops->start(p, o, why, why_size);
-	if (err) {
-		if (!why[0])
-			snprintf(why, why_size, "%s", strerror(-err));
-		profiler_stop(p);
-		return err;
-	}
-	*out = p;
-	return 0;
-}
-
-int profiler_read(struct profiler *p, profiler_sample_fn fn, void *ctx)
-{
-	return p->type->ops->read(p, fn, ctx);
-}
-
-int profiler_clear(struct profiler *p)
-{
-	return p->type->ops->clear ? p->type->ops->clear(p) : -EOPNOTSUPP;
-}
-
-void profiler_stats(struct profiler *p, struct profiler_stats *st)
-{
-	p->type->ops->stats(p, st);
-}
-
-void profiler_stop(struct profiler *p)
-{
-	if (!p)
-		return;
-	p->type->ops->stop(p);
-	free(p);
-}
-
-const struct profiler_type *profiler_type_of(const struct profiler *p)
-{
-	return p->type;
-}
-
-void **profiler_state(struct profiler *p)
-{
-	return &p->state;
-}
-
-int64_t profiler_sample_value(enum profiler_value v, const struct profiler_sample *s, unsigned hz)
-{
-	switch (v) {
-	case PROFILER_VALUE_PERIOD:
-		return s->count * (int64_t)(1000000000ull / (hz ? hz : 1));
-	case PROFILER_VALUE_NS:
-		return s->ns;
-	default:
-		return s->count;
-	}
-}
-
-struct profile *profiler_new_profile(const struct profiler_type *t, unsigned hz)
-{
-	bool cpu = t->period_type.type != NULL;
-
-	return profile_new(t->value_types, t->nvalues, cpu ? t->period_type : t->value_types[0],
-			   cpu ? (int64_t)(1000000000ull / (hz ? hz : 1)) : 1);
-}
-
-int profiler_add_sample(struct sym_profile *sp, struct symbolizer *sym, const struct profiler_type *t, unsigned hz,
-			const char *comm, const struct profiler_sample *s)
-{
-	struct sym_stack st = { .kernel = s->kernel, .nkernel = s->nkernel, .user = s->user, .nuser = s->nuser,
-				.leaf_exact = s->leaf_exact, .kernel_from_tracepoint = s->kernel_from_tracepoint,
-				.root = s->root };
-	struct profile_label labels[5] = {
-		{ "pid", NULL, s->tgid, NULL }, { "tid", NULL, s->tid, NULL }, { "comm", comm, 0, NULL },
-		{ "thread", s->thread, 0, NULL }, { "state", s->state, 0, NULL },
-	};
-	int64_t values[2];
-
-	for (int i = 0; i < t->nvalues && i < 2; i++)
-		values[i] = profiler_sample_value(t->values[i], s, hz);
-	return sym_profile_add(sp, sym, &st, values, labels, s->state ? 5 : 4);
-}
