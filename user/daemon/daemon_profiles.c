@@ -25,7 +25,7 @@ struct daemon_profiles {
 	const struct profile_type *types[MAX_TYPES];
 	int ntypes;
 	struct sym_cache *syms;
-	struct profile_store *store;
+	struct profile_files *store;
 	struct pyroscope *pyroscope;
 	uint64_t since_realtime_ns, since_ns;
 	uint64_t written, write_failed, pushed, push_failed, samples_lost;
@@ -34,10 +34,10 @@ struct daemon_profiles {
 static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 {
 	const struct daemon_config *c = dp->cfg;
-	struct profile_store_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
+	struct profile_files_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
 	int err = 0;
 
-	if (c->profile_dir && (err = profile_store_open(c->profile_dir, &lim, &dp->store))) {
+	if (c->profile_dir && (err = profile_files_open(c->profile_dir, &lim, &dp->store))) {
 		snprintf(why, why_size, "cannot open the profile directory %s: %s", c->profile_dir, strerror(-err));
 		return err;
 	}
@@ -91,7 +91,7 @@ void daemon_profiles_close(struct daemon_profiles *dp)
 		return;
 	for (int i = 0; i < dp->ntypes; i++)
 		pipeline_stop(dp->pipelines[i]);
-	profile_store_close(dp->store);
+	profile_files_close(dp->store);
 	pyroscope_close(dp->pyroscope);
 	sym_cache_free(dp->syms);
 	free(dp);
@@ -130,7 +130,7 @@ static void emit(struct daemon_profiles *dp, const struct profile_type *t, uint3
 		return;
 	}
 	if (dp->store) {
-		err = profile_store_write(dp->store, who->service, (int)pid, t->name, (int64_t)now_rt, gz, len);
+		err = profile_files_write(dp->store, who->service, (int)pid, t->name, (int64_t)now_rt, gz, len);
 		if (err) {
 			dp->write_failed++;
 			log_warn("cannot write a %s profile of PID %u: %s", t->name, pid, strerror(-err));
@@ -182,7 +182,7 @@ void daemon_profiles_flush(struct daemon_profiles *dp, daemon_process_fn who, vo
 	for (int i = 0; i < dp->ntypes; i++)
 		flush_type(dp, i, who, ctx, now_rt, now - dp->since_ns);
 	if (dp->store)
-		profile_store_enforce(dp->store);
+		profile_files_enforce(dp->store);
 	dp->since_ns = now;
 	dp->since_realtime_ns = now_rt;
 }
