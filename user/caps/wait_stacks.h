@@ -1,18 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The waits capability's per-stack wait times, read as profile samples (futex and epoll flamegraphs). */
+/* The waits capability's per-stack wait times as a source of stacks for profiles (futex and epoll flamegraphs):
+ * the same BPF side, opened on its own, with no tracing session, output or per-process state. */
 #ifndef GOTRACE_WAIT_STACKS_H
 #define GOTRACE_WAIT_STACKS_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "tracer/event_bus.h"
+
+struct waits_state;
 
 /* One aggregated wait stack: kind (bpf/waits.h), user PCs innermost first (each a return address; the first is
  * the PC after the syscall instruction), and the calls and nanoseconds spent waiting there. */
 typedef int (*wait_stack_fn)(uint32_t tgid, unsigned int kind, const uint64_t *ips, int n, uint64_t count,
 			     uint64_t wait_ns, void *ctx);
 
-/* Calls fn for every stack the waits capability's BPF side holds (every process when tgid is 0); fn's non-zero
- * return stops the walk and is returned. state: what waits_capability.open returned. */
-int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx);
+/* Loads and attaches the waits programs (bus's targets map filters them), with no slow-wait events. 0;
+ * -ENOTSUP: cannot run here (why says why); another negative errno. */
+int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why, size_t why_size);
+void wait_stacks_close(struct waits_state *ws);
+
+/* Calls fn for every stack the BPF side holds (every process when tgid is 0); fn's non-zero return stops the
+ * walk and is returned. ws: from wait_stacks_open, or the state waits_capability.open returned. */
+int wait_stacks_read(const struct waits_state *ws, uint32_t tgid, wait_stack_fn fn, void *ctx);
 
 /* How its programs attached: "tracepoint" or "tp_btf" (tracer/attach_kind.h); NULL when they did not. */
 const char *wait_stacks_attach(void *state);

@@ -42,7 +42,10 @@ struct waits_state {
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
-	struct trace_ctx *ctx;
+	struct event_bus *bus;			/* its targets map filters the programs */
+	bool millis;				/* histograms in ms (targ_ms) */
+	uint64_t slow_ns;			/* slow-wait events above this; 0: none */
+	struct trace_ctx *ctx;			/* NULL for a bare stack source (wait_stacks_open) */
 	int index;
 };
 
@@ -230,10 +233,10 @@ static int load_kind(struct waits_state *ws, enum attach_kind kind)
 
 	if (!skel)
 		return -errno;
-	skel->rodata->targ_ms = ws->ctx->out->millis;
-	skel->rodata->targ_slow_ns = ws->ctx->out->slow_ns;
+	skel->rodata->targ_ms = ws->millis;
+	skel->rodata->targ_slow_ns = ws->slow_ns;
 	attach_kind_autoload(skel->obj, NULL, kind);
-	err = event_bus_adopt(ws->ctx->bus, skel->obj);
+	err = event_bus_adopt(ws->bus, skel->obj);
 	if (!err)
 		err = waits_bpf__load(skel);
 	if (err) {
@@ -317,24 +320,32 @@ static int start_kind(void *state, enum attach_kind kind, char *why, size_t why_
 }
 
 /* The syscall tracepoints first: measured (bench/waits/README.md), they add a third of what the tp_btf programs
- * add to every other system call on the machine. */
-static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+ * add to every other system call on the machine. GOTRACE_TRACEPOINTS forces one (tracer/attach_kind.h). */
+static int start_bpf(struct waits_state *ws, char *note, size_t note_size)
 {
-	struct waits_state *ws = calloc(1, sizeof(*ws));
 	char why[512];
-	int err;
+	int err = attach_kind_start("waits", ATTACH_TRACEPOINT, start_kind, ws, why, sizeof(why));
 
-	if (!ws)
-		return -ENOMEM;
-	*state = ws;
-	ws->ctx = ctx;
-	ws->index = index;
-	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
-	err = attach_kind_start("waits", ATTACH_TRACEPOINT, start_kind, ws, why, sizeof(why));
 	if (!err)
 		return 0;
 	snprintf(note, note_size, "futex/epoll tracing is off: %s", why);
 	return -ENOTSUP;
+}
+
+static int waits_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct waits_state *ws = calloc(1, sizeof(*ws));
+
+	if (!ws)
+		return -ENOMEM;
+	*state = ws;
+	ws->bus = ctx->bus;
+	ws->millis = ctx->out->millis;
+	ws->slow_ns = ctx->out->slow_ns;
+	ws->ctx = ctx;
+	ws->index = index;
+	event_bus_subscribe(ctx->bus, EVENT_WAIT_SLOW, on_wait_slow, ws);
+	return start_bpf(ws, note, note_size);
 }
 
 /* The programs already filter on the shared targets map: attaching is keeping books for the process. */
@@ -621,9 +632,32 @@ const struct capability waits_capability = {
 	.close = waits_close,
 };
 
-int wait_stacks_read(void *state, uint32_t tgid, wait_stack_fn fn, void *ctx)
+/* ---- the stack source: the same BPF side without a session ---- */
+
+/* No slow-wait events (slow_ns 0) and no subscription: nothing here needs a session or an output. */
+int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why, size_t why_size)
 {
-	struct waits_state *ws = state;
+	struct waits_state *ws = calloc(1, sizeof(*ws));
+	int err;
+
+	if (!ws)
+		return -ENOMEM;
+	ws->bus = bus;
+	if ((err = start_bpf(ws, why, why_size))) {
+		waits_close(ws);
+		return err;
+	}
+	*out = ws;
+	return 0;
+}
+
+void wait_stacks_close(struct waits_state *ws)
+{
+	waits_close(ws);
+}
+
+int wait_stacks_read(const struct waits_state *ws, uint32_t tgid, wait_stack_fn fn, void *ctx)
+{
 	int fd = bpf_map__fd(ws->skel->maps.wait_stacks), stacks = bpf_map__fd(ws->skel->maps.stacks), err = 0;
 	struct wait_stack_key key, next;
 	struct wait_stack_value v;

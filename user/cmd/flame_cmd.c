@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `gotrace flame -p PID -o FILE...` and `gotrace flame -o FILE -- CMD`: profile one process (cpu, off-CPU, GC,
- * ...) until -d, Ctrl-C or its exit, then symbolize the stacks BPF aggregated and write them as folded stacks,
- * pprof, SVG or speedscope files. */
+ * ...) until -d, Ctrl-C or its exit, then take the profile pipeline (profile/pipeline.h) once: collect the
+ * stacks BPF aggregated, build the process's symbolized profile, write it as folded stacks, pprof, SVG or
+ * speedscope files. */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <getopt.h>
@@ -17,9 +18,8 @@
 #include "lib/event_loop.h"
 #include "profile/flame_output.h"
 #include "lib/log.h"
-#include "profile/profiler.h"
+#include "profile/pipeline.h"
 #include "sys/spawn.h"
-#include "profile/sym_profile.h"
 #include "profile/symbolizer.h"
 #include "tracer/target.h"
 
@@ -38,7 +38,7 @@ struct flame_opts {
 	uint64_t duration_ns;
 	uint64_t hz;
 	bool hz_given;
-	const struct profiler_type *type;
+	const struct profile_type *type;
 	struct flame_output outputs[MAX_OUTPUTS];
 	int noutputs;
 	const char *format;	/* --format: for every output */
@@ -54,10 +54,9 @@ struct flame_session {
 	struct event_loop loop;
 	struct sym_cache *cache;
 	struct symbolizer *sym;
-	struct profiler *profiler;
+	struct profile_pipeline *pipeline;
 	uint64_t start_ns, start_realtime_ns, duration_ns;
 	struct profile *profile;
-	struct sym_profile *sp;
 	int argc;
 	char **argv;
 };
@@ -107,9 +106,9 @@ static void print_help(void)
 	char types[2048];
 	size_t len = 0;
 
-	for (size_t i = 0; i < profiler_type_count && len < sizeof(types); i++)
+	for (size_t i = 0; i < profile_type_count && len < sizeof(types); i++)
 		len += snprintf(types + len, sizeof(types) - len, "                           %-6s %s\n",
-				profiler_types[i].name, profiler_types[i].summary);
+				profile_types[i].name, profile_types[i].summary);
 	printf(flame_help, types, "\n                         .folded or .txt (folded stacks), .pb.gz or .pprof (pprof),\n"
 				  "                         .svg (interactive flamegraph), .json (speedscope)");
 }
@@ -131,11 +130,11 @@ static int parse_type(struct flame_opts *o, const char *name)
 	char known[256];
 	size_t len = 0;
 
-	o->type = profiler_type_find(name);
+	o->type = profile_type_find(name);
 	if (o->type)
 		return 0;
-	for (size_t i = 0; i < profiler_type_count; i++)
-		len += snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "known: ", profiler_types[i].name);
+	for (size_t i = 0; i < profile_type_count; i++)
+		len += snprintf(known + len, sizeof(known) - len, "%s%s", i ? ", " : "known: ", profile_types[i].name);
 	return cli_bad_value("profile type", name, known);
 }
 
@@ -227,7 +226,7 @@ static int parse_opts(struct flame_opts *o, int argc, char **argv)
 	int c, err;
 
 	o->hz = DEFAULT_HZ;
-	o->type = &profiler_types[0];
+	o->type = &profile_types[0];
 	o->kernel_stacks = true;
 	argc = cli_split_command(argc, argv, &o->cmd);
 	optind = 1;
@@ -274,9 +273,9 @@ static int open_symbolizer(struct flame_session *s)
 	return err;
 }
 
-static int start_profiler(struct flame_session *s)
+static int start_pipeline(struct flame_session *s)
 {
-	struct profiler_opts po = { .target = &s->target, .bus = s->bus, .hz = (unsigned)s->opts.hz,
+	struct stack_source_opts po = { .target = &s->target, .bus = s->bus, .hz = (unsigned)s->opts.hz,
 				    .kernel_stacks = s->opts.kernel_stacks };
 	char why[512];
 	int err = event_bus_open(&s->bus);
@@ -289,7 +288,7 @@ static int start_profiler(struct flame_session *s)
 		return err;
 	}
 	po.bus = s->bus;
-	err = profiler_start(s->opts.type, &po, &s->profiler, why, sizeof(why));
+	err = pipeline_start(s->opts.type, &po, &s->pipeline, why, sizeof(why));
 	if (err)
 		log_error("PID %d: %s", s->target.proc.pid, why);
 	return err;
@@ -306,10 +305,10 @@ static int on_tick(void *ctx)
 
 static void announce(struct flame_session *s)
 {
-	struct profiler_stats st;
+	struct stack_source_stats st;
 	char desc[256], rate[32] = "";
 
-	profiler_stats(s->profiler, &st);
+	pipeline_stats(s->pipeline, &st);
 	if (!strcmp(s->opts.type->name, "cpu"))
 		snprintf(rate, sizeof(rate), " at %llu Hz", (unsigned long long)s->opts.hz);
 	if (s->target.bin)
@@ -347,35 +346,31 @@ static int wait_for_end(struct flame_session *s)
 
 /* ---- from BPF stacks to the profile ---- */
 
-static int add_sample(const struct profiler_sample *ps, void *ctx)
-{
-	struct flame_session *s = ctx;
-
-	return profiler_add_sample(s->sp, s->sym, s->opts.type, (unsigned)s->opts.hz, s->target.proc.comm, ps);
-}
-
 static int build_profile(struct flame_session *s)
 {
+	struct stack_batch *batch;
 	char comment[1024];
 	size_t len = 0;
-	uint64_t t0;
-	int err;
+	uint64_t t0 = monotonic_ns();
+	int err = pipeline_collect(s->pipeline, false, &batch);
 
-	s->profile = profiler_new_profile(s->opts.type, (unsigned)s->opts.hz);
-	if (!s->profile || sym_profile_new(s->profile, &s->sp))
-		return -ENOMEM;
+	if (err) {
+		log_error("reading the stacks failed: %s", strerror(-err));
+		return err;
+	}
+	err = pipeline_build(s->pipeline, batch, (uint32_t)s->target.proc.pid, s->target.proc.comm, s->sym,
+			     &s->profile);
+	stack_batch_free(batch);
+	if (err) {
+		log_error("symbolizing the stacks failed: %s", strerror(-err));
+		return err;
+	}
+	log_info("read and symbolized %zu stacks (%zu locations) in %.1f ms", profile_sample_count(s->profile),
+		 profile_location_count(s->profile), (monotonic_ns() - t0) / 1e6);
 	profile_set_time(s->profile, (int64_t)s->start_realtime_ns, (int64_t)s->duration_ns);
 	for (int i = 0; i < s->argc && len < sizeof(comment); i++)
 		len += snprintf(comment + len, sizeof(comment) - len, "%s%s", i ? " " : "", s->argv[i]);
-	if ((err = profile_add_comment(s->profile, comment)))
-		return err;
-	t0 = monotonic_ns();
-	err = profiler_read(s->profiler, add_sample, s);
-	if (err)
-		log_error("symbolizing the stacks failed: %s", strerror(-err));
-	log_info("read and symbolized %zu stacks (%zu locations) in %.1f ms", profile_sample_count(s->profile),
-		 profile_location_count(s->profile), (monotonic_ns() - t0) / 1e6);
-	return err;
+	return profile_add_comment(s->profile, comment);
 }
 
 static void default_title(struct flame_session *s, char *buf, size_t size)
@@ -411,11 +406,11 @@ static int write_outputs(struct flame_session *s)
 
 static void report(struct flame_session *s)
 {
-	struct profiler_stats st;
-	const struct profiler_type *t = s->opts.type;
+	struct stack_source_stats st;
+	const struct profile_type *t = s->opts.type;
 	int64_t total = profile_total(s->profile, t->flame_value);
 
-	profiler_stats(s->profiler, &st);
+	pipeline_stats(s->pipeline, &st);
 	fprintf(stderr, "%s profile of PID %d over %.1f s: %lld %s in %zu distinct stacks",
 		t->name, s->target.proc.pid, s->duration_ns / 1e9, (long long)total, t->flame_unit,
 		profile_sample_count(s->profile));
@@ -438,7 +433,7 @@ static int run(struct flame_session *s)
 	int err;
 
 	if ((err = loop_init(&s->loop)) || (err = open_target(s)) || (err = open_symbolizer(s)) ||
-	    (err = start_profiler(s)) || (err = wait_for_end(s)) || (err = build_profile(s)))
+	    (err = start_pipeline(s)) || (err = wait_for_end(s)) || (err = build_profile(s)))
 		return err;
 	report(s);
 	return write_outputs(s);
@@ -446,9 +441,8 @@ static int run(struct flame_session *s)
 
 static void cleanup(struct flame_session *s, int err)
 {
-	profiler_stop(s->profiler);
+	pipeline_stop(s->pipeline);
 	event_bus_close(s->bus);
-	sym_profile_free(s->sp);
 	profile_free(s->profile);
 	symbolizer_close(s->sym);
 	sym_cache_free(s->cache);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* One profiler per type serves every process (the programs filter on the shared targets map); at each flush the
- * aggregated stacks are split by process, symbolized through a symbolizer cache shared by all processes, and
- * written as gzip pprof files (profile_store) and/or pushed (pyroscope). */
+/* One profile pipeline per type serves every process (the programs filter on the shared targets map); at each
+ * flush its stacks are collected once, then built into one profile per process that is still traced, symbolized
+ * through a symbolizer cache shared by all processes, and written as gzip pprof files (profile_files) and/or
+ * pushed (pyroscope). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,52 +11,33 @@
 #include "daemon/daemon_profiles.h"
 #include "lib/event_loop.h"
 #include "lib/log.h"
+#include "profile/pipeline.h"
 #include "profile/pprof.h"
-#include "profile/profile_store.h"
-#include "profile/profiler.h"
+#include "daemon/profile_files.h"
 #include "daemon/pyroscope.h"
-#include "profile/sym_profile.h"
 #include "profile/symbolizer.h"
 
 #define MAX_TYPES 2
 
 struct daemon_profiles {
 	const struct daemon_config *cfg;
-	struct profiler *profilers[MAX_TYPES];
-	const struct profiler_type *types[MAX_TYPES];
+	struct profile_pipeline *pipelines[MAX_TYPES];
+	const struct profile_type *types[MAX_TYPES];
 	int ntypes;
 	struct sym_cache *syms;
-	struct profile_store *store;
+	struct profile_files *store;
 	struct pyroscope *pyroscope;
 	uint64_t since_realtime_ns, since_ns;
 	uint64_t written, write_failed, pushed, push_failed, samples_lost;
 };
 
-/* One process's profile being built during a flush. */
-struct split {
-	uint32_t pid;
-	const struct daemon_process *who;
-	struct profile *profile;
-	struct sym_profile *sp;
-	struct symbolizer *sym;
-};
-
-struct flush {
-	struct daemon_profiles *dp;
-	const struct profiler_type *type;
-	daemon_process_fn who;
-	void *who_ctx;
-	struct split *splits;
-	size_t n;
-};
-
 static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 {
 	const struct daemon_config *c = dp->cfg;
-	struct profile_store_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
+	struct profile_files_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
 	int err = 0;
 
-	if (c->profile_dir && (err = profile_store_open(c->profile_dir, &lim, &dp->store))) {
+	if (c->profile_dir && (err = profile_files_open(c->profile_dir, &lim, &dp->store))) {
 		snprintf(why, why_size, "cannot open the profile directory %s: %s", c->profile_dir, strerror(-err));
 		return err;
 	}
@@ -66,11 +48,11 @@ static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 
 static void start_type(struct daemon_profiles *dp, const char *name, struct event_bus *bus)
 {
-	struct profiler_opts o = { .bus = bus, .hz = dp->cfg->profile_hz, .kernel_stacks = true };
-	const struct profiler_type *t = profiler_type_find(name);
+	struct stack_source_opts o = { .bus = bus, .hz = dp->cfg->profile_hz, .kernel_stacks = true };
+	const struct profile_type *t = profile_type_find(name);
 	char why[512];
 
-	if (!t || profiler_start(t, &o, &dp->profilers[dp->ntypes], why, sizeof(why))) {
+	if (!t || pipeline_start(t, &o, &dp->pipelines[dp->ntypes], why, sizeof(why))) {
 		log_warn("%s profiles are off: %s", name, t ? why : "unknown type");
 		return;
 	}
@@ -108,107 +90,89 @@ void daemon_profiles_close(struct daemon_profiles *dp)
 	if (!dp)
 		return;
 	for (int i = 0; i < dp->ntypes; i++)
-		profiler_stop(dp->profilers[i]);
-	profile_store_close(dp->store);
+		pipeline_stop(dp->pipelines[i]);
+	profile_files_close(dp->store);
 	pyroscope_close(dp->pyroscope);
 	sym_cache_free(dp->syms);
 	free(dp);
 }
 
-static struct split *split_for(struct flush *f, uint32_t pid)
-{
-	struct split *s;
-
-	for (size_t i = 0; i < f->n; i++)
-		if (f->splits[i].pid == pid)
-			return f->splits[i].who ? &f->splits[i] : NULL;
-	s = realloc(f->splits, (f->n + 1) * sizeof(*s));
-	if (!s)
-		return NULL;
-	f->splits = s;
-	s = &f->splits[f->n++];
-	*s = (struct split){ .pid = pid, .who = f->who(pid, f->who_ctx) };
-	if (s->who && (!(s->profile = profiler_new_profile(f->type, f->dp->cfg->profile_hz)) ||
-		       sym_profile_new(s->profile, &s->sp) || symbolizer_open(f->dp->syms, (int)pid, &s->sym)))
-		s->who = NULL;	/* out of memory, or the process is gone: its samples are dropped */
-	return s->who ? s : NULL;
-}
-
-static int add_sample(const struct profiler_sample *ps, void *ctx)
-{
-	struct flush *f = ctx;
-	struct split *s = split_for(f, ps->tgid);
-
-	if (!s) {
-		f->dp->samples_lost += (uint64_t)ps->count;
-		return 0;
-	}
-	return profiler_add_sample(s->sp, s->sym, f->type, f->dp->cfg->profile_hz, s->who->comm, ps) == -ENOMEM
-		       ? -ENOMEM : 0;
-}
-
-static void push(struct daemon_profiles *dp, const struct split *s, const uint8_t *gz, size_t len, uint64_t now_rt)
+static void push(struct daemon_profiles *dp, uint32_t pid, const struct daemon_process *who, const uint8_t *gz,
+		 size_t len, uint64_t now_rt)
 {
 	struct pyroscope_label labels[8];
-	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : s->who->service,
+	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : who->service,
 				       .labels = labels, .from_ns = (int64_t)dp->since_realtime_ns,
 				       .until_ns = (int64_t)now_rt, .sample_rate_hz = dp->cfg->profile_hz,
 				       .pprof = gz, .len = len };
 	char err[256];
 
-	for (int i = 0; i < s->who->nlabels && p.nlabels < 8; i++)
-		labels[p.nlabels++] = (struct pyroscope_label){ s->who->labels[i].name, s->who->labels[i].value };
+	for (int i = 0; i < who->nlabels && p.nlabels < 8; i++)
+		labels[p.nlabels++] = (struct pyroscope_label){ who->labels[i].name, who->labels[i].value };
 	if (pyroscope_push(dp->pyroscope, &p, err, sizeof(err)) == 0) {
 		dp->pushed++;
 	} else {
 		dp->push_failed++;
-		log_debug("pushing a profile of PID %u: %s", s->pid, err);
+		log_debug("pushing a profile of PID %u: %s", pid, err);
 	}
 }
 
-static void emit(struct daemon_profiles *dp, const struct profiler_type *t, struct split *s, uint64_t now_rt,
-		 uint64_t duration)
+static void emit(struct daemon_profiles *dp, const struct profile_type *t, uint32_t pid,
+		 const struct daemon_process *who, struct profile *profile, uint64_t now_rt, uint64_t duration)
 {
 	uint8_t *gz;
 	size_t len;
 	int err;
 
-	profile_set_time(s->profile, (int64_t)dp->since_realtime_ns, (int64_t)duration);
-	if ((err = pprof_encode_gzip(s->profile, &gz, &len))) {
+	profile_set_time(profile, (int64_t)dp->since_realtime_ns, (int64_t)duration);
+	if ((err = pprof_encode_gzip(profile, &gz, &len))) {
 		dp->write_failed++;
 		return;
 	}
 	if (dp->store) {
-		err = profile_store_write(dp->store, s->who->service, (int)s->pid, t->name, (int64_t)now_rt, gz, len);
+		err = profile_files_write(dp->store, who->service, (int)pid, t->name, (int64_t)now_rt, gz, len);
 		if (err) {
 			dp->write_failed++;
-			log_warn("cannot write a %s profile of PID %u: %s", t->name, s->pid, strerror(-err));
+			log_warn("cannot write a %s profile of PID %u: %s", t->name, pid, strerror(-err));
 		} else {
 			dp->written++;
 		}
 	}
 	if (dp->pyroscope && strcmp(t->name, "cpu") == 0)	/* Pyroscope reads other sample types as mutex time */
-		push(dp, s, gz, len, now_rt);
+		push(dp, pid, who, gz, len, now_rt);
 	free(gz);
+}
+
+/* One process's profile out of the batch. Its samples are lost (and counted) when it is no longer traced, is
+ * gone, or memory ran out. */
+static void flush_process(struct daemon_profiles *dp, int i, const struct stack_batch *b, uint32_t pid,
+			  const struct daemon_process *who, uint64_t now_rt, uint64_t duration)
+{
+	struct symbolizer *sym = NULL;
+	struct profile *profile = NULL;
+
+	if (!who || symbolizer_open(dp->syms, (int)pid, &sym) ||
+	    pipeline_build(dp->pipelines[i], b, pid, who->comm, sym, &profile))
+		dp->samples_lost += (uint64_t)stack_batch_count_of(b, pid);
+	else if (profile_sample_count(profile))
+		emit(dp, dp->types[i], pid, who, profile, now_rt, duration);
+	profile_free(profile);
+	symbolizer_close(sym);
 }
 
 static void flush_type(struct daemon_profiles *dp, int i, daemon_process_fn who, void *ctx, uint64_t now_rt,
 		       uint64_t duration)
 {
-	struct flush f = { .dp = dp, .type = dp->types[i], .who = who, .who_ctx = ctx };
+	struct stack_batch *b;
 
-	profiler_read(dp->profilers[i], add_sample, &f);
-	profiler_clear(dp->profilers[i]);
-	for (size_t k = 0; k < f.n; k++) {
-		struct split *s = &f.splits[k];
+	if (pipeline_collect(dp->pipelines[i], true, &b))
+		return;
+	for (size_t k = 0; k < stack_batch_process_count(b); k++) {
+		uint32_t pid = stack_batch_process(b, k);
 
-		if (s->who && profile_sample_count(s->profile))
-			emit(dp, f.type, s, now_rt, duration);
-		sym_profile_free(s->sp);
-		profile_free(s->profile);
-		symbolizer_close(s->sym);
+		flush_process(dp, i, b, pid, who(pid, ctx), now_rt, duration);
 	}
-	free(f.splits);
+	stack_batch_free(b);
 }
 
 void daemon_profiles_flush(struct daemon_profiles *dp, daemon_process_fn who, void *ctx)
@@ -218,7 +182,7 @@ void daemon_profiles_flush(struct daemon_profiles *dp, daemon_process_fn who, vo
 	for (int i = 0; i < dp->ntypes; i++)
 		flush_type(dp, i, who, ctx, now_rt, now - dp->since_ns);
 	if (dp->store)
-		profile_store_enforce(dp->store);
+		profile_files_enforce(dp->store);
 	dp->since_ns = now;
 	dp->since_realtime_ns = now_rt;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The daemon's periodic profiles: one profiler (BPF object) per profile type for every traced process, read every
- * interval, split into one pprof per process, stored (with retention) and optionally pushed to Pyroscope. */
+/* The daemon's periodic profiles: one profile pipeline (one BPF object) per profile type for every traced process,
+ * collected every interval, built into one pprof per process, stored (with retention) and optionally pushed to
+ * Pyroscope. */
 #ifndef GOTRACE_DAEMON_PROFILES_H
 #define GOTRACE_DAEMON_PROFILES_H
 
@@ -26,7 +27,7 @@ int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus,
 			 char *why, size_t why_size);
 void daemon_profiles_close(struct daemon_profiles *dp);
 
-/* Reads what the profilers gathered since the last flush and writes/pushes one profile per process and type. */
+/* Collects what the pipelines gathered since the last flush and writes/pushes one profile per process and type. */
 void daemon_profiles_flush(struct daemon_profiles *dp, daemon_process_fn who, void *ctx);
 
 /* The daemon's own metrics about profiles (written, pushed, failed, dropped samples, files kept). */

@@ -10,7 +10,7 @@
 
 /* Uncompressed profile.proto into a malloc'ed buffer the caller frees. 0 or -ENOMEM. */
 int pprof_encode(const struct profile *p, uint8_t **buf, size_t *len);
-/* The same, gzip-compressed as on disk (for uploads and the daemon's profile store). */
+/* The same, gzip-compressed as on disk (for uploads and the daemon's profile files). */
 int pprof_encode_gzip(const struct profile *p, uint8_t **buf, size_t *len);
 
 /* Gzip-compressed profile.proto at path, atomically: written to a temporary file in the same directory, then

@@ -9,7 +9,7 @@
 #include "unit.h"
 #include "lib/atomic_file.h"
 #include "profile/flame_output.h"
-#include "profile/profiler.h"
+#include "profile/profile_types.h"
 
 TEST(formats_by_name_and_by_ending)
 {
@@ -122,21 +122,21 @@ TEST(every_format_writes_the_same_profile)
 
 TEST(profile_type_table_is_consistent)
 {
-	CHECK(profiler_type_count >= 3);
-	CHECK(profiler_type_find("cpu") == &profiler_types[0]);	/* the default */
-	CHECK(profiler_type_find("offcpu") && profiler_type_find("gc"));
-	CHECK(profiler_type_find("wall") == NULL);
-	for (size_t i = 0; i < profiler_type_count; i++) {
-		const struct profiler_type *t = &profiler_types[i];
+	CHECK(profile_type_count >= 3);
+	CHECK(profile_type_find("cpu") == &profile_types[0]);	/* the default */
+	CHECK(profile_type_find("offcpu") && profile_type_find("gc"));
+	CHECK(profile_type_find("wall") == NULL);
+	for (size_t i = 0; i < profile_type_count; i++) {
+		const struct profile_type *t = &profile_types[i];
 
-		CHECK(t->name && t->summary && strlen(t->summary) < 80 && t->ops);
+		CHECK(t->name && t->summary && strlen(t->summary) < 80 && t->source);
 		/* Stack types pick kinds from the shared stack map; a wait type is one map of its own. */
-		CHECK(t->kinds || t->ops == profiler_type_find("futex")->ops);
+		CHECK(t->kinds || t->source == profile_type_find("futex")->source);
 		CHECK(t->nvalues >= 1 && t->nvalues <= 2 && t->flame_value < t->nvalues);
 		for (int v = 0; v < t->nvalues; v++)
 			CHECK(t->value_types[v].type && t->value_types[v].unit);
 		/* A period means a sampling profile whose second value is count x period. */
-		CHECK(!t->period_type.type || (t->nvalues == 2 && t->values[1] == PROFILER_VALUE_PERIOD));
-		CHECK(!strcmp(t->flame_unit, t->values[t->flame_value] == PROFILER_VALUE_NS ? "nanoseconds" : "samples"));
+		CHECK(!t->period_type.type || (t->nvalues == 2 && t->values[1] == PROFILE_VALUE_PERIOD));
+		CHECK(!strcmp(t->flame_unit, t->values[t->flame_value] == PROFILE_VALUE_NS ? "nanoseconds" : "samples"));
 	}
 }

@@ -20,7 +20,7 @@
 #include "sys/proc.h"
 #include "sys/proc_maps.h"
 #include "profile/profile.h"
-#include "profile/sym_profile.h"
+#include "profile/symbolize.h"
 #include "profile/symbolizer.h"
 
 static double now_s(void)

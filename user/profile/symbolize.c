@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lib/array.h"
-#include "profile/sym_profile.h"
+#include "profile/symbolize.h"
 
 #define MAX_FRAMES_PER_PC 64
 #define MAX_STACK 512		/* locations per sample: BPF stacks hold at most 127 + 127 */

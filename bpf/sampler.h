@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Plain structs shared by profile.bpf.c and user/profiler.c: stacks sampled in BPF and aggregated there by
+/* Plain structs shared by sampler.bpf.c and user/profile/sampler.c: stacks sampled in BPF and aggregated there by
  * (process, thread, kind, user stack, kernel stack).
  *
- * Maps of profile.bpf.c, read once by user space at the end of a profile:
+ * Maps of sampler.bpf.c, read once by user space at the end of a profile:
  *   samples  struct stack_key -> struct stack_count   how often, and for how long, each stack was seen
  *   stacks   __u64 stack id   -> struct stack_trace   PCs innermost first, zero-filled past the last one
  * A stack id is a 64-bit hash of the PCs (0: no stack), so that no sample loses its stack to a full bucket, as

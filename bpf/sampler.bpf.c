@@ -16,7 +16,7 @@
 
 #include "events.bpf.h"
 #include "maps.bpf.h"
-#include "profile_sample.h"
+#include "sampler.h"
 #include "stacks.bpf.h"
 #include "task_state.bpf.h"
 
@@ -216,7 +216,7 @@ static __always_inline __u64 entry_return_address(struct pt_regs *ctx)
 #elif defined(__TARGET_ARCH_arm64)
 	return ctx->regs[30];	/* the link register */
 #else
-#error "profile.bpf.c: add this architecture's return address at function entry"
+#error "sampler.bpf.c: add this architecture's return address at function entry"
 #endif
 }
 

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "profile/profile_store.h"
+#include "daemon/profile_files.h"
 #include "unit.h"
 
 #define MS 1000000LL
@@ -78,53 +78,53 @@ static int64_t fake_clock(void *ctx)
 	return fake_now;
 }
 
-static struct profile_store *open_store(uint64_t count, uint64_t age, uint64_t bytes)
+static struct profile_files *open_store(uint64_t count, uint64_t age, uint64_t bytes)
 {
-	struct profile_store_limits lim = { count, age, bytes };
-	struct profile_store *s = NULL;
+	struct profile_files_limits lim = { count, age, bytes };
+	struct profile_files *s = NULL;
 
-	CHECK(profile_store_open(dir, &lim, &s) == 0);
+	CHECK(profile_files_open(dir, &lim, &s) == 0);
 	if (s)
-		profile_store_set_clock(s, fake_clock, NULL);
+		profile_files_set_clock(s, fake_clock, NULL);
 	return s;
 }
 
 static const char data[1000] = "\x1f\x8b not really gzip";
 
-static int put(struct profile_store *s, const char *service, int64_t t)
+static int put(struct profile_files *s, const char *service, int64_t t)
 {
-	return profile_store_write(s, service, 42, "cpu", t, data, sizeof(data));
+	return profile_files_write(s, service, 42, "cpu", t, data, sizeof(data));
 }
 
 static void name_at(char *out, const char *service, int64_t t)
 {
-	CHECK(profile_store_name(out, 128, service, 42, "cpu", t) == 0);
+	CHECK(profile_files_name(out, 128, service, 42, "cpu", t) == 0);
 }
 
 TEST(names)
 {
 	char name[128];
 
-	CHECK(profile_store_name(name, sizeof(name), "api", 1234, "cpu", T0) == 0);
+	CHECK(profile_files_name(name, sizeof(name), "api", 1234, "cpu", T0) == 0);
 	CHECK_STR(name, "api-1234-cpu-20260102T030405.678Z.pb.gz");
-	CHECK(profile_store_name(name, sizeof(name), "a-1.b_c", 1, "offcpu", 0) == 0);
+	CHECK(profile_files_name(name, sizeof(name), "a-1.b_c", 1, "offcpu", 0) == 0);
 	CHECK_STR(name, "a-1.b_c-1-offcpu-19700101T000000.000Z.pb.gz");
-	CHECK(profile_store_name(name, sizeof(name), "../etc", 1, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), ".hidden", 1, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "a/b", 1, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "", 1, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), NULL, 1, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "a", 0, "cpu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "a", 1, "CPU", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "a", 1, "c-pu", T0) == -EINVAL);
-	CHECK(profile_store_name(name, sizeof(name), "a", 1, "cpu", -1) == -EINVAL);
-	CHECK(profile_store_name(name, 10, "api", 1234, "cpu", T0) == -ENAMETOOLONG);
+	CHECK(profile_files_name(name, sizeof(name), "../etc", 1, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), ".hidden", 1, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "a/b", 1, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "", 1, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), NULL, 1, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "a", 0, "cpu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "a", 1, "CPU", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "a", 1, "c-pu", T0) == -EINVAL);
+	CHECK(profile_files_name(name, sizeof(name), "a", 1, "cpu", -1) == -EINVAL);
+	CHECK(profile_files_name(name, 10, "api", 1234, "cpu", T0) == -ENAMETOOLONG);
 }
 
 TEST(write_is_whole_and_leaves_no_temporary)
 {
-	struct profile_store_stats st;
-	struct profile_store *s;
+	struct profile_files_stats st;
+	struct profile_files *s;
 	char name[128], path[256], back[2000];
 	struct stat sb;
 	int fd;
@@ -141,18 +141,18 @@ TEST(write_is_whole_and_leaves_no_temporary)
 	CHECK(count_entries() == 1);
 	CHECK(put(s, "api", T0) == -EEXIST);					/* the same profile twice */
 	CHECK(put(s, "api", T0 + 999999) == -EEXIST);				/* same millisecond */
-	CHECK(profile_store_write(s, "../x", 1, "cpu", T0, data, 1) == -EINVAL);
-	CHECK(profile_store_write(s, "api", 1, "cpu", T0, NULL, 1) == -EINVAL);
-	profile_store_get_stats(s, &st);
+	CHECK(profile_files_write(s, "../x", 1, "cpu", T0, data, 1) == -EINVAL);
+	CHECK(profile_files_write(s, "api", 1, "cpu", T0, NULL, 1) == -EINVAL);
+	profile_files_get_stats(s, &st);
 	CHECK(st.files == 1 && st.bytes == sizeof(data) && st.written == 1 && st.write_errors == 4);
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
 TEST(failed_write_leaves_nothing)
 {
 	struct rlimit old, small = { 500, 500 };	/* files may not grow past 500 bytes: EFBIG */
-	struct profile_store *s;
+	struct profile_files *s;
 
 	make_dir();
 	s = open_store(0, 0, 0);
@@ -165,7 +165,7 @@ TEST(failed_write_leaves_nothing)
 	signal(SIGXFSZ, SIG_DFL);
 	CHECK(count_entries() == 0);
 	CHECK(put(s, "api", T0) == 0);	/* and the name is still free */
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
@@ -179,12 +179,12 @@ static int kill_writer_after(useconds_t delay_us, const char *big, size_t size, 
 	DIR *d;
 
 	if (child == 0) {
-		struct profile_store *s;
+		struct profile_files *s;
 
-		if (profile_store_open(dir, NULL, &s))
+		if (profile_files_open(dir, NULL, &s))
 			_exit(1);
 		for (int i = 0; i < 100000; i++)
-			profile_store_write(s, "api", 42, "cpu", T0 + i * MS, big, size);
+			profile_files_write(s, "api", 42, "cpu", T0 + i * MS, big, size);
 		_exit(0);
 	}
 	usleep(delay_us);
@@ -225,7 +225,7 @@ TEST(killed_writer_leaves_only_whole_files)
 
 TEST(count_limit_deletes_oldest_by_time)
 {
-	struct profile_store *s;
+	struct profile_files *s;
 	char name[128];
 	int64_t order[] = { 3, 1, 4, 0, 2 };	/* written out of time order */
 
@@ -239,14 +239,14 @@ TEST(count_limit_deletes_oldest_by_time)
 		CHECK(exists(name) == (i >= 2));
 	}
 	CHECK(exists("notes.txt"));
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
 TEST(age_limit_with_fake_clock)
 {
-	struct profile_store_stats st;
-	struct profile_store *s;
+	struct profile_files_stats st;
+	struct profile_files *s;
 	char name[128];
 
 	make_dir();
@@ -255,39 +255,39 @@ TEST(age_limit_with_fake_clock)
 	for (int i = 0; i < 5; i++)
 		CHECK(put(s, "svc", T0 + i * 60 * SEC) == 0);
 	fake_now = T0 + 300 * SEC;
-	CHECK(profile_store_enforce(s) == 3);	/* 0, 60 and 120 s are older than 150 s at 300 s */
+	CHECK(profile_files_enforce(s) == 3);	/* 0, 60 and 120 s are older than 150 s at 300 s */
 	for (int i = 0; i < 5; i++) {
 		name_at(name, "svc", T0 + i * 60 * SEC);
 		CHECK(exists(name) == (i >= 3));
 	}
 	fake_now = T0 + 1000 * SEC;
-	CHECK(profile_store_enforce(s) == 2);	/* the age limit spares nothing */
-	profile_store_get_stats(s, &st);
+	CHECK(profile_files_enforce(s) == 2);	/* the age limit spares nothing */
+	profile_files_get_stats(s, &st);
 	CHECK(st.files == 0 && st.bytes == 0 && st.deleted == 5 && st.delete_errors == 0);
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
 TEST(size_limit_keeps_the_newest)
 {
-	struct profile_store_stats st;
-	struct profile_store *s;
+	struct profile_files_stats st;
+	struct profile_files *s;
 	char name[128];
 
 	make_dir();
 	s = open_store(0, 0, 3500);
 	for (int i = 0; i < 6; i++)
 		CHECK(put(s, "api", T0 + i * SEC) == 0);
-	profile_store_get_stats(s, &st);
+	profile_files_get_stats(s, &st);
 	CHECK(st.files == 3 && st.bytes == 3000);
-	profile_store_close(s);
+	profile_files_close(s);
 	s = open_store(0, 0, 10);	/* smaller than one profile: the newest stays */
 	CHECK(put(s, "api", T0 + 10 * SEC) == 0);
-	profile_store_get_stats(s, &st);
+	profile_files_get_stats(s, &st);
 	CHECK(st.files == 1);
 	name_at(name, "api", T0 + 10 * SEC);
 	CHECK(exists(name));
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
@@ -299,8 +299,8 @@ TEST(only_own_files_are_counted_or_deleted)
 		"api-42-cpu-20260102T030405.678.pb.gz", "-42-cpu-20260102T030405.678Z.pb.gz",
 		".api-42-cpu-20260102T030405.678Z.pb.gz", "api-42-cpu-20260230T030405.678Z.pb.gz",
 	};
-	struct profile_store_stats st;
-	struct profile_store *s;
+	struct profile_files_stats st;
+	struct profile_files *s;
 	char own[128], path[256], link_name[128];
 
 	make_dir();
@@ -319,14 +319,14 @@ TEST(only_own_files_are_counted_or_deleted)
 		CHECK(mkdir(full, 0700) == 0);
 	}
 	s = open_store(1, 0, 0);
-	profile_store_get_stats(s, &st);
+	profile_files_get_stats(s, &st);
 	CHECK(st.files == 1 && st.bytes == 5000);	/* only the earlier run's file */
 	CHECK(put(s, "api", T0) == 0);
 	CHECK(!exists(own));				/* the oldest of ours went */
 	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
 		CHECK(exists(foreign[i]));
 	CHECK(exists(link_name) && exists(path));
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
@@ -334,7 +334,7 @@ TEST(stale_temporaries_are_removed_at_open)
 {
 	struct timespec old[2] = { { time(NULL) - 3600, 0 }, { time(NULL) - 3600, 0 } };
 	char name[128], stale[140], fresh[140], full[300];
-	struct profile_store *s;
+	struct profile_files *s;
 
 	make_dir();
 	name_at(name, "api", T0);
@@ -350,23 +350,23 @@ TEST(stale_temporaries_are_removed_at_open)
 	CHECK(utimensat(AT_FDCWD, full, old, 0) == 0);
 	s = open_store(0, 0, 0);
 	CHECK(!exists(stale) && exists(fresh) && exists(".other.tmp"));
-	profile_store_close(s);
+	profile_files_close(s);
 	remove_dir();
 }
 
 TEST(directory_is_created_once)
 {
-	struct profile_store *s = NULL;
+	struct profile_files *s = NULL;
 	char sub[128];
 	struct stat sb;
 
 	make_dir();
 	snprintf(sub, sizeof(sub), "%s/profiles", dir);
-	CHECK(profile_store_open(sub, NULL, &s) == 0);
+	CHECK(profile_files_open(sub, NULL, &s) == 0);
 	CHECK(stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode) && (sb.st_mode & 0777 & ~0750) == 0);
-	profile_store_close(s);
+	profile_files_close(s);
 	snprintf(sub, sizeof(sub), "%s/missing/profiles", dir);
-	CHECK(profile_store_open(sub, NULL, &s) == -ENOENT && s == NULL);
-	CHECK(profile_store_open("", NULL, &s) == -EINVAL);
+	CHECK(profile_files_open(sub, NULL, &s) == -ENOENT && s == NULL);
+	CHECK(profile_files_open("", NULL, &s) == -EINVAL);
 	remove_dir();
 }

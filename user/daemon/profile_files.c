@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "lib/cli.h"
-#include "profile/profile_store.h"
+#include "daemon/profile_files.h"
 
 #define NS_PER_S 1000000000LL
 #define SUFFIX ".pb.gz"
@@ -30,13 +30,13 @@ struct entry {
 	uint64_t size;
 };
 
-struct profile_store {
+struct profile_files {
 	int dirfd;
-	struct profile_store_limits limits;
+	struct profile_files_limits limits;
 	struct entry *entries;		/* sorted oldest first */
 	size_t n, cap;
-	struct profile_store_stats stats;
-	profile_store_clock now_ns;
+	struct profile_files_stats stats;
+	profile_files_clock now_ns;
 	void *clock_ctx;
 };
 
@@ -66,7 +66,7 @@ static bool type_ok(const char *s)
 	return n >= 1 && n <= TYPE_MAX && strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_") == n;
 }
 
-int profile_store_name(char *out, size_t size, const char *service, int pid, const char *type, int64_t time_ns)
+int profile_files_name(char *out, size_t size, const char *service, int pid, const char *type, int64_t time_ns)
 {
 	time_t secs = (time_t)(time_ns / NS_PER_S);
 	char stamp[32];
@@ -100,7 +100,7 @@ static int parse_time(const char *s, int64_t *time_ns)
 	return *time_ns >= 0 ? 0 : -EINVAL;
 }
 
-/* Whether name is one of ours (exactly what profile_store_name would write); its time if so. */
+/* Whether name is one of ours (exactly what profile_files_name would write); its time if so. */
 static bool own_name(const char *name, int64_t *time_ns)
 {
 	size_t n = strlen(name), slen = strlen(SUFFIX);
@@ -125,7 +125,7 @@ static bool own_name(const char *name, int64_t *time_ns)
 	pid_text = dash + 1;
 	if (cli_parse_pid(pid_text, &pid))
 		return false;
-	return profile_store_name(again, sizeof(again), copy, pid, type, *time_ns) == 0 && !strcmp(again, name);
+	return profile_files_name(again, sizeof(again), copy, pid, type, *time_ns) == 0 && !strcmp(again, name);
 }
 
 /* ".NAME.tmp" with NAME one of ours: a temporary file of this module. */
@@ -152,7 +152,7 @@ static int entry_cmp(const struct entry *a, int64_t time_ns, const char *name)
 }
 
 /* Where (time, name) is or would go. */
-static size_t lower_bound(const struct profile_store *s, int64_t time_ns, const char *name)
+static size_t lower_bound(const struct profile_files *s, int64_t time_ns, const char *name)
 {
 	size_t lo = 0, hi = s->n;
 
@@ -167,14 +167,14 @@ static size_t lower_bound(const struct profile_store *s, int64_t time_ns, const 
 	return lo;
 }
 
-static bool index_has(const struct profile_store *s, int64_t time_ns, const char *name)
+static bool index_has(const struct profile_files *s, int64_t time_ns, const char *name)
 {
 	size_t i = lower_bound(s, time_ns, name);
 
 	return i < s->n && !entry_cmp(&s->entries[i], time_ns, name);
 }
 
-static int index_add(struct profile_store *s, const char *name, int64_t time_ns, uint64_t size)
+static int index_add(struct profile_files *s, const char *name, int64_t time_ns, uint64_t size)
 {
 	size_t at;
 	char *copy;
@@ -202,7 +202,7 @@ static int index_add(struct profile_store *s, const char *name, int64_t time_ns,
 
 /* Deletes the oldest file. A file that cannot be deleted leaves the index too: retrying it on every write would
  * not help; the failure is counted. */
-static void delete_oldest(struct profile_store *s)
+static void delete_oldest(struct profile_files *s)
 {
 	struct entry *e = &s->entries[0];
 
@@ -219,7 +219,7 @@ static void delete_oldest(struct profile_store *s)
 
 /* ---- open and close ---- */
 
-static void index_file(struct profile_store *s, const char *name, int64_t now)
+static void index_file(struct profile_files *s, const char *name, int64_t now)
 {
 	struct stat st;
 	int64_t time_ns;
@@ -232,7 +232,7 @@ static void index_file(struct profile_store *s, const char *name, int64_t now)
 		unlinkat(s->dirfd, name, 0);	/* a crashed writer's; a live one renames within seconds */
 }
 
-static int scan(struct profile_store *s)
+static int scan(struct profile_files *s)
 {
 	int fd = dup(s->dirfd);
 	struct dirent *de;
@@ -263,9 +263,9 @@ static int open_dir(const char *dir)
 	return fd < 0 ? -errno : fd;
 }
 
-int profile_store_open(const char *dir, const struct profile_store_limits *limits, struct profile_store **out)
+int profile_files_open(const char *dir, const struct profile_files_limits *limits, struct profile_files **out)
 {
-	struct profile_store *s;
+	struct profile_files *s;
 	int err;
 
 	*out = NULL;
@@ -285,14 +285,14 @@ int profile_store_open(const char *dir, const struct profile_store_limits *limit
 	}
 	err = scan(s);
 	if (err) {
-		profile_store_close(s);
+		profile_files_close(s);
 		return err;
 	}
 	*out = s;
 	return 0;
 }
 
-void profile_store_close(struct profile_store *s)
+void profile_files_close(struct profile_files *s)
 {
 	if (!s)
 		return;
@@ -303,22 +303,22 @@ void profile_store_close(struct profile_store *s)
 	free(s);
 }
 
-void profile_store_set_clock(struct profile_store *s, profile_store_clock now_ns, void *ctx)
+void profile_files_set_clock(struct profile_files *s, profile_files_clock now_ns, void *ctx)
 {
 	s->now_ns = now_ns ? now_ns : wall_clock;
 	s->clock_ctx = ctx;
 }
 
-void profile_store_get_stats(const struct profile_store *s, struct profile_store_stats *st)
+void profile_files_get_stats(const struct profile_files *s, struct profile_files_stats *st)
 {
 	*st = s->stats;
 }
 
 /* ---- retention ---- */
 
-static bool over_limit(const struct profile_store *s, int64_t now)
+static bool over_limit(const struct profile_files *s, int64_t now)
 {
-	const struct profile_store_limits *l = &s->limits;
+	const struct profile_files_limits *l = &s->limits;
 
 	if (!s->n)
 		return false;
@@ -327,7 +327,7 @@ static bool over_limit(const struct profile_store *s, int64_t now)
 	return s->n > 1 && ((l->max_count && s->n > l->max_count) || (l->max_bytes && s->stats.bytes > l->max_bytes));
 }
 
-int profile_store_enforce(struct profile_store *s)
+int profile_files_enforce(struct profile_files *s)
 {
 	int64_t now = s->now_ns(s->clock_ctx);
 	int deleted = 0;
@@ -357,7 +357,7 @@ static int write_all(int fd, const char *p, size_t len)
 }
 
 /* The temporary file, written and flushed to disk, then renamed to name. */
-static int write_file(struct profile_store *s, const char *name, const void *data, size_t len)
+static int write_file(struct profile_files *s, const char *name, const void *data, size_t len)
 {
 	char tmp[NAME_MAX_LEN + 8];
 	int fd, err;
@@ -380,11 +380,11 @@ static int write_file(struct profile_store *s, const char *name, const void *dat
 	return err;
 }
 
-int profile_store_write(struct profile_store *s, const char *service, int pid, const char *type, int64_t time_ns,
+int profile_files_write(struct profile_files *s, const char *service, int pid, const char *type, int64_t time_ns,
 			const void *pprof_gz, size_t len)
 {
 	char name[NAME_MAX_LEN + 1];
-	int err = profile_store_name(name, sizeof(name), service, pid, type, time_ns);
+	int err = profile_files_name(name, sizeof(name), service, pid, type, time_ns);
 
 	if (!err && !pprof_gz && len)
 		err = -EINVAL;
@@ -399,6 +399,6 @@ int profile_store_write(struct profile_store *s, const char *service, int pid, c
 		return err;
 	}
 	s->stats.written++;
-	profile_store_enforce(s);
+	profile_files_enforce(s);
 	return 0;
 }
