@@ -71,9 +71,9 @@ static __always_inline struct gc_target *lookup_target(__u32 *pid, __u32 *tid)
 	return bpf_map_lookup_elem(&gc_targets, pid);
 }
 
-/* 1.22+: entry of startTheWorldWithSema(now int64, w worldStop). */
-SEC("uprobe")
-int handle_start_world_args(struct pt_regs *ctx)
+/* Stashes how a stop began, for the RET probe of the thread that restarts the world: from the arguments of
+ * startTheWorldWithSema (1.22+: the runtime's own times), or our clock and m.preemptoff's reason (1.19-1.21). */
+static __always_inline int stash_stop(struct pt_regs *ctx, bool from_args)
 {
 	struct stw_stash s = {};
 	struct gc_target *t;
@@ -82,30 +82,32 @@ int handle_start_world_args(struct pt_regs *ctx)
 	t = lookup_target(&pid, &tid);
 	if (!t)
 		return 0;
-	s.now_arg = GO_ARG1(ctx);
-	s.go_reason = GO_ARG2(ctx) & 0xff;
-	s.start_ns = GO_ARG3(ctx);	/* w.startedStopping */
-	s.from_args = 1;
+	if (from_args) {
+		s.now_arg = GO_ARG1(ctx);
+		s.go_reason = GO_ARG2(ctx) & 0xff;
+		s.start_ns = GO_ARG3(ctx);	/* w.startedStopping */
+		s.from_args = 1;
+	} else {
+		s.start_ns = bpf_ktime_get_ns();
+		read_preemptoff(ctx, t, s.reason);
+	}
 	bpf_map_update_elem(&stw_stash, &tid, &s, BPF_ANY);
 	return 0;
 }
 
+/* 1.22+: entry of startTheWorldWithSema(now int64, w worldStop). */
+SEC("uprobe")
+int handle_start_world_args(struct pt_regs *ctx)
+{
+	return stash_stop(ctx, true);
+}
+
 /* 1.19-1.21: a stop begins (attached to the non-GC stop path, or to stopTheWorldWithSema when runtime.work cannot
- * be located). Our clock, and the reason string the runtime put in m.preemptoff. */
+ * be located). */
 SEC("uprobe")
 int handle_stop_world(struct pt_regs *ctx)
 {
-	struct stw_stash s = {};
-	struct gc_target *t;
-	__u32 pid, tid;
-
-	t = lookup_target(&pid, &tid);
-	if (!t)
-		return 0;
-	s.start_ns = bpf_ktime_get_ns();
-	read_preemptoff(ctx, t, s.reason);
-	bpf_map_update_elem(&stw_stash, &tid, &s, BPF_ANY);
-	return 0;
+	return stash_stop(ctx, false);
 }
 
 static __always_inline void fill_from_args(struct stw_event *e, const struct stw_stash *s)
