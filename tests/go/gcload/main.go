@@ -95,12 +95,7 @@ func pauseCount() (pauses, cycles uint64) {
 // allocate keeps the heap churning: every worker replaces buffers in a small live set.
 func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
 	defer wg.Done()
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return
-		default:
-		}
+	for i := 0; !protocol.Stopped(stop); i++ {
 		sink[(worker*7+i)%len(sink)] = make([]byte, 32<<10)
 		if i%64 == 0 {
 			time.Sleep(100 * time.Microsecond)

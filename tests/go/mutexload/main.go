@@ -71,12 +71,7 @@ func rawFutexWaits(n int) int {
 // contend takes the lock, does a little work inside, and a little outside, until stop closes.
 func contend(mu *sync.Mutex, stop <-chan struct{}, n *uint64, wg *sync.WaitGroup) {
 	defer wg.Done()
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return
-		default:
-		}
+	for i := 0; !protocol.Stopped(stop); i++ {
 		mu.Lock()
 		for k := range shared {
 			shared[k] += uint64(i)

@@ -65,3 +65,13 @@ func MonotonicNs() int64 {
 	syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 1 /* CLOCK_MONOTONIC */, uintptr(unsafe.Pointer(&ts)), 0)
 	return ts.Nano()
 }
+
+// Stopped reports, without blocking, whether stop has been closed: the workload loops poll it between steps.
+func Stopped(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
+}
