@@ -110,14 +110,14 @@ int handle_stop_world(struct pt_regs *ctx)
 	return stash_stop(ctx, false);
 }
 
-static __always_inline void fill_from_args(struct stw_event *e, const struct stw_stash *s)
+static __always_inline void fill_from_args(struct stw_event *e, const struct stw_stash *s, const struct gc_target *t)
 {
 	e->start_ns = s->start_ns;
 	e->go_reason = s->go_reason;
 	e->flags |= STW_F_RUNTIME_TIMES;
-	if (s->go_reason == GO_STW_GC_SWEEP_TERM)
+	if (s->go_reason == t->reason_sweep_term)
 		e->kind = STW_KIND_SWEEP_TERM;
-	else if (s->go_reason == GO_STW_GC_MARK_TERM)
+	else if (s->go_reason == t->reason_mark_term)
 		e->kind = STW_KIND_MARK_TERM;
 	/* Only the final mark termination passes its own `now` (taken before the memstats update). */
 	if (e->kind == STW_KIND_MARK_TERM && s->now_arg)
@@ -174,7 +174,7 @@ static __always_inline void fill_event(struct pt_regs *ctx, struct stw_event *e,
 	}
 	if (t->abi == GC_ABI_STW_ARGS) {
 		if (s && s->from_args)
-			fill_from_args(e, s);
+			fill_from_args(e, s, t);
 		else
 			e->flags |= STW_F_START_UNKNOWN;
 		/* The cycle's total as the runtime recorded it before restarting the world: user space checks the

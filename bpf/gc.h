@@ -11,14 +11,17 @@ enum gc_abi {
 	GC_ABI_STW_ARGS = 2,		/* 1.22+: startTheWorldWithSema(now, worldStop{reason, startedStopping, ...}) */
 };
 
-/* Go's stwReason values (append-only since 1.21). */
+/* Go's stwReason values of the GC's stops as of 1.21-1.27; user space reads each binary's own from its
+ * runtime.stwReasonStrings (gobin/go_stw_reasons.h) and configures them per target. */
 #define GO_STW_GC_MARK_TERM 1
 #define GO_STW_GC_SWEEP_TERM 2
 
 /* Per traced process (key: tgid). Addresses are runtime addresses (link-time address + load bias); 0 = unknown. */
 struct gc_target {
 	__u32 abi;
-	__u32 pad;
+	__u8 reason_mark_term;		/* the stwReason values of the GC's stops (GC_ABI_STW_ARGS) */
+	__u8 reason_sweep_term;
+	__u16 pad;
 	__u64 work_addr;
 	__u64 memstats_addr;
 	__u16 off_g_m;

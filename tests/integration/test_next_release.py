@@ -50,6 +50,7 @@ def test_next_release_traced_exactly(tmp_path, variant):
     i = info(path)
     assert i["go_version"] == "go1.28.0" and not i["release_in_table"] and i["layout_known"]
     assert i["gc_shape"] == "worldstop_args"
+    assert (i["stw_reason_mark_term"], i["stw_reason_sweep_term"], i["stw_reasons_source"]) == (1, 2, "runtime data")
     sources = set(i["offset_sources"].values())
     if variant == "default":
         assert i["offsets"]["source"] == "dwarf" and i["gc_shape_source"] == "DWARF"

@@ -183,6 +183,10 @@ static void print_text_layout(const struct runtime_layout *rl)
 		printf("shape:     runtime.startTheWorldWithSema %s (source: %s)\n",
 		       rl->gc_abi == GC_ABI_STW_ARGS ? "(now int64, w worldStop)" : "() / (emitTraceEvent bool)",
 		       layout_source_name(rl->gc_abi_source));
+	if (rl->gc_abi == GC_ABI_STW_ARGS)
+		printf("stwReason: GC mark termination %d, GC sweep termination %d (source: %s%s)\n",
+		       rl->stw_reason_mark_term, rl->stw_reason_sweep_term, layout_source_name(rl->stw_reasons_source),
+		       rl->stw_reasons_disagree ? "; the table says 1 and 2" : "");
 	printf("facts:     (offset or size in bytes, source)\n");
 	print_text_facts(rl);
 }
@@ -299,6 +303,11 @@ static void json_layout(struct json_obj *j, const struct runtime_layout *rl)
 	json_end(&oj);
 	json_kv_str(j, "gc_shape", rl->gc_abi == GC_ABI_STW_ARGS ? "worldstop_args" : rl->gc_abi ? "work_globals" : "unknown");
 	json_kv_str(j, "gc_shape_source", rl->gc_abi ? layout_source_name(rl->gc_abi_source) : rl->gc_abi_why);
+	if (rl->gc_abi == GC_ABI_STW_ARGS) {
+		json_kv_i64(j, "stw_reason_mark_term", rl->stw_reason_mark_term);
+		json_kv_i64(j, "stw_reason_sweep_term", rl->stw_reason_sweep_term);
+		json_kv_str(j, "stw_reasons_source", layout_source_name(rl->stw_reasons_source));
+	}
 	json_key(j, "globals");
 	json_begin(&oj, stdout);
 	json_kv_u64(&oj, "runtime.work", rl->globals.work);

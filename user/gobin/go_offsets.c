@@ -594,6 +594,8 @@ const char *layout_source_name(enum layout_source s)
 		return "function table";
 	case LAYOUT_CODE:
 		return "machine code";
+	case LAYOUT_DATA:
+		return "runtime data";
 	default:
 		return "unknown";
 	}

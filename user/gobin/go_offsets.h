@@ -18,6 +18,7 @@ enum layout_source {
 				 * machine code confirms it and the live process verifies it */
 	LAYOUT_FUNCTAB,		/* the pclntab's function table (names, sizes of arguments) */
 	LAYOUT_CODE,		/* the machine code, two independent derivations agreeing */
+	LAYOUT_DATA,		/* the runtime's own tables in the binary's data (e.g. stwReasonStrings) */
 };
 
 /* Byte offsets inside the named struct, sizes in bytes, -1 when unknown (the field does not exist in that Go

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gobin/go_stw_reasons.h"
 #include "tracer/runtime_layout.h"
 
 static int lookup_func(const char *name, uint64_t *entry, uint64_t *end, void *ctx)
@@ -134,6 +135,24 @@ static void derive_gc_abi(const struct go_binary *gb, struct runtime_layout *rl)
 		rl->gc_abi = 0;
 }
 
+/* The values startTheWorldWithSema's w.reason takes for the GC's stops: the binary's own names table, the table's
+ * values (stable from 1.21 to 1.27) as the fallback and the cross-check. */
+static void derive_stw_reasons(const struct go_binary *gb, struct runtime_layout *rl)
+{
+	struct go_stw_reasons r;
+	bool newer = rl->offsets.table_minor && gb->version.minor > rl->offsets.table_minor;
+
+	rl->stw_reason_mark_term = GO_STW_GC_MARK_TERM;
+	rl->stw_reason_sweep_term = GO_STW_GC_SWEEP_TERM;
+	rl->stw_reasons_source = newer ? LAYOUT_TABLE_NEWEST : LAYOUT_TABLE;
+	if (go_stw_reasons_find(gb->elf, &r) != 0)
+		return;
+	rl->stw_reasons_disagree = r.mark_term != GO_STW_GC_MARK_TERM || r.sweep_term != GO_STW_GC_SWEEP_TERM;
+	rl->stw_reason_mark_term = r.mark_term;
+	rl->stw_reason_sweep_term = r.sweep_term;
+	rl->stw_reasons_source = LAYOUT_DATA;
+}
+
 enum go_timehist_scheme runtime_layout_timehist_scheme(const struct runtime_layout *rl, const struct target *t)
 {
 	switch (rl->offsets.hist_nbuckets) {
@@ -195,6 +214,8 @@ static void resolve_uncached(const struct target *t, struct runtime_layout *rl)
 			rl->assumed = true;
 	rl->globals_err = go_globals_find(gb->elf, &rl->offsets, lookup_func, (void *)gb, &rl->globals);
 	derive_gc_abi(gb, rl);
+	if (rl->gc_abi == GC_ABI_STW_ARGS)
+		derive_stw_reasons(gb, rl);
 }
 
 static bool have(int32_t off)
@@ -241,8 +262,11 @@ int runtime_layout_gc(const struct target *t, struct gc_target *cfg, char *note,
 	}
 	set_memstats(&rl, t, cfg);
 	cfg->abi = rl.gc_abi;
-	if (cfg->abi == GC_ABI_STW_ARGS)
+	if (cfg->abi == GC_ABI_STW_ARGS) {
+		cfg->reason_mark_term = (__u8)rl.stw_reason_mark_term;
+		cfg->reason_sweep_term = (__u8)rl.stw_reason_sweep_term;
 		return 0;
+	}
 	if (!have(rl.offsets.g_m) || !have(rl.offsets.m_preemptoff)) {
 		snprintf(note, note_size, "GC pause tracing is off: g.m or m.preemptoff unknown for %s",
 			 go_binary_version_str(t->bin));

@@ -29,6 +29,10 @@ struct runtime_layout {
 	__u32 gc_abi;
 	enum layout_source gc_abi_source;
 	char gc_abi_why[192];
+	/* The stwReason values of the GC's two stops (1.21+), from the binary's stwReasonStrings, else the table. */
+	int stw_reason_mark_term, stw_reason_sweep_term;
+	enum layout_source stw_reasons_source;
+	bool stw_reasons_disagree;	/* the binary's differ from the table's for this release */
 	/* Facts taken from the newest table entry for a newer release: the live process must confirm them. */
 	bool assumed;
 };
