@@ -157,8 +157,9 @@ static void print_text_facts(const struct runtime_layout *rl)
 	}
 }
 
-static void print_text_layout(const struct runtime_layout *rl)
+static void print_text_layout(const struct target *t, const struct runtime_layout *rl)
 {
+	bool newer = runtime_release_supported(t) && t->bin->version_known && !runtime_release_in_table(t);
 	const struct go_globals *g = &rl->globals;
 	const struct go_offsets *o = &rl->offsets;
 
@@ -170,7 +171,9 @@ static void print_text_layout(const struct runtime_layout *rl)
 			      ? "the version table (verified against DWARF of this version)"
 			      : rl->assumed ? "the newest table entry (confirmed by the machine code and live before use)"
 					    : "the version table (derived from the Go source, not verified on a binary)");
-	if (o->from_dwarf && o->table_minor)
+	if (o->from_dwarf && o->table_minor && newer)
+		printf("; gaps left as they are (the go1.%d table is not this release's)", o->table_minor);
+	else if (o->from_dwarf && o->table_minor)
 		printf("; the go1.%d table %s", o->table_minor, o->table_disagreements ? "disagrees on" : "agrees");
 	if (o->from_dwarf && o->table_disagreements)
 		printf(" %d field%s", o->table_disagreements, o->table_disagreements == 1 ? "" : "s");
@@ -434,7 +437,7 @@ int cmd_info(int argc, char **argv)
 				printf("process:   PID %d (%s), %s, load bias 0x%" PRIx64 "\n", t.proc.pid, t.proc.comm,
 				       t.proc.exe_name, t.bias);
 			print_text_binary(&t);
-			print_text_layout(&rl);
+			print_text_layout(&t, &rl);
 			print_text_probes(&t, &rl);
 		}
 	}

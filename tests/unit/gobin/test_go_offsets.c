@@ -283,7 +283,7 @@ TEST(dwarf_reader_equals_llvm_dwarfdump)
 
 /* ---- table coverage and errors ---- */
 
-/* 1.17 (first register-ABI release) to 1.26 are known; only versions with a toolchain here are marked verified.
+/* 1.17 (first register-ABI release) to 1.27 are known; only versions with a toolchain here are marked verified.
  * The fields every probe needs exist in every version. */
 TEST(table_covers_1_17_to_1_27)
 {
