@@ -791,7 +791,8 @@ struct named_func {
 };
 
 /* Equal names: an ABI wrapper shares its function's name in the table (the ELF symbol gets ".abi0"). Prefer
- * the real function: its funcID is lower (normal = 0; the wrapper ID is the last of the runtime's enum). */
+ * the real function: its funcID is lower (normal = 0; the wrapper ID is the last of the runtime's enum). Then
+ * the lowest index, that is address: distinct functions can share a name too (see pclntab_find_func). */
 static int cmp_named(const void *a, const void *b)
 {
 	const struct named_func *x = a, *y = b;
