@@ -234,16 +234,29 @@ static int parse_header(struct pclntab *t)
 
 /* --- moduledata: text start (Go 1.26 no longer stores it in the header) and gofunc (funcdata base) --- */
 
-/* Word indexes in runtime.moduledata: pcHeader, five []byte/[]uint32 tables and ftab (3 words each),
- * findfunctab, minpc, maxpc, then text. gofunc follows text, etext, noptrdata..enoptrbss, [covctrs, ecovctrs
- * since 1.20], end, gcdata, gcbss, types, etypes, rodata. */
+/* Word indexes in runtime.moduledata (1.18-1.27): pcHeader, then five []byte/[]uint32 tables (3 words each) of
+ * which pclntable, the function table and records, is the fifth; ftab, findfunctab, minpc, maxpc, then text. */
+#define MODULEDATA_PCLNTABLE 13
 #define MODULEDATA_TEXT 22
+/* Since 1.26 the funcdata (go:func.*) is part of the table, placed right after the function records, and
+ * moduledata stores gofunc right before epclntab, the table's end. That pair is looked for among the words
+ * after text, up to this one, so that fields added before them do not matter (1.27 added typedesclen,
+ * itaboffset and itabsize). */
+#define MODULEDATA_LAST_SEARCHED 50
+/* The most bytes of padding between the records and go:func.*: the linker aligns it for its contents, stack
+ * maps and inline trees, whose alignment is far below this. */
+#define GOFUNC_MAX_PADDING 64
+/* Before 1.26 the funcdata lies outside the table and nothing in moduledata marks gofunc: its index per
+ * layout is the last resort. It follows text, etext, noptrdata..enoptrbss, [covctrs, ecovctrs since 1.20],
+ * end, gcdata, gcbss, types, etypes, rodata. */
 #define MODULEDATA_GOFUNC_GO118 38
 #define MODULEDATA_GOFUNC_GO120 40
 
 struct moduledata_scan {
 	const struct pclntab *t;
-	uint64_t text, gofunc;
+	uint64_t text;
+	uint64_t gofunc;		/* of the (gofunc, epclntab) pair, 0 when there is none */
+	uint64_t gofunc_by_layout;	/* the word where releases before 1.26 keep gofunc */
 };
 
 static int gofunc_word(const struct pclntab *t)
@@ -251,16 +264,41 @@ static int gofunc_word(const struct pclntab *t)
 	return t->layout == GO118 ? MODULEDATA_GOFUNC_GO118 : MODULEDATA_GOFUNC_GO120;
 }
 
+static uint64_t moduledata_word(const struct pclntab *t, const uint8_t *md, int word)
+{
+	return load_uint(md + (uint64_t)word * t->ptr_size, t->ptr_size, t->big_endian);
+}
+
+/* gofunc, followed by epclntab: funcdata right after the function records, and the end of the table. Other
+ * words after text bound other sections or are lengths: none points there. */
+static uint64_t gofunc_before_epclntab(const struct pclntab *t, const uint8_t *md)
+{
+	uint64_t records = moduledata_word(t, md, MODULEDATA_PCLNTABLE);
+	uint64_t records_end = records + moduledata_word(t, md, MODULEDATA_PCLNTABLE + 1);
+	uint64_t table_end = t->vaddr + t->size;
+	int word;
+
+	if (records != t->vaddr + t->funcs.off || records_end > table_end)
+		return 0;
+	for (word = MODULEDATA_TEXT + 1; word < MODULEDATA_LAST_SEARCHED; word++) {
+		uint64_t gofunc = moduledata_word(t, md, word), epclntab = moduledata_word(t, md, word + 1);
+
+		if (gofunc >= records_end && gofunc - records_end < GOFUNC_MAX_PADDING && gofunc < epclntab &&
+		    epclntab <= table_end)
+			return gofunc;
+	}
+	return 0;
+}
+
 static bool moduledata_at(struct moduledata_scan *s, const uint8_t *p)
 {
 	const struct pclntab *t = s->t;
-	int ps = t->ptr_size;
 
-	if (load_uint(p, ps, t->big_endian) != t->vaddr ||
-	    load_uint(p + ps, ps, t->big_endian) != t->vaddr + t->funcnames.off)
+	if (moduledata_word(t, p, 0) != t->vaddr || moduledata_word(t, p, 1) != t->vaddr + t->funcnames.off)
 		return false;
-	s->text = load_uint(p + MODULEDATA_TEXT * ps, ps, t->big_endian);
-	s->gofunc = load_uint(p + gofunc_word(t) * ps, ps, t->big_endian);
+	s->text = moduledata_word(t, p, MODULEDATA_TEXT);
+	s->gofunc = gofunc_before_epclntab(t, p);
+	s->gofunc_by_layout = moduledata_word(t, p, gofunc_word(t));
 	return true;
 }
 
@@ -269,7 +307,7 @@ static bool moduledata_at(struct moduledata_scan *s, const uint8_t *p)
 static int scan_moduledata(const struct go_load_segment *seg, void *ctx)
 {
 	struct moduledata_scan *s = ctx;
-	uint64_t ps = s->t->ptr_size, need = (gofunc_word(s->t) + 1) * ps, off;
+	uint64_t ps = s->t->ptr_size, need = (MODULEDATA_LAST_SEARCHED + 1) * ps, off;
 
 	if (!seg->data || !(seg->flags & PF_W) || (seg->flags & PF_X) || seg->filesz < need)
 		return 0;
@@ -287,7 +325,9 @@ static uint64_t symbol_addr(const struct elf_file *ef, const char *name)
 }
 
 /* Text start: the header (1.18-1.25), else moduledata.text, else runtime.text, else .text. In cgo binaries C
- * code precedes runtime.text, so .text is only a last resort. */
+ * code precedes runtime.text, so .text is only a last resort.
+ * gofunc: the moduledata word before epclntab (1.26+), else the go:func.* symbol, else the moduledata word
+ * of the layout, if it points into the image. */
 static void find_module_bases(struct pclntab *t)
 {
 	struct moduledata_scan md = { .t = t };
@@ -296,7 +336,7 @@ static void find_module_bases(struct pclntab *t)
 	if (t->layout < GO118)
 		return;
 	if (go_foreach_load_segment(t->ef, scan_moduledata, &md) != 1)
-		md.text = md.gofunc = 0;
+		md = (struct moduledata_scan){ .t = t };
 	if (!t->text_start)
 		t->text_start = md.text;
 	if (!t->text_start)
@@ -306,6 +346,8 @@ static void find_module_bases(struct pclntab *t)
 	t->gofunc = md.gofunc;
 	if (!t->gofunc)
 		t->gofunc = symbol_addr(t->ef, t->layout == GO118 ? "go.func.*" : "go:func.*");
+	if (!t->gofunc && elf_file_vaddr_ptr(t->ef, md.gofunc_by_layout, 1))
+		t->gofunc = md.gofunc_by_layout;
 }
 
 /* --- function records --- */
@@ -749,7 +791,8 @@ struct named_func {
 };
 
 /* Equal names: an ABI wrapper shares its function's name in the table (the ELF symbol gets ".abi0"). Prefer
- * the real function: its funcID is lower (normal = 0; the wrapper ID is the last of the runtime's enum). */
+ * the real function: its funcID is lower (normal = 0; the wrapper ID is the last of the runtime's enum). Then
+ * the lowest index, that is address: distinct functions can share a name too (see pclntab_find_func). */
 static int cmp_named(const void *a, const void *b)
 {
 	const struct named_func *x = a, *y = b;

@@ -61,8 +61,10 @@ size_t pclntab_func_count(const struct pclntab *t);
 int pclntab_func_at_index(const struct pclntab *t, size_t i, struct go_func *fn);
 
 /* Exact name ("main.main", "runtime.(*mheap).alloc"). Where an ABI wrapper shares the name of its function (the
- * ELF symbol table calls the wrapper "name.abi0"), the function itself is returned. The first call builds a
- * sorted index (4 bytes per function), safely even when threads race. 0, -ENOENT, -ENOMEM. */
+ * ELF symbol table calls the wrapper "name.abi0"), the function itself is returned. Where distinct functions
+ * share a name (Go 1.27 keeps a copy of a generic function's closure per package that instantiates it), the one
+ * at the lowest address is. The first call builds a sorted index (4 bytes per function), safely even when
+ * threads race. 0, -ENOENT, -ENOMEM. */
 int pclntab_find_func(const struct pclntab *t, const char *name, struct go_func *fn);
 
 /* The function whose [entry, end) holds pc (a link-time address: for PIE subtract the load bias first).
