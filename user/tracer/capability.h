@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "tracer/output.h"
 #include "lib/prom.h"
+#include "tracer/output_sink.h"
 #include "tracer/target.h"
 #include "tracer/throttle.h"
 
@@ -59,6 +60,7 @@ struct trace_ctx {
 	struct event_bus *bus;
 	struct event_loop *loop;
 	const struct output_opts *out;
+	struct output_sink *sink;			/* where events go, in the format the command chose */
 	bool exact_goroutines;				/* --goroutines=exact */
 	bool share_uprobes;				/* one probe per executable for all its processes */
 	struct target_ctx *(*lookup)(void *session, uint32_t pid);	/* NULL when the process is not traced */
@@ -66,8 +68,8 @@ struct trace_ctx {
 };
 
 /* A capability is opened once per session (its BPF object loads once, whatever the number of processes) and
- * attached to each traced process. `index` is its slot in target_ctx.cap_state. Functions taking a json_obj
- * write text when it is NULL, else add members to that object. */
+ * attached to each traced process. `index` is its slot in target_ctx.cap_state. interval and summary add the
+ * capability's section to the record open in the sink. */
 struct capability {
 	const char *name;
 	const char *description;
@@ -78,9 +80,9 @@ struct capability {
 	/* 0 with *tstate set; -ENOTSUP: not for this process (note says why); another negative errno: failure. */
 	int (*attach)(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size);
 	void (*detach)(void *state, struct target_ctx *tc, void *tstate);
-	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);	/* and reset */
+	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out);	/* and reset */
 	void (*finish)(void *state, struct target_ctx *tc, void *tstate);	/* fill tc->facts */
-	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);
+	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out);
 	/* Daemon: writes this capability's metric families (cumulative since attach) for every process. */
 	void (*metrics)(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p);
 	uint64_t (*probe_hits)(void *state);

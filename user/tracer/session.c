@@ -23,7 +23,7 @@ static int on_events(void *session)
 }
 
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
-		 struct event_loop *loop, const struct output_opts *out, bool exact_goroutines)
+		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines)
 {
 	int err = event_bus_open(&s->bus), opened = 0;
 
@@ -33,8 +33,8 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		return err;
 	}
 	bpf_cost_start(&s->cost);
-	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out, .exact_goroutines = exact_goroutines,
-				     .lookup = lookup, .session = s };
+	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out->opts, .sink = out,
+				     .exact_goroutines = exact_goroutines, .lookup = lookup, .session = s };
 	for (int i = 0; i < ncaps && i < MAX_CAPS; i++) {
 		char note[512] = "";
 
@@ -158,11 +158,11 @@ struct target_ctx *session_find(struct session *s, uint32_t pid)
 	return NULL;
 }
 
-void session_interval(struct session *s, struct target_ctx *tc, struct json_obj *j)
+void session_interval(struct session *s, struct target_ctx *tc, struct output_sink *out)
 {
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i] && s->caps[i]->interval)
-			s->caps[i]->interval(s->state[i], tc, tc->cap_state[i], j);
+			s->caps[i]->interval(s->state[i], tc, tc->cap_state[i], out);
 }
 
 void session_finish(struct session *s, struct target_ctx *tc)
@@ -177,11 +177,11 @@ void session_finish(struct session *s, struct target_ctx *tc)
 			s->caps[i]->finish(s->state[i], tc, tc->cap_state[i]);
 }
 
-void session_summary(struct session *s, struct target_ctx *tc, struct json_obj *j)
+void session_summary(struct session *s, struct target_ctx *tc, struct output_sink *out)
 {
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i] && s->caps[i]->summary)
-			s->caps[i]->summary(s->state[i], tc, tc->cap_state[i], j);
+			s->caps[i]->summary(s->state[i], tc, tc->cap_state[i], out);
 }
 
 int session_consume(struct session *s)
