@@ -208,25 +208,6 @@ static double gomaxprocs(const struct target_ctx *tc, const void *ts)
 	return ((const struct quota_target_state *)ts)->gmp.value;
 }
 
-/* Counters are the kernel's own, cumulative since the cgroup was created: rate() works on them directly. */
-static double periods(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct quota_target_state *)ts)->last.nr_periods;
-}
-
-static double throttled_periods(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct quota_target_state *)ts)->last.nr_throttled;
-}
-
-static double throttled_seconds(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return ((const struct quota_target_state *)ts)->last.throttled_ns * 1e-9;
-}
-
 static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	int index = ((struct quota_state *)state)->index;
@@ -240,13 +221,15 @@ static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, 
 	capability_metric(p, "gotrace_cgroup_cpu_quota_cpus", "gauge",
 			  "CPU quota of the process's cgroup in CPUs (0: no limit).", tcs, n, index, quota_cpus);
 	capability_metric(p, "gotrace_gomaxprocs", "gauge", "GOMAXPROCS of the process.", tcs, n, index, gomaxprocs);
-	capability_metric(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
-			  index, periods);
-	capability_metric(p, "gotrace_cgroup_throttled_periods_total", "counter",
-			  "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index, throttled_periods);
-	capability_metric(p, "gotrace_cgroup_throttled_seconds_total", "counter",
-			  "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
-			  throttled_seconds);
+	/* the kernel's own counters, cumulative since the cgroup was created: rate() works on them directly */
+	capability_metric_u64(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
+			      index, offsetof(struct quota_target_state, last.nr_periods), 1);
+	capability_metric_u64(p, "gotrace_cgroup_throttled_periods_total", "counter",
+			      "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index,
+			      offsetof(struct quota_target_state, last.nr_throttled), 1);
+	capability_metric_u64(p, "gotrace_cgroup_throttled_seconds_total", "counter",
+			      "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
+			      offsetof(struct quota_target_state, last.throttled_ns), 1e-9);
 }
 
 static void quota_close(void *state)

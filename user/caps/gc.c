@@ -267,18 +267,6 @@ static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct 
 	output_section(out, &gc_summary_writer, &ts->stats);
 }
 
-static double cycles(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct gc_target_state *)ts)->stats.cycles;
-}
-
-static double throttled_seconds(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return ((const struct gc_target_state *)ts)->stats.pause_throttled_ns * 1e-9;
-}
-
 static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	struct prom_label l[CAPABILITY_MAX_LABELS];
@@ -305,10 +293,11 @@ static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, str
 			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
 				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
 	}
-	capability_metric(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc, cycles);
-	capability_metric(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
-			  "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
-			  n, gc, throttled_seconds);
+	capability_metric_u64(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc,
+			      offsetof(struct gc_target_state, stats.cycles), 1);
+	capability_metric_u64(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
+			      "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
+			      n, gc, offsetof(struct gc_target_state, stats.pause_throttled_ns), 1e-9);
 }
 
 static uint64_t gc_probe_hits(void *state)
@@ -334,8 +323,6 @@ static void gc_close(void *state)
 {
 	struct gc_state *gs = state;
 
-	if (!gs)
-		return;
 	gc_bpf__destroy(gs->skel);
 	free(gs);
 }

@@ -477,8 +477,6 @@ static void goroutines_close(void *state)
 {
 	struct goroutines_state *gs = state;
 
-	if (!gs)
-		return;
 	goroutines_bpf__destroy(gs->skel);
 	free(gs->targets);
 	free(gs);

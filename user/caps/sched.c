@@ -361,12 +361,6 @@ static void sched_summary(void *state, struct target_ctx *tc, void *tstate, stru
 	output_section(out, &totals, &(struct sched_totals){ state, tc, tstate });
 }
 
-static double throttle_intervals(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct sched_target_state *)ts)->throttle_intervals;
-}
-
 static double throttled_seconds(const struct target_ctx *tc, const void *ts)
 {
 	(void)ts;
@@ -408,9 +402,9 @@ static void sched_metrics(void *state, struct target_ctx *const *tcs, size_t n, 
 			       &ts->total[SCHED_RUNQ], 1e-6, ts->total[SCHED_RUNQ].sum * 1e-9);
 	}
 	offcpu_metrics(ss, tcs, n, p);
-	capability_metric(p, "gotrace_throttled_intervals_total", "counter",
-			  "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
-			  ss->index, throttle_intervals);
+	capability_metric_u64(p, "gotrace_throttled_intervals_total", "counter",
+			      "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
+			      ss->index, offsetof(struct sched_target_state, throttle_intervals), 1);
 	capability_metric(p, "gotrace_throttled_interval_seconds_total", "counter",
 			  "Length of those intervals.", tcs, n, ss->index, throttled_seconds);
 }
@@ -433,8 +427,6 @@ static void sched_close(void *state)
 {
 	struct sched_state *ss = state;
 
-	if (!ss)
-		return;
 	unload(ss);
 	free(ss);
 }

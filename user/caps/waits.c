@@ -635,8 +635,6 @@ static void waits_close(void *state)
 {
 	struct waits_state *ws = state;
 
-	if (!ws)
-		return;
 	unload(ws);
 	free(ws);
 }

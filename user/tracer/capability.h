@@ -88,7 +88,7 @@ struct capability {
 	uint64_t (*probe_hits)(void *state);
 	uint64_t (*events_lost)(void *state);
 	int (*probe_count)(void *state);
-	void (*close)(void *state);
+	void (*close)(void *state);	/* never called with NULL: open failed before the state existed */
 };
 
 /* Labels of tc plus one more (e.g. reason="gc_mark_termination") into out (room for tc->nlabels + 1). */
@@ -110,6 +110,10 @@ static inline int capability_labels(const struct target_ctx *tc, struct prom_lab
 typedef double (*capability_value_fn)(const struct target_ctx *tc, const void *tstate);
 void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
 		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value);
+/* The same for a uint64_t member of the per-process state, offsetof(state type, member), times scale (1e-9 turns
+ * nanoseconds into seconds): most figures need no function of their own. */
+void capability_metric_u64(struct prom *p, const char *name, const char *type, const char *help,
+			   struct target_ctx *const *tcs, size_t n, int index, size_t offset, double scale);
 
 extern const struct capability gc_capability;
 extern const struct capability sched_capability;

@@ -22,6 +22,14 @@ static int on_events(void *session)
 	return err ? err : ((struct session *)session)->stop;
 }
 
+/* A capability whose open failed before its state existed has nothing to close. */
+static void close_state(const struct capability *c, void **state)
+{
+	if (*state)
+		c->close(*state);
+	*state = NULL;
+}
+
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
 		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines)
 {
@@ -43,15 +51,13 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		err = caps[i]->open(&s->ctx, s->ncaps, &s->state[s->ncaps], note, sizeof(note));
 		if (err && err != -ENOTSUP) {
 			log_error("%s", note[0] ? note : strerror(-err));
-			caps[i]->close(s->state[s->ncaps]);
-			s->state[s->ncaps] = NULL;
+			close_state(caps[i], &s->state[s->ncaps]);
 			return err;
 		}
 		if (note[0])
 			log_warn("%s", note);
 		if (err) {
-			caps[i]->close(s->state[s->ncaps]);
-			s->state[s->ncaps] = NULL;
+			close_state(caps[i], &s->state[s->ncaps]);
 			continue;
 		}
 		s->caps[s->ncaps++] = caps[i];
@@ -228,7 +234,7 @@ void session_close(struct session *s)
 	free(s->targets);
 	s->targets = NULL;
 	for (int i = 0; i < s->ncaps; i++)
-		s->caps[i]->close(s->state[i]);
+		close_state(s->caps[i], &s->state[i]);
 	s->ncaps = 0;
 	event_bus_close(s->bus);
 	s->bus = NULL;
