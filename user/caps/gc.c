@@ -300,24 +300,14 @@ static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, str
 			      n, gc, offsetof(struct gc_target_state, stats.pause_throttled_ns), 1e-9);
 }
 
-static uint64_t gc_probe_hits(void *state)
-{
-	struct gc_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->probe_hits : 0;
-}
+CAPABILITY_BSS_COUNTER(gc_probe_hits, struct gc_state, probe_hits)
 
 static int gc_probe_count(void *state)
 {
 	return ((struct gc_state *)state)->probes;
 }
 
-static uint64_t gc_events_lost(void *state)
-{
-	struct gc_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(gc_events_lost, struct gc_state, events_lost)
 
 static void gc_close(void *state)
 {

@@ -461,12 +461,7 @@ static void goroutines_metrics(void *state, struct target_ctx *const *tcs, size_
 	}
 }
 
-static uint64_t goroutines_probe_hits(void *state)
-{
-	struct goroutines_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->probe_hits : 0;
-}
+CAPABILITY_BSS_COUNTER(goroutines_probe_hits, struct goroutines_state, probe_hits)
 
 static int goroutines_probe_count(void *state)
 {

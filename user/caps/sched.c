@@ -409,12 +409,7 @@ static void sched_metrics(void *state, struct target_ctx *const *tcs, size_t n, 
 			  "Length of those intervals.", tcs, n, ss->index, throttled_seconds);
 }
 
-static uint64_t sched_events_lost(void *state)
-{
-	struct sched_state *ss = state;
-
-	return ss->skel ? ss->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(sched_events_lost, struct sched_state, events_lost)
 
 static int sched_probe_count(void *state)
 {

@@ -619,12 +619,7 @@ static void waits_summary(void *state, struct target_ctx *tc, void *tstate, stru
 
 /* ---- costs and teardown ---- */
 
-static uint64_t waits_events_lost(void *state)
-{
-	struct waits_state *ws = state;
-
-	return ws->skel ? ws->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(waits_events_lost, struct waits_state, events_lost)
 
 static int waits_probe_count(void *state)
 {

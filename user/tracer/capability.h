@@ -131,6 +131,15 @@ static inline int capability_uprobe_pid(const struct trace_ctx *ctx, const struc
 	return ctx->share_uprobes ? -1 : tc->target.proc.pid;
 }
 
+/* Defines fn, the probe_hits or events_lost of a capability whose state type has its BPF skeleton in `skel`:
+ * the counter in the skeleton's .bss, 0 while no object is loaded. */
+#define CAPABILITY_BSS_COUNTER(fn, state_type, counter)                 \
+	static uint64_t fn(void *state)                                 \
+	{                                                               \
+		const state_type *cs = state;                           \
+		return cs->skel ? cs->skel->bss->counter : 0;           \
+	}
+
 /* The per-process state of capability `index` for the process an event came from, or NULL. */
 static inline void *capability_tstate(const struct trace_ctx *ctx, int index, uint32_t pid, struct target_ctx **tc)
 {
