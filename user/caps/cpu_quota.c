@@ -90,24 +90,41 @@ static void json_stat_delta(struct json_obj *j, const struct cgroup_cpu_stat *fr
 	json_kv_u64(j, "throttled_ns", to->throttled_ns - from->throttled_ns);
 }
 
-static void quota_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+/* cpu.stat between two reads: an interval's section. */
+struct quota_span {
+	const struct quota_target_state *qs;
+	const struct cgroup_cpu_stat *from, *to;
+};
+
+static void text_span(const struct output_opts *o, void *arg)
 {
-	struct quota_state *st = state;
-	struct quota_target_state *qs = tstate;
-	struct cgroup_cpu_stat now;
+	const struct quota_span *q = arg;
+
+	quota_line(o->out, q->qs, q->from, q->to);
+}
+
+static void json_span(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct quota_span *q = arg;
 	struct json_obj cj;
 
+	json_key(j, "cgroup");
+	json_begin(&cj, o->out);
+	json_stat_delta(&cj, q->from, q->to);
+	json_end(&cj);
+}
+
+static void quota_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer span = { NULL, text_span, json_span };
+	struct quota_target_state *qs = tstate;
+	struct cgroup_cpu_stat now;
+
+	(void)state;
 	(void)tc;
 	if (!qs->stat_ok || cgroup_cpu_read_stat(&qs->cg, &now))
 		return;
-	if (j) {
-		json_key(j, "cgroup");
-		json_begin(&cj, st->ctx->out->out);
-		json_stat_delta(&cj, &qs->last, &now);
-		json_end(&cj);
-	} else {
-		quota_line(st->ctx->out->out, qs, &qs->last, &now);
-	}
+	output_section(out, &span, &(struct quota_span){ qs, &qs->last, &now });
 	qs->last = now;
 }
 
@@ -134,30 +151,25 @@ static void quota_finish(void *state, struct target_ctx *tc, void *tstate)
 	f->go_sizes_gomaxprocs_from_cgroup = qs->gmp.cgroup_aware;
 }
 
-static void text_summary(FILE *out, const struct quota_target_state *qs)
+static void text_summary(const struct output_opts *o, void *arg)
 {
+	const struct quota_target_state *qs = arg;
 	char desc[1024];
 
 	cgroup_cpu_describe(&qs->cg, desc, sizeof(desc));
-	fprintf(out, "%s\n", desc);
+	fprintf(o->out, "%s\n", desc);
 	if (qs->stat_ok)
-		quota_line(out, qs, &qs->first, &qs->last);
-	fprintf(out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source, qs->gmp.ncpu);
+		quota_line(o->out, qs, &qs->first, &qs->last);
+	fprintf(o->out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source, qs->gmp.ncpu);
 }
 
-static void quota_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void json_summary(struct json_obj *j, const struct output_opts *o, void *arg)
 {
-	struct quota_state *st = state;
-	struct quota_target_state *qs = tstate;
+	const struct quota_target_state *qs = arg;
 	struct json_obj cj;
 
-	(void)tc;
-	if (!j) {
-		text_summary(st->ctx->out->out, qs);
-		return;
-	}
 	json_key(j, "cgroup");
-	json_begin(&cj, st->ctx->out->out);
+	json_begin(&cj, o->out);
 	json_kv_str(&cj, "path", qs->cg.path);
 	json_kv_u64(&cj, "version", qs->cg.version);
 	json_kv_double(&cj, "quota_cpus", qs->cg.quota_cpus);
@@ -171,6 +183,15 @@ static void quota_summary(void *state, struct target_ctx *tc, void *tstate, stru
 	json_kv_u64(j, "gomaxprocs", qs->gmp.value);
 	json_kv_str(j, "gomaxprocs_source", qs->gmp.source);
 	json_kv_u64(j, "ncpu", qs->gmp.ncpu);
+}
+
+static void quota_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer summary = { NULL, text_summary, json_summary };
+
+	(void)state;
+	(void)tc;
+	output_section(out, &summary, tstate);
 }
 
 static double quota_cpus(const struct target_ctx *tc, const void *ts)
@@ -187,25 +208,6 @@ static double gomaxprocs(const struct target_ctx *tc, const void *ts)
 	return ((const struct quota_target_state *)ts)->gmp.value;
 }
 
-/* Counters are the kernel's own, cumulative since the cgroup was created: rate() works on them directly. */
-static double periods(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct quota_target_state *)ts)->last.nr_periods;
-}
-
-static double throttled_periods(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct quota_target_state *)ts)->last.nr_throttled;
-}
-
-static double throttled_seconds(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return ((const struct quota_target_state *)ts)->last.throttled_ns * 1e-9;
-}
-
 static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	int index = ((struct quota_state *)state)->index;
@@ -219,13 +221,15 @@ static void quota_metrics(void *state, struct target_ctx *const *tcs, size_t n, 
 	capability_metric(p, "gotrace_cgroup_cpu_quota_cpus", "gauge",
 			  "CPU quota of the process's cgroup in CPUs (0: no limit).", tcs, n, index, quota_cpus);
 	capability_metric(p, "gotrace_gomaxprocs", "gauge", "GOMAXPROCS of the process.", tcs, n, index, gomaxprocs);
-	capability_metric(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
-			  index, periods);
-	capability_metric(p, "gotrace_cgroup_throttled_periods_total", "counter",
-			  "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index, throttled_periods);
-	capability_metric(p, "gotrace_cgroup_throttled_seconds_total", "counter",
-			  "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
-			  throttled_seconds);
+	/* the kernel's own counters, cumulative since the cgroup was created: rate() works on them directly */
+	capability_metric_u64(p, "gotrace_cgroup_periods_total", "counter", "CFS periods (cpu.stat nr_periods).", tcs, n,
+			      index, offsetof(struct quota_target_state, last.nr_periods), 1);
+	capability_metric_u64(p, "gotrace_cgroup_throttled_periods_total", "counter",
+			      "CFS periods that ran out of quota (cpu.stat nr_throttled).", tcs, n, index,
+			      offsetof(struct quota_target_state, last.nr_throttled), 1);
+	capability_metric_u64(p, "gotrace_cgroup_throttled_seconds_total", "counter",
+			      "Time throttled, summed over CPUs (cpu.stat throttled time).", tcs, n, index,
+			      offsetof(struct quota_target_state, last.throttled_ns), 1e-9);
 }
 
 static void quota_close(void *state)

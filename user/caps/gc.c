@@ -64,7 +64,6 @@ static void on_stw(const void *data, size_t size, void *arg)
 {
 	const struct stw_event *e = data;
 	struct gc_state *gs = arg;
-	const struct output_opts *out = gs->ctx->out;
 	struct gc_target_state *ts;
 	struct target_ctx *tc;
 	struct stw_pause pause;
@@ -81,9 +80,9 @@ static void on_stw(const void *data, size_t size, void *arg)
 		pause.throttle_known = true;
 		gc_stats_add_throttled(&ts->stats, &pause);
 	}
-	gc_output_pause(out, &pause);
+	output_event(gs->ctx->sink, &gc_pause_writer, &pause);
 	if (done == 1)
-		gc_output_cycle(out, &cycle);
+		output_event(gs->ctx->sink, &gc_cycle_writer, &cycle);
 }
 
 static int attach_stw_args(struct gc_state *gs, struct gc_target_state *ts, const struct target_ctx *tc, char *why,
@@ -235,18 +234,13 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	return 0;
 }
 
-static void gc_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void gc_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
 {
 	struct gc_target_state *ts = tstate;
-	struct gc_state *gs = state;
 
+	(void)state;
 	(void)tc;
-	if (j) {
-		json_key(j, "gc");
-		gc_output_json_interval(gs->ctx->out, &ts->stats);
-	} else {
-		gc_output_interval(gs->ctx->out, &ts->stats);
-	}
+	output_section(out, &gc_interval_writer, &ts->stats);
 	gc_stats_interval_reset(&ts->stats);
 }
 
@@ -264,30 +258,13 @@ static void gc_finish(void *state, struct target_ctx *tc, void *tstate)
 	f->stw_max_throttled_ns = ts->stats.max_pause_throttled_ns;
 }
 
-static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
 {
 	struct gc_target_state *ts = tstate;
-	struct gc_state *gs = state;
 
+	(void)state;
 	(void)tc;
-	if (!j) {
-		gc_output_text_summary(gs->ctx->out, &ts->stats);
-		return;
-	}
-	json_key(j, "gc");
-	gc_output_json_summary(gs->ctx->out, &ts->stats);
-}
-
-static double cycles(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return (double)((const struct gc_target_state *)ts)->stats.cycles;
-}
-
-static double throttled_seconds(const struct target_ctx *tc, const void *ts)
-{
-	(void)tc;
-	return ((const struct gc_target_state *)ts)->stats.pause_throttled_ns * 1e-9;
+	output_section(out, &gc_summary_writer, &ts->stats);
 }
 
 static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
@@ -316,37 +293,26 @@ static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, str
 			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
 				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
 	}
-	capability_metric(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc, cycles);
-	capability_metric(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
-			  "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
-			  n, gc, throttled_seconds);
+	capability_metric_u64(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc,
+			      offsetof(struct gc_target_state, stats.cycles), 1);
+	capability_metric_u64(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
+			      "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
+			      n, gc, offsetof(struct gc_target_state, stats.pause_throttled_ns), 1e-9);
 }
 
-static uint64_t gc_probe_hits(void *state)
-{
-	struct gc_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->probe_hits : 0;
-}
+CAPABILITY_BSS_COUNTER(gc_probe_hits, struct gc_state, probe_hits)
 
 static int gc_probe_count(void *state)
 {
 	return ((struct gc_state *)state)->probes;
 }
 
-static uint64_t gc_events_lost(void *state)
-{
-	struct gc_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(gc_events_lost, struct gc_state, events_lost)
 
 static void gc_close(void *state)
 {
 	struct gc_state *gs = state;
 
-	if (!gs)
-		return;
 	gc_bpf__destroy(gs->skel);
 	free(gs);
 }

@@ -5,36 +5,30 @@
 #include "caps/gc_output.h"
 #include "lib/json.h"
 
-static void json_pause(FILE *out, const struct stw_pause *p)
+static void json_pause(struct json_obj *j, const struct output_opts *o, void *arg)
 {
-	struct json_obj j;
+	const struct stw_pause *p = arg;
 
-	json_begin(&j, out);
-	json_kv_str(&j, "event", "stw");
-	json_kv_u64(&j, "pid", p->pid);
-	json_kv_u64(&j, "tid", p->tid);
-	json_kv_u64(&j, "time_ns", p->start_ns);
-	json_kv_str(&j, "reason", p->reason);
-	json_kv_u64(&j, "gc_cycle", p->gc_cycle);
+	(void)o;
+	json_kv_u64(j, "pid", p->pid);
+	json_kv_u64(j, "tid", p->tid);
+	json_kv_u64(j, "time_ns", p->start_ns);
+	json_kv_str(j, "reason", p->reason);
+	json_kv_u64(j, "gc_cycle", p->gc_cycle);
 	if (p->duration_known)
-		json_kv_u64(&j, "duration_ns", p->duration_ns);
+		json_kv_u64(j, "duration_ns", p->duration_ns);
 	else
-		json_kv_str(&j, "duration_ns", "unknown");
-	json_kv_bool(&j, "runtime_clock", p->runtime_clock);
+		json_kv_str(j, "duration_ns", "unknown");
+	json_kv_bool(j, "runtime_clock", p->runtime_clock);
 	if (p->throttle_known)
-		json_kv_u64(&j, "throttled_ns", p->throttled_ns);
-	json_end(&j);
-	fputc('\n', out);
+		json_kv_u64(j, "throttled_ns", p->throttled_ns);
 }
 
-void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
+static void text_pause(const struct output_opts *o, void *arg)
 {
+	const struct stw_pause *p = arg;
 	char dur[32], thr[32];
 
-	if (o->json) {
-		json_pause(o->out, p);
-		return;
-	}
 	if (!o->slow_ns || !p->duration_known || p->duration_ns < o->slow_ns)
 		return;
 	output_time_prefix(o);
@@ -45,26 +39,25 @@ void gc_output_pause(const struct output_opts *o, const struct stw_pause *p)
 	fputc('\n', o->out);
 }
 
-void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c)
-{
-	struct json_obj j;
+const struct output_writer gc_pause_writer = { "stw", text_pause, json_pause };
 
-	if (!o->json)
-		return;
-	json_begin(&j, o->out);
-	json_kv_str(&j, "event", "gc_cycle");
-	json_kv_u64(&j, "pid", c->pid);
-	json_kv_u64(&j, "cycle", c->cycle);
-	json_kv_u64(&j, "time_ns", c->start_ns);
-	json_kv_u64(&j, "pause_ns", c->pause_ns);
-	json_kv_u64(&j, "probes_pause_ns", c->probes_pause_ns);
-	json_kv_u64(&j, "duration_ns", c->end_ns - c->start_ns);
-	json_kv_u64(&j, "end_ns", c->end_ns);
-	json_kv_u64(&j, "pauses", c->pauses);
-	json_kv_bool(&j, "complete", c->complete);
-	json_end(&j);
-	fputc('\n', o->out);
+static void json_cycle(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct gc_cycle *c = arg;
+
+	(void)o;
+	json_kv_u64(j, "pid", c->pid);
+	json_kv_u64(j, "cycle", c->cycle);
+	json_kv_u64(j, "time_ns", c->start_ns);
+	json_kv_u64(j, "pause_ns", c->pause_ns);
+	json_kv_u64(j, "probes_pause_ns", c->probes_pause_ns);
+	json_kv_u64(j, "duration_ns", c->end_ns - c->start_ns);
+	json_kv_u64(j, "end_ns", c->end_ns);
+	json_kv_u64(j, "pauses", c->pauses);
+	json_kv_bool(j, "complete", c->complete);
 }
+
+const struct output_writer gc_cycle_writer = { "gc_cycle", NULL, json_cycle };
 
 static void print_hists(const struct output_opts *o, const struct gc_hists *h)
 {
@@ -80,13 +73,12 @@ static void print_hists(const struct output_opts *o, const struct gc_hists *h)
 	}
 }
 
-void gc_output_interval(const struct output_opts *o, struct gc_stats *s)
+static void text_interval(const struct output_opts *o, void *arg)
 {
+	struct gc_stats *s = arg;
 	struct gc_interval iv;
 	char a[32], b[32], c[32];
 
-	if (o->json)
-		return;
 	gc_stats_interval(s, &iv);
 	output_time_prefix(o);
 	if (!iv.pauses) {
@@ -100,8 +92,9 @@ void gc_output_interval(const struct output_opts *o, struct gc_stats *s)
 	print_hists(o, &s->interval);
 }
 
-void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s)
+static void text_summary(const struct output_opts *o, void *arg)
 {
+	struct gc_stats *s = arg;
 	char a[32], b[32], c[32], d[32];
 
 	if (!s->pauses && !s->pauses_unknown) {
@@ -132,10 +125,12 @@ static void json_hists(struct json_obj *j, const struct gc_hists *h, const char 
 	hist_print_json(j->out, &h->cycle_hist);
 }
 
-void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
+static void json_summary(struct json_obj *parent, const struct output_opts *o, void *arg)
 {
+	struct gc_stats *s = arg;
 	struct json_obj j;
 
+	json_key(parent, "gc");
 	json_begin(&j, o->out);
 	json_kv_u64(&j, "cycles", s->cycles);
 	json_kv_u64(&j, "cycles_partial", s->cycles_partial);
@@ -153,12 +148,13 @@ void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s)
 	json_end(&j);
 }
 
-void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s)
+static void json_interval(struct json_obj *parent, const struct output_opts *o, void *arg)
 {
 	struct gc_interval iv;
 	struct json_obj j;
 
-	gc_stats_interval(s, &iv);
+	gc_stats_interval(arg, &iv);
+	json_key(parent, "gc");
 	json_begin(&j, o->out);
 	json_kv_u64(&j, "cycles", iv.cycles);
 	json_kv_u64(&j, "pauses", iv.pauses);
@@ -167,3 +163,6 @@ void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s)
 	json_kv_u64(&j, "pause_max_ns", iv.max_ns);
 	json_end(&j);
 }
+
+const struct output_writer gc_interval_writer = { NULL, text_interval, json_interval };
+const struct output_writer gc_summary_writer = { NULL, text_summary, json_summary };

@@ -9,18 +9,16 @@
 
 #include "caps/gc_stats.h"
 #include "tracer/output.h"
+#include "tracer/output_sink.h"
 
-/* Called for every pause and completed cycle as they happen. */
-void gc_output_pause(const struct output_opts *o, const struct stw_pause *p);
-void gc_output_cycle(const struct output_opts *o, const struct gc_cycle *c);
-
-/* Text: the interval line and the interval's histograms. */
-void gc_output_interval(const struct output_opts *o, struct gc_stats *s);
-/* JSON: the "gc" member of an interval object: this interval's counts and exact quantiles. */
-void gc_output_json_interval(const struct output_opts *o, struct gc_stats *s);
-/* JSON: the "gc" member of the summary object (histograms and totals of the whole trace). */
-void gc_output_json_summary(const struct output_opts *o, struct gc_stats *s);
-/* Text: the final totals line. */
-void gc_output_text_summary(const struct output_opts *o, struct gc_stats *s);
+/* Every pause as it happens (struct stw_pause): a "stw" event; in text only those at least --slow long. */
+extern const struct output_writer gc_pause_writer;
+/* Every completed cycle (struct gc_cycle): a "gc_cycle" event, not shown in text. */
+extern const struct output_writer gc_cycle_writer;
+/* The interval (struct gc_stats): text, the interval line and histograms; JSON, the "gc" member with this
+ * interval's counts and exact quantiles. */
+extern const struct output_writer gc_interval_writer;
+/* The whole trace (struct gc_stats): text, the totals line; JSON, the "gc" member with histograms and totals. */
+extern const struct output_writer gc_summary_writer;
 
 #endif

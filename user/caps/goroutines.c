@@ -291,14 +291,25 @@ static uint64_t count_of(const struct goroutines_target_state *ts, const uint64_
 	return n;
 }
 
-static void text_view(const struct output_opts *o, const struct goroutines_target_state *ts, bool exact,
-		      const uint64_t *counts, const struct hist *exact_hist)
+/* What an interval or the summary shows: the runtime's counts (sampled mode) or our histogram (exact mode). */
+struct goroutines_figures {
+	const struct goroutines_target_state *ts;
+	bool exact;
+	const uint64_t *counts;
+	const struct hist *exact_hist;
+};
+
+static void text_view(const struct output_opts *o, void *arg)
 {
+	const struct goroutines_figures *f = arg;
+	const struct goroutines_target_state *ts = f->ts;
+	const uint64_t *counts = f->counts;
+	const struct hist *exact_hist = f->exact_hist;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	struct hist h;
 	char a[32], b[32];
 
-	if (exact) {
+	if (f->exact) {
 		fprintf(o->out, "\ngoroutine scheduling delay (runnable -> running, every dispatch)\n");
 		hist_print(o->out, exact_hist, o->millis ? "msecs" : "usecs");
 		fprintf(o->out, "p50 < %s, p99 < %s\n",
@@ -341,9 +352,13 @@ static void json_runtime_buckets(const struct goroutines_target_state *ts, struc
 }
 
 /* {"mode", "count", "p50_ns_below", "p99_ns_below", "buckets" | "hist"} */
-static void json_view(struct json_obj *parent, const struct output_opts *o, const struct goroutines_target_state *ts,
-		      bool exact, const uint64_t *counts, const struct hist *exact_hist)
+static void json_view(struct json_obj *parent, const struct output_opts *o, void *arg)
 {
+	const struct goroutines_figures *f = arg;
+	const struct goroutines_target_state *ts = f->ts;
+	const uint64_t *counts = f->counts;
+	const struct hist *exact_hist = f->exact_hist;
+	bool exact = f->exact;
 	uint64_t unit = o->millis ? 1000000 : 1000;
 	struct json_obj j;
 
@@ -368,17 +383,15 @@ static void json_view(struct json_obj *parent, const struct output_opts *o, cons
 	json_end(&j);
 }
 
-static void goroutines_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void goroutines_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
 {
+	static const struct output_writer interval = { NULL, text_view, json_view };
 	struct goroutines_state *gs = state;
 	struct goroutines_target_state *ts = tstate;
 
 	(void)tc;
 	collect(gs, ts);
-	if (j)
-		json_view(j, gs->ctx->out, ts, gs->exact, ts->interval, &ts->exact_interval);
-	else
-		text_view(gs->ctx->out, ts, gs->exact, ts->interval, &ts->exact_interval);
+	output_section(out, &interval, &(struct goroutines_figures){ ts, gs->exact, ts->interval, &ts->exact_interval });
 	memset(ts->interval, 0, sizeof(ts->interval));
 	memset(&ts->exact_interval, 0, sizeof(ts->exact_interval));
 }
@@ -389,27 +402,33 @@ static void goroutines_finish(void *state, struct target_ctx *tc, void *tstate)
 	collect(state, tstate);
 }
 
-static void goroutines_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void text_totals(const struct output_opts *o, void *arg)
 {
+	const struct goroutines_figures *f = arg;
+	char a[32], b[32];
+
+	if (f->exact) {
+		fprintf(o->out, "Goroutines: %llu dispatches timed (exact mode)\n",
+			(unsigned long long)f->exact_hist->count);
+		return;
+	}
+	fprintf(o->out, "Goroutines: %llu sampled dispatches, delay p50 < %s, p99 < %s\n",
+		(unsigned long long)count_of(f->ts, f->counts),
+		format_duration_human(runtime_quantile(f->ts, f->counts, 0.5), a, sizeof(a)),
+		format_duration_human(runtime_quantile(f->ts, f->counts, 0.99), b, sizeof(b)));
+}
+
+static void goroutines_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer summary = { NULL, text_totals, json_view };
 	struct goroutines_state *gs = state;
 	struct goroutines_target_state *ts = tstate;
 	uint64_t counts[MAX_RUNTIME_BUCKETS];
-	FILE *out = gs->ctx->out->out;
-	char a[32], b[32];
 
 	(void)tc;
 	for (int i = 0; i < ts->nbuckets; i++)
 		counts[i] = ts->last[i] - ts->first[i];
-	if (j) {
-		json_view(j, gs->ctx->out, ts, gs->exact, counts, &ts->exact_total);
-	} else if (gs->exact) {
-		fprintf(out, "Goroutines: %llu dispatches timed (exact mode)\n", (unsigned long long)ts->exact_total.count);
-	} else {
-		fprintf(out, "Goroutines: %llu sampled dispatches, delay p50 < %s, p99 < %s\n",
-			(unsigned long long)count_of(ts, counts),
-			format_duration_human(runtime_quantile(ts, counts, 0.5), a, sizeof(a)),
-			format_duration_human(runtime_quantile(ts, counts, 0.99), b, sizeof(b)));
-	}
+	output_section(out, &summary, &(struct goroutines_figures){ ts, gs->exact, counts, &ts->exact_total });
 }
 
 static void goroutines_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
@@ -442,12 +461,7 @@ static void goroutines_metrics(void *state, struct target_ctx *const *tcs, size_
 	}
 }
 
-static uint64_t goroutines_probe_hits(void *state)
-{
-	struct goroutines_state *gs = state;
-
-	return gs->skel ? gs->skel->bss->probe_hits : 0;
-}
+CAPABILITY_BSS_COUNTER(goroutines_probe_hits, struct goroutines_state, probe_hits)
 
 static int goroutines_probe_count(void *state)
 {
@@ -458,8 +472,6 @@ static void goroutines_close(void *state)
 {
 	struct goroutines_state *gs = state;
 
-	if (!gs)
-		return;
 	goroutines_bpf__destroy(gs->skel);
 	free(gs->targets);
 	free(gs);

@@ -33,18 +33,23 @@ struct sched_target_state {
 
 static const char *const kind_names[SCHED_HIST_KINDS] = { "runq", "preempted", "throttled", "blocked" };
 
-static void json_throttle(FILE *out, uint32_t pid, uint64_t start, uint64_t end)
-{
-	struct json_obj j;
+struct throttled_interval {
+	uint32_t pid;
+	uint64_t start_ns, end_ns;
+};
 
-	json_begin(&j, out);
-	json_kv_str(&j, "event", "throttle");
-	json_kv_u64(&j, "pid", pid);
-	json_kv_u64(&j, "time_ns", start);
-	json_kv_u64(&j, "duration_ns", end - start);
-	json_end(&j);
-	fputc('\n', out);
+static void json_throttle(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct throttled_interval *t = arg;
+
+	(void)o;
+	json_kv_u64(j, "pid", t->pid);
+	json_kv_u64(j, "time_ns", t->start_ns);
+	json_kv_u64(j, "duration_ns", t->end_ns - t->start_ns);
 }
+
+/* JSON only: text shows throttling in the sums. */
+static const struct output_writer throttle_writer = { "throttle", NULL, json_throttle };
 
 static void on_throttle(const void *data, size_t size, void *arg)
 {
@@ -65,8 +70,8 @@ static void on_throttle(const void *data, size_t size, void *arg)
 		return;	/* the begin was before tracing */
 	throttle_close(t, e->time_ns);
 	ts->throttle_intervals++;
-	if (ss->ctx->out->json)
-		json_throttle(ss->ctx->out->out, e->tgid, t->iv[t->n - 1].start_ns, e->time_ns);
+	output_event(ss->ctx->sink, &throttle_writer,
+		     &(struct throttled_interval){ e->tgid, t->iv[t->n - 1].start_ns, e->time_ns });
 }
 
 static const char *cause_name(uint32_t cause)
@@ -74,38 +79,49 @@ static const char *cause_name(uint32_t cause)
 	return cause == SCHED_OFFCPU_PREEMPTED ? "preempted" : cause == SCHED_OFFCPU_THROTTLED ? "throttled" : "wakeup";
 }
 
+struct slow_runq {
+	const struct runq_event *e;
+	uint64_t throttled_ns;
+};
+
+static void text_runq(const struct output_opts *o, void *arg)
+{
+	const struct runq_event *e = ((const struct slow_runq *)arg)->e;
+	uint64_t thr = ((const struct slow_runq *)arg)->throttled_ns;
+	char a[32], b[32];
+
+	output_time_prefix(o);
+	fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
+		e->cpu, format_duration_human(e->delay_ns, a, sizeof(a)));
+	if (thr)
+		fprintf(o->out, "  (%s of it throttled)", format_duration_human(thr, b, sizeof(b)));
+	fputc('\n', o->out);
+}
+
+static void json_runq(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct runq_event *e = ((const struct slow_runq *)arg)->e;
+
+	(void)o;
+	json_kv_u64(j, "pid", e->tgid);
+	json_kv_u64(j, "tid", e->tid);
+	json_kv_u64(j, "time_ns", e->start_ns);
+	json_kv_u64(j, "delay_ns", e->delay_ns);
+	json_kv_str(j, "after", cause_name(e->cause));
+	json_kv_u64(j, "throttled_ns", ((const struct slow_runq *)arg)->throttled_ns);
+}
+
 static void on_runq_slow(const void *data, size_t size, void *arg)
 {
+	static const struct output_writer runq_writer = { "runq", text_runq, json_runq };
 	const struct runq_event *e = data;
 	struct sched_state *ss = arg;
-	const struct output_opts *o = ss->ctx->out;
 	struct target_ctx *tc;
-	uint64_t thr;
-	char a[32], b[32];
-	struct json_obj j;
 
 	if (size < sizeof(*e) || !capability_tstate(ss->ctx, ss->index, e->tgid, &tc))
 		return;
-	thr = throttle_overlap(&tc->throttle, e->start_ns, e->start_ns + e->delay_ns);
-	if (!o->json) {
-		output_time_prefix(o);
-		fprintf(o->out, "RUNQ pid %-7u tid %-7u after %-9s cpu %-3u %10s", e->tgid, e->tid, cause_name(e->cause),
-			e->cpu, format_duration_human(e->delay_ns, a, sizeof(a)));
-		if (thr)
-			fprintf(o->out, "  (%s of it throttled)", format_duration_human(thr, b, sizeof(b)));
-		fputc('\n', o->out);
-		return;
-	}
-	json_begin(&j, o->out);
-	json_kv_str(&j, "event", "runq");
-	json_kv_u64(&j, "pid", e->tgid);
-	json_kv_u64(&j, "tid", e->tid);
-	json_kv_u64(&j, "time_ns", e->start_ns);
-	json_kv_u64(&j, "delay_ns", e->delay_ns);
-	json_kv_str(&j, "after", cause_name(e->cause));
-	json_kv_u64(&j, "throttled_ns", thr);
-	json_end(&j);
-	fputc('\n', o->out);
+	output_event(ss->ctx->sink, &runq_writer,
+		     &(struct slow_runq){ e, throttle_overlap(&tc->throttle, e->start_ns, e->start_ns + e->delay_ns) });
 }
 
 /* Opens, configures and loads the object with the programs of one kind. */
@@ -246,11 +262,10 @@ static void print_offcpu(const struct output_opts *o, const struct hist *h)
 		format_duration_human(h[SCHED_OFFCPU_BLOCKED].sum, c, sizeof(c)));
 }
 
-/* {"unit":..., "runq_count":..., "runq_ns":..., "runq_hist":[...], "preempted_...": ...} */
-static void json_hists(struct json_obj *parent, const char *key, const struct output_opts *o, const struct hist *h,
-		       struct json_obj *j)
+/* "sched": {"unit":..., "runq_count":..., "runq_ns":..., "runq_hist":[...], "preempted_...": ...}, left open */
+static void json_hists(struct json_obj *parent, const struct output_opts *o, const struct hist *h, struct json_obj *j)
 {
-	json_key(parent, key);
+	json_key(parent, "sched");
 	json_begin(j, o->out);
 	json_kv_str(j, "unit", o->millis ? "ms" : "us");
 	for (int k = 0; k < SCHED_HIST_KINDS; k++) {
@@ -266,25 +281,34 @@ static void json_hists(struct json_obj *parent, const char *key, const struct ou
 	}
 }
 
-static void sched_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+/* An interval's section; arg: the interval's histograms. */
+static void text_interval(const struct output_opts *o, void *arg)
 {
-	struct sched_state *ss = state;
-	struct sched_target_state *ts = tstate;
-	const struct output_opts *o = ss->ctx->out;
+	const struct hist *h = arg;
+
+	fprintf(o->out, "\nthread run-queue delay (runnable -> running)\n");
+	if (h[SCHED_RUNQ].count)
+		hist_print(o->out, &h[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
+	else
+		fprintf(o->out, "  (no thread of the process ran)\n");
+	print_offcpu(o, h);
+}
+
+static void json_interval(struct json_obj *parent, const struct output_opts *o, void *arg)
+{
 	struct json_obj sj;
 
-	collect(ss, tc->target.proc.pid, ts);
-	if (j) {
-		json_hists(j, "sched", o, ts->interval, &sj);
-		json_end(&sj);
-	} else {
-		fprintf(o->out, "\nthread run-queue delay (runnable -> running)\n");
-		if (ts->interval[SCHED_RUNQ].count)
-			hist_print(o->out, &ts->interval[SCHED_RUNQ], o->millis ? "msecs" : "usecs");
-		else
-			fprintf(o->out, "  (no thread of the process ran)\n");
-		print_offcpu(o, ts->interval);
-	}
+	json_hists(parent, o, arg, &sj);
+	json_end(&sj);
+}
+
+static void sched_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer interval = { NULL, text_interval, json_interval };
+	struct sched_target_state *ts = tstate;
+
+	collect(state, tc->target.proc.pid, ts);
+	output_section(out, &interval, ts->interval);
 	memset(ts->interval, 0, sizeof(ts->interval));
 }
 
@@ -301,32 +325,40 @@ static void sched_finish(void *state, struct target_ctx *tc, void *tstate)
 	f->offcpu_throttled_ns = ts->total[SCHED_OFFCPU_THROTTLED].sum;
 }
 
-static void sched_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+struct sched_totals {
+	const struct sched_state *ss;
+	const struct target_ctx *tc;
+	const struct sched_target_state *ts;
+};
+
+static void text_totals(const struct output_opts *o, void *arg)
 {
-	struct sched_state *ss = state;
-	struct sched_target_state *ts = tstate;
-	const struct output_opts *o = ss->ctx->out;
-	struct json_obj sj;
+	const struct sched_totals *t = arg;
 	char a[32];
 
-	if (!j) {
-		fprintf(o->out, "Threads total: %llu run-queue waits, ", (unsigned long long)ts->total[SCHED_RUNQ].count);
-		print_offcpu(o, ts->total);
-		fprintf(o->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)ts->throttle_intervals,
-			format_duration_human(tc->throttle.total_ns, a, sizeof(a)));
-		return;
-	}
-	json_hists(j, "sched", o, ts->total, &sj);
-	json_kv_str(&sj, "attach", ss->attach);
-	json_kv_u64(&sj, "throttled_intervals", ts->throttle_intervals);
-	json_kv_u64(&sj, "throttled_interval_ns", tc->throttle.total_ns);
+	fprintf(o->out, "Threads total: %llu run-queue waits, ", (unsigned long long)t->ts->total[SCHED_RUNQ].count);
+	print_offcpu(o, t->ts->total);
+	fprintf(o->out, "Throttled: %llu intervals, %s in all\n", (unsigned long long)t->ts->throttle_intervals,
+		format_duration_human(t->tc->throttle.total_ns, a, sizeof(a)));
+}
+
+static void json_totals(struct json_obj *parent, const struct output_opts *o, void *arg)
+{
+	const struct sched_totals *t = arg;
+	struct json_obj sj;
+
+	json_hists(parent, o, t->ts->total, &sj);
+	json_kv_str(&sj, "attach", t->ss->attach);
+	json_kv_u64(&sj, "throttled_intervals", t->ts->throttle_intervals);
+	json_kv_u64(&sj, "throttled_interval_ns", t->tc->throttle.total_ns);
 	json_end(&sj);
 }
 
-static double throttle_intervals(const struct target_ctx *tc, const void *ts)
+static void sched_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
 {
-	(void)tc;
-	return (double)((const struct sched_target_state *)ts)->throttle_intervals;
+	static const struct output_writer totals = { NULL, text_totals, json_totals };
+
+	output_section(out, &totals, &(struct sched_totals){ state, tc, tstate });
 }
 
 static double throttled_seconds(const struct target_ctx *tc, const void *ts)
@@ -370,19 +402,14 @@ static void sched_metrics(void *state, struct target_ctx *const *tcs, size_t n, 
 			       &ts->total[SCHED_RUNQ], 1e-6, ts->total[SCHED_RUNQ].sum * 1e-9);
 	}
 	offcpu_metrics(ss, tcs, n, p);
-	capability_metric(p, "gotrace_throttled_intervals_total", "counter",
-			  "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
-			  ss->index, throttle_intervals);
+	capability_metric_u64(p, "gotrace_throttled_intervals_total", "counter",
+			      "Intervals during which CFS bandwidth control held at least one runnable thread.", tcs, n,
+			      ss->index, offsetof(struct sched_target_state, throttle_intervals), 1);
 	capability_metric(p, "gotrace_throttled_interval_seconds_total", "counter",
 			  "Length of those intervals.", tcs, n, ss->index, throttled_seconds);
 }
 
-static uint64_t sched_events_lost(void *state)
-{
-	struct sched_state *ss = state;
-
-	return ss->skel ? ss->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(sched_events_lost, struct sched_state, events_lost)
 
 static int sched_probe_count(void *state)
 {
@@ -395,8 +422,6 @@ static void sched_close(void *state)
 {
 	struct sched_state *ss = state;
 
-	if (!ss)
-		return;
 	unload(ss);
 	free(ss);
 }

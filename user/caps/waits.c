@@ -155,9 +155,21 @@ static void json_frames(FILE *out, const char **names, const uint64_t *pcs, int 
 
 /* ---- --slow ---- */
 
-static void print_slow_text(const struct output_opts *o, const struct wait_event *e, enum wait_path path,
-			    const char **names, const uint64_t *pcs, int n)
+/* A --slow wait with the frames it waited in. */
+struct slow_wait {
+	const struct wait_event *e;
+	enum wait_path path;
+	const char **names;
+	const uint64_t *pcs;
+	int n;
+};
+
+static void text_slow(const struct output_opts *o, void *arg)
 {
+	const struct slow_wait *w = arg;
+	const struct wait_event *e = w->e;
+	const char **names = w->names;
+	const uint64_t *pcs = w->pcs;
 	char kind[48], dur[32];
 
 	output_time_prefix(o);
@@ -166,8 +178,8 @@ static void print_slow_text(const struct output_opts *o, const struct wait_event
 		format_duration_human(e->duration_ns, dur, sizeof(dur)), wait_result_name(e->kind, e->ret));
 	if (e->ret > 0)
 		fprintf(o->out, " %lld", (long long)e->ret);
-	fprintf(o->out, "  %s:", wait_path_label(path));
-	for (int i = 0; i < n && i < TEXT_FRAMES; i++) {
+	fprintf(o->out, "  %s:", wait_path_label(w->path));
+	for (int i = 0; i < w->n && i < TEXT_FRAMES; i++) {
 		fputs(i ? " <- " : " ", o->out);
 		if (names[i])
 			fputs(names[i], o->out);
@@ -177,51 +189,45 @@ static void print_slow_text(const struct output_opts *o, const struct wait_event
 	fputc('\n', o->out);
 }
 
-static void print_slow_json(const struct output_opts *o, const struct wait_event *e, enum wait_path path,
-			    const char **names, const uint64_t *pcs, int n)
+static void json_slow(struct json_obj *j, const struct output_opts *o, void *arg)
 {
+	const struct slow_wait *w = arg;
+	const struct wait_event *e = w->e;
 	bool futex = wait_kind_is_futex(e->kind);
-	struct json_obj j;
 	char kind[48];
 
-	json_begin(&j, o->out);
-	json_kv_str(&j, "event", futex ? "futex" : "epoll");
-	json_kv_u64(&j, "pid", e->tgid);
-	json_kv_u64(&j, "tid", e->tid);
-	json_kv_u64(&j, "time_ns", e->start_ns);
-	json_kv_u64(&j, "duration_ns", e->duration_ns);
-	json_kv_str(&j, futex ? "op" : "syscall", wait_kind_name(e->kind, kind, sizeof(kind)));
-	json_kv_i64(&j, "ret", e->ret);
-	json_kv_str(&j, "result", wait_result_name(e->kind, e->ret));
-	json_kv_u64(&j, futex ? "uaddr" : "epfd", e->addr);
+	json_kv_u64(j, "pid", e->tgid);
+	json_kv_u64(j, "tid", e->tid);
+	json_kv_u64(j, "time_ns", e->start_ns);
+	json_kv_u64(j, "duration_ns", e->duration_ns);
+	json_kv_str(j, futex ? "op" : "syscall", wait_kind_name(e->kind, kind, sizeof(kind)));
+	json_kv_i64(j, "ret", e->ret);
+	json_kv_str(j, "result", wait_result_name(e->kind, e->ret));
+	json_kv_u64(j, futex ? "uaddr" : "epfd", e->addr);
 	if (!futex)
-		json_kv_i64(&j, "timeout_ms", e->timeout_ms);
-	json_kv_str(&j, "path", wait_path_name(path));
-	json_kv_u64(&j, "stack_id", e->stack_id);
-	json_key(&j, "frames");
-	json_frames(o->out, names, pcs, n);
-	json_end(&j);
-	fputc('\n', o->out);
+		json_kv_i64(j, "timeout_ms", e->timeout_ms);
+	json_kv_str(j, "path", wait_path_name(w->path));
+	json_kv_u64(j, "stack_id", e->stack_id);
+	json_key(j, "frames");
+	json_frames(o->out, w->names, w->pcs, w->n);
 }
 
 static void on_wait_slow(const void *data, size_t size, void *arg)
 {
+	static const struct output_writer futex = { "futex", text_slow, json_slow };
+	static const struct output_writer epoll = { "epoll", text_slow, json_slow };
 	const struct wait_event *e = data;
 	struct waits_state *ws = arg;
 	struct waits_target_state *ts;
 	const char *names[SLOW_FRAMES];
 	uint64_t pcs[SLOW_FRAMES];
-	enum wait_path path;
-	int n;
+	struct slow_wait w = { e, WAIT_PATH_UNKNOWN, names, pcs, 0 };
 
 	if (size < sizeof(*e) || !ws->skel || !(ts = capability_tstate(ws->ctx, ws->index, e->tgid, NULL)))
 		return;
-	n = stack_funcs(ws, ts->target, e->stack_id, names, pcs, SLOW_FRAMES);
-	path = stack_path(ws, ts, e->stack_id);
-	if (ws->ctx->out->json)
-		print_slow_json(ws->ctx->out, e, path, names, pcs, n);
-	else
-		print_slow_text(ws->ctx->out, e, path, names, pcs, n);
+	w.n = stack_funcs(ws, ts->target, e->stack_id, names, pcs, SLOW_FRAMES);
+	w.path = stack_path(ws, ts, e->stack_id);
+	output_event(ws->ctx->sink, wait_kind_is_futex(e->kind) ? &futex : &epoll, &w);
 }
 
 /* ---- loading ---- */
@@ -521,7 +527,8 @@ static size_t top_stacks(const struct waits_state *ws, const struct waits_target
 	return n;
 }
 
-struct top_stacks_arg {
+/* One process's waits, as the interval and summary sections (and the summary's top stacks) read them. */
+struct waits_section {
 	const struct waits_state *ws;
 	struct waits_target_state *ts;
 };
@@ -529,8 +536,8 @@ struct top_stacks_arg {
 /* The summary's futex object: "stacks" and "top_stacks". */
 static void json_top_stacks(struct json_obj *parent, void *arg)
 {
-	const struct waits_state *ws = ((struct top_stacks_arg *)arg)->ws;
-	struct waits_target_state *ts = ((struct top_stacks_arg *)arg)->ts;
+	const struct waits_state *ws = ((struct waits_section *)arg)->ws;
+	struct waits_target_state *ts = ((struct waits_section *)arg)->ts;
 	struct stack_entry top[TOP_STACKS];
 	size_t ntop, distinct = top_stacks(ws, ts, top, TOP_STACKS, &ntop);
 	FILE *out = parent->out;
@@ -561,17 +568,38 @@ static void json_top_stacks(struct json_obj *parent, void *arg)
 
 /* ---- the capability's calls ---- */
 
-static void waits_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void text_interval(const struct output_opts *o, void *arg)
 {
-	struct waits_state *ws = state;
+	waits_print_interval(o, &((struct waits_section *)arg)->ts->interval);
+}
+
+static void json_interval(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct waits_section *a = arg;
+
+	waits_json(j, o, a->ws->attach, &a->ts->interval, NULL, NULL);
+}
+
+static void text_summary(const struct output_opts *o, void *arg)
+{
+	waits_print_summary(o, &((struct waits_section *)arg)->ts->total);
+}
+
+static void json_summary(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	struct waits_section *a = arg;
+
+	waits_json(j, o, a->ws->attach, &a->ts->total, json_top_stacks, a);
+}
+
+static void waits_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer interval = { NULL, text_interval, json_interval };
 	struct waits_target_state *ts = tstate;
 
 	(void)tc;
-	collect(ws, ts);
-	if (j)
-		waits_json(j, ws->ctx->out, ws->attach, &ts->interval, NULL, NULL);
-	else
-		waits_print_interval(ws->ctx->out, &ts->interval);
+	collect(state, ts);
+	output_section(out, &interval, &(struct waits_section){ state, ts });
 	memset(&ts->interval, 0, sizeof(ts->interval));
 }
 
@@ -581,26 +609,17 @@ static void waits_finish(void *state, struct target_ctx *tc, void *tstate)
 	collect(state, tstate);
 }
 
-static void waits_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void waits_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
 {
-	struct waits_state *ws = state;
-	struct top_stacks_arg arg = { ws, tstate };
+	static const struct output_writer summary = { NULL, text_summary, json_summary };
 
 	(void)tc;
-	if (j)
-		waits_json(j, ws->ctx->out, ws->attach, &arg.ts->total, json_top_stacks, &arg);
-	else
-		waits_print_summary(ws->ctx->out, &arg.ts->total);
+	output_section(out, &summary, &(struct waits_section){ state, tstate });
 }
 
 /* ---- costs and teardown ---- */
 
-static uint64_t waits_events_lost(void *state)
-{
-	struct waits_state *ws = state;
-
-	return ws->skel ? ws->skel->bss->events_lost : 0;
-}
+CAPABILITY_BSS_COUNTER(waits_events_lost, struct waits_state, events_lost)
 
 static int waits_probe_count(void *state)
 {
@@ -611,8 +630,6 @@ static void waits_close(void *state)
 {
 	struct waits_state *ws = state;
 
-	if (!ws)
-		return;
 	unload(ws);
 	free(ws);
 }

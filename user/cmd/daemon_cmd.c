@@ -47,6 +47,7 @@ struct inode_key {
 struct daemon {
 	struct daemon_config cfg;
 	struct output_opts out;
+	struct output_sink sink;	/* text without --slow: the capabilities' events print nothing */
 	struct event_loop loop;
 	struct session session;
 	struct discovery *discovery;
@@ -519,7 +520,7 @@ static int start(struct daemon *d)
 	for (size_t i = 0; i < all_capabilities_count; i++)
 		enabled[i] = all_capabilities[i]->default_on;
 	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
-							     (int)all_capabilities_count, &d->loop, &d->out, false)))
+							     (int)all_capabilities_count, &d->loop, &d->sink, false)))
 		return err;
 	d->session.ctx.share_uprobes = true;
 	if (discovery_open(d->session.bus, on_process, d, &d->discovery, note, sizeof(note)))
@@ -573,6 +574,7 @@ int cmd_daemon(int argc, char **argv)
 		return EXIT_FAILURE_RUN;
 	log_json = true;
 	d->out.out = stdout;
+	d->sink = (struct output_sink){ .format = &output_text, .opts = &d->out, .out = d->out.out };
 	err = load_config(d, argc, argv);
 	if (err) {
 		daemon_config_free(&d->cfg);

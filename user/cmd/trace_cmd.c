@@ -31,6 +31,7 @@ struct trace_opts {
 	uint64_t duration_ns;
 	bool caps[MAX_CAPS];		/* indexed like all_caps */
 	bool exact_goroutines;
+	bool json;			/* -j */
 	struct output_opts out;
 };
 
@@ -41,7 +42,9 @@ struct trace_session {
 	bool target_execd;
 	struct target_ctx *tc;
 	struct event_loop loop;
+	struct output_sink sink;	/* text or JSON, from -j */
 	uint64_t intervals;
+	enum loop_stop stopped_by;
 	pid_t child;
 };
 
@@ -139,7 +142,7 @@ static int parse_option(struct trace_opts *o, int c)
 		o->out.timestamps = true;
 		return 0;
 	case 'j':
-		o->out.json = true;
+		o->json = true;
 		return 0;
 	case 'v':
 		log_verbosity++;
@@ -177,21 +180,29 @@ static int parse_opts(struct trace_opts *o, int argc, char **argv)
 	return cli_check_target(o->pid, o->cmd);
 }
 
+/* An interval's head: in text the blank line that separates it, in JSON the process and the time. */
+static void text_blank_line(const struct output_opts *o, void *arg)
+{
+	(void)arg;
+	fputc('\n', o->out);
+}
+
+static void json_interval_head(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct trace_session *s = arg;
+
+	(void)o;
+	json_kv_u64(j, "pid", s->tc->target.proc.pid);
+	json_kv_u64(j, "time_ns", monotonic_ns());
+}
+
 static void print_interval(struct trace_session *s)
 {
-	struct json_obj j;
+	static const struct output_writer head = { "interval", text_blank_line, json_interval_head };
 
-	if (!s->opts.out.json) {
-		session_interval(&s->session, s->tc, NULL);
-	} else {
-		json_begin(&j, s->opts.out.out);
-		json_kv_str(&j, "event", "interval");
-		json_kv_u64(&j, "pid", s->tc->target.proc.pid);
-		json_kv_u64(&j, "time_ns", monotonic_ns());
-		session_interval(&s->session, s->tc, &j);
-		json_end(&j);
-		fputc('\n', s->opts.out.out);
-	}
+	output_record_begin(&s->sink, &head, s);
+	session_interval(&s->session, s->tc, &s->sink);
+	output_record_end(&s->sink);
 	fflush(s->opts.out.out);
 }
 
@@ -200,8 +211,6 @@ static int on_tick(void *ctx)
 	struct trace_session *s = ctx;
 
 	session_consume(&s->session);
-	if (!s->opts.out.json)
-		fputc('\n', s->opts.out.out);
 	print_interval(s);
 	s->intervals++;
 	return s->opts.count && s->intervals >= s->opts.count;
@@ -257,28 +266,30 @@ static int add_target(struct trace_session *s)
 	return err;
 }
 
-static void announce(struct trace_session *s)
+/* JSON only: the "start" record; a person reads the line on stderr. */
+static void json_start(struct json_obj *j, const struct output_opts *o, void *arg)
 {
-	char desc[256];
-	struct json_obj j;
-
+	const struct trace_session *s = arg;
 	const struct target *t = &s->tc->target;
 
-	target_describe(t, desc, sizeof(desc));
+	(void)o;
+	json_kv_u64(j, "pid", t->proc.pid);
+	json_kv_str(j, "comm", t->proc.comm);
+	json_kv_str(j, "exe", t->proc.exe_name);
+	json_kv_str(j, "go_version", go_binary_version_str(t->bin));
+	json_kv_u64(j, "time_ns", s->tc->start_ns);
+	json_kv_u64(j, "realtime_ns", realtime_ns());
+	json_kv_u64(j, "probes", session_probe_count(&s->session));
+}
+
+static void announce(struct trace_session *s)
+{
+	static const struct output_writer start = { "start", NULL, json_start };
+	char desc[256];
+
+	target_describe(&s->tc->target, desc, sizeof(desc));
 	fprintf(stderr, "Tracing %s: %d probes ... Hit Ctrl-C to end.\n", desc, session_probe_count(&s->session));
-	if (!s->opts.out.json)
-		return;
-	json_begin(&j, s->opts.out.out);
-	json_kv_str(&j, "event", "start");
-	json_kv_u64(&j, "pid", t->proc.pid);
-	json_kv_str(&j, "comm", t->proc.comm);
-	json_kv_str(&j, "exe", t->proc.exe_name);
-	json_kv_str(&j, "go_version", go_binary_version_str(t->bin));
-	json_kv_u64(&j, "time_ns", s->tc->start_ns);
-	json_kv_u64(&j, "realtime_ns", realtime_ns());
-	json_kv_u64(&j, "probes", session_probe_count(&s->session));
-	json_end(&j);
-	fputc('\n', s->opts.out.out);
+	output_event(&s->sink, &start, s);
 	fflush(s->opts.out.out);
 }
 
@@ -293,33 +304,35 @@ static void text_attribution(FILE *out, const struct trace_facts *f)
 		stw < 0 ? "n/a " : "", stw < 0 ? 0 : 100 * stw, runq < 0 ? "n/a " : "", runq < 0 ? 0 : 100 * runq);
 }
 
-static void print_advice(struct trace_session *s, struct json_obj *j)
+static void text_advice(FILE *out, const struct trace_facts *f)
 {
 	struct advice adv[ADVICE_MAX];
-	int n = advice_compute(&s->tc->facts, adv, ADVICE_MAX);
-	FILE *out = s->opts.out.out;
+	int n = advice_compute(f, adv, ADVICE_MAX);
 
-	if (!j) {
-		text_attribution(out, &s->tc->facts);
-		if (n)
-			fprintf(out, "\nAdvice:\n");
-		for (int i = 0; i < n; i++)
-			fprintf(out, "  * %s\n", adv[i].text);
-		return;
-	}
+	if (n)
+		fprintf(out, "\nAdvice:\n");
+	for (int i = 0; i < n; i++)
+		fprintf(out, "  * %s\n", adv[i].text);
+}
+
+static void json_advice(struct json_obj *j, const struct trace_facts *f)
+{
+	struct advice adv[ADVICE_MAX];
+	int n = advice_compute(f, adv, ADVICE_MAX);
+
 	json_key(j, "advice");
-	fputc('[', out);
+	fputc('[', j->out);
 	for (int i = 0; i < n; i++) {
 		struct json_obj a;
 
 		if (i)
-			fputc(',', out);
-		json_begin(&a, out);
+			fputc(',', j->out);
+		json_begin(&a, j->out);
 		json_kv_str(&a, "id", adv[i].id);
 		json_kv_str(&a, "text", adv[i].text);
 		json_end(&a);
 	}
-	fputc(']', out);
+	fputc(']', j->out);
 }
 
 static void json_attribution(const struct trace_facts *f, struct json_obj *summary)
@@ -368,53 +381,73 @@ static void text_cost(struct trace_session *s)
 	fprintf(s->opts.out.out, "\n");
 }
 
-static void print_summary(struct trace_session *s, enum loop_stop why)
+static void text_summary_head(const struct output_opts *o, void *arg)
 {
-	struct target_ctx *tc = s->tc;
-	struct json_obj j;
+	const struct trace_session *s = arg;
+
+	fputc('\n', o->out);
+	if (s->target_execd)
+		fprintf(o->out, "PID %d started another program (exec): tracing stopped.\n", s->tc->target.proc.pid);
+	else if (s->stopped_by == LOOP_TARGET_EXITED)
+		fprintf(o->out, "PID %d exited.\n", s->tc->target.proc.pid);
+}
+
+static void json_summary_head(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	struct trace_session *s = arg;
+
+	(void)o;
+	json_kv_u64(j, "pid", s->tc->target.proc.pid);
+	json_kv_u64(j, "time_ns", monotonic_ns());
+	json_kv_u64(j, "duration_ns", s->tc->facts.window_ns);
+	json_kv_bool(j, "target_exited", s->stopped_by == LOOP_TARGET_EXITED && !s->target_execd);
+	json_kv_bool(j, "target_execd", s->target_execd);
+	json_cost(s, j);
+}
+
+/* After the capabilities' sections: what throttling explains, the advice, and in text the trace's cost. */
+static void text_summary_tail(const struct output_opts *o, void *arg)
+{
+	struct trace_session *s = arg;
+
+	text_attribution(o->out, &s->tc->facts);
+	text_advice(o->out, &s->tc->facts);
+	text_cost(s);
+}
+
+static void json_summary_tail(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct trace_session *s = arg;
+
+	(void)o;
+	json_attribution(&s->tc->facts, j);
+	json_advice(j, &s->tc->facts);
+}
+
+static void print_summary(struct trace_session *s)
+{
+	static const struct output_writer head = { "summary", text_summary_head, json_summary_head };
+	static const struct output_writer tail = { NULL, text_summary_tail, json_summary_tail };
 
 	session_consume(&s->session);
-	if (!s->opts.interval_ns || why != LOOP_DEADLINE) {
-		if (!s->opts.out.json)
-			fputc('\n', s->opts.out.out);
+	if (!s->opts.interval_ns || s->stopped_by != LOOP_DEADLINE)
 		print_interval(s);
-	}
-	session_finish(&s->session, tc);
-	if (!s->opts.out.json) {
-		fputc('\n', s->opts.out.out);
-		if (s->target_execd)
-			fprintf(s->opts.out.out, "PID %d started another program (exec): tracing stopped.\n",
-				tc->target.proc.pid);
-		else if (why == LOOP_TARGET_EXITED)
-			fprintf(s->opts.out.out, "PID %d exited.\n", tc->target.proc.pid);
-		session_summary(&s->session, tc, NULL);
-		print_advice(s, NULL);
-		text_cost(s);
-		return;
-	}
-	json_begin(&j, s->opts.out.out);
-	json_kv_str(&j, "event", "summary");
-	json_kv_u64(&j, "pid", tc->target.proc.pid);
-	json_kv_u64(&j, "time_ns", monotonic_ns());
-	json_kv_u64(&j, "duration_ns", tc->facts.window_ns);
-	json_kv_bool(&j, "target_exited", why == LOOP_TARGET_EXITED && !s->target_execd);
-	json_kv_bool(&j, "target_execd", s->target_execd);
-	json_cost(s, &j);
-	session_summary(&s->session, tc, &j);
-	json_attribution(&tc->facts, &j);
-	print_advice(s, &j);
-	json_end(&j);
-	fputc('\n', s->opts.out.out);
+	session_finish(&s->session, s->tc);
+	output_record_begin(&s->sink, &head, s);
+	session_summary(&s->session, s->tc, &s->sink);
+	output_section(&s->sink, &tail, s);
+	output_record_end(&s->sink);
 }
 
 static int run(struct trace_session *s)
 {
-	enum loop_stop why;
 	int err;
 
 	if ((err = check_kernel()) || (err = loop_init(&s->loop)))
 		return err;
-	if ((err = session_open(&s->session, all_caps, s->opts.caps, NCAPS, &s->loop, &s->opts.out,
+	s->sink = (struct output_sink){ .format = s->opts.json ? &output_json : &output_text, .opts = &s->opts.out,
+					.out = s->opts.out.out };
+	if ((err = session_open(&s->session, all_caps, s->opts.caps, NCAPS, &s->loop, &s->sink,
 				s->opts.exact_goroutines)))
 		return err;
 	if ((s->opts.cmd && (err = spawn_command(s))) || (err = add_target(s)))
@@ -429,9 +462,9 @@ static int run(struct trace_session *s)
 	if (s->child && (err = spawn_release(s->child)))
 		return err;
 	loop_watch_output(&s->loop, s->opts.out.out);
-	why = loop_run(&s->loop);
-	if (why != LOOP_ERROR) {
-		print_summary(s, why);
+	s->stopped_by = loop_run(&s->loop);
+	if (s->stopped_by != LOOP_ERROR) {
+		print_summary(s);
 		if (fflush(s->opts.out.out) == 0 && !ferror(s->opts.out.out))
 			return 0;
 		s->loop.output_failed = true;

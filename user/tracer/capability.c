@@ -2,16 +2,32 @@
 /* Helpers shared by the capabilities' metrics: one sample per traced process from a per-process value. */
 #include "tracer/capability.h"
 
-void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
-		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value)
+/* value(tc, state), or without value the uint64_t at offset in the state times scale. */
+static void metric(struct prom *p, const char *name, const char *type, const char *help, struct target_ctx *const *tcs,
+		   size_t n, int index, capability_value_fn value, size_t offset, double scale)
 {
 	struct prom_label l[CAPABILITY_MAX_LABELS];
 
 	prom_family(p, name, type, help);
-	for (size_t i = 0; i < n; i++)
-		if (tcs[i]->cap_state[index])
+	for (size_t i = 0; i < n; i++) {
+		const void *ts = tcs[i]->cap_state[index];
+
+		if (ts)
 			prom_sample(p, name, l, capability_labels(tcs[i], l, NULL, NULL),
-				    value(tcs[i], tcs[i]->cap_state[index]));
+				    value ? value(tcs[i], ts) : scale * (double)*(const uint64_t *)((const char *)ts + offset));
+	}
+}
+
+void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
+		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value)
+{
+	metric(p, name, type, help, tcs, n, index, value, 0, 0);
+}
+
+void capability_metric_u64(struct prom *p, const char *name, const char *type, const char *help,
+			   struct target_ctx *const *tcs, size_t n, int index, size_t offset, double scale)
+{
+	metric(p, name, type, help, tcs, n, index, NULL, offset, scale);
 }
 
 const struct capability *const all_capabilities[] = {

@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "tracer/output.h"
 #include "lib/prom.h"
+#include "tracer/output_sink.h"
 #include "tracer/target.h"
 #include "tracer/throttle.h"
 
@@ -59,6 +60,7 @@ struct trace_ctx {
 	struct event_bus *bus;
 	struct event_loop *loop;
 	const struct output_opts *out;
+	struct output_sink *sink;			/* where events go, in the format the command chose */
 	bool exact_goroutines;				/* --goroutines=exact */
 	bool share_uprobes;				/* one probe per executable for all its processes */
 	struct target_ctx *(*lookup)(void *session, uint32_t pid);	/* NULL when the process is not traced */
@@ -66,8 +68,8 @@ struct trace_ctx {
 };
 
 /* A capability is opened once per session (its BPF object loads once, whatever the number of processes) and
- * attached to each traced process. `index` is its slot in target_ctx.cap_state. Functions taking a json_obj
- * write text when it is NULL, else add members to that object. */
+ * attached to each traced process. `index` is its slot in target_ctx.cap_state. interval and summary add the
+ * capability's section to the record open in the sink. */
 struct capability {
 	const char *name;
 	const char *description;
@@ -78,15 +80,15 @@ struct capability {
 	/* 0 with *tstate set; -ENOTSUP: not for this process (note says why); another negative errno: failure. */
 	int (*attach)(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size);
 	void (*detach)(void *state, struct target_ctx *tc, void *tstate);
-	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);	/* and reset */
+	void (*interval)(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out);	/* and reset */
 	void (*finish)(void *state, struct target_ctx *tc, void *tstate);	/* fill tc->facts */
-	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j);
+	void (*summary)(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out);
 	/* Daemon: writes this capability's metric families (cumulative since attach) for every process. */
 	void (*metrics)(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p);
 	uint64_t (*probe_hits)(void *state);
 	uint64_t (*events_lost)(void *state);
 	int (*probe_count)(void *state);
-	void (*close)(void *state);
+	void (*close)(void *state);	/* never called with NULL: open failed before the state existed */
 };
 
 /* Labels of tc plus one more (e.g. reason="gc_mark_termination") into out (room for tc->nlabels + 1). */
@@ -108,6 +110,10 @@ static inline int capability_labels(const struct target_ctx *tc, struct prom_lab
 typedef double (*capability_value_fn)(const struct target_ctx *tc, const void *tstate);
 void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
 		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value);
+/* The same for a uint64_t member of the per-process state, offsetof(state type, member), times scale (1e-9 turns
+ * nanoseconds into seconds): most figures need no function of their own. */
+void capability_metric_u64(struct prom *p, const char *name, const char *type, const char *help,
+			   struct target_ctx *const *tcs, size_t n, int index, size_t offset, double scale);
 
 extern const struct capability gc_capability;
 extern const struct capability sched_capability;
@@ -124,6 +130,15 @@ static inline int capability_uprobe_pid(const struct trace_ctx *ctx, const struc
 {
 	return ctx->share_uprobes ? -1 : tc->target.proc.pid;
 }
+
+/* Defines fn, the probe_hits or events_lost of a capability whose state type has its BPF skeleton in `skel`:
+ * the counter in the skeleton's .bss, 0 while no object is loaded. */
+#define CAPABILITY_BSS_COUNTER(fn, state_type, counter)                 \
+	static uint64_t fn(void *state)                                 \
+	{                                                               \
+		const state_type *cs = state;                           \
+		return cs->skel ? cs->skel->bss->counter : 0;           \
+	}
 
 /* The per-process state of capability `index` for the process an event came from, or NULL. */
 static inline void *capability_tstate(const struct trace_ctx *ctx, int index, uint32_t pid, struct target_ctx **tc)

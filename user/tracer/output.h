@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* How a tracing command wants its output, shared by every capability: where it goes, text or JSON, and the text
- * options (-T, -m, --slow). */
+/* How a tracing command wants its output, shared by every capability: where it goes and the text options (-T, -m,
+ * --slow). Text or JSON is the sink's format (tracer/output_sink.h). */
 #ifndef GOTRACE_OUTPUT_H
 #define GOTRACE_OUTPUT_H
 
@@ -10,7 +10,6 @@
 
 struct output_opts {
 	FILE *out;
-	bool json;
 	bool timestamps;	/* -T */
 	bool millis;		/* -m */
 	uint64_t slow_ns;	/* --slow: print each pause at least this long (0: off) */

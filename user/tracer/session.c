@@ -22,8 +22,16 @@ static int on_events(void *session)
 	return err ? err : ((struct session *)session)->stop;
 }
 
+/* A capability whose open failed before its state existed has nothing to close. */
+static void close_state(const struct capability *c, void **state)
+{
+	if (*state)
+		c->close(*state);
+	*state = NULL;
+}
+
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
-		 struct event_loop *loop, const struct output_opts *out, bool exact_goroutines)
+		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines)
 {
 	int err = event_bus_open(&s->bus), opened = 0;
 
@@ -33,8 +41,8 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		return err;
 	}
 	bpf_cost_start(&s->cost);
-	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out, .exact_goroutines = exact_goroutines,
-				     .lookup = lookup, .session = s };
+	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out->opts, .sink = out,
+				     .exact_goroutines = exact_goroutines, .lookup = lookup, .session = s };
 	for (int i = 0; i < ncaps && i < MAX_CAPS; i++) {
 		char note[512] = "";
 
@@ -43,15 +51,13 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		err = caps[i]->open(&s->ctx, s->ncaps, &s->state[s->ncaps], note, sizeof(note));
 		if (err && err != -ENOTSUP) {
 			log_error("%s", note[0] ? note : strerror(-err));
-			caps[i]->close(s->state[s->ncaps]);
-			s->state[s->ncaps] = NULL;
+			close_state(caps[i], &s->state[s->ncaps]);
 			return err;
 		}
 		if (note[0])
 			log_warn("%s", note);
 		if (err) {
-			caps[i]->close(s->state[s->ncaps]);
-			s->state[s->ncaps] = NULL;
+			close_state(caps[i], &s->state[s->ncaps]);
 			continue;
 		}
 		s->caps[s->ncaps++] = caps[i];
@@ -158,11 +164,11 @@ struct target_ctx *session_find(struct session *s, uint32_t pid)
 	return NULL;
 }
 
-void session_interval(struct session *s, struct target_ctx *tc, struct json_obj *j)
+void session_interval(struct session *s, struct target_ctx *tc, struct output_sink *out)
 {
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i] && s->caps[i]->interval)
-			s->caps[i]->interval(s->state[i], tc, tc->cap_state[i], j);
+			s->caps[i]->interval(s->state[i], tc, tc->cap_state[i], out);
 }
 
 void session_finish(struct session *s, struct target_ctx *tc)
@@ -177,11 +183,11 @@ void session_finish(struct session *s, struct target_ctx *tc)
 			s->caps[i]->finish(s->state[i], tc, tc->cap_state[i]);
 }
 
-void session_summary(struct session *s, struct target_ctx *tc, struct json_obj *j)
+void session_summary(struct session *s, struct target_ctx *tc, struct output_sink *out)
 {
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i] && s->caps[i]->summary)
-			s->caps[i]->summary(s->state[i], tc, tc->cap_state[i], j);
+			s->caps[i]->summary(s->state[i], tc, tc->cap_state[i], out);
 }
 
 int session_consume(struct session *s)
@@ -228,7 +234,7 @@ void session_close(struct session *s)
 	free(s->targets);
 	s->targets = NULL;
 	for (int i = 0; i < s->ncaps; i++)
-		s->caps[i]->close(s->state[i]);
+		close_state(s->caps[i], &s->state[i]);
 	s->ncaps = 0;
 	event_bus_close(s->bus);
 	s->bus = NULL;

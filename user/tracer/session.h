@@ -22,7 +22,7 @@ struct session {
 /* Opens the event bus and every enabled capability; one that cannot run on this machine is left out with a
  * warning. 0, or a negative errno after an error message (nothing could be opened, or a fatal failure). */
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
-		 struct event_loop *loop, const struct output_opts *out, bool exact_goroutines);
+		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines);
 void session_close(struct session *s);
 
 /* Opens the process and attaches every open capability; one that does not apply to it is left out with a
@@ -35,11 +35,11 @@ int session_add_opened_target(struct session *s, struct target *t, struct target
 void session_remove_target(struct session *s, struct target_ctx *tc);
 struct target_ctx *session_find(struct session *s, uint32_t pid);
 
-/* Per process: print (j NULL) or add to a JSON object the interval's figures and reset them; fill the facts;
- * print or add the summary. */
-void session_interval(struct session *s, struct target_ctx *tc, struct json_obj *j);
+/* Per process: add the interval's figures to the record open in out and reset them; fill the facts; add the
+ * summary's figures. */
+void session_interval(struct session *s, struct target_ctx *tc, struct output_sink *out);
 void session_finish(struct session *s, struct target_ctx *tc);
-void session_summary(struct session *s, struct target_ctx *tc, struct json_obj *j);
+void session_summary(struct session *s, struct target_ctx *tc, struct output_sink *out);
 
 /* Daemon: every capability's metric families, for every process. */
 void session_metrics(struct session *s, struct prom *p);
