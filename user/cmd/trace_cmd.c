@@ -447,11 +447,11 @@ static int run(struct trace_session *s)
 
 /* After the summary: the user has what they came for, and detaching is the slow part of ending (the kernel waits
  * for grace periods per link), so every link is released in one batch whose waits overlap. */
-static void detach(struct trace_session *s)
+static void detach(struct trace_session *s, bool summary_written)
 {
 	struct link_release_stats st;
 
-	log_info("detaching: the summary is written");
+	log_info("detaching%s", summary_written ? ": the summary is written" : "");
 	link_release_begin();
 	discovery_close(s->discovery);
 	session_close(&s->session);
@@ -471,7 +471,7 @@ int cmd_trace(int argc, char **argv)
 		return err;
 	log_setup_libbpf();
 	err = run(&s);
-	detach(&s);
+	detach(&s, err == 0);
 	if (s.child) {
 		if (err)
 			kill(s.child, SIGKILL);
