@@ -144,6 +144,41 @@ def test_sigterm_ends_cleanly():
     assert by_event(g.events(), "summary")[0]["target_exited"] is False
 
 
+def ctrl_c_to_exit(pid):
+    """Seconds from SIGINT to gotrace -v reaped, and its stdout and stderr as one stream in write order."""
+    with tempfile.TemporaryFile("w+") as both:
+        p = subprocess.Popen([str(GOTRACE), "-v", "-p", str(pid)], stdout=both, stderr=both, text=True)
+        deadline = time.monotonic() + 30
+        while "Hit Ctrl-C to end." not in (both.seek(0) or both.read()):
+            assert p.poll() is None and time.monotonic() < deadline, both.read()
+            time.sleep(0.02)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        assert p.wait(timeout=30) == 0
+        took = time.monotonic() - t0
+        both.seek(0)
+        return took, both.read()
+
+
+def test_ctrl_c_ends_fast_summary_first():
+    """Every capability (the default): the summary is out before the probes are detached, and Ctrl-C to exit
+    takes well under a second (about 0.45 s here, 0.8 s before detaching in one batch; bench/exit). The bound is
+    generous so that a loaded machine cannot fail it."""
+    t = Target(GCLOAD[0].path, "-duration=0")
+    try:
+        t.start()
+        runs = [ctrl_c_to_exit(t.pid) for _ in range(5)]
+        assert t.proc.poll() is None
+    finally:
+        t.kill()
+    for _, out in runs:
+        summary, detaching = out.find("\nCost: "), out.find("gotrace: detaching")
+        assert 0 <= summary < detaching < out.find("gotrace: detached "), out[-2000:]
+    took = sorted(r[0] for r in runs)[2]
+    assert took < 1.0, f"Ctrl-C to exit: median {took:.2f} s of {[round(r[0], 2) for r in runs]}"
+
+
 @pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
 def test_run_command(fx):
     """`gotrace -- CMD`: probes attach before the program's first instruction, so every cycle is seen."""

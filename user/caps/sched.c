@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tracer/attach_kind.h"
+#include "tracer/link_release.h"
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
@@ -166,7 +167,7 @@ static int attach_all(struct sched_state *ss, enum attach_kind kind)
 static void unload(struct sched_state *ss)
 {
 	for (int i = 0; i < 3; i++)
-		bpf_link__destroy(ss->links[i]), ss->links[i] = NULL;
+		link_release(ss->links[i]), ss->links[i] = NULL;
 	sched_bpf__destroy(ss->skel);
 	ss->skel = NULL;
 }

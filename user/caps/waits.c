@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tracer/attach_kind.h"
+#include "tracer/link_release.h"
 #include "tracer/bpf_hist.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
@@ -295,7 +296,7 @@ static int attach_classic(struct waits_state *ws)
 static void unload(struct waits_state *ws)
 {
 	while (ws->nlinks > 0)
-		bpf_link__destroy(ws->links[--ws->nlinks]);
+		link_release(ws->links[--ws->nlinks]);
 	waits_bpf__destroy(ws->skel);
 	ws->skel = NULL;
 }

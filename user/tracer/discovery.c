@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tracer/attach_kind.h"
+#include "tracer/link_release.h"
 #include "tracer/discovery.h"
 #include "procs.skel.h"
 
@@ -88,6 +89,8 @@ void discovery_close(struct discovery *d)
 {
 	if (!d)
 		return;
+	if (d->skel)
+		link_release_skeleton(d->skel->skeleton);
 	procs_bpf__destroy(d->skel);
 	free(d);
 }

@@ -9,6 +9,7 @@
 
 #include "lib/array.h"
 #include "lib/log.h"
+#include "tracer/link_release.h"
 #include "tracer/uprobes.h"
 
 #define MAX_RETS 64
@@ -62,7 +63,7 @@ static void put_shared(struct shared_uprobe *sp)
 			*pp = sp->next;
 			break;
 		}
-	bpf_link__destroy(sp->link);
+	link_release(sp->link);
 	free(sp);
 }
 
@@ -157,7 +158,7 @@ int uprobes_attach_rets(struct uprobe_set *set, struct bpf_program *prog, const 
 void uprobes_destroy(struct uprobe_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
-		bpf_link__destroy(set->links[i]);
+		link_release(set->links[i]);
 	for (size_t i = 0; i < set->nshared; i++)
 		put_shared(set->shared[i]);
 	free(set->links);
