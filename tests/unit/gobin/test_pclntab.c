@@ -933,6 +933,19 @@ static void put_functab_entry(struct synth *s, uint32_t text_off, uint64_t funco
 		put(s, funcoff, fs);
 }
 
+
+/* Writes the function table (entry, record offset per function, then the end address) into the room left for it at
+ * functab, after the records it points to were written. */
+static void fill_functab(struct synth *s, size_t functab, const size_t *funcoff)
+{
+	size_t end = s->len;
+
+	s->len = functab;
+	for (int i = 0; i < SYNTH_NFUNC; i++)
+		put_functab_entry(s, synth_funcs[i].start, funcoff[i], false);
+	put_functab_entry(s, SYNTH_END, 0, true);
+	s->len = end;
+}
 /* Go 1.16+: header words, then funcnametab, cutab, filetab, pctab, and functab + records. */
 static void build_go116(struct synth *s, size_t t)
 {
@@ -978,12 +991,7 @@ static void build_go116(struct synth *s, size_t t)
 		funcoff[i] = s->len - pcln_start;
 		put_func_record(s, &synth_funcs[i], nameoff[i], pcfile[i], pcln[i]);
 	}
-	size_t end = s->len;
-	s->len = functab;
-	for (int i = 0; i < SYNTH_NFUNC; i++)
-		put_functab_entry(s, synth_funcs[i].start, funcoff[i], false);
-	put_functab_entry(s, SYNTH_END, 0, true);
-	s->len = end;
+	fill_functab(s, functab, funcoff);
 }
 
 /* Go 1.2: nfunc, the function table, the file table's offset; everything addressed from the table start. */
@@ -1017,12 +1025,7 @@ static void build_go12(struct synth *s, size_t t)
 	put(s, files[0], 4);
 	put(s, files[1], 4);
 	put_at(s, fileoff_at, filetab - t, 4);
-	size_t end = s->len;
-	s->len = functab;
-	for (int i = 0; i < SYNTH_NFUNC; i++)
-		put_functab_entry(s, synth_funcs[i].start, funcoff[i], false);
-	put_functab_entry(s, SYNTH_END, 0, true);
-	s->len = end;
+	fill_functab(s, functab, funcoff);
 }
 
 /* An ELF64 executable: one PT_LOAD of the whole file; sections .text (no bits), .gopclntab, .shstrtab. */
