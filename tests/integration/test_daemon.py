@@ -107,8 +107,9 @@ def test_profiles_open_in_pprof_and_retention_keeps_the_newest():
                 time.sleep(0.3)
         finally:
             t.kill()
-        kept = glob.glob(os.path.join(d.profiles, "*.pb.gz"))
-    seen |= set(kept)	# the daemon flushes a last interval as it stops, after the loop's last look
+    # The process's exit and then the daemon's stop write a last profile each, after the loop's last look.
+    kept = glob.glob(os.path.join(d.profiles, "*.pb.gz"))
+    seen |= set(kept)
     by_time = lambda f: f.rsplit("-", 1)[1]   # NAME-PID-TYPE-TIME.pb.gz
     assert len(seen) > 4, "several intervals should have produced files"
     assert set(kept) == set(sorted(seen, key=by_time)[-len(kept):]), "retention deletes the oldest first"
@@ -376,8 +377,8 @@ def resources(pid):
 
 def mapped_binaries(pid):
     """How many times each churned test binary (private copies named gtc...) is mapped in the daemon. A binary
-    is mapped when a profile first symbolizes one of its PCs, so which ones are mapped depends on what was
-    sampled; how often each is mapped must not depend on how many processes ran it."""
+    is mapped when the first process running it is traced (its symbolizer opens it, for profiles made after the
+    process exits); how often each is mapped must not depend on how many processes ran it."""
     counts = {}
     for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
         if "/gtc" in line:
