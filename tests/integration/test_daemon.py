@@ -22,6 +22,7 @@ import pytest
 from gotrace_harness import GOTRACE, Target, daemon, fixtures, free_port, http_get, private_copy, wait_for
 
 GCLOAD = fixtures("gcload", ["default"])
+HOTSPOTS = fixtures("hotspots", ["default"])
 GO = "/usr/local/go/bin/go"
 
 
@@ -106,8 +107,9 @@ def test_profiles_open_in_pprof_and_retention_keeps_the_newest():
                 time.sleep(0.3)
         finally:
             t.kill()
-        kept = glob.glob(os.path.join(d.profiles, "*.pb.gz"))
-    seen |= set(kept)	# the daemon flushes a last interval as it stops, after the loop's last look
+    # The process's exit and then the daemon's stop write a last profile each, after the loop's last look.
+    kept = glob.glob(os.path.join(d.profiles, "*.pb.gz"))
+    seen |= set(kept)
     by_time = lambda f: f.rsplit("-", 1)[1]   # NAME-PID-TYPE-TIME.pb.gz
     assert len(seen) > 4, "several intervals should have produced files"
     assert set(kept) == set(sorted(seen, key=by_time)[-len(kept):]), "retention deletes the oldest first"
@@ -203,6 +205,158 @@ def test_pushes_profiles_to_a_pyroscope_compatible_ingest(tmp_path):
     assert p.returncode == 0, p.stderr
 
 
+# ---- a process's end: its last profile, its last series ----
+
+def cpu_seconds(pid):
+    """CPU time the process has used (utime + stime from /proc/PID/stat), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def burning(path, d, duration):
+    """A hotspots process burning CPU in main.hotSpin for duration, traced by the daemon d."""
+    t = Target(path, "-mode=cpu", f"-duration={duration}", "-workers=1")
+    wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
+    t.start()
+    return t
+
+
+def burnt(t):
+    """Once t has used half a second of CPU: the profiler has sampled it, however loaded the machine."""
+    wait_for(lambda: cpu_seconds(t.pid) >= 0.5, timeout=120, what=f"PID {t.pid} burning CPU")
+    return t
+
+
+def profile_files_of(d, pid):
+    return glob.glob(os.path.join(d.profiles, f"*-{pid}-cpu-*.pb.gz"))
+
+
+def check_profile_of(files, pid):
+    """The files hold samples of pid, symbolized (main.hotSpin), which go tool pprof reads."""
+    assert files, f"no profile of PID {pid}"
+    for f in files:
+        raw = subprocess.run([GO, "tool", "pprof", "-raw", f], capture_output=True, text=True)
+        assert raw.returncode == 0, raw.stderr
+        assert f"pid:[{pid}]" in raw.stdout, raw.stdout[:2000]
+        top = subprocess.run([GO, "tool", "pprof", "-top", f], capture_output=True, text=True)
+        assert top.returncode == 0 and "main.hotSpin" in top.stdout, top.stdout + top.stderr
+
+
+@pytest.mark.parametrize("how", ["exits", "sigkill"])
+def test_a_process_that_ends_leaves_its_last_profile(how):
+    """With an interval of an hour, a process that exits by itself, or is killed, still gets its profile at once,
+    symbolized although its binary is no longer mapped anywhere."""
+    path = private_copy(HOTSPOTS[-1], "x")
+    with daemon("--profile-interval=1h", allow=os.path.basename(path)) as d:
+        t = burning(path, d, "2s" if how == "exits" else "1h")
+        try:
+            if how == "exits":
+                assert t.truth()["process_cpu_ns"] > 0
+            else:
+                burnt(t).proc.kill()
+                t.proc.wait()
+            wait_for(lambda: f"PID {t.pid} ({os.path.basename(path)}): exited" in d.logs(), timeout=30,
+                     what="the exit noticed")
+            files = wait_for(lambda: profile_files_of(d, t.pid), timeout=30, what="the last profile")
+            assert d.proc.poll() is None, "written while the daemon runs, not at its stop"
+        finally:
+            t.kill()
+    check_profile_of(files, t.pid)
+    assert len(profile_files_of(d, t.pid)) == 1, "one profile: nothing left for the stop"
+
+
+def test_sigterm_writes_profiles_of_processes_that_just_exited():
+    """Two processes killed just before the daemon's SIGTERM (their exits noticed or not) and one alive: each
+    leaves its profile."""
+    path = private_copy(HOTSPOTS[-1], "z")
+    with daemon("--profile-interval=1h", allow=os.path.basename(path)) as d:
+        targets = [burning(path, d, "1h") for _ in range(3)]
+        try:
+            for t in targets:
+                burnt(t)
+            for t in targets[:2]:
+                t.proc.kill()
+            assert d.stop() == 0
+        finally:
+            for t in targets:
+                t.kill()
+    for t in targets:
+        check_profile_of(profile_files_of(d, t.pid), t.pid)
+
+
+def test_the_last_profile_of_an_exiting_process_is_pushed(tmp_path):
+    server = http.server.HTTPServer(("127.0.0.1", 0), Ingest)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    Ingest.received = []
+    try:
+        path = private_copy(HOTSPOTS[-1], "w")
+        with daemon("--profile-interval=1h", f"--pyroscope-url={url}", allow=os.path.basename(path)) as d:
+            t = burning(path, d, "2s")
+            try:
+                t.truth()
+                wait_for(lambda: Ingest.received, timeout=30, what="a push")
+            finally:
+                t.kill()
+    finally:
+        server.shutdown()
+    request, ctype, body = Ingest.received[0]
+    name = urllib.parse.parse_qs(urllib.parse.urlparse(request).query)["name"][0]
+    assert f"pid={t.pid}" in name, name
+    boundary = ctype.split("boundary=")[1].encode()
+    f = tmp_path / "pushed.pb.gz"
+    f.write_bytes(body.split(b"--" + boundary)[1].split(b"\r\n\r\n", 1)[1].rsplit(b"\r\n", 1)[0])
+    check_profile_of([str(f)], t.pid)
+
+
+def exited(d, t, path):
+    return f"PID {t.pid} ({os.path.basename(path)}): exited" in d.logs()
+
+
+def test_series_of_an_exited_process_stay_for_one_scrape():
+    """The first scrape of what the daemon rendered after noticing the exit still has the process's series
+    (valid exposition, merged family by family with the living ones'); once scraped they go."""
+    path = private_copy(GCLOAD[-1], "k")
+    with daemon(allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=1s")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            t.start()
+            t.truth()
+            wait_for(lambda: exited(d, t, path), timeout=30, what="the exit noticed")
+            # Scrapes until the first rendering that no longer traces it (one rendered before may be served
+            # first): that one still has its series.
+            body = wait_for(lambda: (lambda b: "gotrace_daemon_targets 0" in b and b)(d.metrics()[2]),
+                            timeout=30, interval=0.05, what="a rendering after the exit")
+        finally:
+            t.kill()
+        assert f'gotrace_gc_cycles_total{{pid="{t.pid}"' in body
+        assert "gotrace_daemon_process_exits_total 1" in body
+        check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+        wait_for(lambda: not d.traces(t.pid), timeout=30, what="the series gone after a scrape")
+
+
+def test_series_of_an_exited_process_go_after_one_profile_interval_unscraped():
+    path = private_copy(GCLOAD[-1], "u")
+    """Nobody scrapes after the exit: the series go after one profile interval all the same (-v logs it)."""
+    with daemon("--profile-interval=1s", "-v", allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=1s")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            t.start()
+            t.truth()
+            wait_for(lambda: f"PID {t.pid}: its last series leave /metrics (not scraped in time)" in d.logs(),
+                     timeout=30, what="the series dropped unscraped")
+        finally:
+            t.kill()
+        assert exited(d, t, path)
+        wait_for(lambda: not d.traces(t.pid), timeout=10, what="the series gone")
+
+
 def resources(pid):
     fds = os.listdir(f"/proc/{pid}/fd")
     kinds = {"prog": 0, "map": 0, "link": 0}
@@ -223,8 +377,8 @@ def resources(pid):
 
 def mapped_binaries(pid):
     """How many times each churned test binary (private copies named gtc...) is mapped in the daemon. A binary
-    is mapped when a profile first symbolizes one of its PCs, so which ones are mapped depends on what was
-    sampled; how often each is mapped must not depend on how many processes ran it."""
+    is mapped when the first process running it is traced (its symbolizer opens it, for profiles made after the
+    process exits); how often each is mapped must not depend on how many processes ran it."""
     counts = {}
     for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
         if "/gtc" in line:

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `gotrace daemon`: every Go process on the host, always on. Processes are found by a /proc scan and by exec
  * events; each allowed Go process joins one tracing session (one BPF object per capability for all of them);
- * metrics are rendered every second for /metrics, and CPU profiles are written and pushed every interval.
- * systemd: Type=notify with watchdog; SIGHUP reloads the configuration; SIGTERM flushes and exits. */
+ * metrics are rendered every second for /metrics, and CPU profiles are written and pushed every interval and
+ * when a process exits. systemd: Type=notify with watchdog; SIGHUP reloads the configuration; SIGTERM flushes and
+ * exits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,10 +20,12 @@
 #include "cmd/commands.h"
 #include "daemon/daemon_config.h"
 #include "daemon/daemon_profiles.h"
+#include "daemon/retained_series.h"
 #include "tracer/discovery.h"
 #include "tracer/link_release.h"
 #include "lib/http_server.h"
 #include "lib/log.h"
+#include "lib/prom_merge.h"
 #include "sys/sd_notify.h"
 #include "tracer/session.h"
 #include "daemon/target_rules.h"
@@ -60,6 +63,9 @@ struct daemon {
 	size_t not_go_next, not_go_n;
 	char *metrics;				/* the last rendered exposition, read by the HTTP thread */
 	size_t metrics_len;
+	uint64_t scrapes;			/* served, counted by the HTTP thread (under its lock) */
+	struct retained_series retained;	/* series of processes that exited, until a scrape had them */
+	bool render_now;			/* what /metrics serves is out of date: render at the next tick */
 	uint64_t next_metrics, next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
 	uint64_t discovered, attach_failed, scans, exits;
 };
@@ -74,9 +80,31 @@ static struct daemon_target *find_target(struct daemon *d, int pid)
 	return NULL;
 }
 
-static void drop_target(struct daemon *d, struct daemon_target *dt, const char *why)
+/* The process's series as they are at its end, served beside the others' until a scrape has had them. */
+static void retain_series(struct daemon *d, struct target_ctx *tc)
+{
+	const char *data;
+	struct prom p;
+	size_t len;
+	char *copy;
+
+	if (prom_init(&p))
+		return;
+	session_target_metrics(&d->session, tc, &p);
+	data = prom_data(&p, &len);
+	if (!prom_error(&p) && (copy = strndup(data, len)) && !retained_add(&d->retained, tc->target.proc.pid, copy))
+		d->render_now = true;
+	prom_free(&p);
+}
+
+/* keep_series: the process ended by itself (exit, exec), so its final figures are worth a scrape; a process
+ * dropped by the configuration or at stop is simply gone. */
+static void drop_target(struct daemon *d, struct daemon_target *dt, const char *why, bool keep_series)
 {
 	log_notice("PID %d (%s): %s", dt->tc->target.proc.pid, dt->service, why);
+	daemon_profiles_end_process(d->profiles, (uint32_t)dt->tc->target.proc.pid);
+	if (keep_series)
+		retain_series(d, dt->tc);
 	session_remove_target(&d->session, dt->tc);
 	for (size_t i = 0; i < d->ntargets; i++)
 		if (d->targets[i] == dt)
@@ -183,6 +211,10 @@ static void add_target(struct daemon *d, struct target *t, struct facts_buf *b)
 	}
 	d->targets[d->ntargets++] = dt;
 	d->discovered++;
+	if (retained_drop_pid(&d->retained, pid))	/* the PID's series are this process's now */
+		d->render_now = true;
+	if (daemon_profiles_add_process(d->profiles, (uint32_t)pid, &dt->who))
+		log_warn("PID %d: out of memory: its profiles are dropped", pid);
 	log_notice("tracing PID %d (%s, %s, service %s)", pid, dt->tc->target.proc.comm,
 		   go_binary_version_str(dt->tc->target.bin), dt->service);
 }
@@ -235,12 +267,12 @@ static void on_process(int pid, enum proc_change change, void *ctx)
 	if (change == PROC_EXIT) {
 		if (dt) {
 			d->exits++;
-			drop_target(d, dt, "exited");
+			drop_target(d, dt, "exited", true);
 		}
 		return;
 	}
 	if (dt && !runs_same_program(dt))	/* its probes sit on the old program */
-		drop_target(d, dt, "started another program (exec)");
+		drop_target(d, dt, "started another program (exec)", true);
 	consider(d, pid);
 }
 
@@ -257,7 +289,7 @@ static void prune(struct daemon *d)
 		struct daemon_target *dt = d->targets[i];
 
 		if (!proc_target_alive(&dt->tc->target.proc))
-			drop_target(d, dt, "exited");
+			drop_target(d, dt, "exited", true);
 	}
 }
 
@@ -327,44 +359,64 @@ static void own_metrics(struct daemon *d, struct prom *p)
 	}
 }
 
+/* What /metrics serves: the living processes' series and the kept series of exited ones, family by family. */
+static char *exposition(const struct daemon *d, const char *living, size_t *len)
+{
+	const char **extras = calloc(d->retained.n + 1, sizeof(*extras));
+	char *out = NULL;
+
+	if (extras) {
+		retained_expositions(&d->retained, extras);
+		if (prom_merge(living, extras, d->retained.n, &out, len))
+			out = NULL;
+	}
+	free(extras);
+	return out;
+}
+
 /* Rendered here, in the main thread that owns the session; the HTTP thread only copies the result. */
 static void render_metrics(struct daemon *d)
 {
-	struct target_ctx **tcs = calloc(d->ntargets + 1, sizeof(*tcs));
 	struct prom p;
-	const char *data;
 	char *copy;
 	size_t len;
 
-	if (!tcs || prom_init(&p)) {
-		free(tcs);
+	if (prom_init(&p))
 		return;
-	}
-	for (size_t i = 0; i < d->ntargets; i++)
-		tcs[i] = d->targets[i]->tc;
 	session_metrics(&d->session, &p);
 	own_metrics(d, &p);
 	if (d->profiles)
 		daemon_profiles_metrics(d->profiles, &p);
-	data = prom_data(&p, &len);
-	copy = malloc(len + 1);
+	copy = exposition(d, prom_data(&p, &len), &len);
 	if (copy) {
-		memcpy(copy, data, len);
-		copy[len] = '\0';
 		http_server_lock(d->http);
 		free(d->metrics);
 		d->metrics = copy;
 		d->metrics_len = len;
+		retained_published(&d->retained, d->scrapes, monotonic_ns());
 		http_server_unlock(d->http);
+		d->render_now = false;
 	}
 	prom_free(&p);
-	free(tcs);
+}
+
+/* An exited process's series go once a scrape has served them, or after one profile interval without any. */
+static void expire_retained(struct daemon *d, uint64_t now)
+{
+	uint64_t scrapes;
+
+	http_server_lock(d->http);
+	scrapes = d->scrapes;
+	http_server_unlock(d->http);
+	if (retained_expire(&d->retained, scrapes, d->cfg.profile_interval_ns, now))
+		d->render_now = true;
 }
 
 static int serve_metrics(void *ctx, struct http_response *resp)
 {
 	struct daemon *d = ctx;
 
+	d->scrapes++;
 	resp->content_type = PROM_CONTENT_TYPE;
 	resp->body = d->metrics ? malloc(d->metrics_len) : NULL;
 	if (d->metrics && !resp->body)
@@ -387,13 +439,6 @@ static int serve_health(void *ctx, struct http_response *resp)
 }
 
 /* ---- lifecycle ---- */
-
-static const struct daemon_process *who(uint32_t pid, void *ctx)
-{
-	struct daemon_target *dt = find_target(ctx, (int)pid);
-
-	return dt ? &dt->who : NULL;
-}
 
 static int start_http(struct daemon *d)
 {
@@ -419,9 +464,14 @@ static int start_outputs(struct daemon *d)
 	if (err)
 		return err;
 	err = daemon_profiles_open(&d->cfg, d->session.bus, &d->profiles, why, sizeof(why));
-	if (err)
+	if (err) {
 		log_error("%s", why);
-	return err;
+		return err;
+	}
+	for (size_t i = 0; i < d->ntargets; i++)	/* after a reload: the processes traced all along */
+		daemon_profiles_add_process(d->profiles, (uint32_t)d->targets[i]->tc->target.proc.pid,
+					    &d->targets[i]->who);
+	return 0;
 }
 
 static void stop_outputs(struct daemon *d, bool keep_http)
@@ -445,10 +495,12 @@ static int on_tick(void *ctx)
 		d->next_scan = now + d->cfg.scan_interval_ns;
 	}
 	if (now >= d->next_profiles) {
-		daemon_profiles_flush(d->profiles, who, d);
+		daemon_profiles_flush(d->profiles);
 		d->next_profiles = now + d->cfg.profile_interval_ns;
 	}
-	if (now >= d->next_metrics) {
+	daemon_profiles_flush_ended(d->profiles);
+	expire_retained(d, now);
+	if (now >= d->next_metrics || d->render_now) {
 		render_metrics(d);
 		d->next_metrics = now + METRICS_EVERY_NS;
 	}
@@ -472,7 +524,7 @@ static void reload(struct daemon *d, int argc, char **argv)
 		sd_notify_send("READY=1");
 		return;
 	}
-	daemon_profiles_flush(d->profiles, who, d);
+	daemon_profiles_flush(d->profiles);
 	/* Same address: keep serving, so that a scrape during the reload does not find the port closed. */
 	stop_outputs(d, !strcmp(cfg.listen, d->cfg.listen));
 	daemon_config_free(&d->cfg);
@@ -487,7 +539,7 @@ static void reload(struct daemon *d, int argc, char **argv)
 
 		if (b && read_facts(d->targets[i]->tc->target.proc.pid, b) == 0 &&
 		    !target_rules_allow(&d->cfg, &b->facts, why, sizeof(why)))
-			drop_target(d, d->targets[i], "no longer allowed by the configuration");
+			drop_target(d, d->targets[i], "no longer allowed by the configuration", false);
 		free(b);
 	}
 	d->next_scan = d->next_profiles = 0;
@@ -540,14 +592,14 @@ static int start(struct daemon *d)
 }
 
 /* SIGTERM/SIGINT: the current profiles are flushed (what was gathered since the last interval), within the
- * budget systemd's stop timeout leaves. */
+ * budget systemd's stop timeout leaves: every process's, also of those that exited unnoticed (each symbolizer
+ * read its process's map while it lived). */
 static void shutdown_daemon(struct daemon *d)
 {
 	uint64_t t0 = monotonic_ns();
 
 	sd_notify_send("STOPPING=1");
-	if (d->profiles)
-		daemon_profiles_flush(d->profiles, who, d);
+	daemon_profiles_flush(d->profiles);
 	log_notice("stopping: profiles flushed in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
 		   monotonic_ns() - t0 > SHUTDOWN_BUDGET_NS ? " (over the 5 s budget)" : "");
 }
@@ -560,7 +612,7 @@ static void cleanup(struct daemon *d)
 
 	link_release_begin();
 	while (d->ntargets)
-		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped");
+		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped", false);
 	free(d->targets);
 	stop_outputs(d, false);
 	discovery_close(d->discovery);
@@ -570,6 +622,7 @@ static void cleanup(struct daemon *d)
 		 st.slowest_ns / 1e6);
 	loop_close(&d->loop);
 	free(d->metrics);
+	retained_free(&d->retained);
 	daemon_config_free(&d->cfg);
 }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* One profile pipeline per type serves every process (the programs filter on the shared targets map); at each
- * flush its stacks are collected once, then built into one profile per process that is still traced, symbolized
- * through a symbolizer cache shared by all processes, and written as gzip pprof files (profile_files) and/or
- * pushed (pyroscope). */
+ * flush its stacks are collected once, then built into one profile per process, symbolized with the process's
+ * own symbolizer (profiled_processes: opened while it lived, so that a process that has exited is still
+ * symbolized) over a cache of files shared by all processes, and written as gzip pprof files (profile_files)
+ * and/or pushed (pyroscope). A process that ended has its stacks taken out of the pipelines at once, for its
+ * last profile, leaving the others' for the next flush. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +16,7 @@
 #include "profile/pipeline.h"
 #include "profile/pprof.h"
 #include "daemon/profile_files.h"
+#include "daemon/profiled_processes.h"
 #include "daemon/pyroscope.h"
 #include "profile/symbolizer.h"
 
@@ -25,6 +28,7 @@ struct daemon_profiles {
 	const struct profile_type *types[MAX_TYPES];
 	int ntypes;
 	struct sym_cache *syms;
+	struct profiled_processes procs;
 	struct profile_files *store;
 	struct pyroscope *pyroscope;
 	uint64_t since_realtime_ns, since_ns;
@@ -69,6 +73,7 @@ int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus,
 		return -ENOMEM;
 	dp->cfg = cfg;
 	err = sym_cache_new(&dp->syms);
+	dp->procs.syms = dp->syms;
 	if (!err)
 		err = open_sinks(dp, why, why_size);
 	if (!err && (cfg->profile_types & DAEMON_PROFILE_CPU))
@@ -93,98 +98,140 @@ void daemon_profiles_close(struct daemon_profiles *dp)
 		pipeline_stop(dp->pipelines[i]);
 	profile_files_close(dp->store);
 	pyroscope_close(dp->pyroscope);
+	profiled_free(&dp->procs);
 	sym_cache_free(dp->syms);
 	free(dp);
 }
 
-static void push(struct daemon_profiles *dp, uint32_t pid, const struct daemon_process *who, const uint8_t *gz,
-		 size_t len, uint64_t now_rt)
+/* The time a process's profile covers: from the last flush to now, or to its end. */
+struct window {
+	uint64_t from_rt, until_rt, duration_ns;
+};
+
+static struct window window_of(const struct daemon_profiles *dp, const struct profiled_process *p, uint64_t now,
+			       uint64_t now_rt)
+{
+	if (p->ended && p->ended_ns >= dp->since_ns)
+		return (struct window){ dp->since_realtime_ns, p->ended_realtime_ns, p->ended_ns - dp->since_ns };
+	return (struct window){ dp->since_realtime_ns, now_rt, now - dp->since_ns };
+}
+
+static void push(struct daemon_profiles *dp, const struct profiled_process *pr, const uint8_t *gz, size_t len,
+		 const struct window *w)
 {
 	struct pyroscope_label labels[8];
-	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : who->service,
-				       .labels = labels, .from_ns = (int64_t)dp->since_realtime_ns,
-				       .until_ns = (int64_t)now_rt, .sample_rate_hz = dp->cfg->profile_hz,
-				       .pprof = gz, .len = len };
+	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : pr->who.service,
+				       .labels = labels, .from_ns = (int64_t)w->from_rt, .until_ns = (int64_t)w->until_rt,
+				       .sample_rate_hz = dp->cfg->profile_hz, .pprof = gz, .len = len };
 	char err[256];
 
-	for (int i = 0; i < who->nlabels && p.nlabels < 8; i++)
-		labels[p.nlabels++] = (struct pyroscope_label){ who->labels[i].name, who->labels[i].value };
+	for (int i = 0; i < pr->who.nlabels && p.nlabels < 8; i++)
+		labels[p.nlabels++] = (struct pyroscope_label){ pr->who.labels[i].name, pr->who.labels[i].value };
 	if (pyroscope_push(dp->pyroscope, &p, err, sizeof(err)) == 0) {
 		dp->pushed++;
 	} else {
 		dp->push_failed++;
-		log_debug("pushing a profile of PID %u: %s", pid, err);
+		log_debug("pushing a profile of PID %u: %s", pr->pid, err);
 	}
 }
 
-static void emit(struct daemon_profiles *dp, const struct profile_type *t, uint32_t pid,
-		 const struct daemon_process *who, struct profile *profile, uint64_t now_rt, uint64_t duration)
+static void emit(struct daemon_profiles *dp, const struct profile_type *t, const struct profiled_process *pr,
+		 struct profile *profile, const struct window *w)
 {
 	uint8_t *gz;
 	size_t len;
 	int err;
 
-	profile_set_time(profile, (int64_t)dp->since_realtime_ns, (int64_t)duration);
+	profile_set_time(profile, (int64_t)w->from_rt, (int64_t)w->duration_ns);
 	if ((err = pprof_encode_gzip(profile, &gz, &len))) {
 		dp->write_failed++;
 		return;
 	}
 	if (dp->store) {
-		err = profile_files_write(dp->store, who->service, (int)pid, t->name, (int64_t)now_rt, gz, len);
+		err = profile_files_write(dp->store, pr->who.service, (int)pr->pid, t->name, (int64_t)w->until_rt, gz,
+					  len);
 		if (err) {
 			dp->write_failed++;
-			log_warn("cannot write a %s profile of PID %u: %s", t->name, pid, strerror(-err));
+			log_warn("cannot write a %s profile of PID %u: %s", t->name, pr->pid, strerror(-err));
 		} else {
 			dp->written++;
 		}
 	}
 	if (dp->pyroscope && strcmp(t->name, "cpu") == 0)	/* Pyroscope reads other sample types as mutex time */
-		push(dp, pid, who, gz, len, now_rt);
+		push(dp, pr, gz, len, w);
 	free(gz);
 }
 
-/* One process's profile out of the batch. Its samples are lost (and counted) when it is no longer traced, is
- * gone, or memory ran out. */
+/* One process's profile out of the batch. Its samples are lost (and counted) when it is not profiled (no longer
+ * traced), its map could never be read, or memory ran out. */
 static void flush_process(struct daemon_profiles *dp, int i, const struct stack_batch *b, uint32_t pid,
-			  const struct daemon_process *who, uint64_t now_rt, uint64_t duration)
+			  uint64_t now, uint64_t now_rt)
 {
-	struct symbolizer *sym = NULL;
+	struct profiled_process *pr = profiled_find(&dp->procs, pid);
+	struct symbolizer *sym = pr ? profiled_symbolizer(&dp->procs, pr) : NULL;
 	struct profile *profile = NULL;
+	struct window w;
 
-	if (!who || symbolizer_open(dp->syms, (int)pid, &sym) ||
-	    pipeline_build(dp->pipelines[i], b, pid, who->comm, sym, &profile))
+	if (!sym || pipeline_build(dp->pipelines[i], b, pid, pr->who.comm, sym, &profile)) {
 		dp->samples_lost += (uint64_t)stack_batch_count_of(b, pid);
-	else if (profile_sample_count(profile))
-		emit(dp, dp->types[i], pid, who, profile, now_rt, duration);
+	} else if (profile_sample_count(profile)) {
+		w = window_of(dp, pr, now, now_rt);
+		emit(dp, dp->types[i], pr, profile, &w);
+	}
 	profile_free(profile);
-	symbolizer_close(sym);
 }
 
-static void flush_type(struct daemon_profiles *dp, int i, daemon_process_fn who, void *ctx, uint64_t now_rt,
-		       uint64_t duration)
+static void flush_batch(struct daemon_profiles *dp, int i, struct stack_batch *b, uint64_t now, uint64_t now_rt)
 {
-	struct stack_batch *b;
-
-	if (pipeline_collect(dp->pipelines[i], true, &b))
-		return;
-	for (size_t k = 0; k < stack_batch_process_count(b); k++) {
-		uint32_t pid = stack_batch_process(b, k);
-
-		flush_process(dp, i, b, pid, who(pid, ctx), now_rt, duration);
-	}
+	for (size_t k = 0; k < stack_batch_process_count(b); k++)
+		flush_process(dp, i, b, stack_batch_process(b, k), now, now_rt);
 	stack_batch_free(b);
 }
 
-void daemon_profiles_flush(struct daemon_profiles *dp, daemon_process_fn who, void *ctx)
+void daemon_profiles_flush(struct daemon_profiles *dp)
 {
 	uint64_t now = monotonic_ns(), now_rt = realtime_ns();
+	struct stack_batch *b;
 
+	if (!dp)
+		return;
 	for (int i = 0; i < dp->ntypes; i++)
-		flush_type(dp, i, who, ctx, now_rt, now - dp->since_ns);
+		if (pipeline_collect(dp->pipelines[i], true, &b) == 0)
+			flush_batch(dp, i, b, now, now_rt);
 	if (dp->store)
 		profile_files_enforce(dp->store);
+	profiled_forget_ended(&dp->procs);
+	profiled_renew(&dp->procs);
 	dp->since_ns = now;
 	dp->since_realtime_ns = now_rt;
+}
+
+void daemon_profiles_flush_ended(struct daemon_profiles *dp)
+{
+	uint64_t now = monotonic_ns(), now_rt = realtime_ns();
+	size_t n = dp ? profiled_ended(&dp->procs, NULL, 0) : 0;
+	uint32_t *pids = n ? calloc(n, sizeof(*pids)) : NULL;
+	struct stack_batch *b;
+
+	if (!pids)
+		return;	/* none ended; or no memory: the next periodic flush makes their profiles */
+	profiled_ended(&dp->procs, pids, n);
+	for (int i = 0; i < dp->ntypes; i++)
+		if (pipeline_take(dp->pipelines[i], pids, n, &b) == 0)
+			flush_batch(dp, i, b, now, now_rt);
+	free(pids);
+	profiled_forget_ended(&dp->procs);
+}
+
+int daemon_profiles_add_process(struct daemon_profiles *dp, uint32_t pid, const struct daemon_process *who)
+{
+	return dp ? profiled_add(&dp->procs, pid, who) : 0;
+}
+
+void daemon_profiles_end_process(struct daemon_profiles *dp, uint32_t pid)
+{
+	if (dp)
+		profiled_end(&dp->procs, pid, monotonic_ns(), realtime_ns());
 }
 
 void daemon_profiles_metrics(struct daemon_profiles *dp, struct prom *p)

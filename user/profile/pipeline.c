@@ -66,6 +66,26 @@ int pipeline_collect(struct profile_pipeline *pl, bool forget, struct stack_batc
 	return 0;
 }
 
+int pipeline_take(struct profile_pipeline *pl, const uint32_t *pids, size_t n, struct stack_batch **out)
+{
+	const struct stack_source *src = pl->type->source;
+	struct stack_batch *b;
+	int err;
+
+	if (!src->take)
+		return -ENOTSUP;
+	err = stack_batch_new(&b);
+	if (err)
+		return err;
+	err = src->take(pl->state, pl->type, pids, n, b);
+	if (err) {
+		stack_batch_free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
 void pipeline_stats(const struct profile_pipeline *pl, struct stack_source_stats *st)
 {
 	pl->type->source->stats(pl->state, st);

@@ -33,6 +33,11 @@ void pipeline_stop(struct profile_pipeline *pl);
  * stacks counted between the copy and the forgetting are lost: at most a few per profile. */
 int pipeline_collect(struct profile_pipeline *pl, bool forget, struct stack_batch **out);
 
+/* Collect for a few processes only (processes that ended, whose last profile cannot wait for the next collect):
+ * copies the stacks of the n processes in pids into a new batch and makes the source forget them; the other
+ * processes' stacks stay for the next collect. -ENOTSUP when the source cannot pick processes. */
+int pipeline_take(struct profile_pipeline *pl, const uint32_t *pids, size_t n, struct stack_batch **out);
+
 /* Aggregate and symbolize: pid's stacks of b as a new profile of the pipeline's type, symbolized with sym (pid's
  * symbolizer), labelled pid, tid, comm, thread and state. An empty profile when pid has no stack in b. */
 int pipeline_build(const struct profile_pipeline *pl, const struct stack_batch *b, uint32_t pid, const char *comm,

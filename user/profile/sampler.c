@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/array.h"
 #include "lib/log.h"
 #include "sampler.skel.h"
 #include "bpf/sampler.h"
@@ -306,6 +307,42 @@ static int stack_read(void *state, const struct profile_type *t, struct stack_ba
 	return err;
 }
 
+static bool has_tgid(const uint32_t *tgids, size_t n, uint32_t tgid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (tgids[i] == tgid)
+			return true;
+	return false;
+}
+
+/* The keys are gathered first and deleted after the walk: deleting the key a hash map walk stands on restarts
+ * it. Their stacks stay in the stacks map, which other processes' samples may share, until the next clear. */
+static int stack_take(void *state, const struct profile_type *t, const uint32_t *tgids, size_t n,
+		      struct stack_batch *b)
+{
+	struct stack_state *ss = state;
+	int fd = bpf_map__fd(ss->skel->maps.samples), err = 0;
+	struct stack_key key, next, *taken = NULL;
+	size_t ntaken = 0, cap = 0;
+	struct stack_count c;
+	bool first = true;
+
+	while (!err && bpf_map_get_next_key(fd, first ? NULL : &key, &next) == 0) {
+		first = false;
+		key = next;
+		if (!has_tgid(tgids, n, key.tgid) || key.kind >= STACK_KINDS || !(t->kinds & (1u << key.kind)) ||
+		    bpf_map_lookup_elem(fd, &key, &c))
+			continue;
+		err = array_reserve(&taken, &cap, ntaken + 1, sizeof(*taken), 64) ?: add_stack(ss, &key, &c, b);
+		if (!err)
+			taken[ntaken++] = key;
+	}
+	for (size_t i = 0; !err && i < ntaken; i++)	/* on failure the next read gets them */
+		bpf_map_delete_elem(fd, &taken[i]);
+	free(taken);
+	return err;
+}
+
 /* Deletes the entries there are now; bounded, since the programs keep adding while we delete. */
 static void clear_map(const struct bpf_map *map)
 {
@@ -355,6 +392,7 @@ const struct stack_source sampler_source = {
 	.start = stack_start,
 	.read = stack_read,
 	.clear = stack_clear,
+	.take = stack_take,
 	.stats = stack_stats,
 	.stop = stack_stop,
 };

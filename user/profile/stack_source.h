@@ -34,12 +34,14 @@ struct stack_source_stats {
 
 /* start: 0 with *state set; -ENOTSUP: cannot run here (why says so and what to do); another negative errno:
  * failed (why says how). On failure *state, when set, is still given to stop. read: adds every stack of the
- * type's kinds to b. clear (may be NULL): forgets every stack read so far. */
+ * type's kinds to b. clear (may be NULL): forgets every stack read so far. take (may be NULL): adds the stacks of
+ * the n processes in tgids to b and forgets them, leaving every other process's stacks for the next read. */
 struct stack_source {
 	int (*start)(const struct profile_type *t, const struct stack_source_opts *o, void **state, char *why,
 		     size_t why_size);
 	int (*read)(void *state, const struct profile_type *t, struct stack_batch *b);
 	int (*clear)(void *state);
+	int (*take)(void *state, const struct profile_type *t, const uint32_t *tgids, size_t n, struct stack_batch *b);
 	void (*stats)(void *state, struct stack_source_stats *st);
 	void (*stop)(void *state);
 };

@@ -241,9 +241,19 @@ void session_close(struct session *s)
 	bpf_cost_stop(&s->cost);
 }
 
-void session_metrics(struct session *s, struct prom *p)
+static void metrics_of(struct session *s, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	for (int i = 0; i < s->ncaps; i++)
 		if (s->caps[i]->metrics)
-			s->caps[i]->metrics(s->state[i], s->targets, s->ntargets, p);
+			s->caps[i]->metrics(s->state[i], tcs, n, p);
+}
+
+void session_metrics(struct session *s, struct prom *p)
+{
+	metrics_of(s, s->targets, s->ntargets, p);
+}
+
+void session_target_metrics(struct session *s, struct target_ctx *tc, struct prom *p)
+{
+	metrics_of(s, &tc, 1, p);
 }

@@ -43,6 +43,8 @@ void session_summary(struct session *s, struct target_ctx *tc, struct output_sin
 
 /* Daemon: every capability's metric families, for every process. */
 void session_metrics(struct session *s, struct prom *p);
+/* The same for one process only (the daemon keeps an exited process's last series for a while). */
+void session_target_metrics(struct session *s, struct target_ctx *tc, struct prom *p);
 
 int session_consume(struct session *s);
 int session_probe_count(const struct session *s);

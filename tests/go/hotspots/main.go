@@ -6,6 +6,10 @@
 //	              the goroutine, is off CPU there), timed by the monotonic clock;
 //	-mode=gc      workers allocate in main.allocHeavy, which triggers and assists garbage collection.
 //
+// -syscall-workers adds workers to any mode that write a byte to /dev/null in a loop from main.writeSpin: raw
+// write(2) system calls, each an entry into the kernel (unlike clock_gettime, which the vDSO may answer), so
+// that a CPU profile has kernel frames for certain.
+//
 // Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; run for -duration; print one JSON line of
 // ground truth; then wait (-linger) and exit. -cpuprofile writes the runtime's own CPU profile of the window.
 package main
@@ -127,7 +131,27 @@ func gcWorker(stop *int32, allocated *int64) {
 	}
 }
 
-func run(mode string, duration time.Duration, workers int) report {
+//go:noinline
+func writeSpin(fd uintptr, buf *byte) {
+	for i := 0; i < 1000; i++ {
+		syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(buf)), 1)
+	}
+}
+
+func syscallWorker(stop *int32) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		panic(err)
+	}
+	defer null.Close()
+	runtime.LockOSThread()
+	var b byte
+	for atomic.LoadInt32(stop) == 0 {
+		writeSpin(null.Fd(), &b)
+	}
+}
+
+func run(mode string, duration time.Duration, workers, syscallWorkers int) report {
 	r := report{GoVersion: runtime.Version(), Mode: mode}
 	var stop int32
 	var wg sync.WaitGroup
@@ -149,6 +173,13 @@ func run(mode string, duration time.Duration, workers int) report {
 			}
 		}()
 	}
+	for w := 0; w < syscallWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			syscallWorker(&stop)
+		}()
+	}
 	time.Sleep(duration)
 	atomic.StoreInt32(&stop, 1)
 	wg.Wait()
@@ -164,6 +195,7 @@ func main() {
 	mode := flag.String("mode", "cpu", "cpu | offcpu | gc")
 	duration := flag.Duration("duration", 3*time.Second, "workload duration")
 	workers := flag.Int("workers", 2, "worker goroutines")
+	syscallWorkers := flag.Int("syscall-workers", 0, "extra goroutines making write(2) calls to /dev/null")
 	cpuprofile := flag.String("cpuprofile", "", "write the runtime's CPU profile of the window here")
 	flag.Parse()
 
@@ -177,7 +209,7 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer f.Close()
 	}
-	r := run(*mode, *duration, *workers)
+	r := run(*mode, *duration, *workers, *syscallWorkers)
 	pprof.StopCPUProfile()
 	proto.Report(r)
 }

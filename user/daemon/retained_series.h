@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The last series of traced processes that exited, kept in /metrics for a while: a process's counters and
+ * histograms grow until it exits, and a scrape after that is the only one that sees their final values. Each
+ * process's series are kept until one scrape has served them (Prometheus then holds the final values, and marks
+ * the series stale at its next scrape, when they are gone), or for at most max_age when no scrape comes: series
+ * of dead PIDs do not pile up under churn, scraped or not. */
+#ifndef GOTRACE_RETAINED_SERIES_H
+#define GOTRACE_RETAINED_SERIES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct retained_process {
+	int pid;
+	char *exposition;		/* its series, as its own exposition (prom.h) */
+	bool published;			/* in the exposition /metrics serves */
+	uint64_t published_ns, scrapes_at_publish;
+};
+
+struct retained_series {
+	struct retained_process *all;
+	size_t n, cap;
+};
+
+/* Keeps pid's series (exposition is taken over, also on failure). 0 or -ENOMEM. */
+int retained_add(struct retained_series *r, int pid, char *exposition);
+/* Drops pid's series: a new process with the PID is traced, whose series have the same labels. Whether any. */
+bool retained_drop_pid(struct retained_series *r, int pid);
+/* A rendering holding every kept series now serves scrapes; scrapes counts the scrapes served so far. */
+void retained_published(struct retained_series *r, uint64_t scrapes, uint64_t now_ns);
+/* Drops the series that a scrape has served since they were published, or published max_age_ns ago. Whether any. */
+bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_age_ns, uint64_t now_ns);
+/* The kept expositions, for prom_merge; out holds r->n pointers. */
+void retained_expositions(const struct retained_series *r, const char **out);
+void retained_free(struct retained_series *r);
+
+#endif
