@@ -194,7 +194,7 @@ static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char
 		return -ENOTSUP;
 	}
 	if (ts->layout.pacer_off[0])
-		log_warn("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
+		log_info("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
 	refresh(ts);
 	ts->first = ts->last;
 	err = track(ms, ts);
