@@ -10,6 +10,7 @@ enum event_type {
 	EVENT_RUNQ_SLOW = 3,	/* struct runq_event (sched.h) */
 	EVENT_WAIT_SLOW = 4,	/* struct wait_event (waits.h) */
 	EVENT_PROC = 5,		/* struct process_event (procs.h) */
+	EVENT_EXIT = 6,		/* struct exit_event (memory.h) */
 };
 
 #define EVENTS_RINGBUF_SIZE (1u << 20)

@@ -199,6 +199,46 @@ class QuotaCgroup:
         self.remove()
 
 
+class MemoryCgroup:
+    """A child of the v1 memory controller's root with a memory limit (and the same limit on memory+swap, so that
+    a process over it is OOM-killed rather than swapped out); removed on exit. Only cgroups it created are touched."""
+
+    def __init__(self, limit_bytes):
+        root = Path("/sys/fs/cgroup/memory")
+        if not (root / "memory.limit_in_bytes").exists():
+            raise RuntimeError("no cgroup v1 memory controller at /sys/fs/cgroup/memory")
+        self.dir = root / f"gotrace-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.dir.mkdir()
+        (self.dir / "memory.limit_in_bytes").write_text(str(limit_bytes))
+        if (self.dir / "memory.memsw.limit_in_bytes").exists():
+            (self.dir / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+        self.path = "/" + self.dir.name
+
+    def enter(self):
+        (self.dir / "cgroup.procs").write_text(str(os.getpid()))
+
+    def read(self, name):
+        return (self.dir / name).read_text()
+
+    def oom_kills(self):
+        kv = dict(line.split() for line in self.read("memory.oom_control").splitlines())
+        return int(kv["oom_kill"])
+
+    def remove(self):
+        for _ in range(50):
+            try:
+                self.dir.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
 def window_gc_pauses(events, truth):
     """GC pauses of the cycles the program counted in its window: its first cycle there, and as many as it ran
     (it turns GC off when the window closes, after letting a cycle in progress finish; before the window it

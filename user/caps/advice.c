@@ -2,6 +2,7 @@
 /* Advice rules. Each rule fires only on measured numbers and quotes them; thresholds are chosen so that a healthy
  * process gets no advice at all. */
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -110,6 +111,41 @@ static void gc_rule(const struct trace_facts *f, struct advice_list *l)
 	    rate, 100 * stopped, f->stw_pause_ns / 1e6, f->window_ns / 1e9);
 }
 
+#define MIB (1024.0 * 1024.0)
+
+/* Go does not size GOMEMLIMIT from the memory cgroup (golang/go#75164): without it only GOGC bounds the heap. */
+static void gomemlimit_unset_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double limit = (double)f->memory_limit, suggested = 0.9 * limit / MIB;
+
+	if (!f->have_pacer || !f->have_memory_limit || f->gomemlimit != INT64_MAX ||
+	    (f->gogc >= 0 && (double)f->heap_goal < limit))
+		return;
+	if (f->gogc < 0)
+		add(l, "gomemlimit_unset",
+		    "GOGC is off and GOMEMLIMIT is unset: nothing stops the heap (%.1f MiB live after the last GC) "
+		    "before the memory cgroup's limit of %.1f MiB (%s), where the kernel kills the process. Set "
+		    "GOMEMLIMIT=%.0fMiB (90%% of the limit): Go does not read the cgroup's limit itself.",
+		    f->heap_marked / MIB, limit / MIB, f->memory_cgroup, suggested);
+	else
+		add(l, "gomemlimit_unset",
+		    "The heap goal is %.1f MiB (GOGC %d, %.1f MiB live after the last GC), at or above the memory "
+		    "cgroup's limit of %.1f MiB (%s), and GOMEMLIMIT is unset: the heap may grow until the kernel kills "
+		    "the process. Set GOMEMLIMIT=%.0fMiB (90%% of the limit) so that the GC works harder before the "
+		    "limit: Go does not read the cgroup's limit itself.",
+		    f->heap_goal / MIB, f->gogc, f->heap_marked / MIB, limit / MIB, f->memory_cgroup, suggested);
+}
+
+static void gomemlimit_above_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	if (!f->have_pacer || !f->have_memory_limit || f->gomemlimit == INT64_MAX || f->gomemlimit <= f->memory_limit)
+		return;
+	add(l, "gomemlimit_above_cgroup",
+	    "GOMEMLIMIT is %.1f MiB, above the memory cgroup's limit of %.1f MiB (%s): the kernel kills the process "
+	    "before the GC starts defending the soft limit. Set GOMEMLIMIT=%.0fMiB (90%% of the cgroup's limit).",
+	    f->gomemlimit / MIB, f->memory_limit / MIB, f->memory_cgroup, 0.9 * f->memory_limit / MIB);
+}
+
 int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 {
 	struct advice_list l = { out, 0, max };
@@ -118,5 +154,7 @@ int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 	quota_rule(f, &l);
 	attribution_rule(f, &l);
 	gc_rule(f, &l);
+	gomemlimit_unset_rule(f, &l);
+	gomemlimit_above_rule(f, &l);
 	return l.n;
 }

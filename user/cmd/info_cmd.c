@@ -182,6 +182,8 @@ static void print_text_layout(const struct target *t, const struct runtime_layou
 	printf("globals:   runtime.work 0x%" PRIx64 " (%s), runtime.memstats 0x%" PRIx64 " (%s), runtime.sched 0x%"
 	       PRIx64 " (%s)\n", g->work, global_source(g->work_source), g->memstats, global_source(g->memstats_source),
 	       g->sched, global_source(g->sched_source));
+	printf("           runtime.gcController 0x%" PRIx64 " (%s)\n", g->gc_controller,
+	       global_source(g->gc_controller_source));
 	if (rl->gc_abi)
 		printf("shape:     runtime.startTheWorldWithSema %s (source: %s)\n",
 		       rl->gc_abi == GC_ABI_STW_ARGS ? "(now int64, w worldStop)" : "() / (emitTraceEvent bool)",
@@ -319,6 +321,8 @@ static void json_layout(struct json_obj *j, const struct runtime_layout *rl)
 	json_kv_str(&oj, "runtime.memstats_source", global_source(rl->globals.memstats_source));
 	json_kv_u64(&oj, "runtime.sched", rl->globals.sched);
 	json_kv_str(&oj, "runtime.sched_source", global_source(rl->globals.sched_source));
+	json_kv_u64(&oj, "runtime.gcController", rl->globals.gc_controller);
+	json_kv_str(&oj, "runtime.gcController_source", global_source(rl->globals.gc_controller_source));
 	json_end(&oj);
 }
 

@@ -513,9 +513,10 @@ int go_globals_find(const struct elf_file *ef, const struct go_offsets *o, go_fu
 		from_symtab(ef, "runtime.sched", o->sched_size, &out->sched, &out->sched_source);
 		from_symtab(ef, "runtime.firstmoduledata", -1, &out->firstmoduledata,
 			    &out->firstmoduledata_source);
+		from_symtab(ef, "runtime.gcController", o->gcc_size, &out->gc_controller, &out->gc_controller_source);
 	}
 	firstmoduledata_from_section(ef, out);
 	if (find_func)
 		from_code(ef, o, find_func, ctx, out);
-	return out->work || out->memstats || out->sched || out->firstmoduledata ? 0 : -ENOENT;
+	return out->work || out->memstats || out->sched || out->firstmoduledata || out->gc_controller ? 0 : -ENOENT;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Link-time addresses of the Go runtime globals gotrace reads (runtime.work, memstats, sched), stripped or not. */
+/* Link-time addresses of the Go runtime globals gotrace reads (runtime.work, memstats, sched, gcController),
+ * stripped or not. */
 #ifndef GOTRACE_GO_GLOBALS_H
 #define GOTRACE_GO_GLOBALS_H
 
@@ -21,7 +22,9 @@ struct go_globals {
 	uint64_t memstats;	/* runtime.memstats (runtime.mstats) */
 	uint64_t sched;		/* runtime.sched (runtime.schedt) */
 	uint64_t firstmoduledata;	/* runtime.firstmoduledata: symbol table, or .go.module (1.26) */
-	enum go_global_source work_source, memstats_source, sched_source, firstmoduledata_source;
+	uint64_t gc_controller;		/* runtime.gcController (runtime.gcControllerState): symbol table only */
+	enum go_global_source work_source, memstats_source, sched_source, firstmoduledata_source,
+		gc_controller_source;
 };
 
 /* Looks a Go function up by name ("runtime.gcStart"): its [entry, end) virtual addresses. 0, or -ENOENT.

@@ -62,7 +62,16 @@ static const struct field_desc fields[] = {
 	{ "memstats.last_gc_unix", "runtime.mstats", "last_gc_unix", FIELD_OFFSET, F(memstats_last_gc_unix) },
 	{ "memstats.numforcedgc", "runtime.mstats", "numforcedgc", FIELD_OFFSET, F(memstats_numforcedgc) },
 	{ "memstats.enablegc", "runtime.mstats", "enablegc", FIELD_OFFSET, F(memstats_enablegc) },
+	{ "memstats.gc_cpu_fraction", "runtime.mstats", "gc_cpu_fraction", FIELD_OFFSET, F(memstats_gc_cpu_fraction) },
 	{ "sizeof(memstats)", "runtime.mstats", "", FIELD_SIZE, F(memstats_size) },
+	{ "gcController.gcPercent", "runtime.gcControllerState", "gcPercent", FIELD_OFFSET, F(gcc_gc_percent) },
+	{ "gcController.memoryLimit", "runtime.gcControllerState", "memoryLimit", FIELD_OFFSET, F(gcc_memory_limit) },
+	{ "gcController.heapMarked", "runtime.gcControllerState", "heapMarked", FIELD_OFFSET, F(gcc_heap_marked) },
+	{ "gcController.heapLive", "runtime.gcControllerState", "heapLive", FIELD_OFFSET, F(gcc_heap_live) },
+	{ "gcController.gcPercentHeapGoal", "runtime.gcControllerState", "gcPercentHeapGoal", FIELD_OFFSET,
+	  F(gcc_percent_heap_goal) },
+	{ "gcController.mappedReady", "runtime.gcControllerState", "mappedReady", FIELD_OFFSET, F(gcc_mapped_ready) },
+	{ "sizeof(gcController)", "runtime.gcControllerState", "", FIELD_SIZE, F(gcc_size) },
 	{ "sched.lock", "runtime.schedt", "lock", FIELD_OFFSET, F(sched_lock) },
 	{ "sched.gcwaiting", "runtime.schedt", "gcwaiting", FIELD_OFFSET, F(sched_gcwaiting) },
 	{ "sizeof(sched.gcwaiting)", "runtime.schedt", "gcwaiting", FIELD_SIZE, F(sched_gcwaiting_size) },
@@ -328,6 +337,7 @@ static const char *const type_of_global[][2] = {
 	{ "runtime.workType", "runtime.work" },
 	{ "runtime.mstats", "runtime.memstats" },
 	{ "runtime.schedt", "runtime.sched" },
+	{ "runtime.gcControllerState", "runtime.gcController" },
 };
 
 struct wanted_types {
@@ -513,7 +523,9 @@ static const struct layout_change changes[] = {
 	C(19, work_size, 432), C(19, memstats_pause_total_ns, 3600), C(19, memstats_pause_ns, 3608),
 	C(19, memstats_pause_end, 5656), C(19, memstats_numgc, 7704), C(19, memstats_last_gc_nanotime, 7720),
 	C(19, memstats_last_gc_unix, 3592), C(19, memstats_numforcedgc, 7708), C(19, memstats_enablegc, 7736),
-	C(19, memstats_size, 13512),
+	C(19, memstats_size, 13512), C(19, memstats_gc_cpu_fraction, 7712), C(19, gcc_gc_percent, 0),
+	C(19, gcc_memory_limit, 8), C(19, gcc_heap_marked, 184), C(19, gcc_heap_live, 136),
+	C(19, gcc_percent_heap_goal, 104), C(19, gcc_mapped_ready, 344), C(19, gcc_size, 424),
 	/* 1.20: go1.20 source */
 	C(20, m_size, 1000), C(20, work_cycles, 336), C(20, work_stwprocs, 340), C(20, work_maxprocs, 344),
 	C(20, work_tsweepterm, 352), C(20, work_tmark, 360), C(20, work_tmarkterm, 368), C(20, work_tend, 376),
@@ -521,6 +533,10 @@ static const struct layout_change changes[] = {
 	C(20, sched_gcwaiting, 232), C(20, sched_gcwaiting_size, 1), C(20, sched_stopwait, 236),
 	C(20, sched_time_to_run, 320), C(20, sched_size, 1632), C(20, hist_nbuckets, 160), C(20, hist_underflow, 1280),
 	C(20, hist_overflow, 1288), C(20, hist_size, 1296),
+	/* 1.20-1.25: the pacer's fields are not verified against a real binary: unknown until 1.26 */
+	C(20, memstats_gc_cpu_fraction, -1), C(20, gcc_gc_percent, -1), C(20, gcc_memory_limit, -1),
+	C(20, gcc_heap_marked, -1), C(20, gcc_heap_live, -1), C(20, gcc_percent_heap_goal, -1),
+	C(20, gcc_mapped_ready, -1), C(20, gcc_size, -1),
 	/* 1.21: go1.21.12 source (same as the 1.21 branch point) */
 	C(21, stw_start_args, 0), C(21, g_tracking, 187), C(21, g_size, 408), C(21, m_size, 1008), C(21, work_cycles, 400),
 	C(21, work_stwprocs, 404), C(21, work_maxprocs, 408), C(21, work_tsweepterm, 416), C(21, work_tmark, 424),
@@ -556,6 +572,9 @@ static const struct layout_change changes[] = {
 	C(26, work_stwprocs, 652), C(26, work_maxprocs, 656), C(26, work_tsweepterm, 664), C(26, work_tmark, 672),
 	C(26, work_tmarkterm, 680), C(26, work_tend, 688), C(26, work_pausens, 696), C(26, work_size, 816),
 	C(26, sched_gcwaiting, 264), C(26, sched_stopwait, 268), C(26, sched_time_to_run, 360), C(26, sched_size, 6872),
+	C(26, memstats_gc_cpu_fraction, 7688), C(26, gcc_gc_percent, 0), C(26, gcc_memory_limit, 8),
+	C(26, gcc_heap_marked, 152), C(26, gcc_heap_live, 104), C(26, gcc_percent_heap_goal, 72),
+	C(26, gcc_mapped_ready, 312), C(26, gcc_size, 392),
 	/* 1.27: verified (go1.27.3 amd64): m gained cheaprand64; nothing else gotrace reads moved */
 	C(27, m_size, 1832),
 };
@@ -622,6 +641,13 @@ static void apply_arm64_work_pads(struct go_offsets *o, const struct version_inf
 			*work[i] += delta;
 }
 
+/* gcControllerState ends in one cache line pad (1.26, 1.27 DWARF of amd64 and arm64 builds): only its size moves. */
+static void apply_arm64_gc_controller_pad(struct go_offsets *o, const struct version_info *v)
+{
+	if (o->gcc_size >= 0)
+		o->gcc_size += v->arm64_cache_pad - 64;
+}
+
 int go_offsets_from_table(int major, int minor, bool arm64, struct go_offsets *o)
 {
 	const struct version_info *v = find_version(major, minor);
@@ -631,8 +657,10 @@ int go_offsets_from_table(int major, int minor, bool arm64, struct go_offsets *o
 		return -ENOTSUP;
 	for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]) && changes[i].minor <= minor; i++)
 		((int32_t *)o)[changes[i].field] = changes[i].value;
-	if (arm64)
+	if (arm64) {
 		apply_arm64_work_pads(o, v);
+		apply_arm64_gc_controller_pad(o, v);
+	}
 	for (size_t i = 0; i < NFIELDS; i++)
 		o->source[i] = *field_ptr(o, i) >= 0 ? LAYOUT_TABLE : LAYOUT_UNKNOWN;
 	o->table_verified = v->verified;

@@ -61,7 +61,17 @@ struct go_offsets {
 	int32_t memstats_last_gc_unix;		/* uint64 unix ns of the last GC's end */
 	int32_t memstats_numforcedgc;		/* uint32 cycles forced by runtime.GC() */
 	int32_t memstats_enablegc;		/* bool */
+	int32_t memstats_gc_cpu_fraction;	/* float64: the GC's share of the CPU since the program started */
 	int32_t memstats_size;
+	/* runtime.gcControllerState (global runtime.gcController): the pacer; atomics hold their value at offset 0 */
+	int32_t gcc_gc_percent;		/* int32 GOGC (atomic.Int32 from 1.19); -1 = off */
+	int32_t gcc_memory_limit;	/* int64 GOMEMLIMIT in bytes (atomic.Int64, 1.19+); math.MaxInt64 = unset */
+	int32_t gcc_heap_marked;	/* uint64 bytes marked live by the last cycle */
+	int32_t gcc_heap_live;		/* uint64 bytes in live spans now (atomic.Uint64 from 1.20) */
+	int32_t gcc_percent_heap_goal;	/* uint64 (atomic) the GOGC heap goal; heapGoal() takes the lower of it and
+					 * the memory-limit goal */
+	int32_t gcc_mapped_ready;	/* uint64 (atomic) memory mapped and ready to use (1.19+) */
+	int32_t gcc_size;
 	/* runtime.schedt (global runtime.sched) */
 	int32_t sched_lock;		/* runtime mutex (helps locate runtime.sched in stripped binaries) */
 	int32_t sched_gcwaiting;	/* uint32 until 1.19, 1-byte atomic.Bool from 1.20 */

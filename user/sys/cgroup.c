@@ -817,8 +817,8 @@ static int find_limit(struct cgroup_cpu *cg, size_t top_len)
 	return 0;
 }
 
-/* v2 only: whether the cpu controller exists for this subtree at all. */
-static int check_v2_cpu(const struct place *pl)
+/* v2 only: whether the controller exists for this subtree at all. */
+static int check_v2_controller(const struct place *pl, const char *controller)
 {
 	char top[PATH_MAX], *text;
 	const char *end;
@@ -830,7 +830,7 @@ static int check_v2_cpu(const struct place *pl)
 	if (err)
 		return err;
 	err = single_line(text, &end);
-	if (!err && !list_has(text, end, ' ', "cpu"))
+	if (!err && !list_has(text, end, ' ', controller))
 		err = -ENOENT;
 	free(text);
 	return err;
@@ -923,7 +923,7 @@ static int fill(struct lookup *lk, struct cgroup_cpu *cg)
 	if (!pl)
 		return -ENOMEM;
 	err = locate(lk, "cpu", pl);
-	err = err ?: (pl->version == 2 ? check_v2_cpu(pl) : 0);
+	err = err ?: (pl->version == 2 ? check_v2_controller(pl, "cpu") : 0);
 	if (!err) {
 		cg->version = pl->version;
 		strcpy(cg->path, pl->path);
@@ -1019,4 +1019,169 @@ int cgroup_cpu_describe(const struct cgroup_cpu *cg, char *buf, size_t size)
 		     cg->cpuset[0] ? cg->cpuset : "unknown", cg->container_id[0] ? ", container " : "",
 		     cg->container_id);
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}
+
+/* ---- memory ---- */
+
+/* The kernel shows "no limit" as v2 "max" and v1 PAGE_COUNTER_MAX pages in bytes (9223372036854771712 with 4 KiB
+ * pages, less with larger pages): anything from 2^62 bytes up is that, not a limit a machine could reach. */
+#define CG_MEMORY_UNLIMITED (1ull << 62)
+
+int cgroup_parse_memory_limit(const char *text, int version, int64_t *limit)
+{
+	const char *end;
+	uint64_t v;
+	int err = single_line(text, &end);
+
+	if (err)
+		return err;
+	if (version == 2 && span_is(text, end, "max")) {
+		*limit = -1;
+		return 0;
+	}
+	err = parse_u64(text, end, INT64_MAX, &v);
+	if (err)
+		return err;
+	*limit = v >= CG_MEMORY_UNLIMITED ? -1 : (int64_t)v;
+	return 0;
+}
+
+int cgroup_parse_bytes(const char *text, uint64_t *bytes)
+{
+	const char *end;
+	int err = single_line(text, &end);
+
+	return err ?: parse_u64(text, end, UINT64_MAX, bytes);
+}
+
+/* v1 memory.oom_control and v2 memory.events are "key value" lines; both count kills as "oom_kill". */
+int cgroup_parse_oom_kills(const char *text, uint64_t *count)
+{
+	const char *pos = text, *line, *end, *p, *key, *key_end;
+	bool found = false;
+	int n, err;
+
+	while ((n = next_line(&pos, &line, &end)) > 0) {
+		p = line;
+		if (!next_field(&p, end, ' ', &key, &key_end) || key_end == end)
+			return -EINVAL;
+		if (!span_is(key, key_end, "oom_kill"))
+			continue;
+		if (found)
+			return -EINVAL;
+		err = parse_u64(p, end, UINT64_MAX, count);
+		if (err)
+			return err;
+		found = true;
+	}
+	if (n < 0)
+		return n;
+	return found ? 0 : -ENOENT;
+}
+
+/* 0 with the level's limit; -ENOENT when the level has no limit file (the v2 root, or memory not enabled). */
+static int read_memory_limit(int version, const char *dir, int64_t *limit)
+{
+	char *text = NULL;
+	int err = read_in(dir, version == 2 ? "memory.max" : "memory.limit_in_bytes", &text);
+
+	err = err ?: cgroup_parse_memory_limit(text, version, limit);
+	free(text);
+	return err;
+}
+
+/* Walks from the leaf up to the mount point: the lowest limit wins, the deeper one on a tie. */
+static int find_memory_limit(struct cgroup_memory *cm, size_t top_len)
+{
+	char dir[PATH_MAX];
+	int64_t limit;
+	int level = 0, err;
+
+	strcpy(dir, cm->dir);
+	cm->limit_bytes = -1;
+	strcpy(cm->stat_dir, cm->dir);
+	do {
+		err = read_memory_limit(cm->version, dir, &limit);
+		if (err && err != -ENOENT)
+			return err;
+		if (!err && limit >= 0 && (cm->limit_bytes < 0 || limit < cm->limit_bytes)) {
+			cm->limit_bytes = limit;
+			cm->limiting_level = level;
+			strcpy(cm->stat_dir, dir);
+		}
+		level++;
+	} while (to_parent(dir, top_len));
+	return 0;
+}
+
+static int fill_memory(struct lookup *lk, struct cgroup_memory *cm)
+{
+	struct place *pl = malloc(sizeof(*pl));
+	int err;
+
+	if (!pl)
+		return -ENOMEM;
+	err = locate(lk, "memory", pl);
+	err = err ?: (pl->version == 2 ? check_v2_controller(pl, "memory") : 0);
+	if (!err) {
+		cm->version = pl->version;
+		strcpy(cm->path, pl->path);
+		strcpy(cm->dir, pl->dir);
+		err = find_memory_limit(cm, pl->top_len);
+	}
+	free(pl);
+	return err;
+}
+
+int cgroup_memory_for_pid_at(const char *root, int pid, struct cgroup_memory *cm)
+{
+	struct lookup *lk = malloc(sizeof(*lk));
+	int err;
+
+	if (!lk)
+		return -ENOMEM;
+	memset(cm, 0, sizeof(*cm));
+	err = lookup_open(lk, root, pid);
+	err = err ?: fill_memory(lk, cm);
+	lookup_close(lk);
+	free(lk);
+	return err;
+}
+
+int cgroup_memory_for_pid(int pid, struct cgroup_memory *cm)
+{
+	return cgroup_memory_for_pid_at(NULL, pid, cm);
+}
+
+/* A file that may be absent (memory.peak before 5.19, the v1 root's counters): *have says whether it was read. */
+static int read_optional(const char *dir, const char *name, int (*parse)(const char *, uint64_t *), uint64_t *v,
+			 bool *have)
+{
+	char *text;
+	int err = read_in(dir, name, &text);
+
+	*have = false;
+	if (err == -ENOENT)
+		return 0;
+	err = err ?: parse(text, v);
+	if (!err)
+		*have = true;
+	free(text);
+	return err == -ENOENT ? 0 : err;
+}
+
+int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory_stat *st)
+{
+	bool v2 = cm->version == 2, have_usage;
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	err = read_optional(cm->stat_dir, v2 ? "memory.current" : "memory.usage_in_bytes", cgroup_parse_bytes,
+			    &st->usage_bytes, &have_usage);
+	if (!err && !have_usage)
+		return -ENOENT;
+	err = err ?: read_optional(cm->stat_dir, v2 ? "memory.peak" : "memory.max_usage_in_bytes", cgroup_parse_bytes,
+				   &st->peak_bytes, &st->has_peak);
+	return err ?: read_optional(cm->stat_dir, v2 ? "memory.events" : "memory.oom_control", cgroup_parse_oom_kills,
+				    &st->oom_kills, &st->has_oom_kills);
 }

@@ -82,4 +82,40 @@ int cgroup_parse_cpu_list(const char *text, int *count);
 /* The deepest 64-hex container id in a cgroup path; -ENOENT when none. size must be at least 65. */
 int cgroup_container_id(const char *path, char *id, size_t size);
 
+/* ---- memory ---- */
+
+struct cgroup_memory {
+	int version;			/* 1 or 2: the hierarchy that holds the memory controller */
+	char path[PATH_MAX];		/* as /proc/PID/cgroup gives it */
+	char dir[PATH_MAX];		/* its directory on this machine */
+	/* The tightest limit of the cgroup and its ancestors (v2 memory.max, v1 memory.limit_in_bytes), -1 none;
+	 * 0 = the leaf, 1 = its parent... */
+	int64_t limit_bytes;
+	int limiting_level;
+	/* Where usage, peak and OOM kills are read: the limiting cgroup (the leaf when none limits), whose limit the
+	 * OOM killer enforces and where the kernel counts its kills. */
+	char stat_dir[PATH_MAX];
+};
+
+struct cgroup_memory_stat {
+	uint64_t usage_bytes;		/* v2 memory.current, v1 memory.usage_in_bytes */
+	uint64_t peak_bytes;		/* v2 memory.peak (5.19+), v1 memory.max_usage_in_bytes; valid when has_peak */
+	uint64_t oom_kills;		/* oom_kill of v2 memory.events, v1 memory.oom_control; valid when has_oom_kills */
+	bool has_peak, has_oom_kills;
+};
+
+/* PID's memory cgroup and its effective limit, found as cgroup_cpu_for_pid finds the cpu one. 0; -ESRCH; -ENOENT
+ * no memory controller or the cgroup is not reachable; other negative errnos as there. */
+int cgroup_memory_for_pid(int pid, struct cgroup_memory *cm);
+int cgroup_memory_for_pid_at(const char *root, int pid, struct cgroup_memory *cm);
+/* Reads stat_dir's usage, peak and OOM kill count: 0 or a negative errno (-ENOENT: no usage file). */
+int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory_stat *st);
+
+/* v2 memory.max ("max" = -1) or v1 memory.limit_in_bytes (PAGE_COUNTER_MAX in bytes = -1). */
+int cgroup_parse_memory_limit(const char *text, int version, int64_t *limit);
+/* One number then '\n' (memory.current, memory.peak, memory.usage_in_bytes, memory.max_usage_in_bytes). */
+int cgroup_parse_bytes(const char *text, uint64_t *bytes);
+/* The oom_kill line of v1 memory.oom_control or v2 memory.events; -ENOENT when absent (kernels before 4.13). */
+int cgroup_parse_oom_kills(const char *text, uint64_t *count);
+
 #endif

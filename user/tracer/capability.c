@@ -32,5 +32,6 @@ void capability_metric_u64(struct prom *p, const char *name, const char *type, c
 
 const struct capability *const all_capabilities[] = {
 	&sched_capability, &cgroup_capability, &gc_capability, &goroutines_capability, &waits_capability,
+	&memory_capability,
 };
 const size_t all_capabilities_count = sizeof(all_capabilities) / sizeof(all_capabilities[0]);

@@ -31,6 +31,14 @@ struct trace_facts {
 	uint64_t quota_us, period_us, nr_periods, nr_throttled, throttled_ns;
 	char cgroup_path[4096];
 	int limiting_level;
+	/* memory */
+	bool have_pacer;		/* GOGC, GOMEMLIMIT and the heap goal below were read */
+	int gogc;			/* -1 off */
+	int64_t gomemlimit;		/* INT64_MAX unset */
+	uint64_t heap_goal, heap_marked;
+	bool have_memory_limit;		/* the memory cgroup limits the process */
+	int64_t memory_limit;		/* bytes, of the limiting cgroup */
+	char memory_cgroup[4096];
 	/* the process */
 	char go_version[64];	/* "go1.22.3" */
 	int go_minor;		/* 22 for go1.22.x; 0 unknown */
@@ -120,6 +128,7 @@ extern const struct capability sched_capability;
 extern const struct capability goroutines_capability;
 extern const struct capability cgroup_capability;
 extern const struct capability waits_capability;
+extern const struct capability memory_capability;
 
 /* Every capability, in the order they open (sched first: the others attribute against its throttle timeline). */
 extern const struct capability *const all_capabilities[];

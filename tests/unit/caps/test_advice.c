@@ -102,3 +102,57 @@ TEST(share_handles_zero)
 	CHECK(advice_share(1, 0) < 0);
 	CHECK(advice_share(1, 4) == 0.25);
 }
+
+#define MIB (1024ull * 1024)
+
+/* GOGC 100, 118 MiB live: a 236 MiB goal in a 128 MiB cgroup. */
+static struct trace_facts memory_bound_service(void)
+{
+	struct trace_facts f = { 0 };
+
+	f.have_pacer = true;
+	f.gogc = 100;
+	f.gomemlimit = INT64_MAX;
+	f.heap_marked = 118 * MIB;
+	f.heap_goal = 236 * MIB;
+	f.have_memory_limit = true;
+	f.memory_limit = 128 * MIB;
+	snprintf(f.memory_cgroup, sizeof(f.memory_cgroup), "/svc");
+	return f;
+}
+
+TEST(gomemlimit_unset_under_a_memory_limit)
+{
+	struct trace_facts f = memory_bound_service();
+	struct advice a[ADVICE_MAX];
+	int n = advice_compute(&f, a, ADVICE_MAX);
+
+	CHECK(n == 1 && has(a, n, "gomemlimit_unset"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_unset"), "236.0 MiB (GOGC 100, 118.0 MiB live"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_unset"), "limit of 128.0 MiB (/svc)"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_unset"), "GOMEMLIMIT=115MiB"));
+	f.gogc = -1;	/* GOGC=off: no goal at all */
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && strstr(text_of(a, n, "gomemlimit_unset"), "GOGC is off"));
+	f.gogc = 100;
+	f.heap_goal = 100 * MIB;	/* below the limit */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.heap_goal = 236 * MIB;
+	f.have_memory_limit = false;	/* no limit to reach */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+}
+
+TEST(gomemlimit_above_the_cgroup_limit)
+{
+	struct trace_facts f = memory_bound_service();
+	struct advice a[ADVICE_MAX];
+	int n;
+
+	f.gomemlimit = 256 * MIB;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && has(a, n, "gomemlimit_above_cgroup"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_above_cgroup"), "GOMEMLIMIT is 256.0 MiB, above the memory cgroup's "
+		      "limit of 128.0 MiB (/svc)"));
+	f.gomemlimit = 100 * MIB;	/* set and below the limit: fine */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+}

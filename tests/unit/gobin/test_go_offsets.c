@@ -174,6 +174,7 @@ static const char *struct_of_prefix(const char *prefix)
 		{ "g", "runtime.g" }, { "m", "runtime.m" }, { "work", "runtime.workType" },
 		{ "memstats", "runtime.mstats" }, { "sched", "runtime.schedt" },
 		{ "timeHistogram", "runtime.timeHistogram" }, { "worldStop", "runtime.worldStop" },
+		{ "gcController", "runtime.gcControllerState" },
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

@@ -836,3 +836,93 @@ TEST(real_v1_throttled_cgroup)
 	remove_cgroup(acct_dir);
 	CHECK(access(cpu_dir, F_OK) != 0);
 }
+
+/* ---- memory ---- */
+
+static struct cgroup_memory cm;
+
+TEST(memory_limit_files)
+{
+	static const char *const bad[] = { "", "\n", "max", "max\n\n", "-1\n", " 5\n", "5 \n", "1e9\n", "max\n" };
+	int64_t limit;
+	size_t i;
+
+	CHECK(cgroup_parse_memory_limit("max\n", 2, &limit) == 0);
+	CHECK(limit == -1);
+	CHECK(cgroup_parse_memory_limit("134217728\n", 2, &limit) == 0);
+	CHECK(limit == 134217728);
+	CHECK(cgroup_parse_memory_limit("134217728\n", 1, &limit) == 0);
+	CHECK(limit == 134217728);
+	/* v1 "unlimited" is PAGE_COUNTER_MAX pages in bytes: 4 KiB pages, then 64 KiB pages */
+	CHECK(cgroup_parse_memory_limit("9223372036854771712\n", 1, &limit) == 0);
+	CHECK(limit == -1);
+	CHECK(cgroup_parse_memory_limit("9223372036854710272\n", 1, &limit) == 0);
+	CHECK(limit == -1);
+	CHECK(cgroup_parse_memory_limit("0\n", 2, &limit) == 0);	/* a real, if harsh, limit */
+	CHECK(limit == 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(cgroup_parse_memory_limit(bad[i], i == 8 ? 1 : 2, &limit) == -EINVAL);
+	CHECK(cgroup_parse_memory_limit("9223372036854775808\n", 2, &limit) == -ERANGE);
+}
+
+TEST(memory_oom_kills)
+{
+	uint64_t n = 0, bytes;
+
+	/* v1 memory.oom_control as this machine's kernel prints it */
+	CHECK(cgroup_parse_oom_kills("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", &n) == 0);
+	CHECK_EQ_U64(n, 3);
+	/* v2 memory.events */
+	CHECK(cgroup_parse_oom_kills("low 0\nhigh 0\nmax 41\noom 3\noom_kill 2\noom_group_kill 0\n", &n) == 0);
+	CHECK_EQ_U64(n, 2);
+	/* before 4.13 no oom_kill line */
+	CHECK(cgroup_parse_oom_kills("oom_kill_disable 0\nunder_oom 0\n", &n) == -ENOENT);
+	CHECK(cgroup_parse_oom_kills("oom_kill 1\noom_kill 2\n", &n) == -EINVAL);
+	CHECK(cgroup_parse_oom_kills("oom_kill 1", &n) == -EINVAL);
+	CHECK(cgroup_parse_oom_kills("oom_kill\n", &n) == -EINVAL);
+	CHECK(cgroup_parse_oom_kills("oom_kill x\n", &n) == -EINVAL);
+	CHECK(cgroup_parse_bytes("530579456\n", &bytes) == 0);
+	CHECK_EQ_U64(bytes, 530579456);
+	CHECK(cgroup_parse_bytes("530579456", &bytes) == -EINVAL);
+}
+
+TEST(tree_v2_memory_limiting_ancestor)
+{
+	struct cgroup_memory_stat st;
+
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1001, &cm) == 0);
+	CHECK(cm.version == 2);
+	CHECK_STR(cm.path, "/system.slice/batch.slice/report.service");
+	CHECK_STR(cm.dir, data_path("v2-host/sys/fs/cgroup/system.slice/batch.slice/report.service"));
+	/* report.service max, batch.slice 512 MiB, system.slice 1 GiB: the parent limits */
+	CHECK(cm.limit_bytes == 536870912);
+	CHECK(cm.limiting_level == 1);
+	CHECK_STR(cm.stat_dir, data_path("v2-host/sys/fs/cgroup/system.slice/batch.slice"));
+	CHECK(cgroup_memory_read_stat(&cm, &st) == 0);
+	CHECK_EQ_U64(st.usage_bytes, 530579456);
+	CHECK(st.has_peak);
+	CHECK_EQ_U64(st.peak_bytes, 536866816);
+	CHECK(st.has_oom_kills);
+	CHECK_EQ_U64(st.oom_kills, 2);
+}
+
+TEST(tree_v2_memory_unlimited)
+{
+	struct cgroup_memory_stat st;
+
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1002, &cm) == 0);
+	CHECK(cm.limit_bytes == -1);
+	CHECK(cm.limiting_level == 0);
+	CHECK_STR(cm.stat_dir, cm.dir);
+	CHECK(cgroup_memory_read_stat(&cm, &st) == 0);
+	CHECK_EQ_U64(st.usage_bytes, 8388608);
+	CHECK(!st.has_peak);			/* memory.peak is 5.19+ */
+	CHECK(st.has_oom_kills);
+	CHECK_EQ_U64(st.oom_kills, 0);
+	/* a cgroup v2 tree whose cgroups have no memory files at all: no limit, no usage */
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-nocpu", 1, &cm) == 0);
+	CHECK(cm.limit_bytes == -1);
+	CHECK(cgroup_memory_read_stat(&cm, &st) == -ENOENT);
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1006, &cm) == -ENOENT);
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 999, &cm) == -ESRCH);
+}

@@ -1,0 +1,81 @@
+// memload holds a live heap of a given size and reports the runtime's own view of its memory settings, so that
+// tests can compare gotrace's memory figures with the runtime's; or (-grow) grows its heap until it is killed.
+//
+// Protocol (-start=signal): print "ready <pid>" and wait for SIGUSR1; build the heap; run one GC and hold still
+// (no allocation) while it prints one JSON line of ground truth; then wait (-linger) idle, so that a tracer's
+// last reading sees the same state. With -grow it allocates -step MiB every -every until the kernel kills it.
+package main
+
+import (
+	"flag"
+	"runtime"
+	"runtime/metrics"
+	"time"
+
+	"gotrace.test/golib/protocol"
+)
+
+var live [][]byte
+
+type report struct {
+	GoVersion   string `json:"go_version"`
+	GOGC        *int64 `json:"gogc"`          // /gc/gogc:percent (1.21+)
+	GOMEMLIMIT  *int64 `json:"gomemlimit"`    // /gc/gomemlimit:bytes (1.21+)
+	HeapGoal    uint64 `json:"heap_goal"`     // /gc/heap/goal:bytes
+	HeapLive    *int64 `json:"heap_live"`     // /gc/heap/live:bytes (1.21+)
+	HeapAlloc   uint64 `json:"heap_alloc"`    // MemStats.HeapAlloc right after the GC: live heap, any version
+	NumGC       uint32 `json:"num_gc"`        // MemStats.NumGC
+	NumForcedGC uint32 `json:"num_forced_gc"` // MemStats.NumForcedGC
+}
+
+func sample(name string) *int64 {
+	s := []metrics.Sample{{Name: name}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return nil // not in this Go version
+	}
+	v := int64(s[0].Value.Uint64())
+	return &v
+}
+
+// touched allocates n bytes and writes to every page: RSS and the cgroup count only what is resident.
+func touched(n int) []byte {
+	b := make([]byte, n)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	return b
+}
+
+func grow(stepMiB int, every time.Duration) {
+	for {
+		live = append(live, touched(stepMiB<<20))
+		time.Sleep(every)
+	}
+}
+
+func main() {
+	proto := protocol.Flags()
+	heapMiB := flag.Int("heap-mib", 32, "live heap to hold, in MiB")
+	growMode := flag.Bool("grow", false, "grow the heap until killed")
+	step := flag.Int("step-mib", 4, "with -grow: MiB per step")
+	every := flag.Duration("every", 20*time.Millisecond, "with -grow: time between steps")
+	flag.Parse()
+
+	proto.AwaitStart()
+	if *growMode {
+		grow(*step, *every)
+	}
+	for i := 0; i < *heapMiB; i++ {
+		live = append(live, touched(1<<20))
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	r := report{GoVersion: runtime.Version(), GOGC: sample("/gc/gogc:percent"),
+		GOMEMLIMIT: sample("/gc/gomemlimit:bytes"), HeapLive: sample("/gc/heap/live:bytes"),
+		HeapAlloc: ms.HeapAlloc, NumGC: ms.NumGC, NumForcedGC: ms.NumForcedGC}
+	r.HeapGoal = uint64(*sample("/gc/heap/goal:bytes"))
+	proto.Report(r)
+	runtime.KeepAlive(live)
+}

@@ -1,0 +1,91 @@
+"""The memory capability against the Go runtime's own accounting and the kernel's.
+
+Ground truth: tests/go/memload reports runtime/metrics (/gc/gogc:percent, /gc/gomemlimit:bytes and /gc/heap/live:bytes
+from Go 1.21; /gc/heap/goal:bytes and MemStats on every version) after one GC, then holds still while gotrace's
+last reading happens; for an OOM kill, a v1 memory cgroup this test creates (128 MiB) and its own files."""
+import signal
+
+import pytest
+
+from gotrace_harness import Gotrace, MemoryCgroup, Target, by_event, fixtures, trace_workload
+
+MEMLOAD = fixtures("memload", ["default", "stripped"])
+HOLD = ["-heap-mib=32", "-linger=1500ms"]	# the last flag wins: idle long enough for gotrace's 100 ms polls
+MIB = 1 << 20
+SETTINGS = [
+    pytest.param({"GOGC": "150"}, 150, None, id="gogc150"),
+    pytest.param({"GOGC": "80", "GOMEMLIMIT": "256MiB"}, 80, 256 * MIB, id="gogc80-limit256m"),
+]
+
+
+def memory_summary(events):
+    return by_event(events, "summary")[0]["memory"]
+
+
+def expected(truth, metric, env_value):
+    """A runtime/metrics value where this Go version has it, else what the environment set."""
+    return truth[metric] if truth[metric] is not None else env_value
+
+
+@pytest.mark.parametrize("env,gogc,gomemlimit", SETTINGS)
+@pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
+def test_runtime_settings_and_heap(fx, env, gogc, gomemlimit):
+    events, truth, _ = trace_workload(fx.path, HOLD, env=env)
+    m = memory_summary(events)
+    # memstats (derived from machine code when stripped): exactly the one runtime.GC() of the window
+    assert m["forced_gc_cycles"] == truth["num_forced_gc"] == 1
+    assert m["gc_cycles"] >= 1
+    assert 0 <= m["gc_cpu_fraction"] <= 1
+    assert m["oom_killed"] is False
+    if fx.variant == "stripped":
+        assert m["runtime_view"] == "off"
+        assert "runtime.gcController" in m["runtime_view_off"]
+        assert "gogc" not in m
+        return
+    assert m["runtime_view"] == "on" and m["gc_controller_source"] == "symbol table"
+    assert m["gogc"] == expected(truth, "gogc", gogc)
+    unset = 2**63 - 1
+    assert m["gomemlimit_bytes"] == expected(truth, "gomemlimit", gomemlimit if gomemlimit else unset)
+    assert m["gomemlimit_set"] == (gomemlimit is not None)
+    if truth["heap_live"] is not None:
+        assert m["heap_marked_bytes"] == truth["heap_live"]
+    else:  # Go 1.19: HeapAlloc right after runtime.GC() (swept) is the marked heap within a few hundred bytes
+        # (objects allocated black during the mark, and the report's own allocations): bounds, not equality
+        assert 32 * MIB <= m["heap_marked_bytes"] <= truth["heap_alloc"] + 64 * 1024
+        assert m["heap_marked_bytes"] >= truth["heap_alloc"] - 64 * 1024
+    if gomemlimit is None:  # the runtime's goal is the GOGC goal unless the memory limit is lower
+        assert m["heap_goal_bytes"] == truth["heap_goal"]
+    else:
+        assert m["heap_goal_bytes"] >= truth["heap_goal"]
+    assert m["heap_marked_bytes"] <= m["mapped_ready_bytes"]
+    assert m["rss_bytes"] >= 32 * MIB
+
+
+@pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
+def test_oom_kill_event(fx):
+    limit = 128 * MIB
+    with MemoryCgroup(limit) as cg:
+        t = Target(fx.path, "-grow", "-step-mib=4", "-every=50ms", env={"GOGC": "100"}, cgroup=cg)
+        try:
+            g = Gotrace("-p", str(t.pid), "-j", "1s")
+            t.start()
+            assert t.proc.wait(timeout=60) == -signal.SIGKILL
+            assert g.wait(timeout=30) == 0, g.stderr()
+            kills = cg.oom_kills()
+            cg_limit = int(cg.read("memory.limit_in_bytes"))
+        finally:
+            t.kill()
+    events = g.events()
+    ooms = by_event(events, "oom_kill")
+    assert len(ooms) == 1, g.stdout()
+    e = ooms[0]
+    assert e["pid"] == t.pid and e["signal"] == signal.SIGKILL
+    assert e["cgroup"] == cg.path
+    assert e["cgroup_limit_bytes"] == cg_limit == limit
+    assert e["cgroup_oom_kills"] == kills >= 1
+    assert memory_summary(events)["oom_killed"] is True
+    if fx.variant == "default":
+        assert e["gogc"] == 100 and e["gomemlimit_set"] is False
+        # the last figures, at most one 100 ms poll before the kill: a heap within the limit, already large
+        assert 16 * MIB <= e["heap_live_bytes"] <= limit
+        assert e["heap_goal_bytes"] >= e["heap_marked_bytes"]

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The memory capability: the Go runtime's GOGC, GOMEMLIMIT, live heap and heap goal (read from the process's memory,
+ * no probe: memory_runtime.h), the memory cgroup's limit, usage and OOM kills, the process's RSS, and the OOM kill
+ * of the traced process as an event: a SIGKILL exit (from a sched_process_exit program) while its cgroup's
+ * oom_kill count went up. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bpf/memory.h"
+#include "caps/memory_runtime.h"
+#include "lib/log.h"
+#include "memory.skel.h"
+#include "sys/cgroup.h"
+#include "sys/proc.h"
+#include "tracer/attach_kind.h"
+#include "tracer/capability.h"
+
+#define POLL_PERIOD_NS 100000000ull	/* 100 ms: the last figures before an OOM kill are at most this old */
+#define MIB (1024.0 * 1024.0)
+
+/* Per traced process. */
+struct memory_target_state {
+	int pid;
+	struct go_memory_layout layout;
+	struct go_memory first, last;		/* at attach; the latest reading (kept when the process is gone) */
+	bool have_runtime;
+	struct cgroup_memory cg;
+	struct cgroup_memory_stat cg_first, cg_last;
+	bool have_cgroup, cg_stat_ok;
+	char cgroup_off[160];
+	uint64_t rss_bytes;
+	bool have_rss;
+	/* how it ended */
+	bool exited, oom_killed;
+	uint32_t exit_code;
+	uint64_t oom_kills_at_exit;
+};
+
+struct memory_state {
+	struct trace_ctx *ctx;
+	int index;
+	struct memory_bpf *skel;		/* NULL: exits are not seen, OOM kills not reported */
+	struct memory_target_state **targets;
+	size_t ntargets;
+	bool polling;
+};
+
+/* VmRSS of /proc/PID/status in bytes. */
+static int read_rss(int pid, uint64_t *bytes)
+{
+	char buf[4096], *line;
+	unsigned long long kib;
+
+	if (proc_read_file(pid, "status", buf, sizeof(buf)))
+		return -ESRCH;
+	line = strstr(buf, "\nVmRSS:");
+	if (!line || sscanf(line + 7, "%llu kB", &kib) != 1)
+		return -ENOENT;
+	*bytes = kib * 1024;
+	return 0;
+}
+
+/* A reading of everything; what cannot be read keeps its last value (the process may be gone). */
+static void refresh(struct memory_target_state *ts)
+{
+	struct go_memory m;
+	struct cgroup_memory_stat st;
+
+	if (ts->have_runtime && go_memory_read(&ts->layout, &m) == 0)
+		ts->last = m;
+	if (ts->cg_stat_ok && cgroup_memory_read_stat(&ts->cg, &st) == 0)
+		ts->cg_last = st;
+	if (!ts->exited)
+		ts->have_rss = read_rss(ts->pid, &ts->rss_bytes) == 0 || ts->have_rss;
+}
+
+static int poll_targets(void *arg)
+{
+	struct memory_state *ms = arg;
+
+	for (size_t i = 0; i < ms->ntargets; i++)
+		if (!ms->targets[i]->exited)
+			refresh(ms->targets[i]);
+	return 0;
+}
+
+/* The exit of a traced process: its cgroup's OOM kill count is read now, while the cgroup surely exists. */
+static void on_exit_event(const void *data, size_t size, void *arg)
+{
+	const struct exit_event *e = data;
+	struct memory_state *ms = arg;
+	struct memory_target_state *ts;
+	struct cgroup_memory_stat st;
+
+	if (size < sizeof(*e) || !(ts = capability_tstate(ms->ctx, ms->index, e->pid, NULL)))
+		return;
+	ts->exited = true;
+	ts->exit_code = e->exit_code;
+	if (ts->cg_stat_ok && cgroup_memory_read_stat(&ts->cg, &st) == 0)
+		ts->cg_last = st;
+	ts->oom_kills_at_exit = ts->cg_last.oom_kills;
+	ts->oom_killed = (e->exit_code & 0x7f) == SIGKILL && ts->cg_first.has_oom_kills &&
+			 ts->cg_last.oom_kills > ts->cg_first.oom_kills;
+}
+
+static int start_kind(void *arg, enum attach_kind kind, char *why, size_t why_size)
+{
+	struct memory_state *ms = arg;
+	struct memory_bpf *skel = memory_bpf__open();
+	int err;
+
+	if (!skel) {
+		err = -errno;
+		snprintf(why, why_size, "%s", strerror(-err));
+		return err;
+	}
+	attach_kind_autoload(skel->obj, NULL, kind);
+	err = event_bus_adopt(ms->ctx->bus, skel->obj);
+	err = err ?: memory_bpf__load(skel);
+	err = err ?: memory_bpf__attach(skel);
+	if (err) {
+		memory_bpf__destroy(skel);
+		snprintf(why, why_size, "%s", strerror(-err));
+		return err;
+	}
+	ms->skel = skel;
+	return 0;
+}
+
+static int memory_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
+{
+	struct memory_state *ms = calloc(1, sizeof(*ms));
+	char why[512];
+
+	(void)note;
+	(void)note_size;
+	if (!ms)
+		return -ENOMEM;
+	ms->ctx = ctx;
+	ms->index = index;
+	*state = ms;
+	/* Without the exit program the figures stay; only the OOM kill event is lost. */
+	if (attach_kind_start("memory", ATTACH_TP_BTF, start_kind, ms, why, sizeof(why)) ||
+	    event_bus_subscribe(ctx->bus, EVENT_EXIT, on_exit_event, ms))
+		log_info("memory: process exits are not seen (%s): OOM kills are not reported", why);
+	return 0;
+}
+
+static void attach_cgroup(struct memory_target_state *ts)
+{
+	int err = cgroup_memory_for_pid(ts->pid, &ts->cg);
+
+	if (err) {
+		snprintf(ts->cgroup_off, sizeof(ts->cgroup_off), "%s",
+			 err == -ENOENT ? "no memory cgroup controller for this process" : strerror(-err));
+		return;
+	}
+	ts->have_cgroup = true;
+	ts->cg_stat_ok = cgroup_memory_read_stat(&ts->cg, &ts->cg_first) == 0;
+	ts->cg_last = ts->cg_first;
+}
+
+static int track(struct memory_state *ms, struct memory_target_state *ts)
+{
+	struct memory_target_state **n = realloc(ms->targets, (ms->ntargets + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	ms->targets = n;
+	ms->targets[ms->ntargets++] = ts;
+	if (!ms->polling && loop_add_timer(ms->ctx->loop, POLL_PERIOD_NS, poll_targets, ms) == 0)
+		ms->polling = true;
+	return 0;
+}
+
+static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct memory_state *ms = state;
+	struct memory_target_state *ts = calloc(1, sizeof(*ts));
+	int err;
+
+	if (!ts)
+		return -ENOMEM;
+	ts->pid = tc->target.proc.pid;
+	ts->have_runtime = go_memory_attach(&tc->target, &ts->layout) == 0;
+	attach_cgroup(ts);
+	if (!ts->have_runtime && !ts->have_cgroup) {
+		snprintf(note, note_size, "memory view is off: %s; %s", ts->layout.pacer_off, ts->cgroup_off);
+		free(ts);
+		return -ENOTSUP;
+	}
+	if (ts->layout.pacer_off[0])
+		log_info("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
+	refresh(ts);
+	ts->first = ts->last;
+	err = track(ms, ts);
+	if (err) {
+		free(ts);
+		return err;
+	}
+	*tstate = ts;
+	return 0;
+}
+
+static void memory_detach(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct memory_state *ms = state;
+
+	(void)tc;
+	for (size_t i = 0; i < ms->ntargets; i++)
+		if (ms->targets[i] == tstate)
+			ms->targets[i] = ms->targets[--ms->ntargets];
+	free(tstate);
+}
+
+/* ---- output ---- */
+
+static void format_mib(char *buf, size_t size, uint64_t bytes)
+{
+	snprintf(buf, size, "%.1f MiB", bytes / MIB);
+}
+
+static void format_gogc(char *buf, size_t size, int gogc)
+{
+	if (gogc < 0)
+		snprintf(buf, size, "off");
+	else
+		snprintf(buf, size, "%d", gogc);
+}
+
+static void format_limit(char *buf, size_t size, int64_t limit)
+{
+	if (limit == INT64_MAX)
+		snprintf(buf, size, "unset");
+	else
+		format_mib(buf, size, (uint64_t)limit);
+}
+
+static void format_goal(char *buf, size_t size, const struct go_memory *m)
+{
+	if (m->gogc < 0 || m->heap_goal == UINT64_MAX)
+		snprintf(buf, size, "none (GOGC=off)");
+	else
+		format_mib(buf, size, m->heap_goal);
+}
+
+static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32_t cycles)
+{
+	const struct go_memory *m = &ts->last;
+	char a[32], b[32], c[32], d[32], e[32], f[32];
+
+	if (m->have_pacer) {
+		format_mib(a, sizeof(a), m->heap_live);
+		format_mib(b, sizeof(b), m->heap_marked);
+		format_goal(c, sizeof(c), m);
+		format_gogc(d, sizeof(d), m->gogc);
+		format_limit(e, sizeof(e), m->memory_limit);
+		format_mib(f, sizeof(f), m->mapped_ready);
+		fprintf(out, "memory: heap %s in use, %s live after the last GC, goal %s (GOGC %s), GOMEMLIMIT %s, "
+			"mapped %s", a, b, c, d, e, f);
+	} else {
+		fprintf(out, "memory: GOGC, GOMEMLIMIT and heap unknown (%s)", ts->layout.pacer_off);
+	}
+	if (m->have_memstats)
+		fprintf(out, "; %u GC cycles", cycles);
+	if (m->have_cpu_fraction)
+		fprintf(out, ", GC CPU %.1f%% since start", 100 * m->gc_cpu_fraction);
+	fputc('\n', out);
+}
+
+static void text_cgroup(FILE *out, const struct memory_target_state *ts)
+{
+	char a[32], b[32], c[32];
+
+	if (ts->have_rss) {
+		format_mib(a, sizeof(a), ts->rss_bytes);
+		fprintf(out, "memory: RSS %s", a);
+	} else {
+		fprintf(out, "memory: RSS unknown");
+	}
+	if (!ts->have_cgroup) {
+		fprintf(out, "; %s\n", ts->cgroup_off);
+		return;
+	}
+	format_mib(a, sizeof(a), ts->cg_last.usage_bytes);
+	fprintf(out, "; cgroup v%d %s uses %s", ts->cg.version, ts->cg.path, a);
+	if (ts->cg.limit_bytes >= 0) {
+		format_mib(b, sizeof(b), (uint64_t)ts->cg.limit_bytes);
+		fprintf(out, " of a %s limit%s", b, ts->cg.limiting_level ? " (set on an ancestor)" : "");
+	} else {
+		fprintf(out, ", no limit");
+	}
+	if (ts->cg_last.has_peak) {
+		format_mib(c, sizeof(c), ts->cg_last.peak_bytes);
+		fprintf(out, ", peak %s", c);
+	}
+	if (ts->cg_last.has_oom_kills)
+		fprintf(out, ", %llu OOM kills (%llu during the trace)", (unsigned long long)ts->cg_last.oom_kills,
+			(unsigned long long)(ts->cg_last.oom_kills - ts->cg_first.oom_kills));
+	fputc('\n', out);
+}
+
+static void json_runtime(struct json_obj *j, const struct memory_target_state *ts, uint32_t cycles)
+{
+	const struct go_memory *m = &ts->last;
+
+	if (m->have_pacer) {
+		json_kv_i64(j, "gogc", m->gogc);
+		json_kv_i64(j, "gomemlimit_bytes", m->memory_limit);
+		json_kv_bool(j, "gomemlimit_set", m->memory_limit != INT64_MAX);
+		json_kv_u64(j, "heap_live_bytes", m->heap_live);
+		json_kv_u64(j, "heap_marked_bytes", m->heap_marked);
+		if (m->gogc >= 0)
+			json_kv_u64(j, "heap_goal_bytes", m->heap_goal);
+		json_kv_u64(j, "mapped_ready_bytes", m->mapped_ready);
+	}
+	if (m->have_memstats)
+		json_kv_u64(j, "gc_cycles", cycles);
+	if (m->have_cpu_fraction)
+		json_kv_double(j, "gc_cpu_fraction", m->gc_cpu_fraction);
+	if (ts->have_rss)
+		json_kv_u64(j, "rss_bytes", ts->rss_bytes);
+	if (ts->cg_stat_ok) {
+		json_kv_u64(j, "cgroup_usage_bytes", ts->cg_last.usage_bytes);
+		if (ts->cg_last.has_peak)
+			json_kv_u64(j, "cgroup_peak_bytes", ts->cg_last.peak_bytes);
+		if (ts->cg_last.has_oom_kills)
+			json_kv_u64(j, "cgroup_oom_kills", ts->cg_last.oom_kills - ts->cg_first.oom_kills);
+	}
+}
+
+static void memory_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct memory_state *ms = state;
+	struct memory_target_state *ts = tstate;
+	uint32_t cycles;
+	struct json_obj mj;
+
+	(void)tc;
+	if (!ts->exited)
+		refresh(ts);
+	cycles = ts->last.numgc - ts->first.numgc;
+	if (!j) {
+		text_runtime(ms->ctx->out->out, ts, cycles);
+		text_cgroup(ms->ctx->out->out, ts);
+		return;
+	}
+	json_key(j, "memory");
+	json_begin(&mj, ms->ctx->out->out);
+	json_runtime(&mj, ts, cycles);
+	json_end(&mj);
+}
+
+/* "PID N was killed by the OOM killer: heap 118 MiB of a 128 MiB limit, heap goal 236 MiB, GOMEMLIMIT unset,
+ * GOGC 100" */
+static void text_oom(FILE *out, const struct memory_target_state *ts)
+{
+	const struct go_memory *m = &ts->last;
+	char a[32], b[32], c[32], d[32], e[32];
+
+	fprintf(out, "PID %d was killed by the OOM killer: ", ts->pid);
+	if (m->have_pacer) {
+		format_mib(a, sizeof(a), m->heap_live);
+		fprintf(out, "heap %s", a);
+	} else {
+		fprintf(out, "heap unknown");
+	}
+	format_mib(b, sizeof(b), (uint64_t)(ts->cg.limit_bytes > 0 ? ts->cg.limit_bytes : 0));
+	fprintf(out, " of a %s limit (cgroup %s)", ts->cg.limit_bytes >= 0 ? b : "no", ts->cg.path);
+	if (m->have_pacer) {
+		format_goal(c, sizeof(c), m);
+		format_limit(d, sizeof(d), m->memory_limit);
+		format_gogc(e, sizeof(e), m->gogc);
+		fprintf(out, ", heap goal %s, GOMEMLIMIT %s, GOGC %s", c, d, e);
+	}
+	fputc('\n', out);
+}
+
+static void json_oom(FILE *out, const struct memory_target_state *ts)
+{
+	struct json_obj j;
+
+	json_begin(&j, out);
+	json_kv_str(&j, "event", "oom_kill");
+	json_kv_u64(&j, "pid", ts->pid);
+	json_kv_u64(&j, "signal", ts->exit_code & 0x7f);
+	json_kv_str(&j, "cgroup", ts->cg.path);
+	json_kv_i64(&j, "cgroup_limit_bytes", ts->cg.limit_bytes);
+	json_kv_u64(&j, "cgroup_oom_kills", ts->oom_kills_at_exit);
+	json_runtime(&j, ts, ts->last.numgc - ts->first.numgc);
+	json_end(&j);
+	fputc('\n', out);
+}
+
+static void fill_facts(const struct memory_target_state *ts, struct trace_facts *f)
+{
+	f->have_pacer = ts->last.have_pacer;
+	f->gogc = ts->last.gogc;
+	f->gomemlimit = ts->last.memory_limit;
+	f->heap_goal = ts->last.heap_goal;
+	f->heap_marked = ts->last.heap_marked;
+	f->have_memory_limit = ts->have_cgroup && ts->cg.limit_bytes >= 0;
+	f->memory_limit = ts->cg.limit_bytes;
+	snprintf(f->memory_cgroup, sizeof(f->memory_cgroup), "%s", ts->cg.path);
+}
+
+static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
+{
+	struct memory_state *ms = state;
+	struct memory_target_state *ts = tstate;
+
+	if (!ts->exited)
+		refresh(ts);
+	fill_facts(ts, &tc->facts);
+	if (!ts->oom_killed)
+		return;
+	if (ms->ctx->out->json)
+		json_oom(ms->ctx->out->out, ts);
+	else
+		text_oom(ms->ctx->out->out, ts);
+}
+
+static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts)
+{
+	struct json_obj cj;
+
+	json_key(j, "memory_cgroup");
+	json_begin(&cj, j->out);
+	json_kv_u64(&cj, "version", ts->cg.version);
+	json_kv_str(&cj, "path", ts->cg.path);
+	json_kv_i64(&cj, "limit_bytes", ts->cg.limit_bytes);
+	json_kv_u64(&cj, "limiting_level", ts->cg.limiting_level);
+	if (ts->cg_stat_ok) {
+		json_kv_u64(&cj, "usage_bytes", ts->cg_last.usage_bytes);
+		if (ts->cg_last.has_peak)
+			json_kv_u64(&cj, "peak_bytes", ts->cg_last.peak_bytes);
+		if (ts->cg_last.has_oom_kills)
+			json_kv_u64(&cj, "oom_kills", ts->cg_last.oom_kills);
+	}
+	json_end(&cj);
+}
+
+static void memory_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+{
+	struct memory_state *ms = state;
+	struct memory_target_state *ts = tstate;
+	uint32_t cycles = ts->last.numgc - ts->first.numgc;
+	struct json_obj mj;
+
+	(void)tc;
+	if (!j) {
+		text_runtime(ms->ctx->out->out, ts, cycles);
+		text_cgroup(ms->ctx->out->out, ts);
+		return;
+	}
+	json_key(j, "memory");
+	json_begin(&mj, ms->ctx->out->out);
+	json_kv_str(&mj, "runtime_view", ts->last.have_pacer ? "on" : "off");
+	if (ts->layout.pacer_off[0])
+		json_kv_str(&mj, "runtime_view_off", ts->layout.pacer_off);
+	else
+		json_kv_str(&mj, "gc_controller_source", ts->layout.pacer_source);
+	json_runtime(&mj, ts, cycles);
+	if (ts->last.have_memstats)
+		json_kv_u64(&mj, "forced_gc_cycles", ts->last.numforcedgc - ts->first.numforcedgc);
+	if (ts->have_cgroup)
+		json_cgroup(&mj, ts);
+	json_kv_bool(&mj, "oom_killed", ts->oom_killed);
+	json_end(&mj);
+}
+
+/* ---- metrics ---- */
+
+static double heap_live(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct memory_target_state *)ts)->last.heap_live;
+}
+
+static double heap_goal(const struct target_ctx *tc, const void *ts)
+{
+	const struct go_memory *m = &((const struct memory_target_state *)ts)->last;
+
+	(void)tc;
+	return m->gogc < 0 ? 0 : (double)m->heap_goal;
+}
+
+static double gogc(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return ((const struct memory_target_state *)ts)->last.gogc;
+}
+
+static double gomemlimit(const struct target_ctx *tc, const void *ts)
+{
+	int64_t v = ((const struct memory_target_state *)ts)->last.memory_limit;
+
+	(void)tc;
+	return v == INT64_MAX ? 0 : (double)v;
+}
+
+static double cgroup_limit(const struct target_ctx *tc, const void *ts)
+{
+	int64_t v = ((const struct memory_target_state *)ts)->cg.limit_bytes;
+
+	(void)tc;
+	return v < 0 ? 0 : (double)v;
+}
+
+static double cgroup_usage(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct memory_target_state *)ts)->cg_last.usage_bytes;
+}
+
+static double cgroup_oom_kills(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct memory_target_state *)ts)->cg_last.oom_kills;
+}
+
+static double rss(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct memory_target_state *)ts)->rss_bytes;
+}
+
+static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	int index = ((struct memory_state *)state)->index;
+
+	capability_metric(p, "gotrace_go_heap_live_bytes", "gauge", "Bytes in heap spans in use (gcController.heapLive).",
+			  tcs, n, index, heap_live);
+	capability_metric(p, "gotrace_go_heap_goal_bytes", "gauge", "The GOGC heap goal (0: GOGC=off).", tcs, n, index,
+			  heap_goal);
+	capability_metric(p, "gotrace_go_gogc", "gauge", "GOGC (-1: off).", tcs, n, index, gogc);
+	capability_metric(p, "gotrace_go_gomemlimit_bytes", "gauge", "GOMEMLIMIT (0: unset).", tcs, n, index,
+			  gomemlimit);
+	capability_metric(p, "gotrace_cgroup_memory_limit_bytes", "gauge",
+			  "Memory limit of the process's cgroup or its tightest ancestor (0: none).", tcs, n, index,
+			  cgroup_limit);
+	capability_metric(p, "gotrace_cgroup_memory_usage_bytes", "gauge", "Memory usage of the limiting cgroup.", tcs,
+			  n, index, cgroup_usage);
+	capability_metric(p, "gotrace_cgroup_oom_kills_total", "counter",
+			  "OOM kills in the limiting cgroup (the kernel's count since its creation).", tcs, n, index,
+			  cgroup_oom_kills);
+	capability_metric(p, "gotrace_process_rss_bytes", "gauge", "Resident set size (VmRSS).", tcs, n, index, rss);
+}
+
+static void memory_close(void *state)
+{
+	struct memory_state *ms = state;
+
+	memory_bpf__destroy(ms->skel);
+	free(ms->targets);
+	free(ms);
+}
+
+const struct capability memory_capability = {
+	.name = "memory",
+	.description = "GOGC, GOMEMLIMIT, the heap and its goal against the memory cgroup's limit, RSS, OOM kills",
+	.default_on = true,
+	.open = memory_open,
+	.attach = memory_attach,
+	.detach = memory_detach,
+	.interval = memory_interval,
+	.finish = memory_finish,
+	.summary = memory_summary,
+	.metrics = memory_metrics,
+	.close = memory_close,
+};
