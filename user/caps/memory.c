@@ -333,33 +333,50 @@ static void json_runtime(struct json_obj *j, const struct memory_target_state *t
 	}
 }
 
-static void memory_interval(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
-{
-	struct memory_state *ms = state;
-	struct memory_target_state *ts = tstate;
+/* What an interval and the summary show: the process's state, and the cycles since gotrace attached. */
+struct memory_view {
+	struct memory_target_state *ts;
 	uint32_t cycles;
+};
+
+static void text_view(const struct output_opts *o, void *arg)
+{
+	const struct memory_view *v = arg;
+
+	text_runtime(o->out, v->ts, v->cycles);
+	text_cgroup(o->out, v->ts);
+}
+
+static void json_interval(struct json_obj *j, const struct output_opts *o, void *arg)
+{
+	const struct memory_view *v = arg;
 	struct json_obj mj;
 
+	json_key(j, "memory");
+	json_begin(&mj, o->out);
+	json_runtime(&mj, v->ts, v->cycles);
+	json_end(&mj);
+}
+
+static void memory_interval(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer interval = { NULL, text_view, json_interval };
+	struct memory_target_state *ts = tstate;
+
+	(void)state;
 	(void)tc;
 	if (!ts->exited)
 		refresh(ts);
-	cycles = ts->last.numgc - ts->first.numgc;
-	if (!j) {
-		text_runtime(ms->ctx->out->out, ts, cycles);
-		text_cgroup(ms->ctx->out->out, ts);
-		return;
-	}
-	json_key(j, "memory");
-	json_begin(&mj, ms->ctx->out->out);
-	json_runtime(&mj, ts, cycles);
-	json_end(&mj);
+	output_section(out, &interval, &(struct memory_view){ ts, ts->last.numgc - ts->first.numgc });
 }
 
 /* "PID N was killed by the OOM killer: heap 118 MiB of a 128 MiB limit, heap goal 236 MiB, GOMEMLIMIT unset,
  * GOGC 100" */
-static void text_oom(FILE *out, const struct memory_target_state *ts)
+static void text_oom(const struct output_opts *o, void *arg)
 {
+	const struct memory_target_state *ts = arg;
 	const struct go_memory *m = &ts->last;
+	FILE *out = o->out;
 	char a[32], b[32], c[32], d[32], e[32];
 
 	fprintf(out, "PID %d was killed by the OOM killer: ", ts->pid);
@@ -380,20 +397,17 @@ static void text_oom(FILE *out, const struct memory_target_state *ts)
 	fputc('\n', out);
 }
 
-static void json_oom(FILE *out, const struct memory_target_state *ts)
+static void json_oom(struct json_obj *j, const struct output_opts *o, void *arg)
 {
-	struct json_obj j;
+	const struct memory_target_state *ts = arg;
 
-	json_begin(&j, out);
-	json_kv_str(&j, "event", "oom_kill");
-	json_kv_u64(&j, "pid", ts->pid);
-	json_kv_u64(&j, "signal", ts->exit_code & 0x7f);
-	json_kv_str(&j, "cgroup", ts->cg.path);
-	json_kv_i64(&j, "cgroup_limit_bytes", ts->cg.limit_bytes);
-	json_kv_u64(&j, "cgroup_oom_kills", ts->oom_kills_at_exit);
-	json_runtime(&j, ts, ts->last.numgc - ts->first.numgc);
-	json_end(&j);
-	fputc('\n', out);
+	(void)o;
+	json_kv_u64(j, "pid", ts->pid);
+	json_kv_u64(j, "signal", ts->exit_code & 0x7f);
+	json_kv_str(j, "cgroup", ts->cg.path);
+	json_kv_i64(j, "cgroup_limit_bytes", ts->cg.limit_bytes);
+	json_kv_u64(j, "cgroup_oom_kills", ts->oom_kills_at_exit);
+	json_runtime(j, ts, ts->last.numgc - ts->first.numgc);
 }
 
 static void fill_facts(const struct memory_target_state *ts, struct trace_facts *f)
@@ -410,18 +424,15 @@ static void fill_facts(const struct memory_target_state *ts, struct trace_facts 
 
 static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
 {
+	static const struct output_writer oom_kill = { "oom_kill", text_oom, json_oom };
 	struct memory_state *ms = state;
 	struct memory_target_state *ts = tstate;
 
 	if (!ts->exited)
 		refresh(ts);
 	fill_facts(ts, &tc->facts);
-	if (!ts->oom_killed)
-		return;
-	if (ms->ctx->out->json)
-		json_oom(ms->ctx->out->out, ts);
-	else
-		text_oom(ms->ctx->out->out, ts);
+	if (ts->oom_killed)
+		output_event(ms->ctx->sink, &oom_kill, ts);
 }
 
 static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts)
@@ -444,33 +455,36 @@ static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts
 	json_end(&cj);
 }
 
-static void memory_summary(void *state, struct target_ctx *tc, void *tstate, struct json_obj *j)
+static void json_summary(struct json_obj *j, const struct output_opts *o, void *arg)
 {
-	struct memory_state *ms = state;
-	struct memory_target_state *ts = tstate;
-	uint32_t cycles = ts->last.numgc - ts->first.numgc;
+	const struct memory_view *v = arg;
+	const struct memory_target_state *ts = v->ts;
 	struct json_obj mj;
 
-	(void)tc;
-	if (!j) {
-		text_runtime(ms->ctx->out->out, ts, cycles);
-		text_cgroup(ms->ctx->out->out, ts);
-		return;
-	}
 	json_key(j, "memory");
-	json_begin(&mj, ms->ctx->out->out);
+	json_begin(&mj, o->out);
 	json_kv_str(&mj, "runtime_view", ts->last.have_pacer ? "on" : "off");
 	if (ts->layout.pacer_off[0])
 		json_kv_str(&mj, "runtime_view_off", ts->layout.pacer_off);
 	else
 		json_kv_str(&mj, "gc_controller_source", ts->layout.pacer_source);
-	json_runtime(&mj, ts, cycles);
+	json_runtime(&mj, ts, v->cycles);
 	if (ts->last.have_memstats)
 		json_kv_u64(&mj, "forced_gc_cycles", ts->last.numforcedgc - ts->first.numforcedgc);
 	if (ts->have_cgroup)
 		json_cgroup(&mj, ts);
 	json_kv_bool(&mj, "oom_killed", ts->oom_killed);
 	json_end(&mj);
+}
+
+static void memory_summary(void *state, struct target_ctx *tc, void *tstate, struct output_sink *out)
+{
+	static const struct output_writer summary = { NULL, text_view, json_summary };
+	struct memory_target_state *ts = tstate;
+
+	(void)state;
+	(void)tc;
+	output_section(out, &summary, &(struct memory_view){ ts, ts->last.numgc - ts->first.numgc });
 }
 
 /* ---- metrics ---- */
@@ -564,6 +578,7 @@ const struct capability memory_capability = {
 	.name = "memory",
 	.description = "GOGC, GOMEMLIMIT, the heap and its goal against the memory cgroup's limit, RSS, OOM kills",
 	.default_on = true,
+	.not_in_daemon = true,
 	.open = memory_open,
 	.attach = memory_attach,
 	.detach = memory_detach,

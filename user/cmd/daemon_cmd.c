@@ -571,7 +571,7 @@ static int start(struct daemon *d)
 	int err;
 
 	for (size_t i = 0; i < all_capabilities_count; i++)
-		enabled[i] = all_capabilities[i]->default_on;
+		enabled[i] = all_capabilities[i]->default_on && !all_capabilities[i]->not_in_daemon;
 	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
 							     (int)all_capabilities_count, &d->loop, &d->sink, false)))
 		return err;
