@@ -151,7 +151,25 @@ def by_event(events, kind):
     return [e for e in events if e.get("event") == kind]
 
 
-class QuotaCgroup:
+class OwnCgroup:
+    """A cgroup the test created (self.dir), removed on exit once its processes are gone."""
+
+    def remove(self):
+        for _ in range(50):
+            try:
+                self.dir.rmdir()
+                return
+            except OSError:
+                time.sleep(0.1)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class QuotaCgroup(OwnCgroup):
     """A cgroup with a CPU quota, on cgroup v1's cpu controller when mounted, else cgroup v2; removed on exit.
     Processes started with preexec_fn=cg.enter run inside it from their first instruction."""
 
@@ -184,22 +202,9 @@ class QuotaCgroup:
         ns = int(kv["throttled_time"]) if "throttled_time" in kv else int(kv["throttled_usec"]) * 1000
         return {"nr_periods": int(kv["nr_periods"]), "nr_throttled": int(kv["nr_throttled"]), "throttled_ns": ns}
 
-    def remove(self):
-        for _ in range(50):
-            try:
-                self.dir.rmdir()
-                return
-            except OSError:
-                time.sleep(0.1)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
-class MemoryCgroup:
+class MemoryCgroup(OwnCgroup):
     """A child of the v1 memory controller's root with a memory limit (and the same limit on memory+swap, so that
     a process over it is OOM-killed rather than swapped out); removed on exit. Only cgroups it created are touched."""
 
@@ -224,19 +229,6 @@ class MemoryCgroup:
         kv = dict(line.split() for line in self.read("memory.oom_control").splitlines())
         return int(kv["oom_kill"])
 
-    def remove(self):
-        for _ in range(50):
-            try:
-                self.dir.rmdir()
-                return
-            except OSError:
-                time.sleep(0.1)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 def window_gc_pauses(events, truth):

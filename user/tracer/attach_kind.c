@@ -172,3 +172,11 @@ int attach_kind_start(const char *who, enum attach_kind preferred, attach_kind_s
 	}
 	return err;
 }
+
+int attach_kind_open_failed(char *why, size_t why_size)
+{
+	int err = errno ? -errno : -ENOMEM;
+
+	snprintf(why, why_size, "%s", strerror(-err));
+	return err;
+}

@@ -43,4 +43,7 @@ typedef int (*attach_kind_start_fn)(void *state, enum attach_kind kind, char *wh
 int attach_kind_start(const char *who, enum attach_kind preferred, attach_kind_start_fn start, void *state,
 		      char *why, size_t why_size);
 
+/* For a start function whose skeleton failed to open (errno set): why says so; returns -errno. */
+int attach_kind_open_failed(char *why, size_t why_size);
+
 #endif

@@ -40,11 +40,8 @@ static int start_kind(void *arg, enum attach_kind kind, char *why, size_t why_si
 	struct procs_bpf *skel = procs_bpf__open();
 	int err;
 
-	if (!skel) {
-		err = -errno;
-		snprintf(why, why_size, "%s", strerror(-err));
-		return err;
-	}
+	if (!skel)
+		return attach_kind_open_failed(why, why_size);
 	attach_kind_autoload(skel->obj, NULL, kind);
 	err = event_bus_adopt(start->bus, skel->obj);
 	if (!err)
