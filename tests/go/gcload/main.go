@@ -103,6 +103,21 @@ func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
 	}
 }
 
+// settledPauseCount reads the counters once the last cycle's stops are in them: the runtime adds a stop to
+// /gc/pauses only after it restarted the world, and the goroutine SetGCPercent(-1) woke may run first (a CI run
+// counted 1441 pauses where the tracer, rightly, saw 1442 end inside the window). Two reads 10 ms apart agree.
+func settledPauseCount() (uint64, uint64) {
+	p, c := pauseCount()
+	for {
+		time.Sleep(10 * time.Millisecond)
+		p2, c2 := pauseCount()
+		if p2 == p && c2 == c {
+			return p, c
+		}
+		p, c = p2, c2
+	}
+}
+
 func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) report {
 	// The window opens with the GC at rest: SetGCPercent(-1) waits for a cycle in progress to end and starts
 	// none, so that no pause falls between the clock read and the runtime's counters (one did in a CI run: the
@@ -144,7 +159,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 	// No GC after the window: a tracer's count over the whole life of the process equals the window's.
 	// SetGCPercent(-1) also waits for a cycle in progress to end, so that one is inside the window.
 	debug.SetGCPercent(-1)
-	p1, c1 := pauseCount()
+	p1, c1 := settledPauseCount()
 	lat1 := schedLatency()
 	windowEnd := protocol.MonotonicNs()
 	rec.poll()
