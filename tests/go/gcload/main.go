@@ -105,10 +105,11 @@ func allocate(stop <-chan struct{}, worker int, wg *sync.WaitGroup) {
 
 // settledPauseCount reads the counters once the last cycle's stops are in them: the runtime adds a stop to
 // /gc/pauses only after it restarted the world, and the goroutine SetGCPercent(-1) woke may run first (a CI run
-// counted 1441 pauses where the tracer, rightly, saw 1442 end inside the window). Two reads 10 ms apart agree.
+// counted 1441 pauses where the tracer, rightly, saw 1442 end inside the window). Two reads 10 ms apart agree,
+// or 200 ms pass: under a GOMEMLIMIT the GC keeps running even with GOGC off, and the count never settles.
 func settledPauseCount() (uint64, uint64) {
 	p, c := pauseCount()
-	for {
+	for i := 0; i < 20; i++ {
 		time.Sleep(10 * time.Millisecond)
 		p2, c2 := pauseCount()
 		if p2 == p && c2 == c {
@@ -116,6 +117,7 @@ func settledPauseCount() (uint64, uint64) {
 		}
 		p, c = p2, c2
 	}
+	return p, c
 }
 
 func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) report {
