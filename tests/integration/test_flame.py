@@ -46,19 +46,24 @@ def pprof(args, path, go=None):
     return p.stdout, p.stderr
 
 
-def flat_shares(path, sample_index):
-    """Function -> flat share (0..1) of `go tool pprof -top`, and the total."""
+def shares_of(path, sample_index, column="flat"):
+    """Function -> share (0..1) of `go tool pprof -top` in the flat or the cum column, and the total."""
     out, _ = pprof(["-top", "-nodecount=100000", f"-sample_index={sample_index}"], path)
     m = re.search(r"of ([0-9.]+)(\w*) total", out)
     assert m, out
     total = float(m.group(1))
+    index = {"flat": 1, "cum": 4}[column]
     shares = {}
     for line in out.splitlines():
         parts = line.split()
         if len(parts) >= 6 and parts[1].endswith("%"):
             name = " ".join(parts[5:]).removesuffix(" (inline)")
-            shares[name] = float(parts[1].rstrip("%")) / 100
+            shares[name] = float(parts[index].rstrip("%")) / 100
     return shares, total, out
+
+
+def flat_shares(path, sample_index):
+    return shares_of(path, sample_index, "flat")
 
 
 def raw_profile(path):
@@ -125,19 +130,24 @@ def profile_target(fx, mode, target_args=(), flame_args=(), outputs=("p.pb.gz", 
 
 @pytest.mark.parametrize("fx", fixtures("hotspots"), ids=lambda f: f.id)
 def test_cpu_hot_spots_match_their_own_clocks(fx):
-    """Flat shares of main.hotSpin and the inlined main.mixInlined within 10 points of the CPU time the program
+    """Shares of main.hotSpin and the inlined main.mixInlined within 10 points of the CPU time the program
     measured in each (their ratio within 25%); the inlined frame is a frame of its own, marked inline; pprof of
-    every toolchain reads the file silently; folded, SVG and speedscope hold the same total."""
+    every toolchain reads the file silently; folded, SVG and speedscope hold the same total.
+    The shares compared are cum shares: a thread's CPU clock also runs while the kernel handles an interrupt on
+    top of the function (irqentry_exit_to_user_mode and friends, 1-10% of the samples on a busy VM host), and
+    those samples are the function's in the cum column, the kernel's in the flat one."""
     tmp = Path(tempfile.mkdtemp(prefix="gotrace-flame-"))
+    # 499 Hz: about 3000 samples, so that sampling noise in the ratio (sd about 4%) stays far inside its 25%.
     truth, paths, g = profile_target(fx, "cpu", ["-duration=3s", f"-cpuprofile={tmp / 'runtime.pprof'}"],
-                                     outputs=("p.pb.gz", "p.folded", "p.svg", "p.json"))
-    shares, total, top = flat_shares(paths["p.pb.gz"], "samples")
+                                     flame_args=("-F", "499"), outputs=("p.pb.gz", "p.folded", "p.svg", "p.json"))
+    shares, total, top = shares_of(paths["p.pb.gz"], "samples", "cum")
+    flat, _, _ = flat_shares(paths["p.pb.gz"], "samples")
     want_spin = truth["hot_spin_ns"] / truth["process_cpu_ns"]
     want_inl = truth["inlined_ns"] / truth["process_cpu_ns"]
     got_spin, got_inl = shares.get("main.hotSpin", 0), shares.get("main.mixInlined", 0)
     print(f"{fx.id}: {int(total)} samples; hotSpin {got_spin:.3f} (truth {want_spin:.3f}), "
           f"mixInlined {got_inl:.3f} (truth {want_inl:.3f})")
-    assert total >= 100, top
+    assert total >= 500, top  # fewer than 2 x 3 s x 499 when other work takes the CPUs
     assert abs(got_spin - want_spin) <= 0.10 and abs(got_inl - want_inl) <= 0.10, top
     assert got_inl > 0 and 0.75 <= (got_spin / got_inl) / (want_spin / want_inl) <= 1.25, top
     assert re.search(r"main\.mixInlined \(inline\)", top), top
@@ -147,12 +157,12 @@ def test_cpu_hot_spots_match_their_own_clocks(fx):
     stacks = folded(paths["p.folded"])
     assert sum(w for _, w in stacks) == int(total)
     leaf_spin = sum(w for s, w in stacks if s[-1] == "main.hotSpin")
-    assert abs(leaf_spin / total - got_spin) < 0.01
+    assert abs(leaf_spin / total - flat["main.hotSpin"]) < 0.01
     assert any(s[-2:] == ["main.inlinedCaller", "main.mixInlined"] for s, _ in stacks)
     assert helper_total("svg_check.py", paths["p.svg"]) == int(total)
     assert helper_total("speedscope_check.py", paths["p.json"]) == int(total)
     cpu_ns, _, _ = flat_shares(paths["p.pb.gz"], "cpu")
-    assert cpu_ns.get("main.hotSpin") == got_spin
+    assert cpu_ns.get("main.hotSpin") == flat["main.hotSpin"]
     # The runtime's own profile of the same run has the same two functions on top.
     rt, _, rt_top = flat_shares(tmp / "runtime.pprof", "samples")
     top2 = sorted(rt, key=rt.get, reverse=True)[:2]

@@ -17,6 +17,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math/rand"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -41,7 +42,7 @@ type report struct {
 	ProcessCPUNs int64  `json:"process_cpu_ns"` // CPU time of the whole process over the window
 	HotSpinNs    int64  `json:"hot_spin_ns"`    // thread CPU time inside main.hotSpin calls
 	InlinedNs    int64  `json:"inlined_ns"`     // thread CPU time inside main.inlinedCaller calls
-	Calls        int64  `json:"calls"`          // calls of either (20000 iterations each): the work done
+	Calls        int64  `json:"calls"`          // calls of either (itersPerCall iterations each): the work done
 	SleepNs      int64  `json:"sleep_ns"`       // wall time inside main.sleepInSyscall, all workers
 	Allocated    int64  `json:"allocated_bytes"`
 	GCCycles     uint32 `json:"gc_cycles"`
@@ -79,25 +80,31 @@ func inlinedCaller(n int) uint64 {
 	return mixInlined(sink, n) + 1
 }
 
+// itersPerCall makes each call last about 70 us, so that the clock reads between calls (system calls, counted
+// in the truth but not in the function's samples) cost under 2% of the time measured.
+const itersPerCall = 50000
+
 // burn calls f until its thread has spent budget ns of CPU in it; returns the CPU time spent and the calls.
 func burn(f func(int) uint64, budget int64) (int64, int64) {
 	t0 := clockNs(clockThreadCPU)
 	t, calls := t0, int64(0)
 	for t-t0 < budget {
-		sink += f(20000)
+		sink += f(itersPerCall)
 		calls++
 		t = clockNs(clockThreadCPU)
 	}
 	return t - t0, calls
 }
 
+// cpuWorker alternates between the two functions for budgets drawn at random (2:1 on average): a fixed period
+// would alias with a periodic sampler, which would then see one function far more often than it runs.
 func cpuWorker(stop *int32, spin, inlined, calls *int64) {
 	runtime.LockOSThread() // the thread CPU clock then measures this goroutine alone
 	for atomic.LoadInt32(stop) == 0 {
-		ns, n := burn(hotSpin, 2e6)
+		ns, n := burn(hotSpin, 1e6+rand.Int63n(2e6))
 		atomic.AddInt64(spin, ns)
 		atomic.AddInt64(calls, n)
-		ns, n = burn(inlinedCaller, 1e6)
+		ns, n = burn(inlinedCaller, 5e5+rand.Int63n(1e6))
 		atomic.AddInt64(inlined, ns)
 		atomic.AddInt64(calls, n)
 	}
