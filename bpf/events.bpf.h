@@ -11,14 +11,23 @@ struct {
 	__uint(max_entries, EVENTS_RINGBUF_SIZE);
 } events SEC(".maps");
 
-/* Processes being traced: tgid -> flags (unused yet). Filters every tracepoint program in the kernel, so that
- * other processes cost one hash lookup and nothing else. */
+/* Processes being traced: tgid -> flags (unused yet). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);
 	__type(value, __u32);
 } targets SEC(".maps");
+
+/* In front of targets: traced processes per tgid % TARGET_FILTER_SLOTS, kept by user space. An array lookup is
+ * a few inlined instructions where a hash lookup hashes the key, so a process that is not traced (nearly every
+ * sched_switch and syscall on a machine) costs a load and a compare (bench/overhead/README.md). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TARGET_FILTER_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} target_filter SEC(".maps");
 
 /* Ring buffer records that could not be reserved (user space too slow): reported, never silent. */
 __u64 events_lost = 0;
@@ -37,6 +46,11 @@ static __always_inline void events_submit(void *record)
 
 static __always_inline bool is_target(__u32 tgid)
 {
+	__u32 slot = tgid % TARGET_FILTER_SLOTS;
+	__u32 *traced = bpf_map_lookup_elem(&target_filter, &slot);
+
+	if (!traced || !*traced)
+		return false;
 	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
 }
 

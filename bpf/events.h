@@ -14,6 +14,9 @@ enum event_type {
 };
 
 #define EVENTS_RINGBUF_SIZE (1u << 20)
+
+/* The targets filter: how many traced processes have tgid % TARGET_FILTER_SLOTS equal to the slot. */
+#define TARGET_FILTER_SLOTS 4096
 /* How often user space drains it: records are submitted without a wakeup (events_submit). */
 #define EVENTS_POLL_MS 50
 

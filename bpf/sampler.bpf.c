@@ -164,22 +164,30 @@ static __always_inline void offcpu_switch_in(__u32 tid, __u64 now)
 	bpf_map_delete_elem(&offcpu, &tid);
 }
 
+/* Runs at every context switch on the machine: plain loads through the typed pointers, the targets filter
+ * first, the clock only when a traced thread is involved. */
 SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
-	__u32 prev_tgid = BPF_CORE_READ(prev, tgid);
-	__u64 now = bpf_ktime_get_ns();
+	__u32 prev_tgid = prev->tgid;
+	bool prev_traced = prev_tgid && is_target(prev_tgid), next_traced = is_target(next->tgid);
+	__u64 now;
 
-	if (prev_tgid && is_target(prev_tgid))
-		offcpu_switch_out(ctx, prev_tgid, BPF_CORE_READ(prev, pid), task_state(prev) == 0, now);
-	offcpu_switch_in(BPF_CORE_READ(next, pid), now);
+	if (!prev_traced && !next_traced)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (prev_traced)
+		offcpu_switch_out(ctx, prev_tgid, prev->pid, task_state(prev) == 0, now);
+	if (next_traced)
+		offcpu_switch_in(next->pid, now);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(handle_offcpu_wakeup_btf, struct task_struct *p)
 {
-	offcpu_wakeup(BPF_CORE_READ(p, pid));
+	if (is_target(p->tgid))
+		offcpu_wakeup(p->pid);
 	return 0;
 }
 

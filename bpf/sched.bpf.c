@@ -174,18 +174,24 @@ static __always_inline void on_switch_in(__u32 tid, __u64 now)
 	bpf_map_delete_elem(&threads, &tid);
 }
 
+/* Runs at every context switch on the machine: the two tgids are plain loads through the typed pointers and the
+ * clock is read only when a traced thread is involved. */
 static __always_inline void handle_switch(struct task_struct *prev, struct task_struct *next)
 {
-	__u32 prev_tgid = BPF_CORE_READ(prev, tgid), next_tgid = BPF_CORE_READ(next, tgid);
-	__u64 now = bpf_ktime_get_ns();
+	__u32 prev_tgid = prev->tgid, next_tgid = next->tgid;
+	bool prev_traced = is_target(prev_tgid), next_traced = is_target(next_tgid);
+	__u64 now;
 
-	if (is_target(prev_tgid)) {
+	if (!prev_traced && !next_traced)
+		return;
+	now = bpf_ktime_get_ns();
+	if (prev_traced) {
 		bool runnable = task_state(prev) == 0;	/* TASK_RUNNING */
 
-		on_switch_out(prev_tgid, BPF_CORE_READ(prev, pid), runnable, runnable && task_throttled(prev), now);
+		on_switch_out(prev_tgid, prev->pid, runnable, runnable && task_throttled(prev), now);
 	}
-	if (is_target(next_tgid))
-		on_switch_in(BPF_CORE_READ(next, pid), now);
+	if (next_traced)
+		on_switch_in(next->pid, now);
 }
 
 SEC("tp_btf/sched_wakeup")

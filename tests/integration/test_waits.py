@@ -13,9 +13,11 @@ would be off by more than 10%), and `strace -c` has no per-call times to line it
 
 Tolerances (the issue's): call counts within 5%, summed time in the calls within 10%."""
 import contextlib
+import ctypes
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import tempfile
@@ -282,6 +284,57 @@ def test_c_code_futex_attributed_to_cgo(fx):
     assert bitset[0]["calls"] == 30 + cut_short <= 32, bitset
     cgo = futex["paths"]["cgo"]
     assert cgo["waits"] == bitset[0]["calls"] and cgo["timeouts"] == 30, futex["paths"]
+
+
+@pytest.mark.parametrize("fx", fixtures("cgowait", ["default"]), ids=lambda f: f.id)
+def test_c_code_epoll_wait_is_traced(fx):
+    """C code calls epoll_wait 20 times (1 ms timeouts on an empty epoll instance): gotrace sees the executable
+    import it and traces epoll_wait too: 20 calls, each returning 0 events after about its 1 ms."""
+    events, truth, g = trace_workload(fx.path, ["-waits=0", "-epoll-waits=20"], ["-c", "waits", "-v"])
+    epoll = by_event(events, "summary")[0]["epoll"]
+    assert truth["c_epoll_timeouts"] == 20
+    assert "epoll_wait traced too" in g.stderr(), g.stderr()
+    assert epoll["syscalls"]["epoll_wait"] == 20, epoll
+    op = [o for o in epoll["ops"] if o["op"] == "epoll_wait"]
+    assert len(op) == 1 and op[0]["calls"] == op[0]["ret_zero"] == 20, epoll["ops"]
+    assert 20_000_000 <= op[0]["ns"] < 400_000_000, op
+
+
+def program_runs(name):
+    """Runs of each loaded BPF program of that name (bpftool; gotrace turns BPF run statistics on)."""
+    progs = json.loads(subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True,
+                                      check=True).stdout)
+    return [p.get("run_cnt", 0) for p in progs if p.get("name") == name]
+
+
+@pytest.mark.parametrize("fx", fixtures("httpload", ["default"]) + fixtures("idle", ["static"]),
+                         ids=lambda f: f.id)
+def test_pure_go_leaves_epoll_wait_alone(fx):
+    """A Go program whose only C code is libc (the cgo resolver), and a static one: gotrace leaves epoll_wait's
+    tracepoints detached, so another process's 200 epoll_wait calls run no program of its (witness: the
+    kernel's run count of the loaded program), while the cgo program above gets them attached."""
+    t = Target(fx.path, "-duration=0")
+    g = None
+    try:
+        t.start()
+        g = Gotrace("-p", str(t.pid), "-c", "waits", "-v")
+        pwait_before = sum(program_runs("handle_enter_epoll_pwait_tp"))
+        poller = select.epoll()
+        libc = ctypes.CDLL(None, use_errno=True)
+        events = ctypes.create_string_buffer(12)
+        for _ in range(200):
+            poller.poll(0.001)	# CPython's epoll.poll is epoll_wait
+            libc.epoll_pwait(poller.fileno(), events, 1, 1, None)
+        poller.close()
+        wait_runs = program_runs("handle_enter_epoll_wait_tp")
+        pwait_runs = sum(program_runs("handle_enter_epoll_pwait_tp")) - pwait_before
+    finally:
+        if g:
+            g.stop()
+        t.kill()
+    assert pwait_runs >= 200, "the control: epoll_pwait's program ran for this process's calls"
+    assert wait_runs == [0], wait_runs
+    assert "epoll_wait traced too" not in g.stderr(), g.stderr()
 
 
 @pytest.mark.parametrize("fx", fixtures("idle", ["default"]), ids=lambda f: f.id)

@@ -10,15 +10,18 @@
 #include "tracer/event_bus.h"
 
 struct waits_state;
+struct target;
 
 /* One aggregated wait stack: kind (bpf/waits.h), user PCs innermost first (each a return address; the first is
  * the PC after the syscall instruction), and the calls and nanoseconds spent waiting there. */
 typedef int (*wait_stack_fn)(uint32_t tgid, unsigned int kind, const uint64_t *ips, int n, uint64_t count,
 			     uint64_t wait_ns, void *ctx);
 
-/* Loads and attaches the waits programs (bus's targets map filters them), with no slow-wait events. 0;
+/* Loads and attaches the waits programs (bus's targets map filters them), with no slow-wait events; target is
+ * the process traced (NULL: any process in the targets map), which decides whether epoll_wait is traced. 0;
  * -ENOTSUP: cannot run here (why says why); another negative errno. */
-int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why, size_t why_size);
+int wait_stacks_open(struct event_bus *bus, const struct target *target, struct waits_state **out, char *why,
+		     size_t why_size);
 void wait_stacks_close(struct waits_state *ws);
 
 /* Calls fn for every stack the BPF side holds (every process when tgid is 0); fn's non-zero return stops the

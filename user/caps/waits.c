@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
+#include "gobin/elf_file.h"
+#include "sys/proc_maps.h"
 #include "caps/wait_path.h"
 #include "caps/wait_stacks.h"
 #include "bpf/waits.h"
@@ -43,6 +46,8 @@ struct waits_state {
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
+	bool classic;				/* per-syscall tracepoints: epoll_wait is attached on demand */
+	bool epoll_wait_on;			/* its tracepoints are attached */
 	struct event_bus *bus;			/* its targets map filters the programs */
 	bool millis;				/* histograms in ms (targ_ms) */
 	uint64_t slow_ns;			/* slow-wait events above this; 0: none */
@@ -264,33 +269,90 @@ static int attach_prog(struct waits_state *ws, struct bpf_program *prog)
 	return 0;
 }
 
-/* futex and epoll_pwait are what the Go runtime calls; epoll_wait (absent on arm64) and epoll_pwait2 (5.11+)
- * may be missing from a kernel. */
+/* Attaches a syscall's exit then its enter program (an enter without its exit would leave calls in flight). */
+static int attach_pair(struct waits_state *ws, struct bpf_program *enter, struct bpf_program *exit)
+{
+	int err = attach_prog(ws, exit);
+
+	if (!err && (err = attach_prog(ws, enter)) != 0)
+		bpf_link__destroy(ws->links[--ws->nlinks]);
+	return err;
+}
+
+/* futex and epoll_pwait are what the Go runtime calls; epoll_pwait2 (5.11+) may be missing from a kernel.
+ * epoll_wait waits for a process that may call it (attach_epoll_wait): other programs on the machine (wrk,
+ * nginx, most event loops) call it tens of thousands of times a second, each call then running two programs
+ * (measured: 16-21 ms of BPF time per second beside an HTTP load generator, bench/overhead/README.md). */
 static int attach_classic(struct waits_state *ws)
 {
 	struct waits_bpf *s = ws->skel;
-	struct {
-		struct bpf_program *enter, *exit;
-		bool required;
-	} pairs[] = {
-		{ s->progs.handle_enter_futex_tp, s->progs.handle_exit_futex_tp, true },
-		{ s->progs.handle_enter_epoll_pwait_tp, s->progs.handle_exit_epoll_pwait_tp, true },
-		{ s->progs.handle_enter_epoll_wait_tp, s->progs.handle_exit_epoll_wait_tp, false },
-		{ s->progs.handle_enter_epoll_pwait2_tp, s->progs.handle_exit_epoll_pwait2_tp, false },
-	};
 	int err;
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		/* exit first: an enter without its exit would leave calls in flight */
-		err = attach_prog(ws, pairs[i].exit);
-		if (!err && (err = attach_prog(ws, pairs[i].enter)) != 0)
-			bpf_link__destroy(ws->links[--ws->nlinks]);
-		if (err && pairs[i].required)
-			return err;
-		if (err)
-			log_info("waits: %s: %s", bpf_program__section_name(pairs[i].enter), strerror(-err));
-	}
+	if ((err = attach_pair(ws, s->progs.handle_enter_futex_tp, s->progs.handle_exit_futex_tp)) ||
+	    (err = attach_pair(ws, s->progs.handle_enter_epoll_pwait_tp, s->progs.handle_exit_epoll_pwait_tp)))
+		return err;
+	err = attach_pair(ws, s->progs.handle_enter_epoll_pwait2_tp, s->progs.handle_exit_epoll_pwait2_tp);
+	if (err)
+		log_info("waits: sys_enter_epoll_pwait2: %s", strerror(-err));
+	ws->classic = true;
 	return 0;
+}
+
+/* Does this ELF file call epoll_wait? An executable that names it at all does (an import, or a static C
+ * library's copy it linked because something calls it); a shared object only when it imports it (libc defines
+ * it). A file that cannot be read counts as a caller: tracing too much costs, missing waits lies. */
+static bool elf_calls_epoll_wait(const char *path, bool executable)
+{
+	struct elf_file *ef;
+	struct elf_symbol sym;
+	bool calls;
+
+	if (elf_file_open(path, &ef))
+		return true;
+	calls = elf_file_find_symbol(ef, "epoll_wait", &sym) == 0 && (executable || sym.value == 0);
+	elf_file_close(ef);
+	return calls;
+}
+
+/* Can the process call epoll_wait? The Go runtime never does (it calls epoll_pwait on every architecture); C
+ * code can: cgo, or a shared library. Its executable and each shared object it maps are asked, read through
+ * /proc/PID/root (the process's own mount namespace). t NULL (any process: the daemon's stack source): yes. */
+static bool may_call_epoll_wait(const struct target *t)
+{
+	char path[PATH_MAX + 64];
+	struct proc_maps maps;
+	bool calls = false;
+
+	if (!t)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/exe", t->proc.pid);
+	if (elf_calls_epoll_wait(path, true) || proc_maps_read(t->proc.pid, &maps))
+		return true;
+	for (size_t i = 0; i < maps.n && !calls; i++) {
+		const struct proc_map *m = &maps.maps[i];
+
+		if (m->offset != 0 || !proc_map_is_shared_object(m))
+			continue;	/* each object once: the mapping of its first page */
+		snprintf(path, sizeof(path), "/proc/%d/root%s", t->proc.pid, m->path);
+		calls = elf_calls_epoll_wait(path, false);
+	}
+	proc_maps_free(&maps);
+	return calls;
+}
+
+/* With the per-syscall tracepoints, epoll_wait's are attached once a process that may call it is traced. */
+static void attach_epoll_wait(struct waits_state *ws, const struct target *t)
+{
+	int err;
+
+	if (!ws->classic || ws->epoll_wait_on || !may_call_epoll_wait(t))
+		return;
+	err = attach_pair(ws, ws->skel->progs.handle_enter_epoll_wait_tp, ws->skel->progs.handle_exit_epoll_wait_tp);
+	if (err)
+		log_info("waits: sys_enter_epoll_wait: %s", strerror(-err));
+	else if (t)
+		log_info("waits: epoll_wait traced too: PID %d has C code that calls it", t->proc.pid);
+	ws->epoll_wait_on = !err;
 }
 
 static void unload(struct waits_state *ws)
@@ -299,6 +361,7 @@ static void unload(struct waits_state *ws)
 		link_release(ws->links[--ws->nlinks]);
 	waits_bpf__destroy(ws->skel);
 	ws->skel = NULL;
+	ws->classic = ws->epoll_wait_on = false;
 }
 
 static int attach_btf(struct waits_state *ws)
@@ -360,11 +423,11 @@ static int waits_attach(void *state, struct target_ctx *tc, void **tstate, char 
 {
 	struct waits_target_state *ts = calloc(1, sizeof(*ts));
 
-	(void)state;
 	(void)note;
 	(void)note_size;
 	if (!ts)
 		return -ENOMEM;
+	attach_epoll_wait(state, &tc->target);
 	ts->target = &tc->target;
 	ts->last_read_ns = monotonic_ns();
 	*tstate = ts;
@@ -653,7 +716,8 @@ const struct capability waits_capability = {
 /* ---- the stack source: the same BPF side without a session ---- */
 
 /* No slow-wait events (slow_ns 0) and no subscription: nothing here needs a session or an output. */
-int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why, size_t why_size)
+int wait_stacks_open(struct event_bus *bus, const struct target *target, struct waits_state **out, char *why,
+		     size_t why_size)
 {
 	struct waits_state *ws = calloc(1, sizeof(*ws));
 	int err;
@@ -665,6 +729,7 @@ int wait_stacks_open(struct event_bus *bus, struct waits_state **out, char *why,
 		waits_close(ws);
 		return err;
 	}
+	attach_epoll_wait(ws, target);
 	*out = ws;
 	return 0;
 }

@@ -14,7 +14,7 @@ static int wait_start(const struct profile_type *t, const struct stack_source_op
 		      size_t why_size)
 {
 	(void)t;
-	return wait_stacks_open(o->bus, (struct waits_state **)state, why, why_size);
+	return wait_stacks_open(o->bus, o->target, (struct waits_state **)state, why, why_size);
 }
 
 struct wait_read {

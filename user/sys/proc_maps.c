@@ -166,3 +166,17 @@ const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr)
 	}
 	return NULL;
 }
+
+bool proc_map_is_shared_object(const struct proc_map *m)
+{
+	const char *so = m->path;
+
+	if (so[0] != '/')
+		return false;	/* anonymous memory, [vdso] and the like */
+	while ((so = strstr(so, ".so")) != NULL) {
+		if (so[3] == '\0' || so[3] == '.')
+			return true;
+		so += 3;
+	}
+	return false;
+}

@@ -34,6 +34,9 @@ int proc_maps_parse(const char *text, struct proc_maps *out);
 int proc_maps_read(int pid, struct proc_maps *out);
 void proc_maps_free(struct proc_maps *m);
 
+/* Is the mapping's file a shared object (an absolute path ending in ".so" or holding ".so.")? */
+bool proc_map_is_shared_object(const struct proc_map *m);
+
 /* The mapping holding addr, or NULL. */
 const struct proc_map *proc_maps_find(const struct proc_maps *m, uint64_t addr);
 

@@ -19,6 +19,7 @@ struct subscriber {
 struct event_bus {
 	int ringbuf_fd;
 	int targets_fd;
+	int filter_fd;				/* target_filter (events.bpf.h) */
 	struct ring_buffer *rb;
 	struct subscriber subs[EVENT_TYPES];
 };
@@ -43,7 +44,7 @@ int event_bus_open(struct event_bus **out)
 
 	if (!bus)
 		return -ENOMEM;
-	bus->targets_fd = -1;
+	bus->targets_fd = bus->filter_fd = -1;
 	bus->ringbuf_fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "events", 0, 0, EVENTS_RINGBUF_SIZE, NULL);
 	if (bus->ringbuf_fd < 0) {
 		err = -errno;
@@ -51,6 +52,12 @@ int event_bus_open(struct event_bus **out)
 	}
 	bus->targets_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "targets", sizeof(uint32_t), sizeof(uint32_t), 4096, NULL);
 	if (bus->targets_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	bus->filter_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "target_filter", sizeof(uint32_t), sizeof(uint32_t),
+				       TARGET_FILTER_SLOTS, NULL);
+	if (bus->filter_fd < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -75,6 +82,8 @@ void event_bus_close(struct event_bus *bus)
 		close(bus->ringbuf_fd);
 	if (bus->targets_fd >= 0)
 		close(bus->targets_fd);
+	if (bus->filter_fd >= 0)
+		close(bus->filter_fd);
 	free(bus);
 }
 
@@ -89,6 +98,9 @@ int event_bus_adopt(struct event_bus *bus, struct bpf_object *obj)
 	map = bpf_object__find_map_by_name(obj, "targets");
 	if (map && (err = bpf_map__reuse_fd(map, bus->targets_fd)))
 		return err;
+	map = bpf_object__find_map_by_name(obj, "target_filter");
+	if (map && (err = bpf_map__reuse_fd(map, bus->filter_fd)))
+		return err;
 	return 0;
 }
 
@@ -100,16 +112,35 @@ int event_bus_subscribe(struct event_bus *bus, enum event_type type, event_fn fn
 	return 0;
 }
 
+/* Adds delta to the filter slot of tgid. Only this thread writes the filter; BPF programs only read it. */
+static int filter_add(struct event_bus *bus, uint32_t tgid, int delta)
+{
+	uint32_t slot = tgid % TARGET_FILTER_SLOTS, n;
+
+	if (bpf_map_lookup_elem(bus->filter_fd, &slot, &n))
+		return -errno;
+	n += delta;
+	return bpf_map_update_elem(bus->filter_fd, &slot, &n, BPF_ANY) ? -errno : 0;
+}
+
+/* The filter's slot counts each process once: only a new entry of targets raises it. */
 int event_bus_add_target(struct event_bus *bus, uint32_t tgid)
 {
 	uint32_t flags = 1;
+	int err;
 
-	return bpf_map_update_elem(bus->targets_fd, &tgid, &flags, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(bus->targets_fd, &tgid, &flags, BPF_NOEXIST))
+		return errno == EEXIST ? 0 : -errno;
+	if ((err = filter_add(bus, tgid, 1)) != 0)
+		bpf_map_delete_elem(bus->targets_fd, &tgid);
+	return err;
 }
 
 int event_bus_remove_target(struct event_bus *bus, uint32_t tgid)
 {
-	return bpf_map_delete_elem(bus->targets_fd, &tgid) ? -errno : 0;
+	if (bpf_map_delete_elem(bus->targets_fd, &tgid))
+		return -errno;
+	return filter_add(bus, tgid, -1);
 }
 
 int event_bus_fd(const struct event_bus *bus)

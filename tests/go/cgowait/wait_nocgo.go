@@ -3,3 +3,5 @@
 package main
 
 func cTimedWaits(n int) int { return -1 }
+
+func cEpollTimeouts(n int) int { return -1 }

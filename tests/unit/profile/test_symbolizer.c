@@ -58,6 +58,21 @@ TEST(maps_parse_paths_with_spaces_deleted_and_anonymous)
 	CHECK(proc_maps_find(&m, 0x451fff) == &m.maps[0]);
 	CHECK(proc_maps_find(&m, 0x452000) == NULL);
 	CHECK(proc_maps_find(&m, 0x7ffd00001000) != NULL && !strcmp(proc_maps_find(&m, 0x7ffd00001000)->path, "[vdso]"));
+	CHECK(!proc_map_is_shared_object(&m.maps[0]) && !proc_map_is_shared_object(&m.maps[2]));
+	CHECK(proc_map_is_shared_object(&m.maps[3]) && !proc_map_is_shared_object(&m.maps[4]));
+	proc_maps_free(&m);
+	/* a static Go binary: its own file, anonymous memory, a socket-like name, the kernel's pages */
+	CHECK(proc_maps_parse("00400000-00452000 r-xp 00000000 08:01 7 /srv/app.so-not\n"
+			      "7f0000000000-7f0000001000 rw-p 00000000 00:00 0 \n"
+			      "7f0000001000-7f0000002000 r--p 00000000 08:01 8 /run/x.sock\n"
+			      "7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0 [vdso]\n", &m) == 0);
+	CHECK_EQ_U64(m.n, 4);
+	for (size_t i = 0; i < m.n; i++)
+		CHECK(!proc_map_is_shared_object(&m.maps[i]));
+	proc_maps_free(&m);
+	CHECK(proc_maps_parse("7f0000000000-7f0000001000 r-xp 00000000 08:01 9 /usr/lib/x86_64-linux-gnu/libc.so.6\n",
+			      &m) == 0);
+	CHECK(proc_map_is_shared_object(&m.maps[0]));
 	proc_maps_free(&m);
 }
 
