@@ -10,8 +10,11 @@ against the untraced server in pairs run back to back, in alternating order (ABB
 arms; a mode's figure is the median of its per-pair ratios, with min-max and the interquartile range. A 'noise'
 mode (untraced against untraced) shows the resolution of the run itself.
 
-Usage: bench/overhead/pinned.py [--pairs N] [--seconds S] [MODE...]   (root; `make` and tests/build-go.sh first)
+Usage: bench/overhead/pinned.py [--pairs N] [--seconds S] [--before GOTRACE] [MODE...]
+       (root; `make` and tests/build-go.sh first)
 MODE: noise default gc sched waits goroutines cgroup memory (default: noise default gc sched waits goroutines)
+--before GOTRACE: also measures each traced MODE with that gotrace binary (an older build), in the same pairs'
+rounds, as "MODE (before)": a change's effect with the machine's drift falling on both.
 """
 import argparse
 import json
@@ -65,8 +68,9 @@ def measure(pid, port, seconds):
 
 
 def start_tracer(pid, args, out):
-    """gotrace on the other CPU, returned once it says it is tracing."""
-    p = subprocess.Popen(["taskset", "-c", OTHER_CPU, GOTRACE, "-p", str(pid), "-j", *args],
+    """gotrace on the other CPU, returned once it says it is tracing. args: (binary, [options])."""
+    binary, args = args
+    p = subprocess.Popen(["taskset", "-c", OTHER_CPU, binary, "-p", str(pid), "-j", *args],
                          stdout=open(out, "w"), stderr=subprocess.PIPE, text=True)
     seen = ""
     deadline = time.time() + 30
@@ -130,11 +134,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--pairs", type=int, default=9, help="untraced/traced pairs per mode (default 9)")
     ap.add_argument("--seconds", type=int, default=6, help="seconds per run (default 6)")
+    ap.add_argument("--before", metavar="GOTRACE", help="an older gotrace binary to measure beside this one")
     ap.add_argument("modes", nargs="*", default=["noise", "default", "gc", "sched", "waits", "goroutines"])
     a = ap.parse_args()
     unknown = [m for m in a.modes if m not in MODES]
     if unknown:
         ap.error(f"unknown mode {unknown[0]} (modes: {' '.join(MODES)})")
+    arms = {}
+    for mode in a.modes:
+        arms[mode] = None if MODES[mode] is None else (GOTRACE, MODES[mode])
+        if a.before and MODES[mode] is not None:
+            arms[f"{mode} (before)"] = (os.path.abspath(a.before), MODES[mode])
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
     tmp = tempfile.mkdtemp()
@@ -146,9 +156,9 @@ def main():
     try:
         wrk_rps(port, a.seconds)	# warm-up: connections, heap growth, page cache
         for i in range(a.pairs):
-            for mode in a.modes:
+            for n, (mode, args) in enumerate(arms.items()):
                 results.setdefault(mode, []).append(
-                    run_pair(pid, port, a.seconds, MODES[mode], f"{tmp}/{mode}.json", traced_first=i % 2 == 1))
+                    run_pair(pid, port, a.seconds, args, f"{tmp}/{n}.json", traced_first=i % 2 == 1))
             print(f"pair {i + 1}/{a.pairs} done", flush=True, file=os.sys.stderr)
     finally:
         server.kill()

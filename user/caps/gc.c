@@ -205,10 +205,10 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	struct gc_target cfg;
 	__u32 pid = t->proc.pid;
 	struct runtime_layout rl;
-	int err = runtime_layout_gc(t, &cfg, note, note_size);
+	int err;
 
 	runtime_layout_resolve(t, &rl);
-	err = err ?: check_memstats_live(t, &rl, &cfg, note, note_size);
+	err = runtime_layout_gc(t, &rl, &cfg, note, note_size) ?: check_memstats_live(t, &rl, &cfg, note, note_size);
 	if (err)
 		return err;
 	ts = calloc(1, sizeof(*ts));

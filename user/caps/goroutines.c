@@ -58,20 +58,18 @@ static int read_runtime_hist(const struct goroutines_target_state *ts, uint64_t 
 	return proc_read_mem(ts->pid, ts->hist_addr + ts->off_counts, counts, (size_t)ts->nbuckets * sizeof(uint64_t));
 }
 
-/* The live check of the derived layout: a histogram the runtime only ever adds to. A count that shrinks means the
- * offsets point elsewhere: the view stops for this process, and says why, rather than report garbage. */
+/* The live check of the derived layout at every read: a count that shrinks means the offsets point elsewhere: the
+ * view stops for this process, and says why, rather than report garbage. */
 static bool hist_only_grew(struct goroutines_target_state *ts, const uint64_t *now)
 {
-	for (int i = 0; i < ts->nbuckets; i++) {
-		if (now[i] >= ts->last[i])
-			continue;
-		ts->layout_failed = true;
-		log_warn("PID %d: goroutine scheduling delay is off: sched.timeToRun failed live verification (bucket %d "
-			 "went from %llu to %llu; the layout of runtime.sched is not what was derived)", ts->pid, i,
-			 (unsigned long long)ts->last[i], (unsigned long long)now[i]);
-		return false;
-	}
-	return true;
+	char why[128];
+
+	if (!layout_check_timehist_grew(ts->last, now, ts->nbuckets, why, sizeof(why)))
+		return true;
+	ts->layout_failed = true;
+	log_warn("PID %d: goroutine scheduling delay is off: sched.timeToRun failed live verification (%s; the "
+		 "layout of runtime.sched is not what was derived)", ts->pid, why);
+	return false;
 }
 
 /* Moves what the runtime's histogram (sampled) or the BPF histogram (exact) gained into the interval. */

@@ -245,7 +245,7 @@ static void print_text_probes(const struct target *t, const struct runtime_layou
 		else
 			printf("RETs undecodable (%s)\n", strerror(-ps.rets));
 	}
-	err = runtime_layout_gc(t, &cfg, note, sizeof(note));
+	err = runtime_layout_gc(t, rl, &cfg, note, sizeof(note));
 	probe_site(t->bin, "runtime.startTheWorldWithSema", &ps);
 	if (!err && (!ps.found || ps.rets <= 0)) {
 		err = -ENOENT;

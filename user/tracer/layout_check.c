@@ -121,3 +121,15 @@ int layout_check_timehist(const uint64_t *counts, int n, char *why, size_t why_s
 	}
 	return 0;
 }
+
+int layout_check_timehist_grew(const uint64_t *before, const uint64_t *now, int n, char *why, size_t why_size)
+{
+	for (int i = 0; i < n; i++) {
+		if (now[i] >= before[i])
+			continue;
+		snprintf(why, why_size, "bucket %d went from %llu to %llu", i, (unsigned long long)before[i],
+			 (unsigned long long)now[i]);
+		return -EBADMSG;
+	}
+	return 0;
+}

@@ -18,4 +18,8 @@ int layout_check_memstats(int pid, uint64_t addr, const struct go_offsets *o, ch
 /* The counts of a timeHistogram just read: each plausible for a live process. 0, or -EBADMSG with why. */
 int layout_check_timehist(const uint64_t *counts, int n, char *why, size_t why_size);
 
+/* A later read of the same timeHistogram (the runtime only ever adds to it): no count below its earlier value.
+ * 0, or -EBADMSG with why naming the bucket that shrank. */
+int layout_check_timehist_grew(const uint64_t *before, const uint64_t *now, int n, char *why, size_t why_size);
+
 #endif

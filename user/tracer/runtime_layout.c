@@ -250,31 +250,29 @@ static bool set_work(const struct runtime_layout *rl, const struct target *t, st
 	return true;
 }
 
-int runtime_layout_gc(const struct target *t, struct gc_target *cfg, char *note, size_t note_size)
+int runtime_layout_gc(const struct target *t, const struct runtime_layout *rl, struct gc_target *cfg, char *note,
+		      size_t note_size)
 {
-	struct runtime_layout rl;
-
 	memset(cfg, 0, sizeof(*cfg));
-	runtime_layout_resolve(t, &rl);
-	if (rl.offsets_err || !rl.gc_abi) {
-		snprintf(note, note_size, "GC pause tracing is off: %s", rl.gc_abi_why);
+	if (rl->offsets_err || !rl->gc_abi) {
+		snprintf(note, note_size, "GC pause tracing is off: %s", rl->gc_abi_why);
 		return -ENOTSUP;
 	}
-	set_memstats(&rl, t, cfg);
-	cfg->abi = rl.gc_abi;
+	set_memstats(rl, t, cfg);
+	cfg->abi = rl->gc_abi;
 	if (cfg->abi == GC_ABI_STW_ARGS) {
-		cfg->reason_mark_term = (__u8)rl.stw_reason_mark_term;
-		cfg->reason_sweep_term = (__u8)rl.stw_reason_sweep_term;
+		cfg->reason_mark_term = (__u8)rl->stw_reason_mark_term;
+		cfg->reason_sweep_term = (__u8)rl->stw_reason_sweep_term;
 		return 0;
 	}
-	if (!have(rl.offsets.g_m) || !have(rl.offsets.m_preemptoff)) {
+	if (!have(rl->offsets.g_m) || !have(rl->offsets.m_preemptoff)) {
 		snprintf(note, note_size, "GC pause tracing is off: g.m or m.preemptoff unknown for %s",
 			 go_binary_version_str(t->bin));
 		return -ENOTSUP;
 	}
-	cfg->off_g_m = rl.offsets.g_m;
-	cfg->off_m_preemptoff = rl.offsets.m_preemptoff;
-	if (!set_work(&rl, t, cfg))
+	cfg->off_g_m = rl->offsets.g_m;
+	cfg->off_m_preemptoff = rl->offsets.m_preemptoff;
+	if (!set_work(rl, t, cfg))
 		snprintf(note, note_size, "runtime.work not found in this %s: pause start times are gotrace's own, "
 			 "within about one uprobe hit of the runtime's", t->bin->has_symtab ? "binary" : "stripped binary");
 	return 0;

@@ -41,9 +41,10 @@ struct runtime_layout {
  * fails as a whole: each part records its own error. Cached per executable. */
 void runtime_layout_resolve(const struct target *t, struct runtime_layout *rl);
 
-/* The GC probes' configuration. 0 (note may say what runs degraded) or -ENOTSUP (note names the fact that could
- * not be derived). */
-int runtime_layout_gc(const struct target *t, struct gc_target *cfg, char *note, size_t note_size);
+/* The GC probes' configuration from t's resolved layout rl. 0 (note may say what runs degraded) or -ENOTSUP
+ * (note names the fact that could not be derived). */
+int runtime_layout_gc(const struct target *t, const struct runtime_layout *rl, struct gc_target *cfg, char *note,
+		      size_t note_size);
 
 /* True when gotrace's table has this release (older and newer ones are derived, or refused when too old). */
 bool runtime_release_in_table(const struct target *t);
