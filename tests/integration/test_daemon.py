@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import GOTRACE, Target, daemon, fixtures, free_port, http_get, private_copy, wait_for
+from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fixtures, free_port, http_get, private_copy,
+                             wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
+MEMLOAD = fixtures("memload", ["default"])
 GO = "/usr/local/go/bin/go"
 
 
@@ -464,3 +466,41 @@ def test_systemd_unit_verifies(tmp_path):
     r = subprocess.run(["systemd-analyze", "verify", str(copy)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert "Type=notify" in text and "WatchdogSec=" in text and "CapabilityBoundingSet=" in text
+
+
+def metric_of(text, name, pid):
+    """The value of the sample of name labelled with pid, or None."""
+    for line in text.splitlines():
+        if line.startswith(name + "{") and f'pid="{pid}"' in line:
+            return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+@pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
+def test_memory_of_each_process_and_its_oom_kill(fx):
+    """A Go program (GOGC=150) grows its heap in a 128 MiB memory cgroup until the OOM killer ends it. While it
+    runs, the daemon exports its GOGC, the cgroup's limit and its RSS; after the kill, a log line says the OOM
+    killer ended it, and its series, kept for a scrape, count the cgroup's OOM kill as the kernel does."""
+    limit = 128 << 20
+    path = private_copy(fx, "m")
+    with daemon("--profile-dir=none", "--scan-interval=200ms", allow=os.path.basename(path) + "*") as d, \
+            MemoryCgroup(limit) as cg:
+        t = Target(path, "-grow", "-step-mib=4", "-every=100ms", env={"GOGC": "150"}, cgroup=cg)
+        try:
+            wait_for(lambda: metric_of(d.metrics()[2], "gotrace_go_gogc", t.pid) is not None, timeout=30,
+                     what="the memory series of the process")
+            live = d.metrics()[2]
+            t.start()
+            assert t.proc.wait(timeout=90) == -signal.SIGKILL
+            kills = cg.oom_kills()
+            wait_for(lambda: "killed by the OOM killer" in d.logs(), timeout=30, what="the OOM kill's log line")
+            counted = wait_for(lambda: metric_of(d.metrics()[2], "gotrace_cgroup_oom_kills_total", t.pid),
+                               timeout=10, what="the kept series counting the OOM kill")
+        finally:
+            t.kill()
+    assert metric_of(live, "gotrace_go_gogc", t.pid) == 150
+    assert metric_of(live, "gotrace_cgroup_memory_limit_bytes", t.pid) == limit
+    assert metric_of(live, "gotrace_process_rss_bytes", t.pid) > 0
+    line = [x for x in d.logs().splitlines() if "killed by the OOM killer" in x][0]
+    assert f"PID {t.pid}" in line and "of a 128.0 MiB limit" in line and "GOGC 150" in line, line
+    assert counted == kills >= 1

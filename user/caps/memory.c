@@ -429,7 +429,7 @@ static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
 		refresh(ts);
 	fill_facts(ts, &tc->facts);
 	if (ts->oom_killed)
-		output_event(ms->ctx->sink, &oom_kill, ts);
+		output_alert(ms->ctx->sink, &oom_kill, ts);
 }
 
 static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts)
@@ -575,7 +575,6 @@ const struct capability memory_capability = {
 	.name = "memory",
 	.description = "GOGC, GOMEMLIMIT, the heap and its goal against the memory cgroup's limit, RSS, OOM kills",
 	.default_on = true,
-	.not_in_daemon = true,
 	.open = memory_open,
 	.attach = memory_attach,
 	.detach = memory_detach,

@@ -51,7 +51,7 @@ struct inode_key {
 struct daemon {
 	struct daemon_config cfg;
 	struct output_opts out;
-	struct output_sink sink;	/* text without --slow: the capabilities' events print nothing */
+	struct output_sink sink;	/* events as log lines (an OOM kill); no records (metrics say it all) */
 	struct event_loop loop;
 	struct session session;
 	struct discovery *discovery;
@@ -102,6 +102,7 @@ static void retain_series(struct daemon *d, struct target_ctx *tc)
 static void drop_target(struct daemon *d, struct daemon_target *dt, const char *why, bool keep_series)
 {
 	log_notice("PID %d (%s): %s", dt->tc->target.proc.pid, dt->service, why);
+	session_finish(&d->session, dt->tc);	/* its last figures; an OOM kill is logged */
 	daemon_profiles_end_process(d->profiles, (uint32_t)dt->tc->target.proc.pid);
 	if (keep_series)
 		retain_series(d, dt->tc);
@@ -571,7 +572,7 @@ static int start(struct daemon *d)
 	int err;
 
 	for (size_t i = 0; i < all_capabilities_count; i++)
-		enabled[i] = all_capabilities[i]->default_on && !all_capabilities[i]->not_in_daemon;
+		enabled[i] = all_capabilities[i]->default_on;
 	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
 							     (int)all_capabilities_count, &d->loop, &d->sink, false)))
 		return err;
@@ -636,7 +637,7 @@ int cmd_daemon(int argc, char **argv)
 		return EXIT_FAILURE_RUN;
 	log_json = true;
 	d->out.out = stdout;
-	d->sink = (struct output_sink){ .format = &output_text, .opts = &d->out, .out = d->out.out };
+	d->sink = (struct output_sink){ .format = &output_log, .opts = &d->out, .out = d->out.out };
 	err = load_config(d, argc, argv);
 	if (err) {
 		daemon_config_free(&d->cfg);

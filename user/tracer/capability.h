@@ -82,9 +82,6 @@ struct capability {
 	const char *name;
 	const char *description;
 	bool default_on;
-	/* On by default in `gotrace -p` only, not in the daemon (memory: its per-process polling is not yet proven
-	 * flat under the daemon's process churn; see README's daemon section). */
-	bool not_in_daemon;
 	/* 0; -ENOTSUP: cannot run on this machine (note says why; the session goes on without it); another
 	 * negative errno: fatal (note says why). */
 	int (*open)(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size);

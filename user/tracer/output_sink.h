@@ -25,12 +25,14 @@ struct output_sink;
 /* A format: how events, records and sections are laid out. */
 struct output_format {
 	void (*event)(struct output_sink *s, const struct output_writer *w, void *arg);
+	void (*alert)(struct output_sink *s, const struct output_writer *w, void *arg);
 	void (*record_begin)(struct output_sink *s, const struct output_writer *head, void *arg);
 	void (*section)(struct output_sink *s, const struct output_writer *w, void *arg);
 	void (*record_end)(struct output_sink *s);
 };
 
-extern const struct output_format output_text, output_json;
+/* output_log: the daemon's. Alerts only, each line of their text a log line. */
+extern const struct output_format output_text, output_json, output_log;
 
 struct output_sink {
 	const struct output_format *format;
@@ -46,6 +48,13 @@ static inline void output_event(struct output_sink *s, const struct output_write
 }
 
 /* An interval or a summary: its head, then the capabilities' sections, then its end (in JSON one line). */
+/* An event rare and grave enough for a daemon's log (an OOM kill): an event in text and JSON, a log record in the
+ * daemon's log format, where the other events (hundreds of pauses a second) are not shown. */
+static inline void output_alert(struct output_sink *s, const struct output_writer *w, void *arg)
+{
+	s->format->alert(s, w, arg);
+}
+
 static inline void output_record_begin(struct output_sink *s, const struct output_writer *head, void *arg)
 {
 	s->format->record_begin(s, head, arg);
