@@ -96,15 +96,16 @@ func burn(f func(int) uint64, budget int64) (int64, int64) {
 	return t - t0, calls
 }
 
-// cpuWorker alternates between the two functions for budgets drawn at random (2:1 on average): a fixed period
-// would alias with a periodic sampler, which would then see one function far more often than it runs.
+// cpuWorker alternates between the two functions for budgets drawn at random (2:1 on average), each far shorter
+// than a sampler's period (2 ms at 499 Hz): a fixed period would alias with a periodic sampler, which would then
+// see one function far more often than it runs, and long phases make neighbouring samples fall in the same one.
 func cpuWorker(stop *int32, spin, inlined, calls *int64) {
 	runtime.LockOSThread() // the thread CPU clock then measures this goroutine alone
 	for atomic.LoadInt32(stop) == 0 {
-		ns, n := burn(hotSpin, 1e6+rand.Int63n(2e6))
+		ns, n := burn(hotSpin, 1e5+rand.Int63n(2e5))
 		atomic.AddInt64(spin, ns)
 		atomic.AddInt64(calls, n)
-		ns, n = burn(inlinedCaller, 5e5+rand.Int63n(1e6))
+		ns, n = burn(inlinedCaller, 5e4+rand.Int63n(1e5))
 		atomic.AddInt64(inlined, ns)
 		atomic.AddInt64(calls, n)
 	}
