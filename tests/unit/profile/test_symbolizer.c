@@ -61,6 +61,27 @@ TEST(maps_parse_paths_with_spaces_deleted_and_anonymous)
 	proc_maps_free(&m);
 }
 
+/* Found by fuzz_proc_maps: a line cut short took its inode from the next line (and a path of negative length
+ * with it); a line out of order or overlapping the one before broke proc_maps_find's binary search. */
+TEST(maps_parse_skips_lines_cut_short_and_out_of_order)
+{
+	static const char text[] = "00001000-00002000 r-xp 0 0:0\n"
+				   "5 /lib/x\n"
+				   "00005000-00006000 r-xp 00000000 08:01 7 /b\n"
+				   "00003000-00004000 r-xp 00000000 08:01 7 /a\n"
+				   "00005800-00007000 r-xp 00000000 08:01 7 /c\n"
+				   "00007000-00008000 r-xp 00000000 08:01 7 /d\n";
+	struct proc_maps m;
+
+	CHECK(proc_maps_parse(text, &m) == 0);
+	CHECK_EQ_U64(m.n, 2);
+	CHECK_STR(m.maps[0].path, "/b");
+	CHECK_STR(m.maps[1].path, "/d");
+	CHECK(proc_maps_find(&m, 0x7800) == &m.maps[1]);
+	CHECK(proc_maps_find(&m, 0x3000) == NULL);
+	proc_maps_free(&m);
+}
+
 static int parse_kallsyms(const char *text, struct ksyms **k)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
