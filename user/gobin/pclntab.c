@@ -574,6 +574,9 @@ static int position(const struct pclntab *t, const struct func_rec *rec, uint64_
 		err = func_pcvalue(t, rec, field_pcln(t), pc, &lineno);
 	if (err)
 		return err;
+	/* The runtime reads -1 as "no position" (funcline1); any line below 0 is one, or a corrupt table. */
+	if (lineno < 0)
+		return -ENOENT;
 	*file = file_name(t, rec, fileno);
 	*line = lineno;
 	return *file ? 0 : -ENOENT;
