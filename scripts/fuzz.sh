@@ -2,8 +2,11 @@
 # `make fuzz`: build every libFuzzer target in tests/fuzz (clang, ASan + UBSan), seed it from real inputs (the Go
 # fixture binaries, their DWARF, recorded cgroup files, the unit tests' synthetic tables) and run each for
 # FUZZ_SECONDS (default 60). Corpora and crash artifacts stay in build/fuzz/. Exit 1 on any crash.
+# Regression seeds (inputs that once crashed a target, kept so it never does again) live in
+# tests/fuzz/seeds/<target>/ and join the corpus. tests/fuzz/README.md lists what each target reads and checks.
 # Usage: scripts/fuzz.sh [target...]    (targets: pclntab buildinfo dwarf_offsets cgroup daemon_config
-#                                         target_rules prom)
+#                                         target_rules prom report_ndjson retsites go_globals proc_maps
+#                                         symbolizer)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,10 +27,19 @@ declare -A sources=(
 	[daemon_config]="$daemon_config_sources"
 	[target_rules]="user/daemon/target_rules.c $daemon_config_sources"
 	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
+	[report_ndjson]="user/report/report_ndjson.c user/report/report_model.c user/lib/array.c user/lib/hist.c"
+	[retsites]="user/gobin/retsites.c"
+	[go_globals]="user/gobin/go_globals.c user/gobin/go_offsets.c user/gobin/pclntab.c user/gobin/elf_file.c"
+	[proc_maps]="user/sys/proc_maps.c"
+	[symbolizer]="user/profile/symbolizer.c user/profile/symbolize.c user/profile/profile.c user/gobin/sym_module.c
+		user/gobin/pclntab.c user/gobin/buildinfo.c user/gobin/elf_file.c user/sys/proc_maps.c user/sys/proc.c
+		user/sys/ksyms.c user/lib/array.c user/lib/event_loop.c"
 )
 daemon_config_libs="-lcurl -lmicrohttpd -lbpf -lm"
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
-	[daemon_config]="$daemon_config_libs" [target_rules]="$daemon_config_libs" [prom]="-lm")
+	[daemon_config]="$daemon_config_libs" [target_rules]="$daemon_config_libs" [prom]="-lm"
+	[report_ndjson]="-ljson-c -lm" [retsites]="-lcapstone" [go_globals]="-lcapstone -ldw -lelf" [proc_maps]=""
+	[symbolizer]="-lelf")
 declare -A options=(
 	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"
 	[buildinfo]="-max_len=3000000 -rss_limit_mb=4096"
@@ -36,7 +48,14 @@ declare -A options=(
 	[daemon_config]="-max_len=8192"
 	[target_rules]="-max_len=8192"
 	[prom]="-max_len=8192"
+	[report_ndjson]="-max_len=65536"
+	[retsites]="-max_len=65536"
+	[go_globals]="-max_len=65536 -rss_limit_mb=4096"
+	[proc_maps]="-max_len=65536"
+	[symbolizer]="-max_len=4096 -rss_limit_mb=4096"
 )
+# go_globals and symbolizer load fixture binaries once, from here (they run in $out)
+export GOTRACE_FUZZ_BINARIES=$top/build/tests/go
 
 seed_binaries() { # corpus dir: the stripped and PIE fixtures of every toolchain
 	local f
@@ -71,6 +90,52 @@ seed_daemon() { # corpus dir: a config file using every key, one with options af
 	seed_text "$1" options '# c\nlisten = :1\0--allow-exe\0x*\0--profile-dir=none\0-vv\0--pid=3'
 }
 
+le64() { # value: its 8 bytes, little-endian
+	local i
+	for i in 0 1 2 3 4 5 6 7; do
+		# shellcheck disable=SC2059
+		printf "\\x$(printf %02x $((($1 >> (8 * i)) & 255)))"
+	done
+}
+
+seed_functions() { # corpus dir: x86-64 machine code of real functions (fuzz_retsites: machine, vaddr, code)
+	local f fn sym addr size text toff
+	for f in build/tests/go/*/gcload.default build/tests/go/*/cgowait.external; do
+		[ -e "$f" ] || continue
+		# the address and file offset of .text ("[ 3]" and "[13]" split into fields differently)
+		read -r text toff < <(readelf -SW "$f" |
+			awk '{ for (i = 1; i < NF; i++) if ($i == ".text") print $(i + 2), $(i + 3) }')
+		for fn in runtime.gcStart runtime.casgstatus runtime.mallocgc runtime.memmove main.main crosscall2; do
+			# awk reads nm to the end: exiting early would fail the pipe (pipefail)
+			sym=$(nm -S "$f" | awk -v fn="$fn" '$4 == fn && ($3 == "T" || $3 == "t") && !found++ { print $1, $2 }')
+			[ -n "$sym" ] || continue
+			read -r addr size <<<"$sym"
+			{
+				printf '\0'
+				le64 $((16#$addr))
+				dd if="$f" iflag=skip_bytes,count_bytes skip=$((16#$addr - 16#$text + 16#$toff)) \
+					count=$((16#$size)) status=none
+			} >"$1/$(echo "$f" | tr / _)-$fn"
+		done
+	done
+	# arm64: stp x29, x30, [sp, #-16]!; mov x29, sp; ldp x29, x30, [sp], #16; ret
+	seed_text "$1" arm64-frame '\001\000\020\100\000\000\000\000\000'\
+'\375\173\277\251\375\003\000\221\375\173\301\250\300\003\137\326'
+}
+
+seed_maps() { # corpus dir: /proc/PID/maps of Go fixtures while they run (static, PIE, external-linked with libc)
+	local f pid
+	for f in build/tests/go/*/idle.default build/tests/go/*/idle.pie build/tests/go/*/idle.external; do
+		[ -x "$f" ] || continue
+		taskset -c 0 nice -n 19 "$f" >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.3
+		cp -f "/proc/$pid/maps" "$1/$(echo "$f" | tr / _).maps" 2>/dev/null || true
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
 seed() {
 	local target=$1 corpus=$out/corpus_$1
 	mkdir -p "$corpus"
@@ -83,13 +148,23 @@ seed() {
 	daemon_config) seed_daemon "$corpus" ;;
 	target_rules) seed_text "$corpus" facts '\0api-server (deleted)\0/system.slice/x.scope\0ab3f4e\0S=1\0A=b\0'
 		seed_text "$corpus" rules 'service-label = env:A\ndeny-exe = x*\n\0x\0/a/b\0ab\0A=../../etc\0' ;;
+	report_ndjson) ;;	# tests/fuzz/seeds/report_ndjson: a recorded `gotrace -j` trace of gcload
+	retsites) seed_functions "$corpus" ;;
+	# the target writes its own seeds out of the fixtures it loads (a failure shows in the run that follows)
+	go_globals | symbolizer) GOTRACE_FUZZ_SEEDS="$corpus" "$out/fuzz_$target" -runs=0 -artifact_prefix="$out/" \
+		>/dev/null 2>&1 || true ;;
+	proc_maps) seed_maps "$corpus"; cp -f /proc/self/maps "$corpus/cp.maps" ;;
 	prom) seed_text "$corpus" families '\0gotrace_x\0\0help\\\\ \n\0\005gotrace_x\0a\0v\0"\\\\\n\0000-1.5\0'
 		seed_text "$corpus" histogram '\040h_seconds\0\0h\0\002h_seconds\0abcdef\00000.5\0\006h_seconds\0le\0x\0' ;;
 	esac
+	if [ -d "tests/fuzz/seeds/$target" ]; then
+		cp -f "tests/fuzz/seeds/$target"/* "$corpus/"
+	fi
 }
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(pclntab buildinfo dwarf_offsets cgroup daemon_config target_rules prom)
+[ ${#targets[@]} -eq 0 ] && targets=(pclntab buildinfo dwarf_offsets cgroup daemon_config target_rules prom
+	report_ndjson retsites go_globals proc_maps symbolizer)
 tests/build-go.sh >/dev/null
 failed=0
 for t in "${targets[@]}"; do

@@ -400,13 +400,22 @@ static int func_rec_at(const struct pclntab *t, uint64_t i, struct func_rec *rec
 	return 0;
 }
 
+/* A function's name at nameoff in funcnametab. The linker names every function, and the profile writers
+ * refuse an empty name (pprof has no function without one): an offset landing on a NUL is a corrupt table. */
+static const char *name_at(const struct pclntab *t, uint64_t nameoff)
+{
+	const char *name = region_string(t, t->funcnames, t->funcnames.off + nameoff);
+
+	return name && name[0] ? name : NULL;
+}
+
 static const char *func_name(const struct pclntab *t, const struct func_rec *rec)
 {
 	uint32_t nameoff;
 
 	if (!read_u32(t, t->funcs, rec->off + field_nameoff(t), &nameoff))
 		return NULL;
-	return region_string(t, t->funcnames, t->funcnames.off + nameoff);
+	return name_at(t, nameoff);
 }
 
 /* _func.args: the size of the function's arguments and results as the stack ABI lays them out (also for
@@ -565,6 +574,9 @@ static int position(const struct pclntab *t, const struct func_rec *rec, uint64_
 		err = func_pcvalue(t, rec, field_pcln(t), pc, &lineno);
 	if (err)
 		return err;
+	/* The runtime reads -1 as "no position" (funcline1); any line below 0 is one, or a corrupt table. */
+	if (lineno < 0)
+		return -ENOENT;
 	*file = file_name(t, rec, fileno);
 	*line = lineno;
 	return *file ? 0 : -ENOENT;
@@ -609,7 +621,7 @@ static int inlined_call(const struct pclntab *t, uint64_t tree, int32_t ix, stru
 	if (ix < 0 || !read_vaddr_uint(t, base + name_field, 4, &nameoff) ||
 	    !read_vaddr_uint(t, base + name_field + 4, 4, &parent_pc))
 		return -ENOEXEC;
-	call->func = region_string(t, t->funcnames, t->funcnames.off + nameoff);
+	call->func = name_at(t, nameoff);
 	call->parent_pc = parent_pc;
 	return call->func ? 0 : -ENOEXEC;
 }

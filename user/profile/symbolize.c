@@ -266,14 +266,16 @@ int sym_profile_add(struct sym_profile *sp, struct symbolizer *s, const struct s
 		    const int64_t *values, const struct profile_label *labels, int nlabels)
 {
 	uint32_t ids[MAX_STACK];
+	const uint64_t *kernel;
 	int n = 0, skip = 0, err;
 
 	if (st->nkernel < 0 || st->nuser < 0 || (st->nkernel && !st->kernel) || (st->nuser && !st->user))
 		return -EINVAL;
 	if (st->kernel_from_tracepoint)
 		skip = tracing_frames(s, st->kernel, st->nkernel);
+	kernel = st->nkernel ? st->kernel + skip : NULL;	/* an empty stack may be NULL, and NULL + 0 is undefined */
 	if ((err = register_process(sp, s)) || (err = add_synthetic(sp, st->leaf, ids, &n)) ||
-	    (err = add_pcs(sp, s, st->kernel + skip, st->nkernel - skip, st->leaf_exact && !skip, ids, &n)) ||
+	    (err = add_pcs(sp, s, kernel, st->nkernel - skip, st->leaf_exact && !skip, ids, &n)) ||
 	    (err = add_pcs(sp, s, st->user, st->nuser, st->leaf_exact && !st->nkernel, ids, &n)))
 		return err;
 	if (!n && (err = add_synthetic(sp, "[no stack]", ids, &n)))

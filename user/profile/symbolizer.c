@@ -106,6 +106,8 @@ static struct sym_module *cache_module(struct sym_cache *c, int pid, const struc
 		return NULL;
 	e = &c->mods[c->nmods++];
 	*e = (struct module_entry){ m->dev, m->ino, NULL };
+	if (pid <= 0)	/* maps given as text (symbolizer_open_maps): no process to open the file through */
+		return NULL;
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, m->start, m->end);
 	if (sym_module_open(path, m->path, &e->mod) != 0) {
 		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, m->path);
@@ -113,6 +115,14 @@ static struct sym_module *cache_module(struct sym_cache *c, int pid, const struc
 			e->mod = NULL;
 	}
 	return e->mod;
+}
+
+int sym_cache_add_module(struct sym_cache *c, uint64_t dev, uint64_t ino, struct sym_module *mod)
+{
+	if (array_reserve(&c->mods, &c->mods_cap, c->nmods + 1, sizeof(*c->mods), 16))
+		return -ENOMEM;
+	c->mods[c->nmods++] = (struct module_entry){ dev, ino, mod };
+	return 0;
 }
 
 /* ---- one process ---- */
@@ -191,38 +201,42 @@ static struct mapping *intern_mapping(struct symbolizer *s, const struct proc_ma
 	return mp;
 }
 
-int symbolizer_refresh(struct symbolizer *s)
+/* Makes pm the current maps. Kept apart from reading them so that maps given as text (symbolizer_open_maps) take
+ * the same path as a live process's. 0 or -ENOMEM. */
+static int use_maps(struct symbolizer *s, const struct proc_maps *pm)
 {
-	struct proc_maps pm;
-	struct mapping **cur;
+	struct mapping **cur = calloc(pm->n ? pm->n : 1, sizeof(*cur));
 	size_t n = 0;
-	int err;
 
-	s->last_refresh_ns = monotonic_ns();
-	if (!proc_target_alive(&s->proc))
-		return -ESRCH;
-	err = proc_maps_read(s->proc.pid, &pm);
-	if (err)
-		return err;
-	cur = calloc(pm.n ? pm.n : 1, sizeof(*cur));
-	if (!cur) {
-		proc_maps_free(&pm);
+	if (!cur)
 		return -ENOMEM;
-	}
 	/* Only code: a PC elsewhere is garbage from a broken unwind, and the data mappings of a long-running
 	 * process (heap arenas, stacks) change size all the time. */
-	for (size_t i = 0; i < pm.n && !err; i++)
-		if ((pm.maps[i].perms & PROC_MAP_EXEC) && !(cur[n++] = intern_mapping(s, &pm.maps[i])))
-			err = -ENOMEM;
-	proc_maps_free(&pm);
-	if (err) {
-		free(cur);
-		return err;
-	}
+	for (size_t i = 0; i < pm->n; i++)
+		if ((pm->maps[i].perms & PROC_MAP_EXEC) && !(cur[n++] = intern_mapping(s, &pm->maps[i]))) {
+			free(cur);
+			return -ENOMEM;
+		}
 	free(s->cur);
 	s->cur = cur;
 	s->ncur = n;
 	return 0;
+}
+
+int symbolizer_refresh(struct symbolizer *s)
+{
+	struct proc_maps pm;
+	int err;
+
+	s->last_refresh_ns = monotonic_ns();
+	if (s->proc.pid <= 0 || !proc_target_alive(&s->proc))	/* pid 0: maps given as text, nothing to re-read */
+		return -ESRCH;
+	err = proc_maps_read(s->proc.pid, &pm);
+	if (err)
+		return err;
+	err = use_maps(s, &pm);
+	proc_maps_free(&pm);
+	return err;
 }
 
 int symbolizer_open(struct sym_cache *c, int pid, struct symbolizer **out)
@@ -236,6 +250,29 @@ int symbolizer_open(struct sym_cache *c, int pid, struct symbolizer **out)
 	err = proc_target_open(pid, &s->proc);
 	if (!err)
 		err = symbolizer_refresh(s);
+	if (err) {
+		symbolizer_close(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int symbolizer_open_maps(struct sym_cache *c, const char *maps_text, struct symbolizer **out)
+{
+	struct symbolizer *s = calloc(1, sizeof(*s));
+	struct proc_maps pm;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->cache = c;
+	s->last_refresh_ns = monotonic_ns();
+	err = proc_maps_parse(maps_text, &pm);
+	if (!err) {
+		err = use_maps(s, &pm);
+		proc_maps_free(&pm);
+	}
 	if (err) {
 		symbolizer_close(s);
 		return err;

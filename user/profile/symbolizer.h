@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct sym_cache;
+struct sym_module;
 struct symbolizer;
 
 /* 0 or -ENOMEM. */
@@ -21,10 +22,18 @@ int sym_cache_new(struct sym_cache **out);
 /* After every symbolizer using it is closed. */
 void sym_cache_free(struct sym_cache *c);
 
+/* Hands the cache the module of the file (dev, ino), which the cache owns once this returns 0: for a file no
+ * path reaches (an image in memory, as fuzzers and tests make). 0 or -ENOMEM. */
+int sym_cache_add_module(struct sym_cache *c, uint64_t dev, uint64_t ino, struct sym_module *mod);
+
 /* Reads /proc/PID/maps and opens every executable file mapped (through /proc/PID/map_files, so files in other
  * mount namespaces and deleted ones are found), so that PCs stay resolvable after the process exits. 0, -ESRCH,
  * -EACCES (needs CAP_SYS_ADMIN or ptrace access to read map_files), -ENOMEM. */
 int symbolizer_open(struct sym_cache *c, int pid, struct symbolizer **out);
+/* A symbolizer of no live process, over a memory map given as the text of a maps file (fuzzers, tests): files
+ * are found in the cache only (sym_cache_add_module) and the maps are never re-read. symbolizer_pid is 0.
+ * 0 or -ENOMEM. */
+int symbolizer_open_maps(struct sym_cache *c, const char *maps_text, struct symbolizer **out);
 void symbolizer_close(struct symbolizer *s);
 int symbolizer_pid(const struct symbolizer *s);
 

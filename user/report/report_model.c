@@ -211,13 +211,24 @@ void report_saw_time(struct report *r, int64_t t)
 		r->last_ns = t;
 }
 
+/* The end of an event: start + duration, saturated. Both come from the file, which may hold any numbers, and an
+ * int64 overflow is undefined behaviour. */
+static int64_t end_time(int64_t t, uint64_t dur)
+{
+	int64_t end;
+
+	if (dur > INT64_MAX || __builtin_add_overflow(t, (int64_t)dur, &end))
+		return INT64_MAX;
+	return end;
+}
+
 int report_add_pause(struct report *r, const struct report_pause *p)
 {
 	if (array_reserve(&r->pauses, &r->cap_pauses, r->npauses + 1, sizeof(*p), 64))
 		return -ENOMEM;
 	r->pauses[r->npauses++] = *p;
 	report_saw_time(r, p->t);
-	report_saw_time(r, p->t + (int64_t)p->dur);
+	report_saw_time(r, end_time(p->t, p->dur));
 	return 0;
 }
 
@@ -227,7 +238,7 @@ int report_add_cycle(struct report *r, const struct report_cycle *c)
 		return -ENOMEM;
 	r->cycles[r->ncycles++] = *c;
 	report_saw_time(r, c->t);
-	report_saw_time(r, c->t + (int64_t)c->dur);
+	report_saw_time(r, end_time(c->t, c->dur));
 	return 0;
 }
 
@@ -237,7 +248,7 @@ int report_add_throttle(struct report *r, const struct report_span *s)
 		return -ENOMEM;
 	r->throttles[r->nthrottles++] = *s;
 	report_saw_time(r, s->t);
-	report_saw_time(r, s->t + (int64_t)s->dur);
+	report_saw_time(r, end_time(s->t, s->dur));
 	return 0;
 }
 

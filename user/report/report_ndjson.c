@@ -22,6 +22,15 @@ static bool is_num(json_object *v)
 	return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
 }
 
+/* A double converted as get_uint64 converts integers: negatives (and NaN) 0, saturated above. A cast of a value
+ * out of range is undefined behaviour, and a file may hold 1e300. */
+static uint64_t u64_of_double(double d)
+{
+	if (!(d > 0))
+		return 0;
+	return d >= 18446744073709551616.0 ? UINT64_MAX : (uint64_t)d;
+}
+
 static uint64_t u64(json_object *o, const char *key)
 {
 	json_object *v = get(o, key);
@@ -29,7 +38,7 @@ static uint64_t u64(json_object *o, const char *key)
 	if (!is_num(v))
 		return 0;
 	/* json-c keeps integers above INT64_MAX as unsigned; get_uint64 reads both kinds, negatives as 0. */
-	return json_object_is_type(v, json_type_double) ? (uint64_t)json_object_get_double(v)
+	return json_object_is_type(v, json_type_double) ? u64_of_double(json_object_get_double(v))
 							: json_object_get_uint64(v);
 }
 

@@ -32,6 +32,9 @@ static bool parse_line(const char *line, size_t len, struct proc_map *m, size_t 
 	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %4s %" SCNx64 " %x:%x %" SCNu64 "%n", &m->start, &m->end, perms,
 		   &m->offset, &maj, &min, &m->ino, &consumed) != 7 || m->end <= m->start || strlen(perms) != 4)
 		return false;
+	/* sscanf reads on past the newline: fields it found on the next line are not this line's. */
+	if ((size_t)consumed > len)
+		return false;
 	m->perms = parse_perms(perms);
 	m->dev = makedev(maj, min);
 	at = consumed;
@@ -71,7 +74,9 @@ int proc_maps_parse(const char *text, struct proc_maps *out)
 		size_t len = strcspn(line, "\n"), at, plen;
 		struct proc_map m = { 0 };
 
-		if (parse_line(line, len, &m, &at, &plen)) {
+		/* The kernel lists mappings by address, none overlapping, and proc_maps_find's binary search relies
+		 * on that: a line that breaks the order is not a mapping of this process. */
+		if (parse_line(line, len, &m, &at, &plen) && (!out->n || m.start >= out->maps[out->n - 1].end)) {
 			memcpy(out->strings + used, line + at, plen);
 			out->strings[used + plen] = '\0';
 			m.path = (const char *)(uintptr_t)used;	/* made a pointer once the buffer is final */

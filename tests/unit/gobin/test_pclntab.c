@@ -810,6 +810,53 @@ TEST(truncated_and_corrupted_fixtures_give_errors_or_valid_answers)
 	CHECK(tot.bad == 0);
 }
 
+/* The first PC at which a function is inlined into another: frames[0] then names the inlined function. */
+static bool find_inlined(const struct pclntab *t, uint64_t *pc, struct go_frame *frames, int *n)
+{
+	uint64_t *pcs;
+	size_t npcs = sample_pcs(t, &pcs);
+	bool found = false;
+
+	for (size_t i = 0; i < npcs && !found; i++)
+		if (pclntab_frames(t, pcs[i], frames, 8, n) == 0 && *n > 1) {
+			*pc = pcs[i];
+			found = true;
+		}
+	free(pcs);
+	return found;
+}
+
+/* Found by fuzz_symbolizer: a name offset landing on a NUL gave the empty name, which the profile refuses, so the
+ * whole sample was lost (as -ENOMEM). A function or inlined call whose name is empty is now a corrupt entry. */
+TEST(empty_names_are_corrupt_entries)
+{
+	const char *path = "build/tests/go/go1.26.8/inlines.default";
+	struct go_frame frames[8];
+	struct elf_file *ef = NULL;
+	struct pclntab *t = NULL;
+	struct go_func fn;
+	uint64_t pc = 0;
+	size_t size = 0;
+	int n = 0;
+	uint8_t *buf = slurp(path, &size);
+
+	if (!buf || elf_file_open_mem(buf, size, &ef) || pclntab_open(ef, &t) || !find_inlined(t, &pc, frames, &n)) {
+		CHECK(!"an inlined call in the fixture");
+		goto out;
+	}
+	*(char *)frames[0].func = '\0';	/* the inlined callee's name, in the image */
+	if (pclntab_frames(t, pc, frames, 8, &n) == 0)
+		for (int i = 0; i < n && i < 8; i++)
+			CHECK(frames[i].func && frames[i].func[0]);
+	CHECK(pclntab_func_for_pc(t, pc, &fn) == 0 && fn.name[0]);	/* the outer function is intact */
+	*(char *)fn.name = '\0';
+	CHECK(pclntab_func_for_pc(t, pc, &fn) == -ENOEXEC);
+out:
+	pclntab_close(t);
+	elf_file_close(ef);
+	free(buf);
+}
+
 /* --- synthetic tables in every layout, read back by debug/gosym --- */
 
 /* Go 1.2-1.17 layouts come from no toolchain here: build small tables in each layout (and pointer size and byte

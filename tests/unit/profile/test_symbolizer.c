@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sys/sysmacros.h>
 #include <stdarg.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -19,6 +20,7 @@
 #include "gobin/pclntab.h"
 #include "sys/proc.h"
 #include "sys/proc_maps.h"
+#include "gobin/sym_module.h"
 #include "profile/profile.h"
 #include "profile/symbolize.h"
 #include "profile/symbolizer.h"
@@ -73,6 +75,27 @@ TEST(maps_parse_paths_with_spaces_deleted_and_anonymous)
 	CHECK(proc_maps_parse("7f0000000000-7f0000001000 r-xp 00000000 08:01 9 /usr/lib/x86_64-linux-gnu/libc.so.6\n",
 			      &m) == 0);
 	CHECK(proc_map_is_shared_object(&m.maps[0]));
+	proc_maps_free(&m);
+}
+
+/* Found by fuzz_proc_maps: a line cut short took its inode from the next line (and a path of negative length
+ * with it); a line out of order or overlapping the one before broke proc_maps_find's binary search. */
+TEST(maps_parse_skips_lines_cut_short_and_out_of_order)
+{
+	static const char text[] = "00001000-00002000 r-xp 0 0:0\n"
+				   "5 /lib/x\n"
+				   "00005000-00006000 r-xp 00000000 08:01 7 /b\n"
+				   "00003000-00004000 r-xp 00000000 08:01 7 /a\n"
+				   "00005800-00007000 r-xp 00000000 08:01 7 /c\n"
+				   "00007000-00008000 r-xp 00000000 08:01 7 /d\n";
+	struct proc_maps m;
+
+	CHECK(proc_maps_parse(text, &m) == 0);
+	CHECK_EQ_U64(m.n, 2);
+	CHECK_STR(m.maps[0].path, "/b");
+	CHECK_STR(m.maps[1].path, "/d");
+	CHECK(proc_maps_find(&m, 0x7800) == &m.maps[1]);
+	CHECK(proc_maps_find(&m, 0x3000) == NULL);
 	proc_maps_free(&m);
 }
 
@@ -514,6 +537,61 @@ TEST(stacks_become_samples_with_shared_locations)
 	symbolizer_close(s);
 	sym_cache_free(c);
 	free(ks);
+}
+
+/* The maps line of the page holding vaddr in the file at path, as the kernel would list it for inode ino. */
+static void maps_line_for(const char *path, uint64_t vaddr, unsigned long ino, char *line, size_t size)
+{
+	struct elf_file *ef;
+	uint64_t page = vaddr & ~4095ULL, off = 0;
+
+	if (elf_file_open(path, &ef) == 0) {
+		elf_file_vaddr_to_offset(ef, page, &off);
+		elf_file_close(ef);
+	}
+	snprintf(line, size, "%" PRIx64 "-%" PRIx64 " r-xp %08" PRIx64 " fe:00 %lu /srv/gcload\n", page, page + 4096,
+		 off, ino);
+}
+
+/* A symbolizer of maps given as text, its module handed to the cache from memory (what fuzz_symbolizer builds
+ * on), and a stack without kernel frames whose kernel pointer is NULL (fuzz_symbolizer found NULL + 0 taken). */
+TEST(maps_as_text_resolve_through_modules_given_to_the_cache)
+{
+	const char *path = "build/tests/go/go1.26.8/gcload.default";
+	struct profile *p = profile_new(count_type, 1, count_type[0], 1);
+	struct sym_module *mod = NULL;
+	struct sym_profile *sp = NULL;
+	struct symbolizer *s = NULL;
+	struct sym_cache *c = NULL;
+	struct elf_symbol sym = { 0 };
+	struct sym_stack st = { .kernel = NULL, .nkernel = 0, .user = &sym.value, .nuser = 1, .leaf_exact = true };
+	struct elf_file *ef;
+	struct sym_frame f[8];
+	char maps[256];
+	int64_t one = 1;
+	int n;
+
+	if (elf_file_open(path, &ef) == 0) {
+		elf_file_find_symbol(ef, "main.main", &sym);
+		elf_file_close(ef);
+	}
+	CHECK(sym.value != 0);
+	maps_line_for(path, sym.value, 77, maps, sizeof(maps));
+	CHECK(sym_cache_new(&c) == 0 && sym_module_open(path, "/srv/gcload", &mod) == 0);
+	CHECK(sym_cache_add_module(c, makedev(0xfe, 0), 77, mod) == 0);
+	CHECK(symbolizer_open_maps(c, maps, &s) == 0 && symbolizer_pid(s) == 0);
+	n = symbolizer_frames(s, sym.value + 1, false, f, 8);
+	CHECK(n >= 1 && n <= 8 && f[n - 1].kind == SYM_GO);
+	CHECK_STR(f[n - 1].func, "main.main");
+	CHECK(f[0].map && !strcmp(f[0].map->path, "/srv/gcload"));
+	CHECK(symbolizer_frames(s, 0x10, false, f, 8) == 1 && f[0].kind == SYM_UNKNOWN && !f[0].map);
+	CHECK(symbolizer_refresh(s) == -ESRCH);	/* no process to re-read */
+	CHECK(p && sym_profile_new(p, &sp) == 0 && sym_profile_add(sp, s, &st, &one, NULL, 0) == 0);
+	CHECK_EQ_U64(profile_sample_count(p), 1);
+	sym_profile_free(sp);
+	profile_free(p);
+	symbolizer_close(s);
+	sym_cache_free(c);
 }
 
 static uint64_t kallsyms_addr(const struct kallsym *ks, size_t n, const char *name)

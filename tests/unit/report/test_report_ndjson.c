@@ -191,3 +191,23 @@ TEST(missing_members_read_as_absent)
 	CHECK_EQ_U64(r.nadvice, 0);
 	report_free(&r);
 }
+
+/* Found by fuzz_report_ndjson: an event ending past INT64_MAX overflowed the end time (undefined behaviour), and
+ * a double out of uint64's range was cast as it was (undefined too). Ends saturate; doubles convert as json-c
+ * converts integers: negatives and NaN 0, too large UINT64_MAX. */
+TEST(numbers_out_of_range_saturate)
+{
+	struct report r;
+	char why[128];
+
+	CHECK_EQ_U64(read_text("{\"event\":\"stw\",\"time_ns\":9223372036854775807,\"duration_ns\":5003724}\n"
+			       "{\"event\":\"gc_cycle\",\"time_ns\":1,\"duration_ns\":1e300,\"pause_ns\":-1e300,"
+			       "\"cycle\":NaN}\n", &r, why, sizeof(why)), 0);
+	CHECK_EQ_U64(r.npauses, 1);
+	CHECK_EQ_U64(r.ncycles, 1);
+	CHECK_EQ_U64(r.cycles[0].dur, UINT64_MAX);
+	CHECK_EQ_U64(r.cycles[0].pause, 0);
+	CHECK_EQ_U64(r.cycles[0].cycle, 0);
+	CHECK(r.first_ns == 1 && r.last_ns == INT64_MAX);
+	report_free(&r);
+}
