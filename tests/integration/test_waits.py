@@ -288,15 +288,18 @@ def test_c_code_futex_attributed_to_cgo(fx):
 
 @pytest.mark.parametrize("fx", fixtures("cgowait", ["default"]), ids=lambda f: f.id)
 def test_c_code_epoll_wait_is_traced(fx):
-    """C code calls epoll_wait 20 times (1 ms timeouts on an empty epoll instance): gotrace sees the executable
-    import it and traces epoll_wait too: 20 calls, each returning 0 events after about its 1 ms."""
+    """C code waits on an empty epoll instance until epoll_wait has timed out 20 times (1 ms each): gotrace sees
+    the executable import it and traces epoll_wait too: 20 calls returning 0 events after about their 1 ms, and
+    one more for each wait a signal cut short (EINTR: seen once, in CI), as C counted them."""
     events, truth, g = trace_workload(fx.path, ["-waits=0", "-epoll-waits=20"], ["-c", "waits", "-v"])
     epoll = by_event(events, "summary")[0]["epoll"]
-    assert truth["c_epoll_timeouts"] == 20
+    cut_short = truth["c_epoll_interrupted"]
+    assert truth["c_epoll_timeouts"] == 20 and cut_short <= 2, truth
     assert "epoll_wait traced too" in g.stderr(), g.stderr()
-    assert epoll["syscalls"]["epoll_wait"] == 20, epoll
+    assert epoll["syscalls"]["epoll_wait"] == 20 + cut_short, epoll
     op = [o for o in epoll["ops"] if o["op"] == "epoll_wait"]
-    assert len(op) == 1 and op[0]["calls"] == op[0]["ret_zero"] == 20, epoll["ops"]
+    assert len(op) == 1 and op[0]["calls"] == 20 + cut_short, epoll["ops"]
+    assert op[0]["ret_zero"] == 20 and op[0]["interrupted"] == cut_short, op
     assert 20_000_000 <= op[0]["ns"] < 400_000_000, op
 
 

@@ -9,20 +9,29 @@ package main
 #include <time.h>
 #include <unistd.h>
 
-// Waits n times for 1 ms on an epoll instance with nothing in it (epoll_wait, which the Go runtime never
-// calls); returns how many waits timed out.
-static int epoll_timeouts(int n)
+// Waits until n waits of 1 ms on an epoll instance with nothing in it (epoll_wait, which the Go runtime never
+// calls) have timed out; returns n, or -1. A signal can cut a wait short (EINTR): it is counted in *interrupted
+// and waited again, so the kernel sees n + *interrupted calls.
+static int epoll_timeouts(int n, int *interrupted)
 {
 	struct epoll_event ev;
 	int fd = epoll_create1(0), timeouts = 0;
 
+	*interrupted = 0;
 	if (fd < 0)
 		return -1;
-	for (int i = 0; i < n; i++)
-		if (epoll_wait(fd, &ev, 1, 1) == 0)
+	while (timeouts < n) {
+		int ready = epoll_wait(fd, &ev, 1, 1);
+
+		if (ready == 0)
 			timeouts++;
+		else if (ready < 0 && errno == EINTR)
+			(*interrupted)++;
+		else
+			break;
+	}
 	close(fd);
-	return timeouts;
+	return timeouts == n ? n : -1;
 }
 
 // Waits n times for 1 ms on a condition nobody signals; returns how many waits timed out.
@@ -54,4 +63,8 @@ import "C"
 
 func cTimedWaits(n int) int { return int(C.timed_waits(C.int(n))) }
 
-func cEpollTimeouts(n int) int { return int(C.epoll_timeouts(C.int(n))) }
+func cEpollTimeouts(n int) (timeouts, interrupted int) {
+	var cut C.int
+	timeouts = int(C.epoll_timeouts(C.int(n), &cut))
+	return timeouts, int(cut)
+}
