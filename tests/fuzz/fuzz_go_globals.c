@@ -23,7 +23,7 @@
 #include "gobin/go_globals.h"
 #include "gobin/go_offsets.h"
 #include "gobin/pclntab.h"
-#include "../unit/elf_bytes.h"
+#include "fuzz_images.h"
 
 #define EXPECT(cond)                     \
 	do {                             \
@@ -82,16 +82,7 @@ static void find_funcs(struct image *im)
 
 static void load_image(struct image *im)
 {
-	const char *dir = getenv("GOTRACE_FUZZ_BINARIES") ?: "build/tests/go";
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, im->path);
-	im->pristine = slurp(path, &im->size);
-	if (!im->pristine || !(im->work = malloc(im->size))) {
-		fprintf(stderr, "fuzz_go_globals: cannot read %s\n", path);
-		exit(1);
-	}
-	memcpy(im->work, im->pristine, im->size);
+	fuzz_read_fixture("fuzz_go_globals", im->path, &im->pristine, &im->work, &im->size);
 	find_funcs(im);
 }
 
@@ -119,15 +110,9 @@ static void write_seed(struct image *im, uint8_t which, const char *dir)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *seeds = getenv("GOTRACE_FUZZ_SEEDS");
-
 	(void)argc;
 	(void)argv;
-	for (size_t i = 0; i < NIMAGES; i++) {
-		load_image(&images[i]);
-		if (seeds)
-			write_seed(&images[i], i, seeds);
-	}
+	FUZZ_LOAD_IMAGES(images, load_image, write_seed);
 	return 0;
 }
 

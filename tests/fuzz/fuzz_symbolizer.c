@@ -31,7 +31,7 @@
 #include "profile/profile.h"
 #include "profile/symbolize.h"
 #include "profile/symbolizer.h"
-#include "../unit/elf_bytes.h"
+#include "fuzz_images.h"
 
 #define EXPECT(cond)                     \
 	do {                             \
@@ -84,18 +84,14 @@ static void describe_segments(struct image *im)
 
 static void load_image(struct image *im)
 {
-	const char *dir = getenv("GOTRACE_FUZZ_BINARIES") ?: "build/tests/go";
 	struct elf_section sec;
 	struct elf_file *ef;
-	char path[4096];
 
-	snprintf(path, sizeof(path), "%s/%s", dir, im->path);
-	im->pristine = slurp(path, &im->size);
-	if (!im->pristine || !(im->work = malloc(im->size)) || elf_file_open_mem(im->pristine, im->size, &ef)) {
-		fprintf(stderr, "fuzz_symbolizer: cannot read %s\n", path);
+	fuzz_read_fixture("fuzz_symbolizer", im->path, &im->pristine, &im->work, &im->size);
+	if (elf_file_open_mem(im->pristine, im->size, &ef)) {
+		fprintf(stderr, "fuzz_symbolizer: %s is not an ELF file\n", im->path);
 		exit(1);
 	}
-	memcpy(im->work, im->pristine, im->size);
 	if (elf_file_find_section(ef, ".gopclntab", &sec) == 0 && sec.data) {
 		im->tab_off = sec.offset;
 		im->tab_size = sec.size;
@@ -143,15 +139,9 @@ out:
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	const char *seeds = getenv("GOTRACE_FUZZ_SEEDS");
-
 	(void)argc;
 	(void)argv;
-	for (size_t i = 0; i < NIMAGES; i++) {
-		load_image(&images[i]);
-		if (seeds)
-			write_seed(&images[i], i, seeds);
-	}
+	FUZZ_LOAD_IMAGES(images, load_image, write_seed);
 	return 0;
 }
 

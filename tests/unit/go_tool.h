@@ -4,6 +4,7 @@
 #ifndef GOTRACE_GO_TOOL_H
 #define GOTRACE_GO_TOOL_H
 
+#include <glob.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -73,6 +74,22 @@ __attribute__((unused)) static int go_addr2line(const char *bin, const uint64_t 
 	}
 	unlink(pcs_path);
 	return p && pclose(p) == 0 && i == n ? 0 : -1;
+}
+
+/* Calls check(path, ctx) for every file the shell patterns in globs match: the Go binaries other packages installed
+ * here, built by toolchains this machine lacks. */
+__attribute__((unused)) static void for_each_outside_binary(const char *const *globs, size_t n,
+							    void (*check)(const char *path, void *ctx), void *ctx)
+{
+	for (size_t g = 0; g < n; g++) {
+		glob_t gl;
+
+		if (glob(globs[g], 0, NULL, &gl) != 0)
+			continue;
+		for (size_t i = 0; i < gl.gl_pathc; i++)
+			check(gl.gl_pathv[i], ctx);
+		globfree(&gl);
+	}
 }
 
 #endif

@@ -3,7 +3,6 @@
  * addr2line (file:line), the inlines fixture's runtime.CallersFrames output (inlined frames), debug/gosym
  * (tests/unit/data/gosymfuncs.go, for stripped binaries), and corrupted or truncated copies of the fixtures. */
 #include <errno.h>
-#include <glob.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -641,8 +640,14 @@ static int new_release(const struct elf_file *ef, bool *seen)
 	return minor;
 }
 
-static void check_outside(const char *path, bool *seen, int *checked)
+struct outside_seen {
+	bool release[100];	/* one binary per Go release is enough */
+	int checked;
+};
+
+static void check_outside(const char *path, void *ctx)
 {
+	struct outside_seen *seen = ctx;
 	struct elf_file *ef;
 	struct pclntab *t;
 	struct stat st;
@@ -651,7 +656,7 @@ static void check_outside(const char *path, bool *seen, int *checked)
 
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (200 << 20) || elf_file_open(path, &ef))
 		return;
-	release = new_release(ef, seen);
+	release = new_release(ef, seen->release);
 	if (release && pclntab_open(ef, &t) == 0) {
 		int bad = check_against_gosym(t, path, &gosym_count), undecoded = frames_decode(t);
 
@@ -659,26 +664,17 @@ static void check_outside(const char *path, bool *seen, int *checked)
 		       release, path, pclntab_func_count(t), bad, undecoded);
 		CHECK(bad == 0 && undecoded == 0 && pclntab_func_count(t) == gosym_count);
 		pclntab_close(t);
-		(*checked)++;
+		seen->checked++;
 	}
 	elf_file_close(ef);
 }
 
 TEST(outside_go_binaries_of_other_releases)
 {
-	bool seen[100] = { false };
-	int checked = 0;
+	struct outside_seen seen = { .checked = 0 };
 
-	for (size_t g = 0; g < sizeof(outside_globs) / sizeof(outside_globs[0]); g++) {
-		glob_t gl;
-
-		if (glob(outside_globs[g], 0, NULL, &gl) != 0)
-			continue;
-		for (size_t i = 0; i < gl.gl_pathc; i++)
-			check_outside(gl.gl_pathv[i], seen, &checked);
-		globfree(&gl);
-	}
-	CHECK(checked > 0);	/* at least the Go toolchains' own tools and prometheus */
+	for_each_outside_binary(outside_globs, sizeof(outside_globs) / sizeof(outside_globs[0]), check_outside, &seen);
+	CHECK(seen.checked > 0);	/* at least the Go toolchains' own tools and prometheus */
 }
 
 /* --- truncated and corrupted copies of every fixture --- */
