@@ -35,7 +35,8 @@
 static const char *const funcs[] = {
 	"runtime.gcStart", "runtime.gcMarkDone", "runtime.gcMarkTermination", "runtime.readGCStats_m",
 	"runtime.gcTrigger.test", "runtime.stopTheWorldWithSema", "runtime.startTheWorldWithSema",
-	"runtime.freezetheworld", "runtime.gcstopm", "runtime.casgstatus",
+	"runtime.freezetheworld", "runtime.gcstopm", "runtime.casgstatus", "runtime.(*mheap).allocSpan",
+	"runtime.gcControllerCommit",
 };
 
 #define NFUNCS (sizeof(funcs) / sizeof(funcs[0]))
@@ -188,7 +189,7 @@ static void check(const struct elf_file *ef, const struct go_offsets *o, const s
 	check_derived(ef, g->work, g->work_source, o->work_size);
 	check_derived(ef, g->memstats, g->memstats_source, o->memstats_size);
 	check_derived(ef, g->sched, g->sched_source, o->sched_size);
-	EXPECT(!g->gc_controller && g->gc_controller_source == GO_GLOBAL_UNKNOWN);	/* symbols only */
+	check_derived(ef, g->gc_controller, g->gc_controller_source, o->gcc_size);
 	EXPECT((g->firstmoduledata == 0) == (g->firstmoduledata_source == GO_GLOBAL_UNKNOWN));
 }
 

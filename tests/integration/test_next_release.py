@@ -4,7 +4,8 @@ occurrence of the bytes `go1.27.3`, same length: the program still runs and `go 
 gotrace's table ends at 1.27, so nothing about this binary may come from its version number: the default build is
 traced through its DWARF, the stripped one through the function table and the machine code plus the newest table
 entry, and both only after the live process confirmed the layout. Every GC cycle must equal the runtime's own
-MemStats.PauseNs to the nanosecond, and goroutine delay must be on. Also: a runtime function a release renamed
+MemStats.PauseNs to the nanosecond, goroutine delay must be on, and so must the memory view (runtime.gcController
+found through the symbol table or the machine code). Also: a runtime function a release renamed
 turns off only the view that needs it, with a message naming it. (A release older than gotrace traces:
 test_cli.py and test_robustness.py.)"""
 import json
@@ -59,6 +60,9 @@ def test_next_release_traced_exactly(tmp_path, variant):
         assert "DWARF" not in sources and i["gc_shape_source"] == "function table"
         assert i["offset_sources"]["memstats.pause_ns"] == "newest table"
         assert i["globals"]["runtime.memstats_source"] == "derived from machine code"
+        assert i["globals"]["runtime.gcController_source"] == "derived from machine code"
+    pacer_source = "symbol table" if variant == "default" else "derived from machine code"
+    assert i["memory_runtime"]["pacer"] and i["memory_runtime"]["pacer_source"] == pacer_source, i["memory_runtime"]
 
     events, truth, g = trace_workload(str(path), ["-duration=2s", "-live-kb=8192", "-workers=8"])
     assert "warning" not in g.stderr(), g.stderr()
@@ -74,6 +78,8 @@ def test_next_release_traced_exactly(tmp_path, variant):
     assert s["gc"]["layout_mismatched_cycles"] == 0 and s["gc"]["layout_verified_cycles"] >= len(want)
     assert s["goroutines"]["mode"] == "sampled"
     assert s["goroutines"]["count"] >= sum(truth["sched_latency"]["counts"]) > 100
+    assert s["memory"]["runtime_view"] == "on" and s["memory"]["gc_controller_source"] == pacer_source, s["memory"]
+    assert s["memory"]["gc_cycles"] >= max(want), s["memory"]
 
 
 def test_renamed_function_turns_off_only_gc(tmp_path):

@@ -204,12 +204,13 @@ static void layout_pacer(const struct target *t, const struct runtime_layout *rl
 		return;
 	}
 	if (!rl->globals.gc_controller) {
-		snprintf(ml->pacer_off, sizeof(ml->pacer_off), "runtime.gcController is not in the symbol table of this %s",
-			 t->bin->has_symtab ? "binary" : "stripped binary");
+		snprintf(ml->pacer_off, sizeof(ml->pacer_off), "runtime.gcController was not found (%s)",
+			 t->bin->has_symtab ? "not in the symbol table" : "no symbols, and its machine code did not tell");
 		return;
 	}
 	ml->pacer = rl->globals.gc_controller + t->bias;
-	ml->pacer_source = "symbol table";
+	ml->pacer_source = rl->globals.gc_controller_source == GO_GLOBAL_SYMTAB ? "symbol table"
+										 : "derived from machine code";
 	ml->off_gc_percent = o->gcc_gc_percent;
 	ml->off_memory_limit = o->gcc_memory_limit;
 	ml->off_heap_marked = o->gcc_heap_marked;
@@ -275,20 +276,27 @@ static void verify(struct go_memory_layout *ml)
 	}
 }
 
-int go_memory_attach(const struct target *t, struct go_memory_layout *ml)
+int go_memory_layout_derive(const struct target *t, const struct runtime_layout *rl, struct go_memory_layout *ml)
 {
-	struct runtime_layout rl;
-
 	memset(ml, 0, sizeof(*ml));
 	ml->pid = t->proc.pid;
-	runtime_layout_resolve(t, &rl);
-	if (rl.offsets_err) {
+	if (rl->offsets_err) {
 		snprintf(ml->pacer_off, sizeof(ml->pacer_off), "no runtime layout for %s", go_binary_version_str(t->bin));
 		snprintf(ml->memstats_off, sizeof(ml->memstats_off), "%s", ml->pacer_off);
 		return -ENOTSUP;
 	}
-	layout_pacer(t, &rl, ml);
-	layout_memstats(t, &rl, ml);
+	layout_pacer(t, rl, ml);
+	layout_memstats(t, rl, ml);
+	return ml->pacer || ml->memstats ? 0 : -ENOTSUP;
+}
+
+int go_memory_attach(const struct target *t, struct go_memory_layout *ml)
+{
+	struct runtime_layout rl;
+
+	runtime_layout_resolve(t, &rl);
+	if (go_memory_layout_derive(t, &rl, ml))
+		return -ENOTSUP;
 	verify(ml);
 	return ml->pacer || ml->memstats ? 0 : -ENOTSUP;
 }

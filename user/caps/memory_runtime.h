@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tracer/runtime_layout.h"
 #include "tracer/target.h"
 
 /* Where the figures are in one process. */
@@ -19,7 +20,8 @@ struct go_memory_layout {
 	int32_t off_gc_percent, off_memory_limit, off_heap_marked, off_heap_live, off_heap_goal, off_mapped_ready;
 	int32_t off_numgc, off_numforcedgc, off_gc_cpu_fraction;	/* -1: that fact is unknown */
 	bool pacer_from_table;		/* offsets from gotrace's table, not the binary's DWARF */
-	const char *pacer_source;	/* how runtime.gcController was found: "symbol table" */
+	const char *pacer_source;	/* how runtime.gcController was found: "symbol table",
+					 * "derived from machine code" */
 	char pacer_off[256];		/* why the pacer view is off, "" when on */
 	char memstats_off[256];
 };
@@ -44,6 +46,9 @@ struct go_memory {
  * GOMEMLIMIT from /proc/PID/environ when set there; memstats: gc_cpu_fraction within 0..1). A view that fails
  * is off with the failed fact in pacer_off / memstats_off. 0 when at least one view is on, else -ENOTSUP. */
 int go_memory_attach(const struct target *t, struct go_memory_layout *ml);
+/* The layout alone, as derived from the binary, before any live check (gotrace info of a file). 0 when at least
+ * one view has what it needs, else -ENOTSUP. */
+int go_memory_layout_derive(const struct target *t, const struct runtime_layout *rl, struct go_memory_layout *ml);
 
 /* Reads every fact of the views that are on. 0, or a negative errno (the process exited). */
 int go_memory_read(const struct go_memory_layout *ml, struct go_memory *m);

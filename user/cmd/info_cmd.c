@@ -14,6 +14,7 @@
 #include "cmd/commands.h"
 #include "lib/json.h"
 #include "lib/log.h"
+#include "caps/memory_runtime.h"
 #include "tracer/layout_check.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/target.h"
@@ -210,6 +211,47 @@ static const char *goroutine_verdict(const struct target *t, const struct runtim
 	return "sampled from runtime.sched.timeToRun (no probe)";
 }
 
+/* The memory capability's runtime views: as derived from the file, and with -p checked in the live process as the
+ * capability checks them before use. */
+static void memory_views(const struct target *t, const struct runtime_layout *rl, struct go_memory_layout *ml)
+{
+	if (t->proc.pid)
+		go_memory_attach(t, ml);
+	else
+		go_memory_layout_derive(t, rl, ml);
+}
+
+static void print_memory_verdict(const struct target *t, const struct runtime_layout *rl)
+{
+	struct go_memory_layout ml;
+
+	memory_views(t, rl, &ml);
+	if (ml.pacer)
+		printf("  memory: GOGC, GOMEMLIMIT and the heap from runtime.gcController (%s%s)", ml.pacer_source,
+		       t->proc.pid ? ", checked live" : "");
+	else
+		printf("  memory: GOGC, GOMEMLIMIT and the heap off: %s", ml.pacer_off);
+	printf("; GC cycles and GC CPU %s%s\n", ml.memstats ? "from runtime.memstats" : "off: ",
+	       ml.memstats ? "" : ml.memstats_off);
+}
+
+static void json_memory_views(struct json_obj *j, const struct target *t, const struct runtime_layout *rl)
+{
+	struct go_memory_layout ml;
+	struct json_obj mj;
+
+	memory_views(t, rl, &ml);
+	json_key(j, "memory_runtime");
+	json_begin(&mj, stdout);
+	json_kv_bool(&mj, "pacer", ml.pacer != 0);
+	json_kv_str(&mj, ml.pacer ? "pacer_source" : "pacer_off", ml.pacer ? ml.pacer_source : ml.pacer_off);
+	json_kv_bool(&mj, "memstats", ml.memstats != 0);
+	if (!ml.memstats)
+		json_kv_str(&mj, "memstats_off", ml.memstats_off);
+	json_kv_bool(&mj, "checked_live", t->proc.pid != 0);
+	json_end(&mj);
+}
+
 /* -p PID: the derived layout read through in the live process, as the capabilities check it before use. */
 static void print_live_checks(const struct target *t, const struct runtime_layout *rl)
 {
@@ -258,7 +300,9 @@ static void print_text_probes(const struct target *t, const struct runtime_layou
 							: "approximate",
 	       note[0] ? ": " : "", note);
 	printf("  goroutine delay: %s\n", goroutine_verdict(t, rl));
-	printf("  thread scheduling, futex/epoll waits, cgroup CPU: on (kernel tracepoints, no runtime layout)\n");
+	print_memory_verdict(t, rl);
+	printf("  thread scheduling, futex/epoll waits, cgroup CPU and memory: on (kernel tracepoints and files, no "
+	       "runtime layout)\n");
 	if (t->proc.pid)
 		print_live_checks(t, rl);
 }
@@ -356,6 +400,7 @@ static void print_json(const struct target *t, const struct runtime_layout *rl)
 	json_kv_str(&j, "pclntab_layout", gb->pclntab ? pclntab_layout(pclntab_version(gb->pclntab)) : "unreadable");
 	json_kv_u64(&j, "functions", gb->pclntab ? pclntab_func_count(gb->pclntab) : 0);
 	json_layout(&j, rl);
+	json_memory_views(&j, t, rl);
 	json_probes(&j, t);
 	json_end(&j);
 	fputc('\n', stdout);

@@ -318,9 +318,9 @@ static size_t group_hits(const struct hit *hits, size_t n, struct candidate *out
 	return m;
 }
 
-/* The base that explains the most distinct fields of one function (fields seen in that function only);
- * 0 when that is fewer than min_fields or not unique. */
-static uint64_t best_for_function(const struct hit *hits, size_t n, uint16_t func, int min_fields)
+/* The base that explains the most distinct fields of one function (fields seen in that function only); 0 when
+ * that is fewer than min_fields, or when other bases explain as many and none of them is prefer (0: none). */
+static uint64_t best_for_function(const struct hit *hits, size_t n, uint16_t func, int min_fields, uint64_t prefer)
 {
 	uint64_t best = 0;
 	int best_count = 0, ties = 0;
@@ -340,14 +340,19 @@ static uint64_t best_for_function(const struct hit *hits, size_t n, uint16_t fun
 			ties = 0;
 		} else if (count == best_count) {
 			ties++;
+			if (prefer && hits[i].base == prefer)
+				best = prefer;
 		}
 		i = j;
 	}
-	return best_count >= min_fields && ties == 0 ? best : 0;
+	return best_count >= min_fields && (ties == 0 || (prefer && best == prefer)) ? best : 0;
 }
 
 /* The base must explain more fields than any other; two functions at least must each find it on their own
- * (two fields or more, unique); and no function may find a different base with three fields or more. */
+ * (two fields or more, no other base explaining more of that function's); and no function may find a different
+ * base with three fields or more. A method call on the global takes its address, which reads as any field of
+ * some base: the pacer's gcControllerCommit explains as well a base 8 bytes lower, a tie only the other
+ * functions settle. */
 static uint64_t decide(const struct hit *hits, size_t n, const struct candidate *c, size_t m, int nfuncs)
 {
 	uint32_t best_fields = 0, second_fields = 0;
@@ -368,11 +373,11 @@ static uint64_t decide(const struct hit *hits, size_t n, const struct candidate 
 	if (best_fields < 3 || best_fields == second_fields)
 		return 0;
 	for (uint16_t f = 0; f < nfuncs; f++) {
-		uint64_t own = best_for_function(hits, n, f, 2);
+		uint64_t own = best_for_function(hits, n, f, 2, best);
 
 		if (own == best)
 			agreeing++;
-		else if (own && best_for_function(hits, n, f, 3) == own)
+		else if (own && best_for_function(hits, n, f, 3, 0) == own)
 			return 0;
 	}
 	return agreeing >= 2 ? best : 0;
@@ -460,6 +465,21 @@ static void sched_pattern(const struct go_offsets *o, struct global_pattern *p)
 	};
 }
 
+/* The pacer: gcTrigger.test reads gcPercent (4 bytes wide) and heapLive, allocSpan memoryLimit and mappedReady,
+ * gcControllerCommit memoryLimit and takes its address for a method call (1.19 to 1.27). Functions that touch
+ * other globals densely (gcMarkTermination, readmemstats_m) would let runs of 8-byte fields of runtime.work or
+ * memstats pass for the pacer's. */
+static void gc_controller_pattern(const struct go_offsets *o, struct global_pattern *p)
+{
+	*p = (struct global_pattern){
+		.fields = { o->gcc_gc_percent, o->gcc_memory_limit, o->gcc_heap_marked, o->gcc_heap_live,
+			    o->gcc_percent_heap_goal, o->gcc_mapped_ready, -1, -1, -1, -1, -1, -1 },
+		.widths = { 4, 8, 8, 8, 8, 8 },
+		.funcs = { "runtime.gcTrigger.test", "runtime.(*mheap).allocSpan", "runtime.gcControllerCommit" },
+		.size = o->gcc_size,
+	};
+}
+
 static void from_code(const struct elf_file *ef, const struct go_offsets *o, go_func_lookup_fn find_func,
 		      void *ctx, struct go_globals *out)
 {
@@ -486,6 +506,9 @@ static void from_code(const struct elf_file *ef, const struct go_offsets *o, go_
 	sched_pattern(o, &p);
 	if (!out->sched && (out->sched = derive_global(s, &p)))
 		out->sched_source = GO_GLOBAL_CODE;
+	gc_controller_pattern(o, &p);
+	if (!out->gc_controller && (out->gc_controller = derive_global(s, &p)))
+		out->gc_controller_source = GO_GLOBAL_CODE;
 	cs_close(&s->cs);
 out:
 	free(s);

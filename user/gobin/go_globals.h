@@ -22,7 +22,7 @@ struct go_globals {
 	uint64_t memstats;	/* runtime.memstats (runtime.mstats) */
 	uint64_t sched;		/* runtime.sched (runtime.schedt) */
 	uint64_t firstmoduledata;	/* runtime.firstmoduledata: symbol table, or .go.module (1.26) */
-	uint64_t gc_controller;		/* runtime.gcController (runtime.gcControllerState): symbol table only */
+	uint64_t gc_controller;		/* runtime.gcController (runtime.gcControllerState) */
 	enum go_global_source work_source, memstats_source, sched_source, firstmoduledata_source,
 		gc_controller_source;
 };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Tests of go_globals: addresses of runtime.work/memstats/sched against `go tool nm`, from the symbol table of
+/* Tests of go_globals: addresses of runtime.work/memstats/sched/gcController against `go tool nm`, from the symbol table of
  * unstripped fixtures and from code in stripped ones (stripped copies, -ldflags=-w twins of the stripped fixtures,
  * arm64 cross-builds), and on Debian's stripped prometheus against simpler derivations read off GNU objdump. */
 #include <elf.h>
@@ -14,7 +14,7 @@
 #define TWIN_DIR "build/tests/unit/go_globals"
 
 struct nm_entry { uint64_t addr, size; };
-struct nm_globals { struct nm_entry work, memstats, sched, firstmoduledata; };
+struct nm_globals { struct nm_entry work, memstats, sched, firstmoduledata, gc_controller; };
 
 static bool parse_goversion(const char *v, int *major, int *minor)
 {
@@ -64,10 +64,12 @@ static bool nm_globals(const char *gocmd, const char *path, struct nm_globals *g
 			e = &g->sched;
 		else if (strcmp(name, "runtime.firstmoduledata") == 0)
 			e = &g->firstmoduledata;
+		else if (strcmp(name, "runtime.gcController") == 0)
+			e = &g->gc_controller;
 		if (e)
 			*e = (struct nm_entry){ addr, size };
 	}
-	return pclose(p) == 0 && g->work.addr && g->memstats.addr && g->sched.addr;
+	return pclose(p) == 0 && g->work.addr && g->memstats.addr && g->sched.addr && g->gc_controller.addr;
 }
 
 static void symtab_fixture(const struct unit_fixture *f, void *ctx)
@@ -93,12 +95,14 @@ static void symtab_fixture(const struct unit_fixture *f, void *ctx)
 	CHECK_EQ_U64(g.memstats, nm.memstats.addr);
 	CHECK_EQ_U64(g.sched, nm.sched.addr);
 	CHECK_EQ_U64(g.firstmoduledata, nm.firstmoduledata.addr);
+	CHECK_EQ_U64(g.gc_controller, nm.gc_controller.addr);
 	CHECK(g.work_source == GO_GLOBAL_SYMTAB && g.memstats_source == GO_GLOBAL_SYMTAB &&
-	      g.sched_source == GO_GLOBAL_SYMTAB);
+	      g.sched_source == GO_GLOBAL_SYMTAB && g.gc_controller_source == GO_GLOBAL_SYMTAB);
 	/* The symbols' sizes are the struct sizes: a check of the layouts too. */
 	CHECK_EQ_U64(nm.work.size, o.work_size);
 	CHECK_EQ_U64(nm.memstats.size, o.memstats_size);
 	CHECK_EQ_U64(nm.sched.size, o.sched_size);
+	CHECK_EQ_U64(nm.gc_controller.size, o.gcc_size);
 	elf_file_close(ef);
 	(*(int *)ctx)++;
 }
@@ -160,25 +164,26 @@ static int derive(const char *path, int minor, bool arm64, struct go_globals *g)
 
 struct derived_counts { int binaries, found, declined; };
 
-/* Every address found must be the symbol's; 1.19 and 1.26 on amd64 must find all three. */
+/* Every address found must be the symbol's; the toolchains of the fixtures on amd64 must find all four. */
 static void compare_with_nm(const char *what, const struct go_globals *g, const struct nm_globals *nm, int minor,
 			    bool arm64, struct derived_counts *c)
 {
-	const uint64_t got[3] = { g->work, g->memstats, g->sched }, want[3] = { nm->work.addr, nm->memstats.addr,
-										  nm->sched.addr };
+	const uint64_t got[4] = { g->work, g->memstats, g->sched, g->gc_controller },
+		       want[4] = { nm->work.addr, nm->memstats.addr, nm->sched.addr, nm->gc_controller.addr };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		if (got[i] && got[i] != want[i])
 			fprintf(stderr, "    %s: global %d derived %#" PRIx64 ", symbol %#" PRIx64 "\n", what, i, got[i],
 				want[i]);
 		CHECK(got[i] == 0 || got[i] == want[i]);
-		CHECK(got[i] != 0 || arm64 || (minor != 19 && minor != 26));
+		CHECK(got[i] != 0 || arm64 || (minor != 19 && minor != 26 && minor != 27));
 		if (got[i])
 			c->found++;
 		else
 			c->declined++;
 	}
-	CHECK(g->work_source != GO_GLOBAL_SYMTAB && g->memstats_source != GO_GLOBAL_SYMTAB);
+	CHECK(g->work_source != GO_GLOBAL_SYMTAB && g->memstats_source != GO_GLOBAL_SYMTAB &&
+	      g->gc_controller_source != GO_GLOBAL_SYMTAB);
 	c->binaries++;
 }
 
@@ -272,7 +277,8 @@ static void stripped_fixture(const struct unit_fixture *f, void *ctx)
 	nm.work.addr = translate(twin, f->path, nm.work.addr);
 	nm.memstats.addr = translate(twin, f->path, nm.memstats.addr);
 	nm.sched.addr = translate(twin, f->path, nm.sched.addr);
-	CHECK(nm.work.addr && nm.memstats.addr && nm.sched.addr);
+	nm.gc_controller.addr = translate(twin, f->path, nm.gc_controller.addr);
+	CHECK(nm.work.addr && nm.memstats.addr && nm.sched.addr && nm.gc_controller.addr);
 	CHECK_EQ_U64(derive(f->path, minor, false, &g), 0);
 	compare_with_nm(f->path, &g, &nm, minor, false, ctx);
 }
@@ -607,9 +613,9 @@ TEST(bogus_ranges_and_layouts_find_nothing)
 		return;
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
 		CHECK_EQ_U64(go_globals_find(ef, &o, bogus_lookup, (void *)&ranges[i], &g), (uint64_t)-ENOENT);
-		CHECK(g.work == 0 && g.memstats == 0 && g.sched == 0);
+		CHECK(g.work == 0 && g.memstats == 0 && g.sched == 0 && g.gc_controller == 0);
 	}
-	CHECK(derive(path, 19, false, &g) == 0 && g.work && g.memstats && g.sched);
+	CHECK(derive(path, 19, false, &g) == 0 && g.work && g.memstats && g.sched && g.gc_controller);
 	CHECK_EQ_U64(go_globals_find(ef, &unknown, bogus_lookup, (void *)&ranges[5], &g), (uint64_t)-ENOENT);
 	elf_file_close(ef);
 }
