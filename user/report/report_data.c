@@ -8,12 +8,18 @@
 #include "lib/json.h"
 #include "report/report_page.h"
 
-/* ns -> us relative to t0, rounded to the nearest us. */
+/* ns -> us relative to t0, rounded to the nearest us. The stream's times are whatever a file says: a difference
+ * past int64 saturates rather than overflow. */
 static int64_t rel_us(int64_t t, int64_t t0)
 {
-	int64_t d = t - t0;
+	int64_t d, us;
+	uint64_t magnitude;
 
-	return d >= 0 ? (d + 500) / 1000 : -((-d + 500) / 1000);
+	if (__builtin_sub_overflow(t, t0, &d))
+		d = t > t0 ? INT64_MAX : INT64_MIN;
+	magnitude = d >= 0 ? (uint64_t)d : -(uint64_t)d;
+	us = (int64_t)((magnitude + 500) / 1000);
+	return d >= 0 ? us : -us;
 }
 
 /* A duration in us: one decimal below 100 us, whole above (the page shows three significant digits). */

@@ -117,7 +117,7 @@ static void page_header(FILE *out, const struct report *r)
 		wall_time(r->realtime_ns, when, sizeof(when));
 		fprintf(out, "traced from %s ", when);
 	}
-	fprintf(out, "for %s", fmt_ns((uint64_t)(t1 - t0), dur, sizeof(dur)));
+	fprintf(out, "for %s", fmt_ns((uint64_t)t1 - (uint64_t)t0, dur, sizeof(dur)));	/* t0 <= t1: no overflow */
 	if (r->has_summary && r->target_exited)
 		fputs(" (the process exited)", out);
 	if (r->has_summary)

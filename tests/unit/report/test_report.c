@@ -370,3 +370,25 @@ TEST(page_of_an_empty_trace)
 	free(page);
 	report_free(&r);
 }
+
+/* Times are whatever the file says: the ends of int64 render (saturated), with no overflow for UBSan to find. */
+TEST(page_of_times_at_the_ends_of_int64)
+{
+	struct report_pause p = { .t = INT64_MAX, .dur = 1, .cycle = 1 };
+	struct report_cycle c = { .t = INT64_MIN, .dur = 1, .cycle = 1, .complete = true };
+	struct report r;
+	char *page;
+
+	report_init(&r);
+	r.has_start = r.has_summary = true;
+	r.start_ns = INT64_MIN;
+	r.end_ns = INT64_MAX;
+	CHECK(!report_add_pause(&r, &p));
+	CHECK(!report_add_cycle(&r, &c));
+	report_sort(&r);
+	page = page_of(&r, false);
+	CHECK(strstr(page, "\"span\":[0,9223372036854776]") != NULL);	/* INT64_MAX ns, saturated */
+	CHECK(strstr(page, "</html>\n") != NULL);
+	free(page);
+	report_free(&r);
+}
