@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 import weakref
 from dataclasses import dataclass
@@ -330,3 +331,42 @@ def daemon(*args, **kw):
         yield d
     finally:
         d.stop()
+
+
+@contextlib.contextmanager
+def prometheus_server(scrape_port):
+    """Debian's Prometheus scraping 127.0.0.1:scrape_port every second; yields its own port."""
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="gotrace-prom-")
+    config = Path(work, "prometheus.yml")
+    config.write_text(f"""global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: gotrace
+    static_configs:
+      - targets: ['127.0.0.1:{scrape_port}']
+""")
+    p = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/data",
+                          f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    try:
+        def ready():
+            try:
+                return http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200
+            except OSError:
+                assert p.poll() is None, "prometheus exited"
+                return False
+
+        wait_for(ready, what="prometheus ready")
+        yield port
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+
+
+def promql(port, query):
+    """An instant query: {sorted label tuple: value}."""
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
+    data = json.loads(http_get(url)[2])
+    assert data["status"] == "success", data
+    return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in data["data"]["result"]}

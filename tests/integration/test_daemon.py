@@ -11,7 +11,6 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -19,50 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fixtures, free_port, http_get, private_copy,
-                             wait_for)
+from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fixtures, free_port, private_copy,
+                             prometheus_server, promql, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
 MEMLOAD = fixtures("memload", ["default"])
 GO = "/usr/local/go/bin/go"
-
-
-@contextlib.contextmanager
-def prometheus_server(scrape_port):
-    port = free_port()
-    work = tempfile.mkdtemp(prefix="gotrace-prom-")
-    config = Path(work, "prometheus.yml")
-    config.write_text(f"""global:
-  scrape_interval: 1s
-scrape_configs:
-  - job_name: gotrace
-    static_configs:
-      - targets: ['127.0.0.1:{scrape_port}']
-""")
-    p = subprocess.Popen(["/usr/bin/prometheus", f"--config.file={config}", f"--storage.tsdb.path={work}/data",
-                          f"--web.listen-address=127.0.0.1:{port}"], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    try:
-        def ready():
-            try:
-                return http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200
-            except OSError:
-                assert p.poll() is None, "prometheus exited"
-                return False
-
-        wait_for(ready, what="prometheus ready")
-        yield port
-    finally:
-        p.terminate()
-        p.wait(timeout=30)
-
-
-def promql(port, query):
-    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": query})
-    data = json.loads(http_get(url)[2])
-    assert data["status"] == "success", data
-    return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in data["data"]["result"]}
 
 
 def test_prometheus_scrapes_programs_as_they_come_and_go():
