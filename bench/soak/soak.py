@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
-from gotrace_harness import (Daemon, QuotaCgroup, fixtures, private_copy, prometheus_server,  # noqa: E402
-                             promql)
+from gotrace_harness import (Daemon, QuotaCgroup, bpf_hash_entries, fixtures, private_copy,  # noqa: E402
+                             prometheus_server, promql)
 
 import plot  # noqa: E402
 
@@ -122,33 +122,6 @@ def memory(pid):
 def cpu_seconds(pid):
     f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(f[11]) + int(f[12])) / CLK_TCK
-
-
-HASH_MAP_TYPES = {1, 5, 9, 10}    # BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
-
-
-def bpf_hash_entries(pid):
-    """Entries of every hash-like BPF map the daemon holds (found through its fds), by map name: arrays are
-    always full, and stack maps come and go with each profile flush."""
-    out = {}
-    for fd in os.listdir(f"/proc/{pid}/fd"):
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-map":
-                continue
-            info = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines()
-                        if ":\t" in line)
-        except OSError:
-            continue
-        if int(info.get("map_type", -1)) not in HASH_MAP_TYPES:
-            continue
-        dump = subprocess.run(["bpftool", "map", "dump", "id", info["map_id"].strip(), "-j"], capture_output=True,
-                              text=True)
-        shown = subprocess.run(["bpftool", "map", "show", "id", info["map_id"].strip(), "-j"], capture_output=True,
-                               text=True)
-        if dump.returncode == 0 and shown.returncode == 0:
-            name = json.loads(shown.stdout).get("name", info["map_id"].strip())
-            out[name] = out.get(name, 0) + len(json.loads(dump.stdout))
-    return out
 
 
 def daemon_gauges(d):

@@ -253,6 +253,32 @@ def quantile_bucket(hist, q):
     raise AssertionError("empty histogram")
 
 
+HASH_MAP_TYPES = {1, 5, 9, 10}    # BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
+
+
+def bpf_hash_entries(pid):
+    """Entries of every hash-like BPF map process pid holds (found through its fds), summed by map name: arrays
+    are always full."""
+    out = {}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-map":
+                continue
+            info = dict(line.split(":\t", 1) for line in Path(f"/proc/{pid}/fdinfo/{fd}").read_text().splitlines()
+                        if ":\t" in line)
+        except OSError:
+            continue
+        if int(info.get("map_type", -1)) not in HASH_MAP_TYPES:
+            continue
+        map_id = info["map_id"].strip()
+        dump = subprocess.run(["bpftool", "map", "dump", "id", map_id, "-j"], capture_output=True, text=True)
+        shown = subprocess.run(["bpftool", "map", "show", "id", map_id, "-j"], capture_output=True, text=True)
+        if dump.returncode == 0 and shown.returncode == 0:
+            name = json.loads(shown.stdout).get("name", map_id)
+            out[name] = out.get(name, 0) + len(json.loads(dump.stdout))
+    return out
+
+
 # ---- the daemon, for tests/integration/test_daemon.py and bench/daemon ----
 
 def private_copy(fx, tag):
