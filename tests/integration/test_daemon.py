@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gotrace_harness import (GOTRACE, MemoryCgroup, Target, bpf_hash_entries, daemon, fixtures, free_port,
-                             private_copy, prometheus_server, promql, wait_for)
+                             http_get, private_copy, prometheus_server, promql, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
@@ -120,6 +120,40 @@ def test_sighup_reload_applies_new_rules(tmp_path):
             assert d.logs().count("serving /metrics") == 1
         finally:
             t.kill()
+
+
+def test_reload_to_an_address_it_cannot_serve_is_refused(tmp_path):
+    """listen is moved by SIGHUP: to an address this machine does not have, the reload is refused whole and the
+    running server stays (scraped right after); to a free port, the new server is up and the old one gone; to
+    the same port on every interface, which overlaps the running server, too."""
+    conf = tmp_path / "daemon.conf"
+    old, new = free_port(), free_port()
+    conf.write_text(f"listen = 127.0.0.1:{old}\nprofile-dir = none\nallow-exe = nothing-matches\n")
+    log = tmp_path / "log"
+    with open(log, "w") as err:
+        p = subprocess.Popen([str(GOTRACE), "daemon", f"--config={conf}"], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_for(lambda: "serving /metrics" in log.read_text(), what="serving")
+        conf.write_text(f"listen = 192.0.2.1:{new}\nprofile-dir = none\nallow-exe = nothing-matches\n")
+        p.send_signal(signal.SIGHUP)
+        wait_for(lambda: "reload refused" in log.read_text(), what="the refusal")
+        assert "cannot listen on 192.0.2.1" in log.read_text(), log.read_text()
+        assert http_get(f"http://127.0.0.1:{old}/healthz")[0] == 200
+        conf.write_text(f"listen = 127.0.0.1:{new}\nprofile-dir = none\nallow-exe = nothing-matches\n")
+        p.send_signal(signal.SIGHUP)
+        wait_for(lambda: "configuration reloaded" in log.read_text(), what="the reload")
+        assert http_get(f"http://127.0.0.1:{new}/healthz")[0] == 200
+        with pytest.raises(OSError):
+            http_get(f"http://127.0.0.1:{old}/healthz", timeout=2)
+        # every interface, same port: it overlaps the running server, bound only once that one is closed
+        conf.write_text(f"listen = :{new}\nprofile-dir = none\nallow-exe = nothing-matches\n")
+        p.send_signal(signal.SIGHUP)
+        wait_for(lambda: log.read_text().count("configuration reloaded") == 2, what="the second reload")
+        assert f"serving /metrics and /healthz on :{new}" in log.read_text(), log.read_text()
+        assert http_get(f"http://127.0.0.1:{new}/healthz")[0] == 200
+    finally:
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=20) == 0, log.read_text()
 
 
 def test_binds_loopback_by_default():

@@ -441,38 +441,59 @@ static int serve_health(void *ctx, struct http_response *resp)
 
 /* ---- lifecycle ---- */
 
-static int start_http(struct daemon *d)
+/* Serves /metrics and /healthz on listen; why says what failed. */
+static int start_http(struct daemon *d, const char *listen, struct http_server **out, char *why, size_t size)
 {
 	static struct http_route routes[2];
-	char err[256];
 
 	routes[0] = (struct http_route){ "/metrics", serve_metrics, d };
 	routes[1] = (struct http_route){ "/healthz", serve_health, d };
-	if (http_server_start(d->cfg.listen, routes, 2, &d->http, err, sizeof(err))) {
-		log_error("%s", err);
+	if (http_server_start(listen, routes, 2, out, why, size))
 		return -EADDRNOTAVAIL;
-	}
-	log_notice("serving /metrics and /healthz on %s", d->cfg.listen);
+	log_notice("serving /metrics and /healthz on %s", listen);
 	return 0;
 }
 
-/* Outputs not running are started: the HTTP server may have been kept across a reload. */
+/* A reload to another listen address: the new server is up before the old one goes, so that a reload that
+ * cannot serve where it is told is refused whole and the old server never stopped. An address that overlaps the
+ * old one (":9465" after "127.0.0.1:9465") can only be bound once the old is closed: then the old is reopened if
+ * the new one still fails. */
+static int move_http(struct daemon *d, const char *listen, char *why, size_t size)
+{
+	struct http_server *next = NULL;
+	char again[256];
+
+	if (start_http(d, listen, &next, why, size) == 0) {
+		http_server_stop(d->http);
+		d->http = next;
+		return 0;
+	}
+	http_server_stop(d->http);
+	d->http = NULL;
+	if (start_http(d, listen, &d->http, why, size) == 0)
+		return 0;
+	if (start_http(d, d->cfg.listen, &d->http, again, sizeof(again)))
+		log_error("the previous address cannot be served again either, /metrics is off: %s", again);
+	return -EADDRNOTAVAIL;
+}
+
+/* Outputs not running are started (the HTTP server may have been kept across a reload); each on its own, so that
+ * one that cannot start leaves the others on. */
 static int start_outputs(struct daemon *d)
 {
 	char why[512];
-	int err = d->http ? 0 : start_http(d);
+	int err = d->http ? 0 : start_http(d, d->cfg.listen, &d->http, why, sizeof(why));
 
 	if (err)
-		return err;
-	err = daemon_profiles_open(&d->cfg, d->session.bus, &d->profiles, why, sizeof(why));
-	if (err) {
 		log_error("%s", why);
-		return err;
+	if (daemon_profiles_open(&d->cfg, d->session.bus, &d->profiles, why, sizeof(why))) {
+		log_error("%s", why);
+		err = err ?: -EIO;
 	}
-	for (size_t i = 0; i < d->ntargets; i++)	/* after a reload: the processes traced all along */
+	for (size_t i = 0; d->profiles && i < d->ntargets; i++)	/* after a reload: the processes traced all along */
 		daemon_profiles_add_process(d->profiles, (uint32_t)d->targets[i]->tc->target.proc.pid,
 					    &d->targets[i]->who);
-	return 0;
+	return err;
 }
 
 static void stop_outputs(struct daemon *d, bool keep_http)
@@ -525,9 +546,15 @@ static void reload(struct daemon *d, int argc, char **argv)
 		sd_notify_send("READY=1");
 		return;
 	}
-	daemon_profiles_flush(d->profiles);
 	/* Same address: keep serving, so that a scrape during the reload does not find the port closed. */
-	stop_outputs(d, !strcmp(cfg.listen, d->cfg.listen));
+	if (strcmp(cfg.listen, d->cfg.listen) && move_http(d, cfg.listen, err, sizeof(err))) {
+		log_error("reload refused, the running configuration stays: %s", err);
+		daemon_config_free(&cfg);
+		sd_notify_send("READY=1");
+		return;
+	}
+	daemon_profiles_flush(d->profiles);
+	stop_outputs(d, true);
 	daemon_config_free(&d->cfg);
 	d->cfg = cfg;
 	log_verbosity = d->cfg.verbosity;
