@@ -303,11 +303,22 @@ def test_c_code_epoll_wait_is_traced(fx):
     assert 20_000_000 <= op[0]["ns"] < 400_000_000, op
 
 
-def program_runs(name):
-    """Runs of each loaded BPF program of that name (bpftool; gotrace turns BPF run statistics on)."""
-    progs = json.loads(subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True,
-                                      check=True).stdout)
-    return [p.get("run_cnt", 0) for p in progs if p.get("name") == name]
+def program_runs(pid, name):
+    """Run counts of the BPF programs of that name that process pid holds (through its fds: another gotrace on
+    the machine loads programs of the same names), as the kernel counts them (gotrace turns run statistics
+    on)."""
+    runs = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-prog":
+                continue
+            prog_id = re.search(r"prog_id:\s+(\d+)", Path(f"/proc/{pid}/fdinfo/{fd}").read_text()).group(1)
+        except (OSError, AttributeError):
+            continue
+        shown = subprocess.run(["bpftool", "prog", "show", "id", prog_id, "-j"], capture_output=True, text=True)
+        if shown.returncode == 0 and json.loads(shown.stdout).get("name") == name:
+            runs.append(json.loads(shown.stdout).get("run_cnt", 0))
+    return runs
 
 
 @pytest.mark.parametrize("fx", fixtures("httpload", ["default"]) + fixtures("idle", ["static"]),
@@ -321,7 +332,7 @@ def test_pure_go_leaves_epoll_wait_alone(fx):
     try:
         t.start()
         g = Gotrace("-p", str(t.pid), "-c", "waits", "-v")
-        pwait_before = sum(program_runs("handle_enter_epoll_pwait_tp"))
+        pwait_before = sum(program_runs(g.proc.pid, "handle_enter_epoll_pwait_tp"))
         poller = select.epoll()
         libc = ctypes.CDLL(None, use_errno=True)
         events = ctypes.create_string_buffer(12)
@@ -329,8 +340,8 @@ def test_pure_go_leaves_epoll_wait_alone(fx):
             poller.poll(0.001)	# CPython's epoll.poll is epoll_wait
             libc.epoll_pwait(poller.fileno(), events, 1, 1, None)
         poller.close()
-        wait_runs = program_runs("handle_enter_epoll_wait_tp")
-        pwait_runs = sum(program_runs("handle_enter_epoll_pwait_tp")) - pwait_before
+        wait_runs = program_runs(g.proc.pid, "handle_enter_epoll_wait_tp")
+        pwait_runs = sum(program_runs(g.proc.pid, "handle_enter_epoll_pwait_tp")) - pwait_before
     finally:
         if g:
             g.stop()
