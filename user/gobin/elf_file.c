@@ -103,6 +103,12 @@ void elf_file_close(struct elf_file *ef)
 	free(ef);
 }
 
+void elf_file_drop_pages(const struct elf_file *ef)
+{
+	if (ef && ef->owns_mapping)
+		madvise((void *)ef->data, ef->size, MADV_DONTNEED);	/* shared file mapping: nothing is lost */
+}
+
 const uint8_t *elf_file_data(const struct elf_file *ef, size_t *size)
 {
 	*size = ef->size;

@@ -30,6 +30,10 @@ int elf_file_open(const char *path, struct elf_file **out);
 /* Views caller-owned memory, which must outlive the elf_file (unit tests, fuzzers). */
 int elf_file_open_mem(const void *data, size_t size, struct elf_file **out);
 void elf_file_close(struct elf_file *ef);
+/* Gives back the resident pages of the mapping read so far (DWARF, the function table, code): they stay in the
+ * page cache and are read again on the next access. A binary kept open for the lifetime of a traced process
+ * would otherwise count its whole file in the tracer's RSS, once per process. */
+void elf_file_drop_pages(const struct elf_file *ef);
 
 const uint8_t *elf_file_data(const struct elf_file *ef, size_t *size);
 uint16_t elf_file_machine(const struct elf_file *ef);	/* EM_X86_64, EM_AARCH64, ... */

@@ -34,6 +34,12 @@ fail:
 	return err;
 }
 
+void go_binary_drop_pages(const struct go_binary *gb)
+{
+	if (gb)
+		elf_file_drop_pages(gb->elf);
+}
+
 void go_binary_close(struct go_binary *gb)
 {
 	if (!gb)

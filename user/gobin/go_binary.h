@@ -28,6 +28,8 @@ struct go_binary {
  * program). */
 int go_binary_open(const char *path, struct go_binary **out);
 void go_binary_close(struct go_binary *gb);
+/* elf_file_drop_pages of its executable: after the layout is derived and the probes attached. */
+void go_binary_drop_pages(const struct go_binary *gb);
 
 /* Looks the function up in .symtab when present, else in pclntab (stripped binaries). 0 or -ENOENT. */
 int go_binary_find_func(const struct go_binary *gb, const char *name, struct go_func *fn);

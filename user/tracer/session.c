@@ -138,6 +138,7 @@ int session_add_opened_target(struct session *s, struct target *t, struct target
 		return err;
 	}
 	tc->start_ns = monotonic_ns();
+	go_binary_drop_pages(tc->target.bin);	/* every capability has read what it needs of it */
 	*out = tc;
 	return 0;
 }
