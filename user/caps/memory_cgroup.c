@@ -176,20 +176,8 @@ struct family {
 	int nseries;
 };
 
-static bool any_sample(const struct family *fam, struct target_ctx *const *tcs, size_t n, int index,
-		       memory_cgroup_reading_fn reading)
-{
-	struct memory_cgroup_reading r;
-	double v;
-
-	for (size_t i = 0; i < n; i++)
-		for (int s = 0; s < fam->nseries; s++)
-			if (reading(tcs[i], index, &r) && figure(&r, fam->series[s].figure, &v))
-				return true;
-	return false;
-}
-
-/* A family only where some process has the figure: a v1 host shows no memory.high family at all. */
+/* Every family is written, samples or not: the daemon keeps an exited process's series only in the families that
+ * the living processes' exposition has (prom_merge.h), and a v1 host's processes must not drop a v2 one's. */
 static void write_family(struct prom *p, const struct family *fam, struct target_ctx *const *tcs, size_t n,
 			 int index, memory_cgroup_reading_fn reading)
 {
@@ -197,8 +185,6 @@ static void write_family(struct prom *p, const struct family *fam, struct target
 	struct memory_cgroup_reading r;
 	double v;
 
-	if (!any_sample(fam, tcs, n, index, reading))
-		return;
 	prom_family(p, fam->name, fam->type, fam->help);
 	for (size_t i = 0; i < n; i++)
 		for (int s = 0; s < fam->nseries; s++)

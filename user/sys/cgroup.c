@@ -1345,13 +1345,11 @@ static int read_optional(const char *dir, const char *name, int (*parse)(const c
  * kernel was booted with psi=0. */
 static int read_if_there(const char *dir, const char *name, char **text)
 {
-	int err = read_in(dir, name, text);
+	int err;
 
-	if (err == -ENOENT || err == -EOPNOTSUPP) {
-		*text = NULL;
-		return 0;
-	}
-	return err;
+	*text = NULL;		/* read_in leaves it unset on errors, and the callers free it */
+	err = read_in(dir, name, text);
+	return err == -ENOENT || err == -EOPNOTSUPP ? 0 : err;
 }
 
 /* v1 memory.oom_control, absent at the root of some kernels */
@@ -1389,7 +1387,8 @@ static int read_v2_events(const struct cgroup_memory *cm, struct cgroup_memory_s
 
 	if (!err && st->has_events && strcmp(cm->high_dir, cm->stat_dir) != 0) {
 		err = read_events_in(cm->high_dir, &high_ev, &have_high);
-		st->events.high = high_ev.high;
+		if (have_high)
+			st->events.high = high_ev.high;
 	}
 	st->has_events = st->has_events && have_high;
 	err = err ?: read_if_there(cm->stat_dir, "memory.pressure", &text);

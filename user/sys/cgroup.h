@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A traced process's cgroup CPU limits (v1 or v2, nested, in containers) and its CFS throttling counters. */
+/* A traced process's cgroup CPU limits (v1 or v2, nested, in containers) and its CFS throttling counters; its memory
+ * cgroup's limits, usage, events and pressure. */
 #ifndef GOTRACE_CGROUP_H
 #define GOTRACE_CGROUP_H
 
