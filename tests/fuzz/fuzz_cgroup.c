@@ -2,7 +2,7 @@
 /* libFuzzer target for cgroup.c's parsers. The input, cut at its first NUL, is a /proc/PID/cgroup text and a
  * mountinfo text; the first part also goes to every one-file parser. Results that parse must be in range.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -Iuser tests/fuzz/fuzz_cgroup.c user/cgroup.c -o build/fuzz/fuzz_cgroup
+ *        -Iuser tests/fuzz/fuzz_cgroup.c user/sys/cgroup.c -o build/fuzz/fuzz_cgroup
  * Run:   build/fuzz/fuzz_cgroup -max_total_time=300 build/fuzz/corpus_cgroup tests/unit/data/cgroup */
 #include <stdint.h>
 #include <stdlib.h>
@@ -43,6 +43,30 @@ static void fuzz_stat_and_lists(const char *text)
 		EXPECT(n >= 0 && n <= 65536);
 	if (cgroup_container_id(text, id, sizeof(id)) == 0)
 		EXPECT(strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64);
+}
+
+/* The memory files: limits -1 or within int64, PSI averages percentages, under_oom a bool. */
+static void fuzz_memory(const char *text)
+{
+	struct cgroup_memory_events ev;
+	struct cgroup_pressure psi;
+	int64_t limit;
+	uint64_t n;
+	bool under;
+
+	if (cgroup_parse_memory_limit(text, 1, &limit) == 0)
+		EXPECT(limit >= -1 && limit < (1ll << 62));
+	if (cgroup_parse_memory_limit(text, 2, &limit) == 0)
+		EXPECT(limit >= -1 && limit < (1ll << 62));
+	cgroup_parse_bytes(text, &n);
+	cgroup_parse_oom_kills(text, &n);
+	if (cgroup_parse_memory_events(text, &ev) == 0)
+		EXPECT(ev.has_oom_kill || ev.oom_kill == 0);
+	if (cgroup_parse_under_oom(text, &under) == 0)
+		EXPECT(under == 0 || under == 1);
+	if (cgroup_parse_pressure(text, &psi) == 0)
+		EXPECT(psi.some_avg10 >= 0 && psi.some_avg10 <= 100 && psi.full_avg10 >= 0 && psi.full_avg10 <= 100 &&
+		       (psi.has_full || psi.full_total_us == 0));
 }
 
 /* What a resolved directory must look like: absolute, the mount point a prefix, nothing below it climbing. */
@@ -95,6 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	second = strlen(text) < size ? text + strlen(text) + 1 : "";
 	fuzz_limits(text, second);
 	fuzz_stat_and_lists(text);
+	fuzz_memory(text);
 	if (cgroup_parse_mountinfo(text, 2, "cpu", "/a/b", dir, sizeof(dir), &top_len) == 0)
 		check_dir(dir, top_len);
 	fuzz_lookup(text, second, "cpu", size ? data[0] : 0);

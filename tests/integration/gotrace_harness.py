@@ -207,9 +207,10 @@ class QuotaCgroup(OwnCgroup):
 
 class MemoryCgroup(OwnCgroup):
     """A child of the v1 memory controller's root with a memory limit (and the same limit on memory+swap, so that
-    a process over it is OOM-killed rather than swapped out); removed on exit. Only cgroups it created are touched."""
+    a process over it is OOM-killed rather than swapped out), and optionally a soft limit; removed on exit. Only
+    cgroups it created are touched."""
 
-    def __init__(self, limit_bytes):
+    def __init__(self, limit_bytes, soft_limit_bytes=None):
         root = Path("/sys/fs/cgroup/memory")
         if not (root / "memory.limit_in_bytes").exists():
             raise RuntimeError("no cgroup v1 memory controller at /sys/fs/cgroup/memory")
@@ -218,6 +219,8 @@ class MemoryCgroup(OwnCgroup):
         (self.dir / "memory.limit_in_bytes").write_text(str(limit_bytes))
         if (self.dir / "memory.memsw.limit_in_bytes").exists():
             (self.dir / "memory.memsw.limit_in_bytes").write_text(str(limit_bytes))
+        if soft_limit_bytes is not None:
+            (self.dir / "memory.soft_limit_in_bytes").write_text(str(soft_limit_bytes))
         self.path = "/" + self.dir.name
 
     def enter(self):
@@ -226,9 +229,12 @@ class MemoryCgroup(OwnCgroup):
     def read(self, name):
         return (self.dir / name).read_text()
 
+    def oom_control(self):
+        """memory.oom_control as numbers: oom_kill_disable, under_oom, oom_kill."""
+        return {k: int(v) for k, v in (line.split() for line in self.read("memory.oom_control").splitlines())}
+
     def oom_kills(self):
-        kv = dict(line.split() for line in self.read("memory.oom_control").splitlines())
-        return int(kv["oom_kill"])
+        return self.oom_control()["oom_kill"]
 
 
 

@@ -506,12 +506,12 @@ def metric_of(text, name, pid):
 @pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
 def test_memory_of_each_process_and_its_oom_kill(fx):
     """A Go program (GOGC=150) grows its heap in a 128 MiB memory cgroup until the OOM killer ends it. While it
-    runs, the daemon exports its GOGC, the cgroup's limit and its RSS; after the kill, a log line says the OOM
+    runs, the daemon exports its GOGC, the cgroup's limit, soft limit and its RSS; after the kill, a log line says the OOM
     killer ended it, and its series, kept for a scrape, count the cgroup's OOM kill as the kernel does."""
-    limit = 128 << 20
+    limit, soft = 128 << 20, 96 << 20
     path = private_copy(fx, "m")
     with daemon("--profile-dir=none", "--scan-interval=200ms", allow=os.path.basename(path) + "*") as d, \
-            MemoryCgroup(limit) as cg:
+            MemoryCgroup(limit, soft_limit_bytes=soft) as cg:
         t = Target(path, "-grow", "-step-mib=4", "-every=100ms", env={"GOGC": "150"}, cgroup=cg)
         try:
             wait_for(lambda: metric_of(d.metrics()[2], "gotrace_go_gogc", t.pid) is not None, timeout=30,
@@ -527,6 +527,11 @@ def test_memory_of_each_process_and_its_oom_kill(fx):
             t.kill()
     assert metric_of(live, "gotrace_go_gogc", t.pid) == 150
     assert metric_of(live, "gotrace_cgroup_memory_limit_bytes", t.pid) == limit
+    # v1: the soft limit and under_oom; memory.high and PSI are v2's, so no sample (not a 0)
+    assert metric_of(live, "gotrace_cgroup_memory_soft_limit_bytes", t.pid) == soft
+    assert metric_of(live, "gotrace_cgroup_memory_under_oom", t.pid) == 0
+    assert metric_of(live, "gotrace_cgroup_memory_high_bytes", t.pid) is None
+    assert metric_of(live, "gotrace_cgroup_memory_pressure_seconds_total", t.pid) is None
     assert metric_of(live, "gotrace_process_rss_bytes", t.pid) > 0
     line = [x for x in d.logs().splitlines() if "killed by the OOM killer" in x][0]
     assert f"PID {t.pid}" in line and "of a 128.0 MiB limit" in line and "GOGC 150" in line, line

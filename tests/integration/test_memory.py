@@ -2,7 +2,8 @@
 
 Ground truth: tests/go/memload reports runtime/metrics (/gc/gogc:percent, /gc/gomemlimit:bytes and /gc/heap/live:bytes
 from Go 1.21; /gc/heap/goal:bytes and MemStats on every version) after one GC, then holds still while gotrace's
-last reading happens; for an OOM kill, a v1 memory cgroup this test creates (128 MiB) and its own files."""
+last reading happens; for an OOM kill, a v1 memory cgroup this test creates (128 MiB) and its own files; for the soft
+limit, a v1 memory cgroup this test creates with one, and the files the kernel keeps for it, read after the trace."""
 import signal
 
 import pytest
@@ -85,3 +86,25 @@ def test_oom_kill_event(fx):
         # the last figures, at most one 100 ms poll before the kill: a heap within the limit, already large
         assert 16 * MIB <= e["heap_live_bytes"] <= limit
         assert e["heap_goal_bytes"] >= e["heap_marked_bytes"]
+
+
+@pytest.mark.parametrize("fx", MEMLOAD[:1], ids=lambda f: f.id)
+def test_cgroup_soft_limit_and_kernel_counters(fx):
+    limit, soft = 256 * MIB, 48 * MIB
+    with MemoryCgroup(limit, soft_limit_bytes=soft) as cg:
+        events, _, _ = trace_workload(fx.path, HOLD, cgroup=cg)
+        written = int(cg.read("memory.soft_limit_in_bytes"))
+        oom = cg.oom_control()
+        peak = int(cg.read("memory.max_usage_in_bytes"))
+    c = memory_summary(events)["memory_cgroup"]
+    assert c["version"] == 1 and c["path"] == cg.path
+    assert c["soft_limit_bytes"] == written == soft
+    assert c["soft_limiting_level"] == 0
+    assert c["limit_bytes"] == limit and c["limiting_level"] == 0
+    # the kernel's own counters after the trace; the process held still for its last 1.5 s, gotrace read at its exit
+    assert c["oom_kills"] == oom["oom_kill"] == 0
+    assert c["under_oom"] is (oom["under_oom"] == 1) is False
+    assert c["events_during_trace"] == {"oom_kill": 0}
+    assert c["peak_bytes"] == peak >= 32 * MIB
+    # v2 only: memory.high, memory.events and memory.pressure are absent on v1, not 0
+    assert "high_limit_bytes" not in c and "pressure" not in c

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bpf/memory.h"
+#include "caps/memory_cgroup.h"
 #include "caps/memory_runtime.h"
 #include "lib/log.h"
 #include "memory.skel.h"
@@ -30,6 +32,7 @@ struct memory_target_state {
 	bool have_runtime;
 	struct cgroup_memory cg;
 	struct cgroup_memory_stat cg_first, cg_last;
+	uint64_t cg_first_ns, cg_last_ns;	/* CLOCK_MONOTONIC of those readings: the pressure shares' wall time */
 	bool have_cgroup, cg_stat_ok;
 	char cgroup_off[160];
 	uint64_t rss_bytes;
@@ -64,16 +67,34 @@ static int read_rss(int pid, uint64_t *bytes)
 	return 0;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+/* The latest reading of the cgroup's files; false (keeping the last) when they cannot be read. */
+static bool read_cgroup_last(struct memory_target_state *ts)
+{
+	struct cgroup_memory_stat st;
+
+	if (!ts->cg_stat_ok || cgroup_memory_read_stat(&ts->cg, &st))
+		return false;
+	ts->cg_last = st;
+	ts->cg_last_ns = now_ns();
+	return true;
+}
+
 /* A reading of everything; what cannot be read keeps its last value (the process may be gone). */
 static void refresh(struct memory_target_state *ts)
 {
 	struct go_memory m;
-	struct cgroup_memory_stat st;
 
 	if (ts->have_runtime && go_memory_read(&ts->layout, &m) == 0)
 		ts->last = m;
-	if (ts->cg_stat_ok && cgroup_memory_read_stat(&ts->cg, &st) == 0)
-		ts->cg_last = st;
+	read_cgroup_last(ts);
 	if (!ts->exited)
 		ts->have_rss = read_rss(ts->pid, &ts->rss_bytes) == 0 || ts->have_rss;
 }
@@ -94,14 +115,12 @@ static void on_exit_event(const void *data, size_t size, void *arg)
 	const struct exit_event *e = data;
 	struct memory_state *ms = arg;
 	struct memory_target_state *ts;
-	struct cgroup_memory_stat st;
 
 	if (size < sizeof(*e) || !(ts = capability_tstate(ms->ctx, ms->index, e->pid, NULL)))
 		return;
 	ts->exited = true;
 	ts->exit_code = e->exit_code;
-	if (ts->cg_stat_ok && cgroup_memory_read_stat(&ts->cg, &st) == 0)
-		ts->cg_last = st;
+	read_cgroup_last(ts);
 	ts->oom_kills_at_exit = ts->cg_last.oom_kills;
 	ts->oom_killed = (e->exit_code & 0x7f) == SIGKILL && ts->cg_first.has_oom_kills &&
 			 ts->cg_last.oom_kills > ts->cg_first.oom_kills;
@@ -159,6 +178,7 @@ static void attach_cgroup(struct memory_target_state *ts)
 	ts->have_cgroup = true;
 	ts->cg_stat_ok = cgroup_memory_read_stat(&ts->cg, &ts->cg_first) == 0;
 	ts->cg_last = ts->cg_first;
+	ts->cg_first_ns = ts->cg_last_ns = now_ns();
 }
 
 static int track(struct memory_state *ms, struct memory_target_state *ts)
@@ -269,6 +289,14 @@ static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32
 	fputc('\n', out);
 }
 
+static void reading_of(const struct memory_target_state *ts, struct memory_cgroup_reading *r)
+{
+	r->cg = &ts->cg;
+	r->first = &ts->cg_first;
+	r->last = &ts->cg_last;
+	r->traced_seconds = (ts->cg_last_ns - ts->cg_first_ns) / 1e9;
+}
+
 static void text_cgroup(FILE *out, const struct memory_target_state *ts)
 {
 	char a[32], b[32], c[32];
@@ -299,6 +327,12 @@ static void text_cgroup(FILE *out, const struct memory_target_state *ts)
 		fprintf(out, ", %llu OOM kills (%llu during the trace)", (unsigned long long)ts->cg_last.oom_kills,
 			(unsigned long long)(ts->cg_last.oom_kills - ts->cg_first.oom_kills));
 	fputc('\n', out);
+	if (ts->cg_stat_ok) {
+		struct memory_cgroup_reading r;
+
+		reading_of(ts, &r);
+		memory_cgroup_text(out, &r);
+	}
 }
 
 static void json_runtime(struct json_obj *j, const struct memory_target_state *ts, uint32_t cycles)
@@ -434,6 +468,7 @@ static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
 
 static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts)
 {
+	struct memory_cgroup_reading r;
 	struct json_obj cj;
 
 	json_key(j, "memory_cgroup");
@@ -448,6 +483,8 @@ static void json_cgroup(struct json_obj *j, const struct memory_target_state *ts
 			json_kv_u64(&cj, "peak_bytes", ts->cg_last.peak_bytes);
 		if (ts->cg_last.has_oom_kills)
 			json_kv_u64(&cj, "oom_kills", ts->cg_last.oom_kills);
+		reading_of(ts, &r);
+		memory_cgroup_json(&cj, &r);
 	}
 	json_end(&cj);
 }
@@ -540,6 +577,16 @@ static double rss(const struct target_ctx *tc, const void *ts)
 	return (double)((const struct memory_target_state *)ts)->rss_bytes;
 }
 
+static bool metrics_reading(const struct target_ctx *tc, int index, struct memory_cgroup_reading *r)
+{
+	const struct memory_target_state *ts = tc->cap_state[index];
+
+	if (!ts || !ts->cg_stat_ok)
+		return false;
+	reading_of(ts, r);
+	return true;
+}
+
 static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	int index = ((struct memory_state *)state)->index;
@@ -560,6 +607,7 @@ static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n,
 			  "OOM kills in the limiting cgroup (the kernel's count since its creation).", tcs, n, index,
 			  cgroup_oom_kills);
 	capability_metric(p, "gotrace_process_rss_bytes", "gauge", "Resident set size (VmRSS).", tcs, n, index, rss);
+	memory_cgroup_metrics(p, tcs, n, index, metrics_reading);
 }
 
 static void memory_close(void *state)

@@ -1079,6 +1079,148 @@ int cgroup_parse_oom_kills(const char *text, uint64_t *count)
 	return found ? 0 : -ENOENT;
 }
 
+/* Flat "key value" lines (memory.events, memory.oom_control): vals[i] for keys[i], bit i of *seen set for each key
+ * found; other keys are skipped but must be well-formed, a repeated key is malformed. */
+static int parse_flat_keyed(const char *text, const char *const *keys, int nkeys, uint64_t *vals, unsigned int *seen)
+{
+	const char *pos = text, *line, *end, *p, *key, *key_end;
+	int n, i, err;
+
+	*seen = 0;
+	while ((n = next_line(&pos, &line, &end)) > 0) {
+		uint64_t v;
+
+		p = line;
+		if (!next_field(&p, end, ' ', &key, &key_end) || key_end == end || !is_stat_key(key, key_end))
+			return -EINVAL;
+		err = parse_u64(p, end, UINT64_MAX, &v);
+		if (err)
+			return err;
+		for (i = 0; i < nkeys && !span_is(key, key_end, keys[i]); i++)
+			;
+		if (i == nkeys)
+			continue;
+		if (*seen & (1u << i))
+			return -EINVAL;
+		*seen |= 1u << i;
+		vals[i] = v;
+	}
+	return n;
+}
+
+int cgroup_parse_memory_events(const char *text, struct cgroup_memory_events *ev)
+{
+	static const char *const keys[] = { "high", "max", "oom", "oom_kill" };
+	uint64_t vals[4] = { 0 };
+	unsigned int seen;
+	int err = parse_flat_keyed(text, keys, 4, vals, &seen);
+
+	if (err)
+		return err;
+	/* high, max and oom are there since the file appeared (4.5) */
+	if ((seen & 7) != 7)
+		return -EINVAL;
+	ev->high = vals[0];
+	ev->max = vals[1];
+	ev->oom = vals[2];
+	ev->oom_kill = vals[3];
+	ev->has_oom_kill = seen & 8;
+	return 0;
+}
+
+int cgroup_parse_under_oom(const char *text, bool *under_oom)
+{
+	static const char *const keys[] = { "under_oom" };
+	uint64_t v = 0;
+	unsigned int seen;
+	int err = parse_flat_keyed(text, keys, 1, &v, &seen);
+
+	if (err)
+		return err;
+	if (!seen || v > 1)
+		return -EINVAL;
+	*under_oom = v;
+	return 0;
+}
+
+/* "avg10=12.34": the kernel prints averages as percent with two decimals. */
+static int parse_psi_avg(const char *s, const char *end, const char *name, double *avg)
+{
+	size_t n = strlen(name);
+	const char *dot;
+	uint64_t whole, hundredths;
+	int err;
+
+	if ((size_t)(end - s) < n + 1 || memcmp(s, name, n) != 0 || s[n] != '=')
+		return -EINVAL;
+	s += n + 1;
+	dot = memchr(s, '.', end - s);
+	if (!dot || end - dot != 3)
+		return -EINVAL;
+	err = parse_u64(s, dot, UINT32_MAX, &whole);
+	err = err ?: parse_u64(dot + 1, end, 99, &hundredths);
+	if (err)
+		return err;
+	if (whole * 100 + hundredths > 10000)
+		return -ERANGE;
+	*avg = (double)(whole * 100 + hundredths) / 100.0;
+	return 0;
+}
+
+/* "avg10=0.00 avg60=0.00 avg300=0.00 total=74486" after the line's first word */
+static int parse_psi_line(const char *p, const char *end, double *avg10, uint64_t *total_us)
+{
+	static const char *const avgs[] = { "avg10", "avg60", "avg300" };
+	const char *f, *f_end;
+	double unused;
+	int i, err;
+
+	for (i = 0; i < 3; i++) {
+		if (!next_field(&p, end, ' ', &f, &f_end))
+			return -EINVAL;
+		err = parse_psi_avg(f, f_end, avgs[i], i == 0 ? avg10 : &unused);
+		if (err)
+			return err;
+	}
+	if (end - p < 6 || memcmp(p, "total=", 6) != 0)
+		return -EINVAL;
+	return parse_u64(p + 6, end, UINT64_MAX, total_us);
+}
+
+int cgroup_parse_pressure(const char *text, struct cgroup_pressure *psi)
+{
+	const char *pos = text, *line, *end, *p, *kind, *kind_end;
+	bool have_some = false, have_full = false;
+	int n, err;
+
+	while ((n = next_line(&pos, &line, &end)) > 0) {
+		p = line;
+		if (!next_field(&p, end, ' ', &kind, &kind_end) || kind_end == end)
+			return -EINVAL;
+		if (span_is(kind, kind_end, "some") && !have_some) {
+			err = parse_psi_line(p, end, &psi->some_avg10, &psi->some_total_us);
+			have_some = true;
+		} else if (span_is(kind, kind_end, "full") && !have_full) {
+			err = parse_psi_line(p, end, &psi->full_avg10, &psi->full_total_us);
+			have_full = true;
+		} else {
+			return -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	if (n < 0)
+		return n;
+	if (!have_some)
+		return -EINVAL;
+	if (!have_full) {
+		psi->full_avg10 = 0;
+		psi->full_total_us = 0;
+	}
+	psi->has_full = have_full;
+	return 0;
+}
+
 /* 0 with the level's limit; -ENOENT when the level has no limit file (the v2 root, or memory not enabled). */
 static int read_memory_limit(int version, const char *dir, int64_t *limit)
 {
@@ -1090,7 +1232,27 @@ static int read_memory_limit(int version, const char *dir, int64_t *limit)
 	return err;
 }
 
-/* Walks from the leaf up to the mount point: the lowest limit wins, the deeper one on a tie. */
+/* The level's v2 memory.high or v1 memory.soft_limit_in_bytes; -ENOENT as read_memory_limit. */
+static int read_memory_high(int version, const char *dir, int64_t *high)
+{
+	char *text = NULL;
+	int err = read_in(dir, version == 2 ? "memory.high" : "memory.soft_limit_in_bytes", &text);
+
+	err = err ?: cgroup_parse_memory_limit(text, version, high);
+	free(text);
+	return err;
+}
+
+/* Keeps a level's limit when it is the tightest so far (-1 none; the deeper one wins a tie). */
+static bool tighter_memory(int64_t limit, int64_t *best)
+{
+	if (limit < 0 || (*best >= 0 && limit >= *best))
+		return false;
+	*best = limit;
+	return true;
+}
+
+/* Walks from the leaf up to the mount point for both the limit and the high (soft) limit. */
 static int find_memory_limit(struct cgroup_memory *cm, size_t top_len)
 {
 	char dir[PATH_MAX];
@@ -1099,18 +1261,27 @@ static int find_memory_limit(struct cgroup_memory *cm, size_t top_len)
 
 	strcpy(dir, cm->dir);
 	cm->limit_bytes = -1;
+	cm->high_bytes = -1;
 	strcpy(cm->stat_dir, cm->dir);
 	do {
 		err = read_memory_limit(cm->version, dir, &limit);
 		if (err && err != -ENOENT)
 			return err;
-		if (!err && limit >= 0 && (cm->limit_bytes < 0 || limit < cm->limit_bytes)) {
-			cm->limit_bytes = limit;
+		if (!err && tighter_memory(limit, &cm->limit_bytes)) {
 			cm->limiting_level = level;
 			strcpy(cm->stat_dir, dir);
 		}
+		err = read_memory_high(cm->version, dir, &limit);
+		if (err && err != -ENOENT)
+			return err;
+		if (!err && tighter_memory(limit, &cm->high_bytes)) {
+			cm->high_level = level;
+			strcpy(cm->high_dir, dir);
+		}
 		level++;
 	} while (to_parent(dir, top_len));
+	if (cm->high_bytes < 0)
+		strcpy(cm->high_dir, cm->stat_dir);
 	return 0;
 }
 
@@ -1170,6 +1341,66 @@ static int read_optional(const char *dir, const char *name, int (*parse)(const c
 	return err == -ENOENT ? 0 : err;
 }
 
+/* The whole file, or NULL without error when it is absent: -EOPNOTSUPP is what a PSI file answers when the
+ * kernel was booted with psi=0. */
+static int read_if_there(const char *dir, const char *name, char **text)
+{
+	int err;
+
+	*text = NULL;		/* read_in leaves it unset on errors, and the callers free it */
+	err = read_in(dir, name, text);
+	return err == -ENOENT || err == -EOPNOTSUPP ? 0 : err;
+}
+
+/* v1 memory.oom_control, absent at the root of some kernels */
+static int read_v1_under_oom(const char *dir, struct cgroup_memory_stat *st)
+{
+	char *text;
+	int err = read_if_there(dir, "memory.oom_control", &text);
+
+	if (!err && text)
+		err = cgroup_parse_under_oom(text, &st->under_oom);
+	st->has_under_oom = !err && text;
+	free(text);
+	return err;
+}
+
+static int read_events_in(const char *dir, struct cgroup_memory_events *ev, bool *have)
+{
+	char *text;
+	int err = read_if_there(dir, "memory.events", &text);
+
+	if (!err && text)
+		err = cgroup_parse_memory_events(text, ev);
+	*have = !err && text;
+	free(text);
+	return err;
+}
+
+/* memory.events (the high count from high_dir, where that limit is) and memory.pressure of stat_dir. */
+static int read_v2_events(const struct cgroup_memory *cm, struct cgroup_memory_stat *st)
+{
+	struct cgroup_memory_events high_ev;
+	bool have_high = true;
+	char *text;
+	int err = read_events_in(cm->stat_dir, &st->events, &st->has_events);
+
+	if (!err && st->has_events && strcmp(cm->high_dir, cm->stat_dir) != 0) {
+		err = read_events_in(cm->high_dir, &high_ev, &have_high);
+		if (have_high)
+			st->events.high = high_ev.high;
+	}
+	st->has_events = st->has_events && have_high;
+	err = err ?: read_if_there(cm->stat_dir, "memory.pressure", &text);
+	if (err)
+		return err;
+	if (text)
+		err = cgroup_parse_pressure(text, &st->pressure);
+	st->has_pressure = !err && text;
+	free(text);
+	return err;
+}
+
 int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory_stat *st)
 {
 	bool v2 = cm->version == 2, have_usage;
@@ -1182,6 +1413,9 @@ int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory
 		return -ENOENT;
 	err = err ?: read_optional(cm->stat_dir, v2 ? "memory.peak" : "memory.max_usage_in_bytes", cgroup_parse_bytes,
 				   &st->peak_bytes, &st->has_peak);
-	return err ?: read_optional(cm->stat_dir, v2 ? "memory.events" : "memory.oom_control", cgroup_parse_oom_kills,
-				    &st->oom_kills, &st->has_oom_kills);
+	err = err ?: read_optional(cm->stat_dir, v2 ? "memory.events" : "memory.oom_control", cgroup_parse_oom_kills,
+				   &st->oom_kills, &st->has_oom_kills);
+	if (err)
+		return err;
+	return v2 ? read_v2_events(cm, st) : read_v1_under_oom(cm->stat_dir, st);
 }

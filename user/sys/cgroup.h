@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A traced process's cgroup CPU limits (v1 or v2, nested, in containers) and its CFS throttling counters. */
+/* A traced process's cgroup CPU limits (v1 or v2, nested, in containers) and its CFS throttling counters; its memory
+ * cgroup's limits, usage, events and pressure. */
 #ifndef GOTRACE_CGROUP_H
 #define GOTRACE_CGROUP_H
 
@@ -95,6 +96,28 @@ struct cgroup_memory {
 	/* Where usage, peak and OOM kills are read: the limiting cgroup (the leaf when none limits), whose limit the
 	 * OOM killer enforces and where the kernel counts its kills. */
 	char stat_dir[PATH_MAX];
+	/* The tightest level below the limit where the kernel starts reclaiming, -1 none; found as the limit is.
+	 * v2 memory.high: tasks over it are throttled and reclaimed, never OOM-killed. v1 has no such thing; its
+	 * memory.soft_limit_in_bytes is the nearest: reclaimed down to it only when the whole host runs short. */
+	int64_t high_bytes;
+	int high_level;
+	char high_dir[PATH_MAX];	/* whose memory.events counts breaches of high_bytes (stat_dir when none) */
+};
+
+/* v2 memory.events: times the kernel acted on a limit (hierarchical: a cgroup counts its descendants' too). */
+struct cgroup_memory_events {
+	uint64_t high;			/* over memory.high: throttled and reclaimed */
+	uint64_t max;			/* at memory.max: reclaimed before charging more */
+	uint64_t oom;			/* at memory.max with reclaim failing: the OOM killer was asked */
+	uint64_t oom_kill;		/* processes it killed; valid when has_oom_kill (4.13+) */
+	bool has_oom_kill;
+};
+
+/* A pressure stall (PSI) file: "some" (at least one task stalled on memory) and "full" (all non-idle tasks). */
+struct cgroup_pressure {
+	uint64_t some_total_us, full_total_us;	/* stall time since the cgroup was created */
+	double some_avg10, full_avg10;		/* percent of the last 10 s */
+	bool has_full;				/* kernels before 5.13 print no full line for cpu */
 };
 
 struct cgroup_memory_stat {
@@ -102,13 +125,23 @@ struct cgroup_memory_stat {
 	uint64_t peak_bytes;		/* v2 memory.peak (5.19+), v1 memory.max_usage_in_bytes; valid when has_peak */
 	uint64_t oom_kills;		/* oom_kill of v2 memory.events, v1 memory.oom_control; valid when has_oom_kills */
 	bool has_peak, has_oom_kills;
+	/* v2 only: high from high_dir's memory.events, max and oom from stat_dir's */
+	struct cgroup_memory_events events;
+	bool has_events;
+	/* v1 only: memory.oom_control's under_oom, the cgroup waiting for the OOM killer (or for user space when
+	 * oom_kill_disable is set) right now */
+	bool under_oom, has_under_oom;
+	/* v2 only: stat_dir's memory.pressure (absent when the kernel runs without PSI). v1 has no per-cgroup file. */
+	struct cgroup_pressure pressure;
+	bool has_pressure;
 };
 
 /* PID's memory cgroup and its effective limit, found as cgroup_cpu_for_pid finds the cpu one. 0; -ESRCH; -ENOENT
  * no memory controller or the cgroup is not reachable; other negative errnos as there. */
 int cgroup_memory_for_pid(int pid, struct cgroup_memory *cm);
 int cgroup_memory_for_pid_at(const char *root, int pid, struct cgroup_memory *cm);
-/* Reads stat_dir's usage, peak and OOM kill count: 0 or a negative errno (-ENOENT: no usage file). */
+/* Reads stat_dir's usage, peak, OOM kill count, events and pressure (high_dir's high events): 0 or a negative
+ * errno (-ENOENT: no usage file). */
 int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory_stat *st);
 
 /* v2 memory.max ("max" = -1) or v1 memory.limit_in_bytes (PAGE_COUNTER_MAX in bytes = -1). */
@@ -117,5 +150,12 @@ int cgroup_parse_memory_limit(const char *text, int version, int64_t *limit);
 int cgroup_parse_bytes(const char *text, uint64_t *bytes);
 /* The oom_kill line of v1 memory.oom_control or v2 memory.events; -ENOENT when absent (kernels before 4.13). */
 int cgroup_parse_oom_kills(const char *text, uint64_t *count);
+/* v2 memory.events: high, max and oom must be there, oom_kill may be (4.13+); other keys are skipped. */
+int cgroup_parse_memory_events(const char *text, struct cgroup_memory_events *ev);
+/* v1 memory.oom_control's under_oom (0 or 1). */
+int cgroup_parse_under_oom(const char *text, bool *under_oom);
+/* A PSI file ("some avg10=0.12 avg60=0.05 avg300=0.01 total=123456\n" then the same for "full"): the some line
+ * must be there, the full line may be. Averages above 100.00 are -ERANGE. */
+int cgroup_parse_pressure(const char *text, struct cgroup_pressure *p);
 
 #endif

@@ -926,3 +926,150 @@ TEST(tree_v2_memory_unlimited)
 	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1006, &cm) == -ENOENT);
 	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 999, &cm) == -ESRCH);
 }
+
+/* ---- memory: high (soft) limit, events, pressure ---- */
+
+TEST(memory_high_and_soft_limit_files)
+{
+	int64_t high;
+
+	/* v2 memory.high and v1 memory.soft_limit_in_bytes share the limit's format */
+	CHECK(cgroup_parse_memory_limit("max\n", 2, &high) == 0);
+	CHECK(high == -1);
+	CHECK(cgroup_parse_memory_limit("100663296\n", 2, &high) == 0);
+	CHECK(high == 100663296);
+	/* v1 soft limit unset: PAGE_COUNTER_MAX pages, as this machine's kernel prints it */
+	CHECK(cgroup_parse_memory_limit("9223372036854771712\n", 1, &high) == 0);
+	CHECK(high == -1);
+	CHECK(cgroup_parse_memory_limit("max\n", 1, &high) == -EINVAL);
+}
+
+TEST(memory_events_file)
+{
+	static const char *const bad[] = {
+		"",						/* no keys at all */
+		"low 0\nhigh 1\nmax 2\n",			/* no oom */
+		"low 0\nhigh 1\nmax 2\noom 3",			/* truncated */
+		"high 1\nhigh 1\nmax 2\noom 3\n",		/* repeated */
+		"high 1\nmax 2\noom x\n",
+		"high 1\nmax 2\noom -3\n",
+		"high 1\nmax 2\noom 3\noom_kill\n",
+		"high 1\nmax 2\noom 3\nOOM 3\n",		/* not a kernel key */
+		"high 1\nmax  2\noom 3\n",
+		"\n",
+	};
+	struct cgroup_memory_events ev;
+	size_t i;
+
+	CHECK(cgroup_parse_memory_events("low 0\nhigh 95\nmax 41\noom 3\noom_kill 2\noom_group_kill 0\n", &ev) == 0);
+	CHECK_EQ_U64(ev.high, 95);
+	CHECK_EQ_U64(ev.max, 41);
+	CHECK_EQ_U64(ev.oom, 3);
+	CHECK(ev.has_oom_kill);
+	CHECK_EQ_U64(ev.oom_kill, 2);
+	/* 4.5 to 4.12: no oom_kill */
+	CHECK(cgroup_parse_memory_events("low 0\nhigh 7\nmax 0\noom 0\n", &ev) == 0);
+	CHECK_EQ_U64(ev.high, 7);
+	CHECK(!ev.has_oom_kill);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(cgroup_parse_memory_events(bad[i], &ev) == -EINVAL);
+	CHECK(cgroup_parse_memory_events("high 1\nmax 2\noom 18446744073709551616\n", &ev) == -ERANGE);
+}
+
+TEST(memory_v1_under_oom)
+{
+	bool under = true;
+
+	CHECK(cgroup_parse_under_oom("oom_kill_disable 0\nunder_oom 0\noom_kill 3\n", &under) == 0);
+	CHECK(!under);
+	CHECK(cgroup_parse_under_oom("oom_kill_disable 1\nunder_oom 1\noom_kill 0\n", &under) == 0);
+	CHECK(under);
+	CHECK(cgroup_parse_under_oom("oom_kill_disable 0\noom_kill 3\n", &under) == -EINVAL);
+	CHECK(cgroup_parse_under_oom("under_oom 2\n", &under) == -EINVAL);
+	CHECK(cgroup_parse_under_oom("under_oom 0\nunder_oom 0\n", &under) == -EINVAL);
+	CHECK(cgroup_parse_under_oom("under_oom 0", &under) == -EINVAL);
+}
+
+TEST(memory_pressure_file)
+{
+	static const char *const bad[] = {
+		"",
+		"full avg10=0.00 avg60=0.00 avg300=0.00 total=1\n",		/* no some line */
+		"some avg10=0.00 avg60=0.00 avg300=0.00 total=1",		/* truncated */
+		"some avg10=0.00 avg60=0.00 avg300=0.00 total=1\nsome avg10=0.00 avg60=0.00 avg300=0.00 total=1\n",
+		"some avg10=0.00 avg60=0.00 total=1\n",
+		"some avg10=0.0 avg60=0.00 avg300=0.00 total=1\n",
+		"some avg10=.00 avg60=0.00 avg300=0.00 total=1\n",
+		"some avg10=1 avg60=0.00 avg300=0.00 total=1\n",
+		"some avg60=0.00 avg10=0.00 avg300=0.00 total=1\n",
+		"some avg10=0.00 avg60=0.00 avg300=0.00 total=\n",
+		"some avg10=0.00 avg60=0.00 avg300=0.00 total=-1\n",
+		"some avg10=0.00 avg60=0.00 avg300=0.00 total=1 x=2\n",
+		"some avg10=0.00 avg60=0.00 avg300=0.00\n",
+		"some\n",
+		"half avg10=0.00 avg60=0.00 avg300=0.00 total=1\n",
+		"some avg10=0.00  avg60=0.00 avg300=0.00 total=1\n",
+		"some avg10=0.-1 avg60=0.00 avg300=0.00 total=1\n",
+	};
+	struct cgroup_pressure psi;
+	size_t i;
+
+	CHECK(cgroup_parse_pressure("some avg10=12.50 avg60=4.02 avg300=1.00 total=3250000\n"
+				    "full avg10=6.25 avg60=2.00 avg300=0.50 total=1125000\n", &psi) == 0);
+	CHECK(psi.some_avg10 == 12.5);
+	CHECK_EQ_U64(psi.some_total_us, 3250000);
+	CHECK(psi.has_full);
+	CHECK(psi.full_avg10 == 6.25);
+	CHECK_EQ_U64(psi.full_total_us, 1125000);
+	/* /proc/pressure/memory on this machine's kernel, and a some-only file (cpu before 5.13) */
+	CHECK(cgroup_parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=74486\n"
+				    "full avg10=0.00 avg60=0.00 avg300=0.00 total=30999\n", &psi) == 0);
+	CHECK_EQ_U64(psi.full_total_us, 30999);
+	CHECK(cgroup_parse_pressure("some avg10=100.00 avg60=0.00 avg300=0.00 total=5\n", &psi) == 0);
+	CHECK(psi.some_avg10 == 100.0);
+	CHECK(!psi.has_full);
+	CHECK_EQ_U64(psi.full_total_us, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(cgroup_parse_pressure(bad[i], &psi) == -EINVAL);
+	CHECK(cgroup_parse_pressure("some avg10=100.01 avg60=0.00 avg300=0.00 total=5\n", &psi) == -ERANGE);
+	CHECK(cgroup_parse_pressure("some avg10=0.00 avg60=0.00 avg300=0.00 total=99999999999999999999\n",
+				    &psi) == -ERANGE);
+}
+
+/* report.service (high max) in batch.slice (limit 512 MiB, high 480 MiB) in system.slice (limit 1 GiB, high
+ * 384 MiB): the limit is the parent's, the high limit the grandparent's, and each is read where it is. */
+TEST(tree_v2_memory_high_events_pressure)
+{
+	struct cgroup_memory_stat st;
+
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1001, &cm) == 0);
+	CHECK(cm.high_bytes == 402653184);
+	CHECK(cm.high_level == 2);
+	CHECK_STR(cm.high_dir, data_path("v2-host/sys/fs/cgroup/system.slice"));
+	CHECK(cm.limit_bytes == 536870912 && cm.limiting_level == 1);
+	CHECK(cgroup_memory_read_stat(&cm, &st) == 0);
+	CHECK(st.has_events);
+	CHECK_EQ_U64(st.events.high, 120);	/* system.slice's, not batch.slice's 95 */
+	CHECK_EQ_U64(st.events.max, 41);
+	CHECK_EQ_U64(st.events.oom, 3);
+	CHECK_EQ_U64(st.events.oom_kill, 2);
+	CHECK(!st.has_under_oom);
+	CHECK(st.has_pressure);
+	CHECK_EQ_U64(st.pressure.some_total_us, 3250000);
+	CHECK_EQ_U64(st.pressure.full_total_us, 1125000);
+	CHECK(st.pressure.some_avg10 == 12.5 && st.pressure.full_avg10 == 6.25);
+}
+
+/* No memory.high anywhere, no memory.pressure (a kernel booted with psi=0): none, and no pressure. */
+TEST(tree_v2_memory_no_high_no_pressure)
+{
+	struct cgroup_memory_stat st;
+
+	CHECK(cgroup_memory_for_pid_at(DATA "/v2-host", 1002, &cm) == 0);
+	CHECK(cm.high_bytes == -1);
+	CHECK_STR(cm.high_dir, cm.stat_dir);
+	CHECK(cgroup_memory_read_stat(&cm, &st) == 0);
+	CHECK(st.has_events);
+	CHECK_EQ_U64(st.events.high, 0);
+	CHECK(!st.has_pressure);
+}
