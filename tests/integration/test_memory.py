@@ -83,8 +83,10 @@ def test_oom_kill_event(fx):
     assert memory_summary(events)["oom_killed"] is True
     if fx.variant == "default":
         assert e["gogc"] == 100 and e["gomemlimit_set"] is False
-        # the last figures, at most one 100 ms poll before the kill: a heap within the limit, already large
-        assert 16 * MIB <= e["heap_live_bytes"] <= limit
+        # the last figures, at most one 100 ms poll before the kill: a heap already large, and within the limit
+        # but for the step being allocated: heapLive counts a span when it is handed out, before its pages are
+        # touched and charged to the cgroup (seen 100 KiB over the limit, 2 runs in 10)
+        assert 16 * MIB <= e["heap_live_bytes"] <= limit + 4 * MIB
         assert e["heap_goal_bytes"] >= e["heap_marked_bytes"]
 
 
