@@ -119,14 +119,10 @@ int handle_cpu_sample(struct bpf_perf_event_data *ctx)
 /* ---- offcpu ---- */
 
 /* prev is the current task: its stacks are the ones bpf_get_stack sees. */
-static __always_inline void offcpu_switch_out(void *ctx, __u32 tgid, __u32 tid, long state, __u64 now)
+static __always_inline void offcpu_switch_out(void *ctx, __u32 tgid, __u32 tid, bool runnable, __u64 now)
 {
-	struct offcpu_state st = { .since_ns = now, .tgid = tgid, .runnable = state == 0 };
+	struct offcpu_state st = { .since_ns = now, .tgid = tgid, .runnable = runnable };
 
-	if (task_state_dead(state)) {
-		bpf_map_delete_elem(&offcpu, &tid);
-		return;
-	}
 	st.user_stack = take_stack(ctx, SCRATCH_SCHED, BPF_F_USER_STACK);
 	if (targ_kernel_stacks)
 		st.kernel_stack = take_stack(ctx, SCRATCH_SCHED, 0);
@@ -181,7 +177,7 @@ int BPF_PROG(handle_offcpu_switch_btf, bool preempt, struct task_struct *prev, s
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (prev_traced)
-		offcpu_switch_out(ctx, prev_tgid, prev->pid, task_state(prev), now);
+		offcpu_switch_out(ctx, prev_tgid, prev->pid, task_state(prev) == 0, now);
 	if (next_traced)
 		offcpu_switch_in(next->pid, now);
 	return 0;
@@ -203,7 +199,7 @@ int handle_offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 
 	/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
 	if (prev_tgid && is_target(prev_tgid))
-		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, task_state(bpf_get_current_task_btf()), now);
+		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, task_state(bpf_get_current_task_btf()) == 0, now);
 	offcpu_switch_in(ctx->next_pid, now);
 	return TRACEPOINT_PASS;
 }

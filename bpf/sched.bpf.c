@@ -142,17 +142,11 @@ static __always_inline void on_wakeup(__u32 tgid, __u32 tid)
 	bpf_map_update_elem(&threads, &tid, &fresh, BPF_ANY);
 }
 
-/* prev's state, not the classic tracepoint's prev_state: that reports a preempted task as TASK_REPORT_MAX. */
-static __always_inline void on_switch_out(__u32 tgid, __u32 tid, struct task_struct *prev, __u64 now)
+static __always_inline void on_switch_out(__u32 tgid, __u32 tid, bool runnable, bool throttled, __u64 now)
 {
 	struct thread_state st = { .since_ns = now, .tgid = tgid };
-	long state = task_state(prev);
 
-	if (task_state_dead(state)) {
-		bpf_map_delete_elem(&threads, &tid);
-		return;
-	}
-	st.why = state != 0 ? WHY_BLOCKED : task_throttled(prev) ? WHY_THROTTLED : WHY_PREEMPTED;
+	st.why = !runnable ? WHY_BLOCKED : throttled ? WHY_THROTTLED : WHY_PREEMPTED;
 	bpf_map_update_elem(&threads, &tid, &st, BPF_ANY);
 	if (st.why == WHY_THROTTLED)
 		count_throttled(tgid, tid, 1, now);
@@ -191,8 +185,11 @@ static __always_inline void handle_switch(struct task_struct *prev, struct task_
 	if (!prev_traced && !next_traced)
 		return;
 	now = bpf_ktime_get_ns();
-	if (prev_traced)
-		on_switch_out(prev_tgid, prev->pid, prev, now);
+	if (prev_traced) {
+		bool runnable = task_state(prev) == 0;	/* TASK_RUNNING */
+
+		on_switch_out(prev_tgid, prev->pid, runnable, runnable && task_throttled(prev), now);
+	}
 	if (next_traced)
 		on_switch_in(next->pid, now);
 }
@@ -251,8 +248,12 @@ int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
 	__u64 now = bpf_ktime_get_ns();
 	__u32 prev_tgid = prev->tgid;
 
-	if (is_target(prev_tgid))
-		on_switch_out(prev_tgid, ctx->prev_pid, prev, now);
+	if (is_target(prev_tgid)) {
+		/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
+		bool runnable = task_state(prev) == 0;
+
+		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
+	}
 	on_switch_in(ctx->next_pid, now);
 	return TRACEPOINT_PASS;
 }

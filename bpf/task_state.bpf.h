@@ -21,13 +21,4 @@ static __always_inline long task_state(struct task_struct *t)
 	return BPF_CORE_READ(old, state);
 }
 
-#define GOTRACE_TASK_DEAD 0x80	/* TASK_DEAD (include/linux/sched.h, stable since 4.14) */
-
-/* A task switched out for the last time: it is exiting and will never be woken or switched in, so state kept
- * per thread for it would stay in its map for good. */
-static __always_inline bool task_state_dead(long state)
-{
-	return state & GOTRACE_TASK_DEAD;
-}
-
 #endif
