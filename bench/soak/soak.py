@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration"))
-from gotrace_harness import (Daemon, QuotaCgroup, bpf_hash_entries, fixtures, private_copy,  # noqa: E402
-                             prometheus_server, promql)
+from gotrace_harness import (Daemon, QuotaCgroup, bpf_hash_entries, fd_kinds, fixtures,  # noqa: E402
+                             private_copy, prometheus_server, promql)
 
 import plot  # noqa: E402
 
@@ -96,21 +96,6 @@ class Churn:
         for p in self.live:
             p["proc"].wait(timeout=30)
         self.step(now, refill=False)
-
-
-def fd_kinds(pid):
-    """Open fds, and of them the BPF objects and perf events (a uprobe or a sampler's event) by kind."""
-    fds = os.listdir(f"/proc/{pid}/fd")
-    kinds = {"bpf-prog": 0, "bpf-map": 0, "bpf-link": 0, "[perf_event]": 0}
-    for fd in fds:
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        for k in kinds:
-            if target == f"anon_inode:{k}":
-                kinds[k] += 1
-    return len(fds), kinds
 
 
 def memory(pid):

@@ -259,6 +259,21 @@ def quantile_bucket(hist, q):
     raise AssertionError("empty histogram")
 
 
+def fd_kinds(pid):
+    """Process pid's open fds, and of them the BPF objects and perf events (a uprobe's, a sampler's) by kind:
+    (count, {"bpf-prog": n, "bpf-map": n, "bpf-link": n, "[perf_event]": n})."""
+    fds = os.listdir(f"/proc/{pid}/fd")
+    kinds = {"bpf-prog": 0, "bpf-map": 0, "bpf-link": 0, "[perf_event]": 0}
+    for fd in fds:
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("anon_inode:") and target[len("anon_inode:"):] in kinds:
+            kinds[target[len("anon_inode:"):]] += 1
+    return len(fds), kinds
+
+
 HASH_MAP_TYPES = {1, 5, 9, 10}    # BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fixtures, free_port,
+from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fd_kinds, fixtures, free_port,
                              http_get, private_copy, prometheus_server, promql, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
@@ -380,21 +380,12 @@ def test_series_of_an_exited_process_go_after_one_profile_interval_unscraped():
 
 
 def resources(pid):
-    fds = os.listdir(f"/proc/{pid}/fd")
-    kinds = {"prog": 0, "map": 0, "link": 0}
-    for fd in fds:
-        try:
-            target = os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:
-            continue
-        for k in kinds:
-            if target == f"anon_inode:bpf-{k}":
-                kinds[k] += 1
+    nfds, kinds = fd_kinds(pid)
     # Anonymous memory only: the pages of mapped Go binaries (RssFile) grow as more of their pclntab is read, up
     # to the binaries' size, and are page cache the kernel can take back; a leak shows in the heap.
     status = Path(f"/proc/{pid}/status").read_text()
     rss_anon = int(re.search(r"RssAnon:\s+(\d+) kB", status).group(1)) << 10
-    return len(fds), kinds, rss_anon
+    return nfds, kinds, rss_anon
 
 
 def mapped_binaries(pid):
