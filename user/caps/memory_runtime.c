@@ -256,7 +256,7 @@ static int check_memstats(const struct go_memory *m, char *why, size_t size)
 }
 
 /* Reads each view once and turns off the ones that fail their checks, saying why. */
-static void verify(struct go_memory_layout *ml)
+void go_memory_verify(struct go_memory_layout *ml)
 {
 	struct go_memory m;
 	int err;
@@ -297,6 +297,6 @@ int go_memory_attach(const struct target *t, struct go_memory_layout *ml)
 	runtime_layout_resolve(t, &rl);
 	if (go_memory_layout_derive(t, &rl, ml))
 		return -ENOTSUP;
-	verify(ml);
+	go_memory_verify(ml);
 	return ml->pacer || ml->memstats ? 0 : -ENOTSUP;
 }

@@ -49,6 +49,8 @@ int go_memory_attach(const struct target *t, struct go_memory_layout *ml);
 /* The layout alone, as derived from the binary, before any live check (gotrace info of a file). 0 when at least
  * one view has what it needs, else -ENOTSUP. */
 int go_memory_layout_derive(const struct target *t, const struct runtime_layout *rl, struct go_memory_layout *ml);
+/* go_memory_attach's live checks of a derived layout (gotrace info -p, which has resolved the layout already). */
+void go_memory_verify(struct go_memory_layout *ml);
 
 /* Reads every fact of the views that are on. 0, or a negative errno (the process exited). */
 int go_memory_read(const struct go_memory_layout *ml, struct go_memory *m);

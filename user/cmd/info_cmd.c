@@ -215,10 +215,8 @@ static const char *goroutine_verdict(const struct target *t, const struct runtim
  * capability checks them before use. */
 static void memory_views(const struct target *t, const struct runtime_layout *rl, struct go_memory_layout *ml)
 {
-	if (t->proc.pid)
-		go_memory_attach(t, ml);
-	else
-		go_memory_layout_derive(t, rl, ml);
+	if (go_memory_layout_derive(t, rl, ml) == 0 && t->proc.pid)
+		go_memory_verify(ml);
 }
 
 static void print_memory_verdict(const struct target *t, const struct runtime_layout *rl)
