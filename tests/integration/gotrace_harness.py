@@ -3,6 +3,7 @@ accounting (ground truth), and running gotrace against them with its output capt
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -361,6 +362,12 @@ class Daemon:
 
     def traces(self, pid):
         return f'pid="{pid}"' in self.metrics()[2]
+
+    def metric(self, name):
+        """The value of an unlabelled sample (the daemon's own gauges and counters) in what /metrics serves."""
+        m = re.search(rf"^{re.escape(name)} (\S+)$", self.metrics()[2], re.M)
+        assert m, f"{name} not served"
+        return float(m.group(1))
 
     def logs(self):
         return Path(self.log.name).read_text()

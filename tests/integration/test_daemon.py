@@ -27,12 +27,15 @@ MEMLOAD = fixtures("memload", ["default"])
 GO = "/usr/local/go/bin/go"
 
 
-def test_prometheus_scrapes_programs_as_they_come_and_go():
+@pytest.mark.parametrize("source", ["memstats", "probes"])
+def test_prometheus_scrapes_programs_as_they_come_and_go(source):
     """Two Go programs (each toolchain) start, run GC cycles and exit while Prometheus scrapes the daemon: their
-    series appear, a PromQL query over the scraped pause histogram counts exactly the cycles each program's own
-    runtime counted, and after they exit their series go stale."""
+    series appear, PromQL over the scraped per-cycle pause histogram counts exactly the cycles each program's own
+    runtime counted, its sum is their MemStats.PauseNs to the nanosecond, and after they exit their series go stale.
+    With gc-source = probes the per-stop histogram counts one mark termination per cycle too; with the default
+    (memstats) no uprobe is hit."""
     paths = [private_copy(fx, "p") for fx in GCLOAD]
-    with daemon(allow="gtp*") as d, prometheus_server(d.port) as prom:
+    with daemon(f"--gc-source={source}", allow="gtp*") as d, prometheus_server(d.port) as prom:
         targets = [Target(path, "-duration=2s", "-linger=3s") for path in paths]
         try:
             for t in targets:
@@ -40,14 +43,22 @@ def test_prometheus_scrapes_programs_as_they_come_and_go():
             for t in targets:
                 t.start()
             truths = [t.truth(timeout=60) for t in targets]
+            hits = d.metric("gotrace_daemon_probe_hits_total")
         finally:
             for t in targets:
                 t.kill()
         time.sleep(3)   # a few more scrapes, then the exit makes the series stale
+        assert (hits == 0) == (source == "memstats"), hits
         for t, truth in zip(targets, truths):
-            q = f'max_over_time(gotrace_gc_pause_seconds_count{{pid="{t.pid}",reason="gc_mark_termination"}}[5m])'
+            q = f'max_over_time(gotrace_gc_cycle_pause_seconds_count{{pid="{t.pid}"}}[5m])'
             got = promql(prom, q)
             assert list(got.values()) == [truth["gc_cycles"]], (q, got, truth["gc_cycles"])
+            q = f'max_over_time(gotrace_gc_cycle_pause_seconds_sum{{pid="{t.pid}"}}[5m])'
+            want = sum(truth["cycle_pause_ns"].values())
+            assert abs(list(promql(prom, q).values())[0] * 1e9 - want) < 1 + want * 1e-12, q
+            if source == "probes":
+                q = f'max_over_time(gotrace_gc_pause_seconds_count{{pid="{t.pid}",reason="gc_mark_termination"}}[5m])'
+                assert list(promql(prom, q).values()) == [truth["gc_cycles"]], q
             assert promql(prom, f'gotrace_gc_cycles_total{{pid="{t.pid}"}}') == {}, "series must go stale"
         status, ctype, body = d.metrics()
         assert status == 200 and ctype.startswith("text/plain; version=0.0.4")
@@ -360,6 +371,26 @@ def test_series_of_an_exited_process_stay_for_one_scrape():
         check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         wait_for(lambda: not d.traces(t.pid), timeout=30, what="the series gone after a scrape")
+
+
+def test_metrics_are_rendered_for_each_scrape_and_only_then():
+    """Nobody scrapes for 3 s: nothing is rendered (the daemon does no per-second work for /metrics). A scrape gets
+    figures rendered for it: a GC cycle count read right after the program reported it is already there."""
+    path = private_copy(GCLOAD[-1], "m")
+    with daemon(allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=1s", "-linger=10s")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            before = d.metric("gotrace_daemon_metrics_renders_total")
+            time.sleep(3)
+            assert d.metric("gotrace_daemon_metrics_renders_total") == before + 1
+            t.start()
+            truth = t.truth()
+            time.sleep(0.3)     # the runtime's record is read every 100 ms
+            m = re.search(rf'^gotrace_gc_cycles_total{{[^}}]*pid="{t.pid}"[^}}]*}} (\S+)$', d.metrics()[2], re.M)
+            assert m and float(m.group(1)) == truth["gc_cycles"], (m and m.group(0), truth["gc_cycles"])
+        finally:
+            t.kill()
 
 
 def test_series_of_an_exited_process_go_after_one_profile_interval_unscraped():

@@ -59,6 +59,28 @@ def test_cycle_pause_matches_memstats(fx):
     assert gc["layout_mismatched_cycles"] == 0 and gc["layout_verified_cycles"] >= len(want), g.stderr()
 
 
+@pytest.mark.parametrize("fx", fixtures("gcload", VARIANTS), ids=lambda f: f.id)
+def test_memstats_source_reads_every_cycle_with_no_probe(fx):
+    """--gc-source=memstats: every cycle the runtime ran in the window is reported once, with its pause equal to
+    MemStats.PauseNs to the nanosecond, and not one uprobe is attached or hit. The fixture runs hundreds of cycles
+    a second, so several land between two reads of the 256-entry record."""
+    events, truth, g = trace_workload(fx.path, ["-duration=2s", "-live-kb=8192"], ["--gc-source=memstats"])
+    want = {int(n): ns for n, ns in truth["cycle_pause_ns"].items()}
+    cycles = [c for c in by_event(events, "gc_cycle")]
+    got = {c["cycle"]: c["pause_ns"] for c in cycles if str(c["cycle"]) in truth["cycle_pause_ns"]}
+    assert len(want) > 10
+    assert all(c["source"] == "memstats" and c["complete"] for c in cycles)
+    assert len({c["cycle"] for c in cycles}) == len(cycles), "a cycle reported twice"
+    assert sorted(got) == sorted(want), f"cycles missed: {sorted(set(want) - set(got))[:10]}"
+    wrong = [(n, got[n], want[n]) for n in want if got[n] != want[n]]
+    assert not wrong, f"{len(wrong)} of {len(want)} cycles differ (n, reported, PauseNs): {wrong[:5]}"
+    summary = by_event(events, "summary")[0]
+    assert summary["gc"]["source"] == "memstats" and summary["gc"]["cycles_unread"] == 0
+    assert summary["gc"]["cycles"] >= len(want) and summary["gc"]["pauses"] == 0
+    assert summary["gc"]["cycle_pause_ns"] >= sum(want.values())
+    assert summary["probe_hits_per_second"] == 0, g.stderr()
+
+
 @pytest.mark.parametrize("fx", fixtures("gcload", ["default"]), ids=lambda f: f.id)
 def test_non_gc_stop_reported_with_reason(fx):
     """runtime.ReadMemStats stops the world without a GC: each call is one pause with reason read_mem_stats."""

@@ -11,7 +11,11 @@
  *    them after the world restarted, so no probe fires inside a GC pause. Non-GC stops (ReadMemStats, ...) have no
  *    runtime start time: a probe on the non-GC stop path (runtime.stopTheWorld.func1) supplies ours.
  *    When runtime.work cannot be located (stripped binary, derivation declined), the entry of
- *    stopTheWorldWithSema supplies our start time instead, and the note says the figures are approximate. */
+ *    stopTheWorldWithSema supplies our start time instead, and the note says the figures are approximate.
+ *
+ * With --gc-source=memstats (the daemon's default) there is no probe: every cycle's total pause is read from the
+ * runtime's own record (gc_memstats.h) every POLL_PERIOD_NS, so the cost does not grow with the GC rate; the
+ * per-stop reasons and the throttling attribution of each stop are what that source cannot give. */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <stdio.h>
@@ -20,18 +24,24 @@
 
 #include "tracer/capability.h"
 #include "gc.skel.h"
+#include "caps/gc_memstats.h"
 #include "caps/gc_output.h"
 #include "caps/gc_stats.h"
 #include "lib/log.h"
 #include "tracer/layout_check.h"
+#include "tracer/poller.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 
+#define POLL_PERIOD_NS 100000000ull	/* memstats source: 255 cycles per read fit 2,550 cycles a second */
+
 struct gc_state {
-	struct gc_bpf *skel;
+	struct gc_bpf *skel;	/* NULL with the memstats source */
 	struct trace_ctx *ctx;
 	int index;
 	int probes;		/* attached uprobes, all processes */
+	bool from_memstats;
+	struct poller poller;	/* memstats source: every process's record, read every POLL_PERIOD_NS */
 };
 
 /* Per traced process. */
@@ -42,6 +52,8 @@ struct gc_target_state {
 	bool assumed_layout;	/* from the newest table entry for a newer release: off when the live check fails */
 	bool mismatch_reported;
 	bool off;		/* the live check failed on an assumed layout: events are dropped */
+	struct gc_memstats_reader reader;	/* memstats source */
+	bool unverified;	/* memstats source: no cycle yet at attach, the layout is checked at the first one */
 };
 
 /* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
@@ -117,6 +129,8 @@ static int attach_work_globals(struct gc_state *gs, struct gc_target_state *ts, 
 				   "runtime.startTheWorldWithSema", why, n);
 }
 
+static void poll_recorded_cycles(void *arg, void *item);
+
 static int gc_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
 {
 	struct gc_state *gs = calloc(1, sizeof(*gs));
@@ -127,6 +141,10 @@ static int gc_open(struct trace_ctx *ctx, int index, void **state, char *note, s
 	*state = gs;
 	gs->ctx = ctx;
 	gs->index = index;
+	gs->from_memstats = ctx->opts.gc_source == GC_FROM_MEMSTATS;
+	poller_init(&gs->poller, ctx->loop, POLL_PERIOD_NS, poll_recorded_cycles, gs);
+	if (gs->from_memstats)
+		return 0;	/* no BPF: the runtime's record is read from user space */
 	gs->skel = gc_bpf__open();
 	if (!gs->skel)
 		return -errno;
@@ -141,6 +159,108 @@ static int gc_open(struct trace_ctx *ctx, int index, void **state, char *note, s
 	return event_bus_subscribe(ctx->bus, EVENT_STW, on_stw, gs);
 }
 
+/* ---- the memstats source ---- */
+
+struct recorded_ctx {
+	struct gc_state *gs;
+	struct gc_target_state *ts;
+	uint64_t realtime_minus_monotonic;
+};
+
+static int on_recorded_cycle(uint64_t number, uint64_t pause_ns, uint64_t end_unix_ns, void *arg)
+{
+	struct recorded_ctx *rc = arg;
+	struct gc_cycle cycle;
+	int err;
+
+	err = gc_stats_add_recorded_cycle(&rc->ts->stats, (uint32_t)rc->ts->pid, number, pause_ns,
+					  end_unix_ns - rc->realtime_minus_monotonic, &cycle);
+	if (!err)
+		output_event(rc->gs->ctx->sink, &gc_cycle_writer, &cycle);
+	return err;
+}
+
+/* The layout of a process that had run no GC cycle at attach is checked at its first: a layout that fails turns
+ * the view off for that process, saying why. */
+static bool verified_late(struct gc_target_state *ts, const struct runtime_layout *rl)
+{
+	char why[256];
+	int err = layout_check_memstats(ts->pid, ts->reader.memstats, &rl->offsets, why, sizeof(why));
+
+	if (err == -EAGAIN)
+		return false;
+	ts->unverified = false;
+	if (err == -EBADMSG) {
+		ts->off = true;
+		log_warn("PID %d: GC pauses are off: runtime.memstats failed live verification: %s", ts->pid, why);
+	}
+	return !ts->off;
+}
+
+static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts, const struct target *t)
+{
+	struct recorded_ctx rc = { gs, ts, realtime_ns() - monotonic_ns() };
+	struct runtime_layout rl;
+
+	if (ts->off)
+		return;
+	if (ts->unverified) {
+		runtime_layout_resolve(t, &rl);	/* cached per executable */
+		if (!verified_late(ts, &rl))
+			return;
+	}
+	gc_memstats_read(&ts->reader, on_recorded_cycle, &rc, &ts->stats.cycles_unread);
+}
+
+static void poll_recorded_cycles(void *arg, void *item)
+{
+	struct gc_state *gs = arg;
+	struct gc_target_state *ts = item;
+	struct target_ctx *tc = gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid);
+
+	if (tc)
+		read_recorded_cycles(gs, ts, &tc->target);
+}
+
+/* The reader of runtime.memstats' cycle record, from the derived layout, verified live (now, or at the process's
+ * first cycle when it has run none). */
+static int setup_reader(struct gc_target_state *ts, const struct target *t, const struct runtime_layout *rl,
+			char *note, size_t note_size)
+{
+	const struct go_offsets *o = &rl->offsets;
+	char why[256];
+	int err;
+
+	if (rl->offsets_err || !rl->globals.memstats || o->memstats_numgc < 0 || o->memstats_pause_ns < 0 ||
+	    o->memstats_pause_end < 0) {
+		snprintf(note, note_size, "GC pauses are off: %s", !rl->globals.memstats ? "runtime.memstats not found" :
+			 "memstats.numgc, pause_ns or pause_end unknown for this release");
+		return -ENOTSUP;
+	}
+	ts->reader = (struct gc_memstats_reader){ .pid = t->proc.pid, .memstats = rl->globals.memstats + t->bias,
+						  .off_numgc = o->memstats_numgc, .off_pause_ns = o->memstats_pause_ns,
+						  .off_pause_end = o->memstats_pause_end };
+	err = layout_check_memstats(ts->pid, ts->reader.memstats, o, why, sizeof(why));
+	if (err == -EBADMSG || err == -ENOENT) {
+		snprintf(note, note_size, "GC pauses are off: runtime.memstats failed live verification: %s",
+			 err == -ENOENT ? "fields unknown" : why);
+		return -ENOTSUP;
+	}
+	ts->unverified = err == -EAGAIN;
+	if ((err = gc_memstats_start(&ts->reader)))
+		snprintf(note, note_size, "cannot read the process's memory: %s", strerror(-err));
+	return err;
+}
+
+static int attach_memstats(struct gc_state *gs, struct target_ctx *tc, struct gc_target_state *ts, char *note,
+			   size_t note_size)
+{
+	struct runtime_layout rl;
+
+	runtime_layout_resolve(&tc->target, &rl);
+	return setup_reader(ts, &tc->target, &rl, note, note_size) ?: poller_add(&gs->poller, ts);
+}
+
 static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 {
 	struct gc_state *gs = state;
@@ -149,7 +269,9 @@ static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 
 	gs->probes -= (int)uprobes_count(&ts->probes);
 	uprobes_destroy(&ts->probes);
-	bpf_map__delete_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), 0);
+	if (gs->skel)
+		bpf_map__delete_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), 0);
+	poller_remove(&gs->poller, ts);
 	gc_stats_free(&ts->stats);
 	free(ts);
 }
@@ -197,26 +319,32 @@ static int check_memstats_live(const struct target *t, const struct runtime_layo
 	return 0;
 }
 
-static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+static struct gc_target_state *new_target_state(const struct gc_state *gs, const struct target *t)
 {
-	struct gc_state *gs = state;
+	struct gc_target_state *ts = calloc(1, sizeof(*ts));
+
+	if (ts) {
+		ts->pid = t->proc.pid;
+		gc_stats_init(&ts->stats, gs->ctx->out->millis ? 1000000 : 1000, gs->ctx->opts.totals_only);
+		ts->stats.from_memstats = gs->from_memstats;
+	}
+	return ts;
+}
+
+static int attach_probes(struct gc_state *gs, struct target_ctx *tc, struct gc_target_state *ts, char *note,
+			 size_t note_size)
+{
 	const struct target *t = &tc->target;
-	struct gc_target_state *ts;
-	struct gc_target cfg;
 	__u32 pid = t->proc.pid;
 	struct runtime_layout rl;
+	struct gc_target cfg;
 	int err;
 
 	runtime_layout_resolve(t, &rl);
 	err = runtime_layout_gc(t, &rl, &cfg, note, note_size) ?: check_memstats_live(t, &rl, &cfg, note, note_size);
 	if (err)
 		return err;
-	ts = calloc(1, sizeof(*ts));
-	if (!ts)
-		return -ENOMEM;
-	ts->pid = pid;
 	ts->assumed_layout = rl.assumed;
-	gc_stats_init(&ts->stats, gs->ctx->out->millis ? 1000000 : 1000);
 	err = bpf_map__update_elem(gs->skel->maps.gc_targets, &pid, sizeof(pid), &cfg, sizeof(cfg), BPF_ANY);
 	if (err)
 		snprintf(note, note_size, "cannot configure the GC probes: %s", strerror(-err));
@@ -225,10 +353,24 @@ static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *no
 	else
 		err = attach_work_globals(gs, ts, tc, cfg.work_addr != 0, note, note_size);
 	gs->probes += (int)uprobes_count(&ts->probes);
-	if (err) {
-		gc_detach(gs, tc, ts);
+	if (err)
 		return missing_function_error(err, note, note_size) ?: uprobe_error(err, "GC pause tracing", note,
 										       note_size);
+	return 0;
+}
+
+static int gc_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
+{
+	struct gc_state *gs = state;
+	struct gc_target_state *ts = new_target_state(gs, &tc->target);
+	int err;
+
+	if (!ts)
+		return -ENOMEM;
+	err = gs->from_memstats ? attach_memstats(gs, tc, ts, note, note_size) : attach_probes(gs, tc, ts, note, note_size);
+	if (err) {
+		gc_detach(gs, tc, ts);
+		return err;
 	}
 	*tstate = ts;
 	return 0;
@@ -249,7 +391,12 @@ static void gc_finish(void *state, struct target_ctx *tc, void *tstate)
 	struct gc_target_state *ts = tstate;
 	struct trace_facts *f = &tc->facts;
 
-	(void)state;
+	if (((struct gc_state *)state)->from_memstats) {
+		read_recorded_cycles(state, ts, &tc->target);	/* the cycles since the last poll */
+		f->gc_cycles = ts->stats.cycles;
+		f->stw_pause_ns = ts->stats.total.cycle_pause_sum_ns;	/* no per-stop view: no throttling share */
+		return;
+	}
 	f->gc_cycles = ts->stats.cycles;
 	f->stw_pauses = ts->stats.pauses;
 	f->stw_pause_ns = ts->stats.pause_ns_total;
@@ -267,10 +414,28 @@ static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct 
 	output_section(out, &gc_summary_writer, &ts->stats);
 }
 
-static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+/* Each complete cycle's pause, and the cycle counts: from either source. */
+static void cycle_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	struct prom_label l[CAPABILITY_MAX_LABELS];
-	int gc = ((struct gc_state *)state)->index;
+
+	prom_family(p, "gotrace_gc_cycle_pause_seconds", "histogram",
+		    "Each GC cycle's stop-the-world time, its stops together: the runtime's MemStats.PauseNs.");
+	for (size_t i = 0; i < n; i++) {
+		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+
+		if (ts)
+			prom_histogram(p, "gotrace_gc_cycle_pause_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
+				       &ts->stats.total.cycle_pause_hist, 1e-6, ts->stats.total.cycle_pause_sum_ns * 1e-9);
+	}
+	capability_metric_u64(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc,
+			      offsetof(struct gc_target_state, stats.cycles), 1);
+}
+
+/* What only the probes see: each stop with its reason, the cycle's duration, the throttled part of the stops. */
+static void stop_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	struct prom_label l[CAPABILITY_MAX_LABELS];
 
 	prom_family(p, "gotrace_gc_pause_seconds", "histogram",
 		    "Stop-the-world pauses by reason, as the Go runtime timed them.");
@@ -293,11 +458,22 @@ static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, str
 			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
 				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
 	}
-	capability_metric_u64(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc,
-			      offsetof(struct gc_target_state, stats.cycles), 1);
 	capability_metric_u64(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
 			      "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
 			      n, gc, offsetof(struct gc_target_state, stats.pause_throttled_ns), 1e-9);
+}
+
+static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	const struct gc_state *gs = state;
+
+	cycle_metrics(gs->index, tcs, n, p);
+	if (gs->from_memstats)
+		capability_metric_u64(p, "gotrace_gc_cycles_unread_total", "counter",
+				      "GC cycles whose record the runtime overwrote before gotrace read it.", tcs, n,
+				      gs->index, offsetof(struct gc_target_state, stats.cycles_unread), 1);
+	else
+		stop_metrics(gs->index, tcs, n, p);
 }
 
 CAPABILITY_BSS_COUNTER(gc_probe_hits, struct gc_state, probe_hits)
@@ -314,6 +490,7 @@ static void gc_close(void *state)
 	struct gc_state *gs = state;
 
 	gc_bpf__destroy(gs->skel);
+	poller_free(&gs->poller);
 	free(gs);
 }
 

@@ -48,13 +48,19 @@ static void json_cycle(struct json_obj *j, const struct output_opts *o, void *ar
 	(void)o;
 	json_kv_u64(j, "pid", c->pid);
 	json_kv_u64(j, "cycle", c->cycle);
-	json_kv_u64(j, "time_ns", c->start_ns);
 	json_kv_u64(j, "pause_ns", c->pause_ns);
+	json_kv_u64(j, "end_ns", c->end_ns);
+	json_kv_bool(j, "complete", c->complete);
+	if (!c->pauses) {	/* read from the runtime's record: no stop was seen, only the cycle's end */
+		json_kv_u64(j, "time_ns", c->end_ns);
+		json_kv_str(j, "source", "memstats");
+		return;
+	}
+	json_kv_u64(j, "time_ns", c->start_ns);
 	json_kv_u64(j, "probes_pause_ns", c->probes_pause_ns);
 	json_kv_u64(j, "duration_ns", c->end_ns - c->start_ns);
-	json_kv_u64(j, "end_ns", c->end_ns);
 	json_kv_u64(j, "pauses", c->pauses);
-	json_kv_bool(j, "complete", c->complete);
+	json_kv_str(j, "source", "probes");
 }
 
 const struct output_writer gc_cycle_writer = { "gc_cycle", NULL, json_cycle };
@@ -71,6 +77,21 @@ static void print_hists(const struct output_opts *o, const struct gc_hists *h)
 		fprintf(o->out, "\nGC cycle duration (sweep termination start to mark termination end)\n");
 		hist_print(o->out, &h->cycle_hist, unit);
 	}
+	if (!h->nreasons && h->cycle_pause_hist.count) {	/* memstats source: the per-cycle figure is all there is */
+		fprintf(o->out, "\nGC pause per cycle (its stops together, the runtime's MemStats.PauseNs)\n");
+		hist_print(o->out, &h->cycle_pause_hist, unit);
+	}
+}
+
+/* The memstats source's line: cycles and their pauses, no stop seen one by one. */
+static void text_cycles_only(const struct output_opts *o, const struct gc_interval *iv)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(o->out, "GC: %llu cycles, pause per cycle p50 %s, p99 %s, max %s\n", (unsigned long long)iv->cycles,
+		format_duration_human(iv->cycle_pause_p50_ns, a, sizeof(a)),
+		format_duration_human(iv->cycle_pause_p99_ns, b, sizeof(b)),
+		format_duration_human(iv->cycle_pause_max_ns, c, sizeof(c)));
 }
 
 static void text_interval(const struct output_opts *o, void *arg)
@@ -81,6 +102,11 @@ static void text_interval(const struct output_opts *o, void *arg)
 
 	gc_stats_interval(s, &iv);
 	output_time_prefix(o);
+	if (s->from_memstats && iv.cycles) {
+		text_cycles_only(o, &iv);
+		print_hists(o, &s->interval);
+		return;
+	}
 	if (!iv.pauses) {
 		fprintf(o->out, "GC: no stop-the-world pauses%s\n",
 			s->pauses ? "" : " (is GC off? GOGC=off, or the program allocates little)");
@@ -97,6 +123,14 @@ static void text_summary(const struct output_opts *o, void *arg)
 	struct gc_stats *s = arg;
 	char a[32], b[32], c[32], d[32];
 
+	if (s->from_memstats) {
+		fprintf(o->out, "GC total: %llu cycles, %s stopped; pause per cycle p50 %s, p99 %s, max %s\n",
+			(unsigned long long)s->cycles, format_duration_human(s->total.cycle_pause_sum_ns, a, sizeof(a)),
+			format_duration_human(gc_stats_cycle_pause_quantile(s, 0.5), b, sizeof(b)),
+			format_duration_human(gc_stats_cycle_pause_quantile(s, 0.99), c, sizeof(c)),
+			format_duration_human(gc_stats_cycle_pause_quantile(s, 1.0), d, sizeof(d)));
+		return;
+	}
 	if (!s->pauses && !s->pauses_unknown) {
 		fprintf(o->out, "GC: no stop-the-world pauses while tracing (GOGC=off, or no GC was needed)\n");
 		return;
@@ -123,6 +157,8 @@ static void json_hists(struct json_obj *j, const struct gc_hists *h, const char 
 	json_end(&hj);
 	json_key(j, "gc_cycle_hist");
 	hist_print_json(j->out, &h->cycle_hist);
+	json_key(j, "cycle_pause_hist");
+	hist_print_json(j->out, &h->cycle_pause_hist);
 }
 
 static void json_summary(struct json_obj *parent, const struct output_opts *o, void *arg)
@@ -132,6 +168,7 @@ static void json_summary(struct json_obj *parent, const struct output_opts *o, v
 
 	json_key(parent, "gc");
 	json_begin(&j, o->out);
+	json_kv_str(&j, "source", s->from_memstats ? "memstats" : "probes");
 	json_kv_u64(&j, "cycles", s->cycles);
 	json_kv_u64(&j, "cycles_partial", s->cycles_partial);
 	json_kv_u64(&j, "pauses", s->pauses);
@@ -141,6 +178,11 @@ static void json_summary(struct json_obj *parent, const struct output_opts *o, v
 	json_kv_u64(&j, "pause_p99_ns", gc_stats_quantile(s, 0.99));
 	json_kv_u64(&j, "pause_max_ns", gc_stats_quantile(s, 1.0));
 	json_kv_u64(&j, "pause_throttled_ns", s->pause_throttled_ns);
+	json_kv_u64(&j, "cycle_pause_ns", s->total.cycle_pause_sum_ns);
+	json_kv_u64(&j, "cycle_pause_p50_ns", gc_stats_cycle_pause_quantile(s, 0.5));
+	json_kv_u64(&j, "cycle_pause_p99_ns", gc_stats_cycle_pause_quantile(s, 0.99));
+	json_kv_u64(&j, "cycle_pause_max_ns", gc_stats_cycle_pause_quantile(s, 1.0));
+	json_kv_u64(&j, "cycles_unread", s->cycles_unread);
 	json_kv_bool(&j, "cycle_numbers_from_runtime", s->numbering_from_runtime);
 	json_kv_u64(&j, "layout_verified_cycles", s->cycles_verified);
 	json_kv_u64(&j, "layout_mismatched_cycles", s->cycles_mismatched);
@@ -161,6 +203,9 @@ static void json_interval(struct json_obj *parent, const struct output_opts *o, 
 	json_kv_u64(&j, "pause_p50_ns", iv.p50_ns);
 	json_kv_u64(&j, "pause_p99_ns", iv.p99_ns);
 	json_kv_u64(&j, "pause_max_ns", iv.max_ns);
+	json_kv_u64(&j, "cycle_pause_p50_ns", iv.cycle_pause_p50_ns);
+	json_kv_u64(&j, "cycle_pause_p99_ns", iv.cycle_pause_p99_ns);
+	json_kv_u64(&j, "cycle_pause_max_ns", iv.cycle_pause_max_ns);
 	json_end(&j);
 }
 

@@ -48,24 +48,42 @@ void gc_reason_slug(const char *in, char *out, size_t size)
 		snprintf(out, size, "unknown");
 }
 
-void gc_stats_init(struct gc_stats *s, uint64_t unit_ns)
+void gc_stats_init(struct gc_stats *s, uint64_t unit_ns, bool totals_only)
 {
 	memset(s, 0, sizeof(*s));
 	s->unit_ns = unit_ns ? unit_ns : 1000;
+	s->totals_only = totals_only;
 }
 
 void gc_stats_free(struct gc_stats *s)
 {
 	free(s->interval_ns);
 	free(s->all_ns);
-	s->interval_ns = s->all_ns = NULL;
+	free(s->cycle_pauses);
+	free(s->interval_cycle_pauses);
+	s->interval_ns = s->all_ns = s->cycle_pauses = s->interval_cycle_pauses = NULL;
 }
 
-static int push(uint64_t **arr, size_t *n, size_t *cap, uint64_t v)
+static int push(const struct gc_stats *s, uint64_t **arr, size_t *n, size_t *cap, uint64_t v)
 {
+	if (s->totals_only)
+		return 0;
 	if (array_reserve(arr, cap, *n + 1, sizeof(**arr), 256))
 		return -ENOMEM;
 	(*arr)[(*n)++] = v;
+	return 0;
+}
+
+/* A complete cycle's total pause, into the histograms and the value lists. */
+static int count_cycle_pause(struct gc_stats *s, uint64_t pause_ns)
+{
+	hist_add(&s->total.cycle_pause_hist, pause_ns / s->unit_ns);
+	s->total.cycle_pause_sum_ns += pause_ns;
+	hist_add(&s->interval.cycle_pause_hist, pause_ns / s->unit_ns);
+	s->interval.cycle_pause_sum_ns += pause_ns;
+	if (push(s, &s->cycle_pauses, &s->cycle_pauses_n, &s->cycle_pauses_cap, pause_ns) ||
+	    push(s, &s->interval_cycle_pauses, &s->interval_cycle_pauses_n, &s->interval_cycle_pauses_cap, pause_ns))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -167,7 +185,7 @@ static int track_cycle(struct gc_stats *s, const struct stw_event *e, const stru
 	hist_add(&s->total.cycle_hist, (out->end_ns - out->start_ns) / s->unit_ns);
 	s->total.cycle_sum_ns += out->end_ns - out->start_ns;
 	hist_add(&s->interval.cycle_hist, (out->end_ns - out->start_ns) / s->unit_ns);
-	return 1;
+	return count_cycle_pause(s, out->pause_ns) ?: 1;
 }
 
 static void fill_pause(const struct stw_event *e, struct stw_pause *p)
@@ -203,10 +221,27 @@ int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause
 	hist_add(&reason_stats(&s->total, p->reason)->hist, p->duration_ns / s->unit_ns);
 	reason_stats(&s->total, p->reason)->sum_ns += p->duration_ns;
 	hist_add(&reason_stats(&s->interval, p->reason)->hist, p->duration_ns / s->unit_ns);
-	if (push(&s->interval_ns, &s->interval_n, &s->interval_cap, p->duration_ns) ||
-	    push(&s->all_ns, &s->all_n, &s->all_cap, p->duration_ns))
+	s->interval_pauses++;
+	if (push(s, &s->interval_ns, &s->interval_n, &s->interval_cap, p->duration_ns) ||
+	    push(s, &s->all_ns, &s->all_n, &s->all_cap, p->duration_ns))
 		return -ENOMEM;
 	return done;
+}
+
+int gc_stats_add_recorded_cycle(struct gc_stats *s, uint32_t pid, uint64_t number, uint64_t pause_ns, uint64_t end_ns,
+				struct gc_cycle *cycle)
+{
+	memset(cycle, 0, sizeof(*cycle));
+	cycle->pid = pid;
+	cycle->cycle = number;
+	cycle->end_ns = end_ns;
+	cycle->pause_ns = pause_ns;
+	cycle->complete = true;
+	cycle->runtime_times = true;
+	s->numbering_from_runtime = true;
+	s->cycles++;
+	s->interval_cycles++;
+	return count_cycle_pause(s, pause_ns);
 }
 
 void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *p)
@@ -218,17 +253,25 @@ void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *p)
 
 void gc_stats_interval(struct gc_stats *s, struct gc_interval *iv)
 {
+	uint64_t *cp = s->interval_cycle_pauses;
+	size_t ncp = s->interval_cycle_pauses_n;
+
 	memset(iv, 0, sizeof(*iv));
 	iv->cycles = s->interval_cycles;
-	iv->pauses = s->interval_n;
+	iv->pauses = s->interval_pauses;
 	iv->p50_ns = quantile_exact(s->interval_ns, s->interval_n, 0.50);
 	iv->p99_ns = quantile_exact(s->interval_ns, s->interval_n, 0.99);
 	iv->max_ns = quantile_exact(s->interval_ns, s->interval_n, 1.0);
+	iv->cycle_pause_p50_ns = quantile_exact(cp, ncp, 0.50);
+	iv->cycle_pause_p99_ns = quantile_exact(cp, ncp, 0.99);
+	iv->cycle_pause_max_ns = quantile_exact(cp, ncp, 1.0);
 }
 
 void gc_stats_interval_reset(struct gc_stats *s)
 {
 	s->interval_n = 0;
+	s->interval_pauses = 0;
+	s->interval_cycle_pauses_n = 0;
 	s->interval_cycles = 0;
 	memset(&s->interval, 0, sizeof(s->interval));
 }
@@ -236,4 +279,9 @@ void gc_stats_interval_reset(struct gc_stats *s)
 uint64_t gc_stats_quantile(struct gc_stats *s, double q)
 {
 	return quantile_exact(s->all_ns, s->all_n, q);
+}
+
+uint64_t gc_stats_cycle_pause_quantile(struct gc_stats *s, double q)
+{
+	return quantile_exact(s->cycle_pauses, s->cycle_pauses_n, q);
 }

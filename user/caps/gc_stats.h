@@ -42,20 +42,26 @@ struct gc_reason_stats {
 	uint64_t sum_ns;			/* their exact sum */
 };
 
-/* Histograms of pause durations per reason and of cycle wall time, in the display unit. */
+/* Histograms of pause durations per reason, of cycle wall time and of each cycle's total pause, in the display
+ * unit. */
 struct gc_hists {
 	struct gc_reason_stats reasons[GC_MAX_REASONS];
 	int nreasons;
 	struct hist cycle_hist;
 	uint64_t cycle_sum_ns;			/* exact sum of the cycle durations */
+	struct hist cycle_pause_hist;		/* per complete cycle: its stops together (MemStats.PauseNs) */
+	uint64_t cycle_pause_sum_ns;
 };
 
 struct gc_stats {
 	uint64_t unit_ns;			/* 1000 (usecs) or 1000000 (msecs, -m) */
+	bool totals_only;			/* keep no value lists (the daemon, which runs for ever): no quantiles */
+	bool from_memstats;			/* cycles read from the runtime's record: no stop seen one by one */
 	bool numbering_from_runtime;		/* cycle numbers are the runtime's (memstats.numgc) */
 	/* whole trace */
 	struct gc_hists total;
 	uint64_t cycles, pauses, pause_ns_total, pauses_unknown, cycles_partial;
+	uint64_t cycles_unread;			/* memstats source: cycles whose record was overwritten before a read */
 	uint64_t pause_throttled_ns, max_pause_ns, max_pause_throttled_ns;
 	/* The live check of the derived layout: complete cycles whose probed pauses add up to the runtime's own
 	 * memstats.pause_ns of the cycle, and those that do not (the first one kept to name it). */
@@ -69,18 +75,26 @@ struct gc_stats {
 	struct gc_hists interval;
 	uint64_t *interval_ns;
 	size_t interval_n, interval_cap;
-	uint64_t interval_cycles;
-	/* every pause duration of the trace, for the summary's exact quantiles */
+	uint64_t interval_cycles, interval_pauses;
+	/* every pause duration of the trace, and every cycle's total pause, for the summary's exact quantiles */
 	uint64_t *all_ns;
 	size_t all_n, all_cap;
+	uint64_t *cycle_pauses, *interval_cycle_pauses;
+	size_t cycle_pauses_n, cycle_pauses_cap, interval_cycle_pauses_n, interval_cycle_pauses_cap;
 };
 
-void gc_stats_init(struct gc_stats *s, uint64_t unit_ns);
+/* totals_only: histograms and sums, but no list of values (quantiles read 0). */
+void gc_stats_init(struct gc_stats *s, uint64_t unit_ns, bool totals_only);
 void gc_stats_free(struct gc_stats *s);
 
 /* Consumes one event. Fills *pause; when the event completes a GC cycle, fills *cycle and returns 1, else 0
  * (or -ENOMEM). */
 int gc_stats_add(struct gc_stats *s, const struct stw_event *e, struct stw_pause *pause, struct gc_cycle *cycle);
+
+/* One complete cycle as the runtime recorded it in memstats (no probe saw its stops): its number, its total pause
+ * and the end of its last stop (CLOCK_MONOTONIC). Fills *cycle. 0 or -ENOMEM. */
+int gc_stats_add_recorded_cycle(struct gc_stats *s, uint32_t pid, uint64_t number, uint64_t pause_ns, uint64_t end_ns,
+				struct gc_cycle *cycle);
 
 /* Adds a pause's throttled overlap (set by the caller) to the totals. */
 void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *pause);
@@ -88,11 +102,13 @@ void gc_stats_add_throttled(struct gc_stats *s, const struct stw_pause *pause);
 /* The interval's figures; gc_stats_interval_reset starts the next interval. */
 struct gc_interval {
 	uint64_t cycles, pauses, p50_ns, p99_ns, max_ns;
+	uint64_t cycle_pause_p50_ns, cycle_pause_p99_ns, cycle_pause_max_ns;	/* per cycle, both stops together */
 };
 void gc_stats_interval(struct gc_stats *s, struct gc_interval *iv);
 void gc_stats_interval_reset(struct gc_stats *s);
-/* Exact quantile over every pause of the trace. */
+/* Exact quantile over every pause of the trace, and over every cycle's total pause. */
 uint64_t gc_stats_quantile(struct gc_stats *s, double q);
+uint64_t gc_stats_cycle_pause_quantile(struct gc_stats *s, double q);
 
 /* "GC mark termination" -> "gc_mark_termination"; Go's stwReason codes -> the same names. */
 void gc_reason_slug(const char *in, char *out, size_t size);

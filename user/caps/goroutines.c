@@ -20,6 +20,7 @@
 #include "goroutines.skel.h"
 #include "lib/log.h"
 #include "tracer/layout_check.h"
+#include "tracer/poller.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 
@@ -47,10 +48,8 @@ struct goroutines_state {
 	int index;
 	bool exact;
 	struct goroutines_bpf *skel;	/* exact mode */
-	struct goroutines_target_state **targets;	/* sampled mode polls them all */
-	size_t ntargets;
+	struct poller poller;		/* sampled mode reads every process's histogram */
 	int probes;
-	bool polling;
 };
 
 static int read_runtime_hist(const struct goroutines_target_state *ts, uint64_t *counts)
@@ -97,13 +96,9 @@ static void collect(struct goroutines_state *gs, struct goroutines_target_state 
 }
 
 /* The histogram lives in the process: read it often enough that its exit loses little. */
-static int poll_runtime_hists(void *arg)
+static void poll_runtime_hist(void *arg, void *item)
 {
-	struct goroutines_state *gs = arg;
-
-	for (size_t i = 0; i < gs->ntargets; i++)
-		collect(gs, gs->targets[i]);
-	return 0;
+	collect(arg, item);
 }
 
 static int open_exact(struct goroutines_state *gs, char *note, size_t note_size)
@@ -132,7 +127,8 @@ static int goroutines_open(struct trace_ctx *ctx, int index, void **state, char 
 	*state = gs;
 	gs->ctx = ctx;
 	gs->index = index;
-	gs->exact = ctx->exact_goroutines;
+	gs->exact = ctx->opts.exact_goroutines;
+	poller_init(&gs->poller, ctx->loop, POLL_PERIOD_NS, poll_runtime_hist, gs);
 	return gs->exact ? open_exact(gs, note, note_size) : 0;
 }
 
@@ -175,27 +171,7 @@ static int attach_sampled(struct goroutines_state *gs, struct goroutines_target_
 		return -ENOTSUP;
 	}
 	memcpy(ts->last, ts->first, sizeof(ts->first));
-	if (!gs->polling && loop_add_timer(gs->ctx->loop, POLL_PERIOD_NS, poll_runtime_hists, gs) == 0)
-		gs->polling = true;
-	return 0;
-}
-
-static int track(struct goroutines_state *gs, struct goroutines_target_state *ts)
-{
-	struct goroutines_target_state **n = realloc(gs->targets, (gs->ntargets + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	gs->targets = n;
-	gs->targets[gs->ntargets++] = ts;
-	return 0;
-}
-
-static void untrack(struct goroutines_state *gs, struct goroutines_target_state *ts)
-{
-	for (size_t i = 0; i < gs->ntargets; i++)
-		if (gs->targets[i] == ts)
-			gs->targets[i] = gs->targets[--gs->ntargets];
+	return poller_add(&gs->poller, ts);
 }
 
 static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
@@ -219,8 +195,6 @@ static int goroutines_attach(void *state, struct target_ctx *tc, void **tstate, 
 					   capability_uprobe_pid(gs->ctx, tc), "runtime.casgstatus", note, note_size);
 	else
 		err = attach_sampled(gs, ts, t, note, note_size);
-	if (!err)
-		err = track(gs, ts);
 	if (err) {
 		uprobes_destroy(&ts->probes);
 		free(ts);
@@ -237,7 +211,7 @@ static void goroutines_detach(void *state, struct target_ctx *tc, void *tstate)
 	struct goroutines_target_state *ts = tstate;
 	struct bpf_hist_key key = { .tgid = tc->target.proc.pid, .kind = GOROUTINE_SCHED_DELAY };
 
-	untrack(gs, ts);
+	poller_remove(&gs->poller, ts);
 	gs->probes -= (int)uprobes_count(&ts->probes);
 	uprobes_destroy(&ts->probes);
 	if (gs->skel)
@@ -471,7 +445,7 @@ static void goroutines_close(void *state)
 	struct goroutines_state *gs = state;
 
 	goroutines_bpf__destroy(gs->skel);
-	free(gs->targets);
+	poller_free(&gs->poller);
 	free(gs);
 }
 

@@ -20,6 +20,7 @@
 #include "sys/proc.h"
 #include "tracer/attach_kind.h"
 #include "tracer/capability.h"
+#include "tracer/poller.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* 100 ms: the last figures before an OOM kill are at most this old */
 #define MIB (1024.0 * 1024.0)
@@ -47,9 +48,7 @@ struct memory_state {
 	struct trace_ctx *ctx;
 	int index;
 	struct memory_bpf *skel;		/* NULL: exits are not seen, OOM kills not reported */
-	struct memory_target_state **targets;
-	size_t ntargets;
-	bool polling;
+	struct poller poller;			/* every process's figures, read every POLL_PERIOD_NS */
 };
 
 /* VmRSS of /proc/PID/status in bytes. */
@@ -99,14 +98,13 @@ static void refresh(struct memory_target_state *ts)
 		ts->have_rss = read_rss(ts->pid, &ts->rss_bytes) == 0 || ts->have_rss;
 }
 
-static int poll_targets(void *arg)
+static void poll_target(void *arg, void *item)
 {
-	struct memory_state *ms = arg;
+	struct memory_target_state *ts = item;
 
-	for (size_t i = 0; i < ms->ntargets; i++)
-		if (!ms->targets[i]->exited)
-			refresh(ms->targets[i]);
-	return 0;
+	(void)arg;
+	if (!ts->exited)
+		refresh(ts);
 }
 
 /* The exit of a traced process: its cgroup's OOM kill count is read now, while the cgroup surely exists. */
@@ -159,6 +157,7 @@ static int memory_open(struct trace_ctx *ctx, int index, void **state, char *not
 	ms->ctx = ctx;
 	ms->index = index;
 	*state = ms;
+	poller_init(&ms->poller, ctx->loop, POLL_PERIOD_NS, poll_target, ms);
 	/* Without the exit program the figures stay; only the OOM kill event is lost. */
 	if (attach_kind_start("memory", ATTACH_TP_BTF, start_kind, ms, why, sizeof(why)) ||
 	    event_bus_subscribe(ctx->bus, EVENT_EXIT, on_exit_event, ms))
@@ -181,19 +180,6 @@ static void attach_cgroup(struct memory_target_state *ts)
 	ts->cg_first_ns = ts->cg_last_ns = now_ns();
 }
 
-static int track(struct memory_state *ms, struct memory_target_state *ts)
-{
-	struct memory_target_state **n = realloc(ms->targets, (ms->ntargets + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	ms->targets = n;
-	ms->targets[ms->ntargets++] = ts;
-	if (!ms->polling && loop_add_timer(ms->ctx->loop, POLL_PERIOD_NS, poll_targets, ms) == 0)
-		ms->polling = true;
-	return 0;
-}
-
 static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char *note, size_t note_size)
 {
 	struct memory_state *ms = state;
@@ -214,7 +200,7 @@ static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char
 		log_info("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
 	refresh(ts);
 	ts->first = ts->last;
-	err = track(ms, ts);
+	err = poller_add(&ms->poller, ts);
 	if (err) {
 		free(ts);
 		return err;
@@ -228,9 +214,7 @@ static void memory_detach(void *state, struct target_ctx *tc, void *tstate)
 	struct memory_state *ms = state;
 
 	(void)tc;
-	for (size_t i = 0; i < ms->ntargets; i++)
-		if (ms->targets[i] == tstate)
-			ms->targets[i] = ms->targets[--ms->ntargets];
+	poller_remove(&ms->poller, tstate);
 	free(tstate);
 }
 
@@ -615,7 +599,7 @@ static void memory_close(void *state)
 	struct memory_state *ms = state;
 
 	memory_bpf__destroy(ms->skel);
-	free(ms->targets);
+	poller_free(&ms->poller);
 	free(ms);
 }
 

@@ -52,6 +52,8 @@ static void json_throttle(struct json_obj *j, const struct output_opts *o, void 
 /* JSON only: text shows throttling in the sums. */
 static const struct output_writer throttle_writer = { "throttle", NULL, json_throttle };
 
+#define THROTTLE_HORIZON_NS (60 * 1000000000ull)
+
 static void on_throttle(const void *data, size_t size, void *arg)
 {
 	const struct throttle_event *e = data;
@@ -73,6 +75,10 @@ static void on_throttle(const void *data, size_t size, void *arg)
 	ts->throttle_intervals++;
 	output_event(ss->ctx->sink, &throttle_writer,
 		     &(struct throttled_interval){ e->tgid, t->iv[t->n - 1].start_ns, e->time_ns });
+	/* Pauses and delays are attributed as their events arrive, within a ring buffer's drain of their end: older
+	 * intervals would only grow the timeline of a trace or daemon that runs for days. */
+	if (e->time_ns > THROTTLE_HORIZON_NS)
+		throttle_forget(t, e->time_ns - THROTTLE_HORIZON_NS);
 }
 
 static const char *cause_name(uint32_t cause)

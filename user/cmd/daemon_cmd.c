@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `gotrace daemon`: every Go process on the host, always on. Processes are found by a /proc scan and by exec
  * events; each allowed Go process joins one tracing session (one BPF object per capability for all of them);
- * metrics are rendered every second for /metrics, and CPU profiles are written and pushed every interval and
- * when a process exits. systemd: Type=notify with watchdog; SIGHUP reloads the configuration; SIGTERM flushes and
- * exits. */
+ * metrics are rendered when a scrape of /metrics asks for them, and CPU profiles are written and pushed every
+ * interval and when a process exits. systemd: Type=notify with watchdog; SIGHUP reloads the configuration; SIGTERM
+ * flushes and exits. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -31,7 +32,8 @@
 #include "daemon/target_rules.h"
 
 #define TICK_NS 250000000ull		/* housekeeping: metrics, scans, profiles, watchdog */
-#define METRICS_EVERY_NS 1000000000ull
+#define FRESH_NS 250000000ull		/* a render this recent serves a scrape as it is */
+#define RENDER_WAIT_NS 2000000000ull	/* a scrape waits this long for its render, then gets the last one */
 #define NOT_GO_CACHE 4096
 #define SHUTDOWN_BUDGET_NS 5000000000ull
 
@@ -65,8 +67,9 @@ struct daemon {
 	size_t metrics_len;
 	uint64_t scrapes;			/* served, counted by the HTTP thread (under its lock) */
 	struct retained_series retained;	/* series of processes that exited, until a scrape had them */
-	bool render_now;			/* what /metrics serves is out of date: render at the next tick */
-	uint64_t next_metrics, next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
+	int render_request_fd;			/* eventfd: the HTTP thread asks the main thread for a render */
+	uint64_t renders, rendered_ns;		/* under the HTTP lock: how many renders, when the last */
+	uint64_t next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
 	uint64_t discovered, attach_failed, scans, exits;
 };
 
@@ -92,8 +95,8 @@ static void retain_series(struct daemon *d, struct target_ctx *tc)
 		return;
 	session_target_metrics(&d->session, tc, &p);
 	data = prom_data(&p, &len);
-	if (!prom_error(&p) && (copy = strndup(data, len)) && !retained_add(&d->retained, tc->target.proc.pid, copy))
-		d->render_now = true;
+	if (!prom_error(&p) && (copy = strndup(data, len)))
+		retained_add(&d->retained, tc->target.proc.pid, copy, monotonic_ns());
 	prom_free(&p);
 }
 
@@ -212,8 +215,7 @@ static void add_target(struct daemon *d, struct target *t, struct facts_buf *b)
 	}
 	d->targets[d->ntargets++] = dt;
 	d->discovered++;
-	if (retained_drop_pid(&d->retained, pid))	/* the PID's series are this process's now */
-		d->render_now = true;
+	retained_drop_pid(&d->retained, pid);	/* the PID's series are this process's now */
 	if (daemon_profiles_add_process(d->profiles, (uint32_t)pid, &dt->who))
 		log_warn("PID %d: out of memory: its profiles are dropped", pid);
 	log_notice("tracing PID %d (%s, %s, service %s)", pid, dt->tc->target.proc.comm,
@@ -339,7 +341,8 @@ static void own_metrics(struct daemon *d, struct prom *p)
 		  (double)d->discovered },
 		{ "gotrace_daemon_process_exits_total", "counter", "Traced processes that exited.", (double)d->exits },
 		{ "gotrace_daemon_scans_total", "counter", "/proc scans.", (double)d->scans },
-		{ "gotrace_daemon_probes", "gauge", "Uprobes attached.", session_probe_count(&d->session) },
+		{ "gotrace_daemon_probes", "gauge", "Probes attached: uprobes and tracepoint links.",
+		  session_probe_count(&d->session) },
 		{ "gotrace_daemon_probe_hits_total", "counter",
 		  "Uprobe hits in traced processes (each costs the process microseconds).",
 		  (double)session_probe_hits(&d->session) },
@@ -352,6 +355,9 @@ static void own_metrics(struct daemon *d, struct prom *p)
 		{ "gotrace_daemon_bpf_cpu_seconds_total", "counter",
 		  "CPU time gotrace's BPF programs ran in the kernel (-1: kernel BPF statistics unavailable).",
 		  bpf_cpu_seconds(d) },
+		{ "gotrace_daemon_metrics_renders_total", "counter",
+		  "Renders of these metrics: one per scrape (two scrapes within 250 ms share one).",
+		  (double)(d->renders + 1) },	/* this one included */
 	};
 
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
@@ -375,7 +381,8 @@ static char *exposition(const struct daemon *d, const char *living, size_t *len)
 	return out;
 }
 
-/* Rendered here, in the main thread that owns the session; the HTTP thread only copies the result. */
+/* Rendered here, in the main thread that owns the session, when a scrape asks (serve_metrics); the HTTP thread
+ * copies the result. Nothing is rendered while nobody scrapes. */
 static void render_metrics(struct daemon *d)
 {
 	struct prom p;
@@ -394,9 +401,11 @@ static void render_metrics(struct daemon *d)
 		free(d->metrics);
 		d->metrics = copy;
 		d->metrics_len = len;
-		retained_published(&d->retained, d->scrapes, monotonic_ns());
+		retained_published(&d->retained, d->scrapes);
+		d->renders++;
+		d->rendered_ns = monotonic_ns();
+		http_server_notify(d->http);
 		http_server_unlock(d->http);
-		d->render_now = false;
 	}
 	prom_free(&p);
 }
@@ -409,14 +418,37 @@ static void expire_retained(struct daemon *d, uint64_t now)
 	http_server_lock(d->http);
 	scrapes = d->scrapes;
 	http_server_unlock(d->http);
-	if (retained_expire(&d->retained, scrapes, d->cfg.profile_interval_ns, now))
-		d->render_now = true;
+	retained_expire(&d->retained, scrapes, d->cfg.profile_interval_ns, now);
+}
+
+static int on_render_request(void *ctx)
+{
+	struct daemon *d = ctx;
+	uint64_t n;
+
+	if (read(d->render_request_fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+		render_metrics(d);
+	return 0;
+}
+
+/* In the HTTP thread, its lock held: asks the main thread for a render and waits for it (the lock released). */
+static void wait_for_render(struct daemon *d)
+{
+	uint64_t asked = d->renders, one = 1, start = monotonic_ns(), waited;
+
+	if (write(d->render_request_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+		return;
+	while (d->renders == asked && (waited = monotonic_ns() - start) < RENDER_WAIT_NS)
+		if (http_server_wait(RENDER_WAIT_NS - waited) == -ETIMEDOUT)
+			break;
 }
 
 static int serve_metrics(void *ctx, struct http_response *resp)
 {
 	struct daemon *d = ctx;
 
+	if (!d->metrics || monotonic_ns() - d->rendered_ns > FRESH_NS)
+		wait_for_render(d);
 	d->scrapes++;
 	resp->content_type = PROM_CONTENT_TYPE;
 	resp->body = d->metrics ? malloc(d->metrics_len) : NULL;
@@ -522,10 +554,6 @@ static int on_tick(void *ctx)
 	}
 	daemon_profiles_flush_ended(d->profiles);
 	expire_retained(d, now);
-	if (now >= d->next_metrics || d->render_now) {
-		render_metrics(d);
-		d->next_metrics = now + METRICS_EVERY_NS;
-	}
 	if (d->watchdog_ns && now >= d->next_watchdog) {
 		sd_notify_send("WATCHDOG=1");
 		d->next_watchdog = now + d->watchdog_ns / 2;
@@ -552,6 +580,11 @@ static void reload(struct daemon *d, int argc, char **argv)
 		daemon_config_free(&cfg);
 		sd_notify_send("READY=1");
 		return;
+	}
+	if (cfg.gc_from_probes != d->cfg.gc_from_probes) {
+		log_warn("gc-source %s takes effect when the daemon restarts; GC pauses stay from %s until then",
+			 cfg.gc_from_probes ? "probes" : "memstats", d->cfg.gc_from_probes ? "probes" : "memstats");
+		cfg.gc_from_probes = d->cfg.gc_from_probes;	/* what runs, as the effective configuration says */
 	}
 	daemon_profiles_flush(d->profiles);
 	stop_outputs(d, true);
@@ -594,6 +627,8 @@ static int load_config(struct daemon *d, int argc, char **argv)
 
 static int start(struct daemon *d)
 {
+	struct capability_options opts = { .share_uprobes = true, .totals_only = true,
+					   .gc_source = d->cfg.gc_from_probes ? GC_FROM_PROBES : GC_FROM_MEMSTATS };
 	char note[256];
 	bool enabled[MAX_CAPS];
 	int err;
@@ -601,12 +636,15 @@ static int start(struct daemon *d)
 	for (size_t i = 0; i < all_capabilities_count; i++)
 		enabled[i] = all_capabilities[i]->default_on;
 	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
-							     (int)all_capabilities_count, &d->loop, &d->sink, false)))
+							     (int)all_capabilities_count, &d->loop, &d->sink, &opts)))
 		return err;
-	d->session.ctx.share_uprobes = true;
 	if (discovery_open(d->session.bus, on_process, d, &d->discovery, note, sizeof(note)))
 		log_warn("%s", note);
-	if ((err = start_outputs(d)) || (err = loop_add_timer(&d->loop, TICK_NS, on_tick, d)))
+	d->render_request_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->render_request_fd < 0)
+		return -errno;
+	if ((err = loop_add_fd(&d->loop, d->render_request_fd, on_render_request, d)) || (err = start_outputs(d)) ||
+	    (err = loop_add_timer(&d->loop, TICK_NS, on_tick, d)))
 		return err;
 	d->watchdog_ns = sd_watchdog_ns();
 	d->start_ns = monotonic_ns();
@@ -642,7 +680,9 @@ static void cleanup(struct daemon *d)
 	while (d->ntargets)
 		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped", false);
 	free(d->targets);
-	stop_outputs(d, false);
+	stop_outputs(d, false);	/* no handler waits for a render after this */
+	if (d->render_request_fd > 0)
+		close(d->render_request_fd);
 	discovery_close(d->discovery);
 	session_close(&d->session);
 	link_release_end(&st);

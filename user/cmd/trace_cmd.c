@@ -31,7 +31,7 @@ struct trace_opts {
 	uint64_t count;
 	uint64_t duration_ns;
 	bool caps[MAX_CAPS];		/* indexed like all_caps */
-	bool exact_goroutines;
+	struct capability_options cap_opts;
 	bool json;			/* -j */
 	struct output_opts out;
 };
@@ -74,6 +74,10 @@ static const char trace_help[] =
 	"      --goroutines=exact   time every goroutine dispatch with probes on runtime.casgstatus. Costly: each\n"
 	"                         goroutine switch then takes ~3 uprobe hits (~1-3 us each on bare metal, ~20 us\n"
 	"                         in some VMs). Default: read the runtime's own sampled histogram, no probe.\n"
+	"      --gc-source=memstats  GC pauses from the runtime's own per-cycle record (MemStats.PauseNs), read\n"
+	"                         10 times a second: no probe, a cost that does not grow with the GC rate, but\n"
+	"                         one figure per cycle (its stops together), no reasons, no throttling share.\n"
+	"                         Default: probes, which time every stop and attribute it to throttling.\n"
 	"  -v, --verbose          say more (twice: libbpf's debug log)\n"
 	"  -h, --help             this help\n"
 	"  interval [count]       print and reset every interval (a duration), count times\n"
@@ -134,7 +138,12 @@ static int parse_option(struct trace_opts *o, int c)
 	case 'G':
 		if (strcmp(optarg, "exact") && strcmp(optarg, "sampled"))
 			return cli_bad_value("--goroutines mode", optarg, "expected exact or sampled");
-		o->exact_goroutines = strcmp(optarg, "exact") == 0;
+		o->cap_opts.exact_goroutines = strcmp(optarg, "exact") == 0;
+		return 0;
+	case 'S':
+		if (strcmp(optarg, "probes") && strcmp(optarg, "memstats"))
+			return cli_bad_value("--gc-source", optarg, "expected probes or memstats");
+		o->cap_opts.gc_source = strcmp(optarg, "memstats") == 0 ? GC_FROM_MEMSTATS : GC_FROM_PROBES;
 		return 0;
 	case 'm':
 		o->out.millis = true;
@@ -164,6 +173,7 @@ static int parse_opts(struct trace_opts *o, int argc, char **argv)
 		{ "milliseconds", no_argument, NULL, 'm' }, { "timestamp", no_argument, NULL, 'T' },
 		{ "slow", required_argument, NULL, 's' },	   { "json", no_argument, NULL, 'j' },
 		{ "capabilities", required_argument, NULL, 'c' }, { "goroutines", required_argument, NULL, 'G' },
+		{ "gc-source", required_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },	   { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -449,7 +459,7 @@ static int run(struct trace_session *s)
 	s->sink = (struct output_sink){ .format = s->opts.json ? &output_json : &output_text, .opts = &s->opts.out,
 					.out = s->opts.out.out };
 	if ((err = session_open(&s->session, all_caps, s->opts.caps, NCAPS, &s->loop, &s->sink,
-				s->opts.exact_goroutines)))
+				&s->opts.cap_opts)))
 		return err;
 	if ((s->opts.cmd && (err = spawn_command(s))) || (err = add_target(s)))
 		return err;

@@ -335,6 +335,32 @@ static void write_types(FILE *out, const struct config_key *k, const void *field
 
 static const struct value_type types_type = { parse_types, clear_uint, write_types };
 
+/* -- gc-source: "memstats" or "probes" (bool gc_from_probes) -- */
+
+static int parse_gc_source(const struct config_key *k, void *field, const char *value, const char **why)
+{
+	(void)k;
+	if (strcmp(value, "memstats") && strcmp(value, "probes")) {
+		*why = "memstats (each GC cycle's pause from the runtime's record, no probe) or probes (every stop "
+		       "timed by uprobes, with its reason)";
+		return -EINVAL;
+	}
+	*(bool *)field = strcmp(value, "probes") == 0;
+	return 0;
+}
+
+static void clear_bool(void *field)
+{
+	*(bool *)field = false;
+}
+
+static void write_gc_source(FILE *out, const struct config_key *k, const void *field)
+{
+	fprintf(out, "%s = %s\n", k->name, *(const bool *)field ? "probes" : "memstats");
+}
+
+static const struct value_type gc_source_type = { parse_gc_source, clear_bool, write_gc_source };
+
 /* -- lists of strings: executable globs, cgroup globs, container id prefixes -- */
 
 static int list_append(struct daemon_str_list *l, const char *value)
@@ -669,6 +695,7 @@ static const struct config_key keys[] = {
 	{ .name = "deny-container", .type = &container_type, .offset = FIELD(deny_container), .repeatable = true },
 	{ .name = "pid", .type = &pids_type, .offset = WHOLE, .repeatable = true },
 	{ .name = "service-label", .type = &service_type, .offset = WHOLE, .repeatable = true },
+	{ .name = "gc-source", .type = &gc_source_type, .offset = FIELD(gc_from_probes) },
 	{ .name = "scan-interval", .type = &duration_type, .offset = FIELD(scan_interval_ns), .min = 100000000,
 	  .max = 3600 * NS_PER_S, .range = "must be from 100ms to 1h" },
 };
@@ -697,6 +724,7 @@ static const char *const defaults[][2] = {
 	{ "retention-age", "7d" },
 	{ "retention-size", "1GiB" },
 	{ "scan-interval", "1s" },
+	{ "gc-source", "memstats" },
 };
 
 static int set_defaults(struct daemon_config *c)
@@ -1011,6 +1039,12 @@ const char *daemon_config_help(void)
 	"Metrics:\n"
 	"  listen ADDR             where /metrics and /healthz are served (default 127.0.0.1:9465);\n"
 	"                          :9465 for every IPv4 interface, [::]:9465 for IPv4 and IPv6, [::1]:9465\n"
+	"\n"
+	"GC pauses:\n"
+	"  gc-source SOURCE        memstats (default): each cycle's pause (its stops together) from the\n"
+	"                          runtime's own record, read 10 times a second: no probe, a cost that does not\n"
+	"                          grow with the GC rate; probes: uprobes time every stop with its reason\n"
+	"                          (gotrace_gc_pause_seconds{reason}) at one trap per stop\n"
 	"\n"
 	"Profiles:\n"
 	"  profile-dir DIR         where profiles are written, as SERVICE-PID-TYPE-TIME.pb.gz (default\n"

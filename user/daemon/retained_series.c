@@ -7,13 +7,13 @@
 #include "lib/array.h"
 #include "lib/log.h"
 
-int retained_add(struct retained_series *r, int pid, char *exposition)
+int retained_add(struct retained_series *r, int pid, char *exposition, uint64_t now_ns)
 {
 	if (array_reserve(&r->all, &r->cap, r->n + 1, sizeof(*r->all), 16)) {
 		free(exposition);
 		return -ENOMEM;
 	}
-	r->all[r->n++] = (struct retained_process){ .pid = pid, .exposition = exposition };
+	r->all[r->n++] = (struct retained_process){ .pid = pid, .exposition = exposition, .added_ns = now_ns };
 	return 0;
 }
 
@@ -37,11 +37,13 @@ bool retained_drop_pid(struct retained_series *r, int pid)
 	return any;
 }
 
-void retained_published(struct retained_series *r, uint64_t scrapes, uint64_t now_ns)
+void retained_published(struct retained_series *r, uint64_t scrapes)
 {
 	for (size_t i = 0; i < r->n; i++)
-		if (!r->all[i].published)
-			r->all[i] = (struct retained_process){ r->all[i].pid, r->all[i].exposition, true, now_ns, scrapes };
+		if (!r->all[i].published) {
+			r->all[i].published = true;
+			r->all[i].scrapes_at_publish = scrapes;
+		}
 }
 
 bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_age_ns, uint64_t now_ns)
@@ -51,9 +53,10 @@ bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_a
 	for (size_t i = r->n; i-- > 0;) {
 		const struct retained_process *p = &r->all[i];
 
-		bool scraped = scrapes > p->scrapes_at_publish;
+		bool scraped = p->published && scrapes > p->scrapes_at_publish;
 
-		if (p->published && (scraped || now_ns - p->published_ns >= max_age_ns)) {
+		/* now_ns may be older than added_ns: taken at the start of the tick that handled the exit */
+		if (scraped || (now_ns > p->added_ns && now_ns - p->added_ns >= max_age_ns)) {
 			log_info("PID %d: its last series leave /metrics (%s)", p->pid,
 				 scraped ? "scraped" : "not scraped in time");
 			drop_at(r, i);

@@ -14,8 +14,9 @@
 struct retained_process {
 	int pid;
 	char *exposition;		/* its series, as its own exposition (prom.h) */
+	uint64_t added_ns;		/* when the process's exit was handled */
 	bool published;			/* in the exposition /metrics serves */
-	uint64_t published_ns, scrapes_at_publish;
+	uint64_t scrapes_at_publish;
 };
 
 struct retained_series {
@@ -23,13 +24,14 @@ struct retained_series {
 	size_t n, cap;
 };
 
-/* Keeps pid's series (exposition is taken over, also on failure). 0 or -ENOMEM. */
-int retained_add(struct retained_series *r, int pid, char *exposition);
+/* Keeps pid's series from now_ns (exposition is taken over, also on failure). 0 or -ENOMEM. */
+int retained_add(struct retained_series *r, int pid, char *exposition, uint64_t now_ns);
 /* Drops pid's series: a new process with the PID is traced, whose series have the same labels. Whether any. */
 bool retained_drop_pid(struct retained_series *r, int pid);
 /* A rendering holding every kept series now serves scrapes; scrapes counts the scrapes served so far. */
-void retained_published(struct retained_series *r, uint64_t scrapes, uint64_t now_ns);
-/* Drops the series that a scrape has served since they were published, or published max_age_ns ago. Whether any. */
+void retained_published(struct retained_series *r, uint64_t scrapes);
+/* Drops the series that a scrape has served since they were published, or kept max_age_ns already (renders happen
+ * only for scrapes: with none, series are never published and go by age). Whether any. */
 bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_age_ns, uint64_t now_ns);
 /* The kept expositions, for prom_merge; out holds r->n pointers. */
 void retained_expositions(const struct retained_series *r, const char **out);

@@ -7,6 +7,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 struct http_server {
 	struct MHD_Daemon *mhd;
 	pthread_mutex_t lock;
+	pthread_cond_t changed;		/* http_server_notify: what the handlers read has changed */
 	struct http_route *routes;
 	int nroutes;
 	int port;
@@ -69,6 +71,9 @@ static enum MHD_Result answer_text(struct MHD_Connection *c, int status, const c
 	return answer(c, status, DEFAULT_CONTENT_TYPE, strdup(text), strlen(text));
 }
 
+/* The server whose handler this thread is running (http_server_wait's). */
+static __thread struct http_server *serving;
+
 /* Runs a route's handler under the server's lock. */
 static enum MHD_Result run_route(struct http_server *s, struct MHD_Connection *c, const struct http_route *r)
 {
@@ -76,7 +81,9 @@ static enum MHD_Result run_route(struct http_server *s, struct MHD_Connection *c
 	int err;
 
 	pthread_mutex_lock(&s->lock);
+	serving = s;
 	err = r->handler(r->ctx, &resp);
+	serving = NULL;
 	pthread_mutex_unlock(&s->lock);
 	count(&s->stats.requests);
 	if (err)
@@ -246,7 +253,21 @@ static void free_server(struct http_server *s)
 		free((char *)s->routes[i].path);
 	free(s->routes);
 	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->changed);
 	free(s);
+}
+
+/* A condition variable timed on CLOCK_MONOTONIC: a change of the wall clock does not stretch a handler's wait. */
+static int init_cond(pthread_cond_t *c)
+{
+	pthread_condattr_t a;
+	int err = pthread_condattr_init(&a);
+
+	if (err)
+		return err;
+	err = pthread_condattr_setclock(&a, CLOCK_MONOTONIC) ?: pthread_cond_init(c, &a);
+	pthread_condattr_destroy(&a);
+	return err;
 }
 
 static int start_mhd(struct http_server *s, int fd, int family)
@@ -277,6 +298,12 @@ int http_server_start(const char *listen, const struct http_route *routes, int n
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s || pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	if (init_cond(&s->changed)) {
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		snprintf(err, err_size, "out of memory");
 		return -ENOMEM;
@@ -329,6 +356,28 @@ void http_server_lock(struct http_server *s)
 void http_server_unlock(struct http_server *s)
 {
 	pthread_mutex_unlock(&s->lock);
+}
+
+int http_server_wait(uint64_t timeout_ns)
+{
+	struct http_server *s = serving;
+	struct timespec until;
+
+	if (!s)
+		return -EPERM;	/* not in a handler */
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += (time_t)(timeout_ns / 1000000000u);
+	until.tv_nsec += (long)(timeout_ns % 1000000000u);
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	return -pthread_cond_timedwait(&s->changed, &s->lock, &until);
+}
+
+void http_server_notify(struct http_server *s)
+{
+	pthread_cond_broadcast(&s->changed);
 }
 
 void http_server_get_stats(struct http_server *s, struct http_server_stats *st)

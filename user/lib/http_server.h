@@ -58,6 +58,13 @@ int http_server_port(const struct http_server *s);
 void http_server_lock(struct http_server *s);
 void http_server_unlock(struct http_server *s);
 
+/* In a handler (the lock held): waits, with the lock released meanwhile, until http_server_notify on its server or
+ * timeout_ns. 0 when notified (or woken spuriously: check what was waited for), -ETIMEDOUT; -EPERM outside a
+ * handler. For a handler that asks the thread owning the data for a fresh copy and waits for it. */
+int http_server_wait(uint64_t timeout_ns);
+/* With the lock held: wakes every handler in http_server_wait. */
+void http_server_notify(struct http_server *s);
+
 /* Callable with or without the lock held: the counters are atomic and only grow. */
 void http_server_get_stats(struct http_server *s, struct http_server_stats *st);
 

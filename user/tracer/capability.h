@@ -63,14 +63,27 @@ struct target_ctx {
 	int nlabels;
 };
 
+/* Where the gc capability takes GC pauses from. */
+enum gc_source {
+	GC_FROM_PROBES,		/* uprobes on the stop/start-the-world functions: every stop, its reason, its throttling */
+	GC_FROM_MEMSTATS,	/* the runtime's per-cycle record read from memory: no probe, cost flat in the GC rate */
+};
+
+/* How a command runs the capabilities. */
+struct capability_options {
+	bool exact_goroutines;		/* --goroutines=exact */
+	enum gc_source gc_source;	/* --gc-source */
+	bool share_uprobes;		/* one probe per executable for all its processes (the daemon) */
+	bool totals_only;		/* cumulative figures only, no per-value lists (the daemon, which runs for ever) */
+};
+
 /* What capabilities see of the session that runs them (one process for `gotrace -p`, many for the daemon). */
 struct trace_ctx {
 	struct event_bus *bus;
 	struct event_loop *loop;
 	const struct output_opts *out;
 	struct output_sink *sink;			/* where events go, in the format the command chose */
-	bool exact_goroutines;				/* --goroutines=exact */
-	bool share_uprobes;				/* one probe per executable for all its processes */
+	struct capability_options opts;
 	struct target_ctx *(*lookup)(void *session, uint32_t pid);	/* NULL when the process is not traced */
 	void *session;
 };
@@ -137,7 +150,7 @@ extern const size_t all_capabilities_count;
 /* The pid argument for uprobes_attach_*: the process itself, or every process running its executable. */
 static inline int capability_uprobe_pid(const struct trace_ctx *ctx, const struct target_ctx *tc)
 {
-	return ctx->share_uprobes ? -1 : tc->target.proc.pid;
+	return ctx->opts.share_uprobes ? -1 : tc->target.proc.pid;
 }
 
 /* Defines fn, the probe_hits or events_lost of a capability whose state type has its BPF skeleton in `skel`:

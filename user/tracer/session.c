@@ -31,7 +31,7 @@ static void close_state(const struct capability *c, void **state)
 }
 
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
-		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines)
+		 struct event_loop *loop, struct output_sink *out, const struct capability_options *opts)
 {
 	int err = event_bus_open(&s->bus), opened = 0;
 
@@ -42,7 +42,7 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 	}
 	bpf_cost_start(&s->cost);
 	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out->opts, .sink = out,
-				     .exact_goroutines = exact_goroutines, .lookup = lookup, .session = s };
+				     .opts = *opts, .lookup = lookup, .session = s };
 	for (int i = 0; i < ncaps && i < MAX_CAPS; i++) {
 		char note[512] = "";
 

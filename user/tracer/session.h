@@ -22,7 +22,7 @@ struct session {
 /* Opens the event bus and every enabled capability; one that cannot run on this machine is left out with a
  * warning. 0, or a negative errno after an error message (nothing could be opened, or a fatal failure). */
 int session_open(struct session *s, const struct capability *const *caps, const bool *enabled, int ncaps,
-		 struct event_loop *loop, struct output_sink *out, bool exact_goroutines);
+		 struct event_loop *loop, struct output_sink *out, const struct capability_options *opts);
 void session_close(struct session *s);
 
 /* Opens the process and attaches every open capability; one that does not apply to it is left out with a

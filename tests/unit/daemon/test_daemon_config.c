@@ -57,6 +57,7 @@ TEST(defaults)
 	CHECK(!c.pyroscope_url && !c.pyroscope_app && !c.config_path);
 	CHECK(c.allow_exe.n == 0 && c.deny_exe.n == 0 && c.npids == 0 && c.nservice_rules == 0);
 	CHECK_EQ_U64(c.scan_interval_ns, S(1));
+	CHECK(!c.gc_from_probes);	/* GC pauses from the runtime's record: no probe */
 	CHECK(!c.help && c.verbosity == 0 && err[0] == '\0');
 	daemon_config_free(&c);
 }
@@ -87,7 +88,8 @@ static const char full_file[] =
 	"service-label = env:SERVICE_NAME\n"
 	"service-label = cgroup:/([^/]+)\\.service$\n"
 	"service-label = container\n"
-	"scan-interval = 250ms\n";
+	"scan-interval = 250ms\n"
+	"gc-source = probes\n";
 
 TEST(file_sets_every_key)
 {
@@ -116,6 +118,7 @@ TEST(file_sets_every_key)
 	CHECK(c.service_rules[0].kind == SERVICE_FROM_ENV && !strcmp(c.service_rules[0].env_name, "SERVICE_NAME"));
 	CHECK(c.service_rules[1].kind == SERVICE_FROM_CGROUP && c.service_rules[2].kind == SERVICE_FROM_CONTAINER);
 	CHECK_EQ_U64(c.scan_interval_ns, S(1) / 4);
+	CHECK(c.gc_from_probes);
 	CHECK_STR(c.config_path, conf_path);
 	daemon_config_free(&c);
 	unlink(conf_path);
@@ -313,6 +316,7 @@ TEST(value_forms)
 		     LIST("", "-1", "1.5", "1XB", "1 GiB", "1e30GiB", "0.5B", "GiB", "1gib"));
 	check_values("retention-count", LIST("0", "1", "100000000"), LIST("-1", "1.5", "100000001", "x"));
 	check_values("profile-frequency", LIST("1", "99", "10000"), LIST("0", "10001", "99hz"));
+	check_values("gc-source", LIST("memstats", "probes"), LIST("", "uprobes", "Probes", "memstats,probes"));
 	check_values("profile-types", LIST("cpu", "offcpu", "cpu,offcpu", "offcpu,cpu,cpu"),
 		     LIST("", "gpu", "cpu,", ",cpu", "cpu,,offcpu", "CPU"));
 	check_values("allow-exe", LIST("api", "api-*", "[ab]*", "*"), LIST("", "/usr/bin/api", "a\tb"));
@@ -342,7 +346,7 @@ TEST(help_covers_every_key)
 		"listen", "profile-dir", "profile-interval", "profile-types", "profile-frequency", "retention-count",
 		"retention-age", "retention-size", "pyroscope-url", "pyroscope-app", "allow-exe", "deny-exe",
 		"allow-cgroup", "deny-cgroup", "allow-container", "deny-container", "pid", "service-label",
-		"scan-interval",
+		"scan-interval", "gc-source",
 	};
 	const char *help = daemon_config_help();
 	char want[64];

@@ -49,11 +49,29 @@ static int empty(void *ctx, struct http_response *r)
 	return 0;
 }
 
+/* A handler that asks another thread for data and waits for it (the daemon's render on demand). */
+static int fresh_version, fresh_asked, fresh_wait_result;
+
+static int fresh(void *ctx, struct http_response *r)
+{
+	(void)ctx;
+	__atomic_store_n(&fresh_asked, 1, __ATOMIC_SEQ_CST);
+	fresh_wait_result = 0;
+	while (!fresh_version && fresh_wait_result == 0)
+		fresh_wait_result = http_server_wait(300000000);
+	r->body = NULL;
+	if (asprintf(&r->body, "v=%d wait=%d", fresh_version, fresh_wait_result) < 0)
+		return -ENOMEM;
+	r->body_len = strlen(r->body);
+	return 0;
+}
+
 static const struct http_route routes[] = {
 	{ "/metrics", metrics, NULL },
 	{ "/healthz", healthz, "ok\n" },
 	{ "/fail", failing, NULL },
 	{ "/empty", empty, NULL },
+	{ "/fresh", fresh, NULL },
 };
 
 static struct http_server *start(void)
@@ -61,7 +79,7 @@ static struct http_server *start(void)
 	struct http_server *s = NULL;
 	char err[256] = "";
 
-	CHECK(http_server_start("127.0.0.1:0", routes, 4, &s, err, sizeof(err)) == 0);
+	CHECK(http_server_start("127.0.0.1:0", routes, 5, &s, err, sizeof(err)) == 0);
 	CHECK_STR(err, "");
 	CHECK(s && http_server_port(s) > 0);
 	return s;
@@ -248,6 +266,32 @@ TEST(lock_holds_handlers_back)
 	CHECK(read_all(fd, resp, sizeof(resp), 2000) > 0 && strstr(resp, "up 1\n"));
 	CHECK(metrics_calls == before + 1);
 	close(fd);
+	http_server_stop(s);
+}
+
+/* A waiting handler has released the lock: the notifying thread can take it, change the data and wake it. */
+TEST(a_handler_waits_for_a_notify_with_the_lock_released)
+{
+	struct http_server *s = start();
+	const char *req = "GET /fresh HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char resp[4096];
+	int fd;
+
+	CHECK(http_server_wait(1000) == -EPERM);	/* not in a handler */
+	fresh_version = fresh_asked = 0;
+	fd = connect_to(http_server_port(s));
+	CHECK(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+	for (int i = 0; i < 200 && !__atomic_load_n(&fresh_asked, __ATOMIC_SEQ_CST); i++)
+		usleep(5000);
+	CHECK(fresh_asked);
+	http_server_lock(s);	/* would block for good if the waiting handler held it */
+	fresh_version = 7;
+	http_server_notify(s);
+	http_server_unlock(s);
+	CHECK(read_all(fd, resp, sizeof(resp), 2000) > 0 && strstr(resp, "v=7 wait=0"));
+	close(fd);
+	fresh_version = 0;	/* nobody notifies: the wait ends at its timeout */
+	CHECK(raw_request(http_server_port(s), req, resp, sizeof(resp)) > 0 && strstr(resp, "v=0 wait=-110"));
 	http_server_stop(s);
 }
 
