@@ -343,18 +343,22 @@ static int stack_take(void *state, const struct profile_type *t, const uint32_t 
 	return err;
 }
 
-/* Deletes the entries there are now; bounded, since the programs keep adding while we delete. */
+/* Deletes the entries there are now: their keys are gathered in one walk, then deleted (restarting the walk from
+ * the map's start after each delete would scan every empty bucket before the next entry: quadratic in a map of
+ * 65,536 buckets). Entries the programs add meanwhile stay for the next interval. */
 static void clear_map(const struct bpf_map *map)
 {
-	uint64_t left = 2ull * bpf_map__max_entries(map);
+	size_t key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map), n = 0;
+	uint8_t *keys = malloc(key_size * max);
 	int fd = bpf_map__fd(map);
-	uint8_t key[64];
 
-	if (bpf_map__key_size(map) > sizeof(key))
+	if (!keys)
 		return;
-	while (left-- && bpf_map_get_next_key(fd, NULL, key) == 0)
-		if (bpf_map_delete_elem(fd, key))
-			break;
+	while (n < max && bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL, keys + n * key_size) == 0)
+		n++;
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, keys + i * key_size);
+	free(keys);
 }
 
 static int stack_clear(void *state)
