@@ -393,6 +393,27 @@ def test_metrics_are_rendered_for_each_scrape_and_only_then():
             t.kill()
 
 
+def test_capabilities_choose_what_runs_in_every_process():
+    """capabilities = gc,goroutines,cgroup,memory: the GC figures are there (every cycle the program counted), the
+    scheduler's are not, and no tracepoint or uprobe is attached for the processes (gotrace_daemon_probes 0)."""
+    path = private_copy(GCLOAD[-1], "q")
+    with daemon("--capabilities=gc,goroutines,cgroup,memory", allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=1s", "-linger=10s")
+        try:
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            t.start()
+            truth = t.truth()
+            time.sleep(0.3)     # the runtime's record is read every 100 ms
+            body = d.metrics()[2]
+        finally:
+            t.kill()
+        m = re.search(rf'^gotrace_gc_cycles_total{{[^}}]*pid="{t.pid}"[^}}]*}} (\S+)$', body, re.M)
+        assert m and float(m.group(1)) == truth["gc_cycles"], (m and m.group(0), truth["gc_cycles"])
+        assert f'gotrace_go_heap_goal_bytes{{pid="{t.pid}"' in body
+        assert "gotrace_thread_runqueue_delay_seconds" not in body
+        assert re.search(r"^gotrace_daemon_probes 0$", body, re.M), d.logs()
+
+
 def test_series_of_an_exited_process_go_after_one_profile_interval_unscraped():
     path = private_copy(GCLOAD[-1], "u")
     """Nobody scrapes after the exit: the series go after one profile interval all the same (-v logs it)."""

@@ -28,8 +28,8 @@
 #include "caps/gc_output.h"
 #include "caps/gc_stats.h"
 #include "lib/log.h"
+#include "lib/poller.h"
 #include "tracer/layout_check.h"
-#include "tracer/poller.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 

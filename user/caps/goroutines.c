@@ -19,8 +19,8 @@
 #include "bpf/goroutines.h"
 #include "goroutines.skel.h"
 #include "lib/log.h"
+#include "lib/poller.h"
 #include "tracer/layout_check.h"
-#include "tracer/poller.h"
 #include "tracer/runtime_layout.h"
 #include "tracer/uprobes.h"
 

@@ -15,12 +15,12 @@
 #include "caps/memory_cgroup.h"
 #include "caps/memory_runtime.h"
 #include "lib/log.h"
+#include "lib/poller.h"
 #include "memory.skel.h"
 #include "sys/cgroup.h"
 #include "sys/proc.h"
 #include "tracer/attach_kind.h"
 #include "tracer/capability.h"
-#include "tracer/poller.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* 100 ms: the last figures before an OOM kill are at most this old */
 #define MIB (1024.0 * 1024.0)

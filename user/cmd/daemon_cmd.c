@@ -581,10 +581,10 @@ static void reload(struct daemon *d, int argc, char **argv)
 		sd_notify_send("READY=1");
 		return;
 	}
-	if (cfg.gc_from_probes != d->cfg.gc_from_probes) {
-		log_warn("gc-source %s takes effect when the daemon restarts; GC pauses stay from %s until then",
-			 cfg.gc_from_probes ? "probes" : "memstats", d->cfg.gc_from_probes ? "probes" : "memstats");
+	if (cfg.gc_from_probes != d->cfg.gc_from_probes || cfg.capabilities != d->cfg.capabilities) {
+		log_warn("gc-source and capabilities take effect when the daemon restarts; until then what runs stays");
 		cfg.gc_from_probes = d->cfg.gc_from_probes;	/* what runs, as the effective configuration says */
+		cfg.capabilities = d->cfg.capabilities;
 	}
 	daemon_profiles_flush(d->profiles);
 	stop_outputs(d, true);
@@ -634,7 +634,7 @@ static int start(struct daemon *d)
 	int err;
 
 	for (size_t i = 0; i < all_capabilities_count; i++)
-		enabled[i] = all_capabilities[i]->default_on;
+		enabled[i] = d->cfg.capabilities & (1u << i);
 	if ((err = loop_init(&d->loop)) || (err = session_open(&d->session, all_capabilities, enabled,
 							     (int)all_capabilities_count, &d->loop, &d->sink, &opts)))
 		return err;

@@ -70,7 +70,7 @@ static const char trace_help[] =
 	"  -s, --slow DUR         print every pause, delay or wait of at least DUR as it happens (e.g. 1ms)\n"
 	"  -j, --json             newline-delimited JSON on stdout instead of text (schema: README.md)\n"
 	"  -c, --capabilities LIST  what to trace, comma-separated (default: all): gc, sched, goroutines, cgroup,\n"
-	"                         waits\n"
+	"                         waits, memory\n"
 	"      --goroutines=exact   time every goroutine dispatch with probes on runtime.casgstatus. Costly: each\n"
 	"                         goroutine switch then takes ~3 uprobe hits (~1-3 us each on bare metal, ~20 us\n"
 	"                         in some VMs). Default: read the runtime's own sampled histogram, no probe.\n"
@@ -117,7 +117,7 @@ static int parse_caps(struct trace_opts *o, const char *list)
 		for (i = 0; i < NCAPS && strcmp(name, all_caps[i]->name) != 0; i++)
 			;
 		if (i == NCAPS)
-			return cli_bad_value("capability", name, "known: gc, sched, goroutines, cgroup, waits");
+			return cli_bad_value("capability", name, "known: gc, sched, goroutines, cgroup, waits, memory");
 		o->caps[i] = true;
 	}
 	return 0;

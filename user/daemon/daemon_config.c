@@ -14,6 +14,7 @@
 #include "lib/duration.h"
 #include "lib/http_server.h"
 #include "daemon/pyroscope.h"
+#include "tracer/capability_names.h"
 
 #define NS_PER_S 1000000000ull
 #define MAX_LINE 4096
@@ -361,6 +362,64 @@ static void write_gc_source(FILE *out, const struct config_key *k, const void *f
 
 static const struct value_type gc_source_type = { parse_gc_source, clear_bool, write_gc_source };
 
+/* -- capabilities: "all" or capability names, bit i for all_capabilities[i] -- */
+
+#define ALL_CAPABILITIES ((1u << CAPABILITY_NAMES_COUNT) - 1)
+
+static int capability_bit(const char *name, size_t len, unsigned *bit)
+{
+	for (size_t i = 0; i < CAPABILITY_NAMES_COUNT; i++)
+		if (strlen(capability_names[i]) == len && !strncmp(name, capability_names[i], len)) {
+			*bit = 1u << i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_capabilities(const struct config_key *k, void *field, const char *value, const char **why)
+{
+	unsigned bits = 0, bit;
+	size_t n;
+
+	(void)k;
+	*why = "all, or a comma-separated list of gc, sched, goroutines, cgroup, waits, memory (example: "
+	       "gc,goroutines,cgroup,memory)";
+	if (!strcmp(value, "all")) {
+		*(unsigned *)field = ALL_CAPABILITIES;
+		return 0;
+	}
+	for (const char *s = value; *s; s += n + (s[n] == ',')) {
+		n = strcspn(s, ",");
+		if (capability_bit(s, n, &bit) || (s[n] == ',' && !s[n + 1]))
+			return -EINVAL;
+		bits |= bit;
+	}
+	if (!bits)
+		return -EINVAL;
+	*(unsigned *)field = bits;
+	return 0;
+}
+
+static void write_capabilities(FILE *out, const struct config_key *k, const void *field)
+{
+	unsigned bits = *(const unsigned *)field;
+	const char *sep = "";
+
+	if (bits == ALL_CAPABILITIES) {
+		fprintf(out, "%s = all\n", k->name);
+		return;
+	}
+	fprintf(out, "%s = ", k->name);
+	for (size_t i = 0; i < CAPABILITY_NAMES_COUNT; i++)
+		if (bits & (1u << i)) {
+			fprintf(out, "%s%s", sep, capability_names[i]);
+			sep = ",";
+		}
+	fputc('\n', out);
+}
+
+static const struct value_type capabilities_type = { parse_capabilities, clear_uint, write_capabilities };
+
 /* -- lists of strings: executable globs, cgroup globs, container id prefixes -- */
 
 static int list_append(struct daemon_str_list *l, const char *value)
@@ -696,6 +755,7 @@ static const struct config_key keys[] = {
 	{ .name = "pid", .type = &pids_type, .offset = WHOLE, .repeatable = true },
 	{ .name = "service-label", .type = &service_type, .offset = WHOLE, .repeatable = true },
 	{ .name = "gc-source", .type = &gc_source_type, .offset = FIELD(gc_from_probes) },
+	{ .name = "capabilities", .type = &capabilities_type, .offset = FIELD(capabilities) },
 	{ .name = "scan-interval", .type = &duration_type, .offset = FIELD(scan_interval_ns), .min = 100000000,
 	  .max = 3600 * NS_PER_S, .range = "must be from 100ms to 1h" },
 };
@@ -725,6 +785,7 @@ static const char *const defaults[][2] = {
 	{ "retention-size", "1GiB" },
 	{ "scan-interval", "1s" },
 	{ "gc-source", "memstats" },
+	{ "capabilities", "all" },
 };
 
 static int set_defaults(struct daemon_config *c)
@@ -1039,6 +1100,13 @@ const char *daemon_config_help(void)
 	"Metrics:\n"
 	"  listen ADDR             where /metrics and /healthz are served (default 127.0.0.1:9465);\n"
 	"                          :9465 for every IPv4 interface, [::]:9465 for IPv4 and IPv6, [::1]:9465\n"
+	"\n"
+	"What is traced in every process:\n"
+	"  capabilities LIST       all (default), or a comma-separated list of gc, sched, goroutines, cgroup,\n"
+	"                          waits, memory. The cost to the processes: gc (with gc-source memstats),\n"
+	"                          goroutines, cgroup and memory read memory and files, no probe; sched and\n"
+	"                          waits run tracepoint programs on every context switch and futex call of a\n"
+	"                          traced process, which busy programs feel (bench/daemon)\n"
 	"\n"
 	"GC pauses:\n"
 	"  gc-source SOURCE        memstats (default): each cycle's pause (its stops together) from the\n"

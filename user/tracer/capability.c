@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the capabilities' metrics: one sample per traced process from a per-process value. */
 #include "tracer/capability.h"
+#include "tracer/capability_names.h"
 
 /* value(tc, state), or without value the uint64_t at offset in the state times scale. */
 static void metric(struct prom *p, const char *name, const char *type, const char *help, struct target_ctx *const *tcs,
@@ -35,3 +36,5 @@ const struct capability *const all_capabilities[] = {
 	&memory_capability,
 };
 const size_t all_capabilities_count = sizeof(all_capabilities) / sizeof(all_capabilities[0]);
+_Static_assert(sizeof(all_capabilities) / sizeof(all_capabilities[0]) == CAPABILITY_NAMES_COUNT,
+	       "capability_names.h lists every capability, in this order");

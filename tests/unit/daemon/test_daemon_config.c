@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "daemon/daemon_config.h"
+#include "tracer/capability.h"
+#include "tracer/capability_names.h"
 #include "unit.h"
 
 #define S(ns) ((ns) * 1000000000ull)
@@ -40,6 +42,22 @@ static int load(struct daemon_config *c, char *err, bool with_file, const char *
 	return daemon_config_load(c, argc, argv, false, err, 256);
 }
 
+static unsigned capability_bit_of(const char *name)
+{
+	for (size_t i = 0; i < all_capabilities_count; i++)
+		if (!strcmp(all_capabilities[i]->name, name))
+			return 1u << i;
+	return 0;
+}
+
+/* The daemon's configuration names the capabilities without linking them: the same names, in the same order. */
+TEST(capability_names_are_all_capabilities)
+{
+	CHECK_EQ_U64(CAPABILITY_NAMES_COUNT, all_capabilities_count);
+	for (size_t i = 0; i < all_capabilities_count; i++)
+		CHECK_STR(capability_names[i], all_capabilities[i]->name);
+}
+
 TEST(defaults)
 {
 	struct daemon_config c;
@@ -58,6 +76,8 @@ TEST(defaults)
 	CHECK(c.allow_exe.n == 0 && c.deny_exe.n == 0 && c.npids == 0 && c.nservice_rules == 0);
 	CHECK_EQ_U64(c.scan_interval_ns, S(1));
 	CHECK(!c.gc_from_probes);	/* GC pauses from the runtime's record: no probe */
+	for (size_t i = 0; i < all_capabilities_count; i++)	/* every capability, as all are on by default */
+		CHECK((c.capabilities & (1u << i)) && all_capabilities[i]->default_on);
 	CHECK(!c.help && c.verbosity == 0 && err[0] == '\0');
 	daemon_config_free(&c);
 }
@@ -89,7 +109,8 @@ static const char full_file[] =
 	"service-label = cgroup:/([^/]+)\\.service$\n"
 	"service-label = container\n"
 	"scan-interval = 250ms\n"
-	"gc-source = probes\n";
+	"gc-source = probes\n"
+	"capabilities = memory,gc\n";
 
 TEST(file_sets_every_key)
 {
@@ -119,6 +140,7 @@ TEST(file_sets_every_key)
 	CHECK(c.service_rules[1].kind == SERVICE_FROM_CGROUP && c.service_rules[2].kind == SERVICE_FROM_CONTAINER);
 	CHECK_EQ_U64(c.scan_interval_ns, S(1) / 4);
 	CHECK(c.gc_from_probes);
+	CHECK(c.capabilities == (capability_bit_of("gc") | capability_bit_of("memory")));
 	CHECK_STR(c.config_path, conf_path);
 	daemon_config_free(&c);
 	unlink(conf_path);
@@ -317,6 +339,8 @@ TEST(value_forms)
 	check_values("retention-count", LIST("0", "1", "100000000"), LIST("-1", "1.5", "100000001", "x"));
 	check_values("profile-frequency", LIST("1", "99", "10000"), LIST("0", "10001", "99hz"));
 	check_values("gc-source", LIST("memstats", "probes"), LIST("", "uprobes", "Probes", "memstats,probes"));
+	check_values("capabilities", LIST("all", "gc", "sched,waits", "gc,goroutines,cgroup,memory", "gc,gc"),
+		     LIST("", "none", "gc,", ",gc", "gc,,sched", "GC", "gc,all", "offcpu"));
 	check_values("profile-types", LIST("cpu", "offcpu", "cpu,offcpu", "offcpu,cpu,cpu"),
 		     LIST("", "gpu", "cpu,", ",cpu", "cpu,,offcpu", "CPU"));
 	check_values("allow-exe", LIST("api", "api-*", "[ab]*", "*"), LIST("", "/usr/bin/api", "a\tb"));
@@ -346,7 +370,7 @@ TEST(help_covers_every_key)
 		"listen", "profile-dir", "profile-interval", "profile-types", "profile-frequency", "retention-count",
 		"retention-age", "retention-size", "pyroscope-url", "pyroscope-app", "allow-exe", "deny-exe",
 		"allow-cgroup", "deny-cgroup", "allow-container", "deny-container", "pid", "service-label",
-		"scan-interval", "gc-source",
+		"scan-interval", "gc-source", "capabilities",
 	};
 	const char *help = daemon_config_help();
 	char want[64];
@@ -381,6 +405,7 @@ TEST(effective_config_loads_back_to_itself)
 	CHECK(strstr(first, "retention-size = 1000\n") && strstr(first, "profile-dir = none\n"));
 	CHECK(strstr(first, "retention-age = 90m\n") && strstr(first, "pid = 20\n"));
 	CHECK(strstr(first, "service-label = cgroup:/([^/]+)\\.service$\n") != NULL);
+	CHECK(strstr(first, "capabilities = gc,memory\n") != NULL);
 	unlink(conf_path);
 	write_conf(first, len);
 	CHECK(load(&again, err, true, NULL) == 0);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "lib/array.h"
-#include "tracer/poller.h"
+#include "lib/poller.h"
 
 void poller_init(struct poller *p, struct event_loop *loop, uint64_t period_ns, poller_visit_fn visit, void *ctx)
 {
