@@ -8,10 +8,10 @@ steady window the daemon's own CPU (utime + stime from /proc, as a share of one 
 the uprobe hits per second, the CPU its BPF programs used (the daemon's own metrics), the size and time of one
 /metrics scrape, and the profiles written. The targets' work rate (GC cycles/s from their JSON reports) is
 measured over the same length of run with and without the daemon, one after the other, so that the daemon's cost
-to them shows as a ratio. Each GC source (gc-source = memstats, the default, and probes) is a row of its own,
-run right after the same untraced baseline.
-Usage: bench/daemon/run.py [window seconds, default 30] [counts, default 1,10,50] [sources, default memstats,probes]
-       (root; `make` first)"""
+to them shows as a ratio. Each daemon configuration is a row of its own, run right after the same untraced
+baseline (default: gc-source = memstats, the default, and probes).
+Usage: bench/daemon/run.py [window seconds, default 30] [counts, default 1,10,50] [configs]     (root; `make` first)
+configs: daemon options, ';' between configurations (default "--gc-source=memstats;--gc-source=probes")"""
 import json
 import os
 import re
@@ -66,8 +66,8 @@ def rss_kib(pid):
     return (int(re.search(r"VmRSS:\s+(\d+)", status).group(1)), int(re.search(r"RssAnon:\s+(\d+)", status).group(1)))
 
 
-def traced(binary, n, window, source):
-    with daemon("--profile-interval=10s", f"--gc-source={source}", allow=os.path.basename(binary)) as d:
+def traced(binary, n, window, config):
+    with daemon("--profile-interval=10s", *config.split(), allow=os.path.basename(binary)) as d:
         t0 = time.monotonic()
         procs = start_targets(binary, n, window + TARGET_EXTRA_S)
         wait_for(lambda: metrics(d)[0].get("gotrace_daemon_targets", 0) >= n, 60, f"{n} targets traced",
@@ -103,17 +103,18 @@ def untraced(binary, n, window):
 def main():
     window = int(sys.argv[1]) if len(sys.argv) > 1 else 30
     counts = [int(c) for c in (sys.argv[2] if len(sys.argv) > 2 else "1,10,50").split(",")]
-    sources = (sys.argv[3] if len(sys.argv) > 3 else "memstats,probes").split(",")
+    configs = (sys.argv[3] if len(sys.argv) > 3 else "--gc-source=memstats;--gc-source=probes").split(";")
     binary = private_copy(fixtures("gcload", ["default"])[-1], "bench")
     print(f"daemon scaling, {window} s windows, {os.cpu_count()} CPUs, kernel {os.uname().release}")
-    print(f"{'targets':>7} {'source':>8} {'attach':>7} {'CPU':>6} {'BPF CPU':>7} {'RSS':>8} {'anon':>8} {'hits/s':>8} "
+    print(f"config: {' | '.join(configs)}")
+    print(f"{'targets':>7} {'config':>6} {'attach':>7} {'CPU':>6} {'BPF CPU':>7} {'RSS':>8} {'anon':>8} {'hits/s':>8} "
           f"{'scrape':>14} {'profiles':>8} {'GC/s untraced':>13} {'traced/untraced':>15}")
     try:
         for n in counts:
             base = untraced(binary, n, window)
-            for source in sources:
-                r = traced(binary, n, window, source)
-                print(f"{n:>7} {source:>8} {r['attach_s']:>6.2f}s {r['cpu_pct']:>5.2f}% {r['bpf_cpu_pct']:>6.2f}% "
+            for k, config in enumerate(configs):
+                r = traced(binary, n, window, config)
+                print(f"{n:>7} {k + 1:>6} {r['attach_s']:>6.2f}s {r['cpu_pct']:>5.2f}% {r['bpf_cpu_pct']:>6.2f}% "
                       f"{r['rss_mib']:>5.1f}MiB {r['anon_mib']:>5.1f}MiB {r['hits_per_s']:>8.0f} "
                       f"{r['scrape_kib']:>6.1f}KiB {r['scrape_ms']:>4.1f}ms {r['profiles']:>8.0f} "
                       f"{base:>13.0f} {r['gc_per_s'] / base:>15.3f}", flush=True)
