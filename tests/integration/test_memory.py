@@ -110,3 +110,17 @@ def test_cgroup_soft_limit_and_kernel_counters(fx):
     assert c["peak_bytes"] == peak >= 32 * MIB
     # v2 only: memory.high, memory.events and memory.pressure are absent on v1, not 0
     assert "high_limit_bytes" not in c and "pressure" not in c
+
+
+@pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
+def test_file_descriptors_against_the_limit(fx):
+    """The program lowers its RLIMIT_NOFILE soft limit to 64 and tries to open 100 files: gotrace's count of its
+    descriptors equals the program's own count of /proc/self/fd, its limits equal getrlimit's, and the advice says
+    the process is at its limit, quoting both numbers."""
+    events, truth, _ = trace_workload(fx.path, HOLD + ["-nofile=64", "-files=100"])
+    assert truth["emfile_errors"] > 0 and truth["nofile_soft"] == 64
+    m = memory_summary(events)
+    assert m["open_fds"] == truth["open_fds"]
+    assert m["fd_limit"] == 64 and m["fd_limit_hard"] == truth["nofile_hard"]
+    advice = {a["id"]: a["text"] for a in by_event(events, "summary")[0]["advice"]}
+    assert f"{truth['open_fds']} file descriptors open of a limit of 64" in advice["fd_limit_near"], advice

@@ -146,6 +146,26 @@ static void gomemlimit_above_rule(const struct trace_facts *f, struct advice_lis
 	    f->gomemlimit / MIB, f->memory_limit / MIB, f->memory_cgroup, 0.9 * f->memory_limit / MIB);
 }
 
+/* At 80% of its descriptors a service is one burst of connections away from EMFILE, where accept, socket and
+ * open fail (net/http then logs "accept: too many open files" and retries with a backoff). */
+static void fd_limit_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double share;
+
+	if (!f->have_fds || f->fds_limit == UINT64_MAX || !f->fds_limit)
+		return;
+	share = (double)f->fds_open / (double)f->fds_limit;
+	if (share < 0.8)
+		return;
+	add(l, "fd_limit_near",
+	    "%llu file descriptors open of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu): at the limit "
+	    "accept, socket and open fail with EMFILE. Raise the soft limit (LimitNOFILE= in a systemd unit, "
+	    "ulimit -n, the container runtime's nofile; a Go program may raise it to the hard limit itself), or find "
+	    "the descriptors that are not closed.",
+	    (unsigned long long)f->fds_open, (unsigned long long)f->fds_limit, 100 * share,
+	    (unsigned long long)f->fds_limit_hard);
+}
+
 int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 {
 	struct advice_list l = { out, 0, max };
@@ -156,5 +176,6 @@ int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 	gc_rule(f, &l);
 	gomemlimit_unset_rule(f, &l);
 	gomemlimit_above_rule(f, &l);
+	fd_limit_rule(f, &l);
 	return l.n;
 }

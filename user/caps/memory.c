@@ -23,6 +23,7 @@
 #include "tracer/capability.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* 100 ms: the last figures before an OOM kill are at most this old */
+#define FDS_EVERY 10			/* polls: file descriptors once a second */
 #define MIB (1024.0 * 1024.0)
 
 /* Per traced process. */
@@ -38,6 +39,11 @@ struct memory_target_state {
 	char cgroup_off[160];
 	uint64_t rss_bytes;
 	bool have_rss;
+	/* file descriptors, the other limit a service hits: read every FDS_EVERY polls and at each figure's use, not
+	 * every poll (a process may hold thousands); the last reading stays when the process is gone */
+	uint64_t fds_open, fds_soft, fds_hard;	/* RLIMIT_NOFILE; UINT64_MAX unlimited */
+	bool have_fds;
+	unsigned polls;
 	/* how it ended */
 	bool exited, oom_killed;
 	uint32_t exit_code;
@@ -74,6 +80,18 @@ static uint64_t now_ns(void)
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+static void read_fds(struct memory_target_state *ts)
+{
+	uint64_t open, soft, hard;
+
+	if (ts->exited || proc_count_fds(ts->pid, &open) || proc_nofile_limit(ts->pid, &soft, &hard))
+		return;	/* the last reading stays */
+	ts->fds_open = open;
+	ts->fds_soft = soft;
+	ts->fds_hard = hard;
+	ts->have_fds = true;
+}
+
 /* The latest reading of the cgroup's files; false (keeping the last) when they cannot be read. */
 static bool read_cgroup_last(struct memory_target_state *ts)
 {
@@ -103,8 +121,11 @@ static void poll_target(void *arg, void *item)
 	struct memory_target_state *ts = item;
 
 	(void)arg;
-	if (!ts->exited)
-		refresh(ts);
+	if (ts->exited)
+		return;
+	refresh(ts);
+	if (++ts->polls % FDS_EVERY == 0)
+		read_fds(ts);
 }
 
 /* The exit of a traced process: its cgroup's OOM kill count is read now, while the cgroup surely exists. */
@@ -199,6 +220,7 @@ static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char
 	if (ts->layout.pacer_off[0])
 		log_info("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
 	refresh(ts);
+	read_fds(ts);
 	ts->first = ts->last;
 	err = poller_add(&ms->poller, ts);
 	if (err) {
@@ -354,12 +376,41 @@ struct memory_view {
 	uint32_t cycles;
 };
 
+static void text_fds(FILE *out, const struct memory_target_state *ts)
+{
+	if (!ts->have_fds)
+		return;
+	fprintf(out, "File descriptors: %llu open", (unsigned long long)ts->fds_open);
+	if (ts->fds_soft == UINT64_MAX)
+		fprintf(out, ", no limit\n");
+	else
+		fprintf(out, " of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu)\n",
+			(unsigned long long)ts->fds_soft, 100.0 * (double)ts->fds_open / (double)ts->fds_soft,
+			(unsigned long long)ts->fds_hard);
+}
+
+/* -1 for unlimited */
+static int64_t limit_or_minus_one(uint64_t v)
+{
+	return v == UINT64_MAX ? -1 : (int64_t)v;
+}
+
+static void json_fds(struct json_obj *j, const struct memory_target_state *ts)
+{
+	if (!ts->have_fds)
+		return;
+	json_kv_u64(j, "open_fds", ts->fds_open);
+	json_kv_i64(j, "fd_limit", limit_or_minus_one(ts->fds_soft));
+	json_kv_i64(j, "fd_limit_hard", limit_or_minus_one(ts->fds_hard));
+}
+
 static void text_view(const struct output_opts *o, void *arg)
 {
 	const struct memory_view *v = arg;
 
 	text_runtime(o->out, v->ts, v->cycles);
 	text_cgroup(o->out, v->ts);
+	text_fds(o->out, v->ts);
 }
 
 static void json_interval(struct json_obj *j, const struct output_opts *o, void *arg)
@@ -370,6 +421,7 @@ static void json_interval(struct json_obj *j, const struct output_opts *o, void 
 	json_key(j, "memory");
 	json_begin(&mj, o->out);
 	json_runtime(&mj, v->ts, v->cycles);
+	json_fds(&mj, v->ts);
 	json_end(&mj);
 }
 
@@ -382,6 +434,7 @@ static void memory_interval(void *state, struct target_ctx *tc, void *tstate, st
 	(void)tc;
 	if (!ts->exited)
 		refresh(ts);
+	read_fds(ts);
 	output_section(out, &interval, &(struct memory_view){ ts, ts->last.numgc - ts->first.numgc });
 }
 
@@ -435,6 +488,10 @@ static void fill_facts(const struct memory_target_state *ts, struct trace_facts 
 	f->have_memory_limit = ts->have_cgroup && ts->cg.limit_bytes >= 0;
 	f->memory_limit = ts->cg.limit_bytes;
 	snprintf(f->memory_cgroup, sizeof(f->memory_cgroup), "%s", ts->cg.path);
+	f->have_fds = ts->have_fds;
+	f->fds_open = ts->fds_open;
+	f->fds_limit = ts->fds_soft;
+	f->fds_limit_hard = ts->fds_hard;
 }
 
 static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
@@ -445,6 +502,7 @@ static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
 
 	if (!ts->exited)
 		refresh(ts);
+	read_fds(ts);
 	fill_facts(ts, &tc->facts);
 	if (ts->oom_killed)
 		output_alert(ms->ctx->sink, &oom_kill, ts);
@@ -491,6 +549,7 @@ static void json_summary(struct json_obj *j, const struct output_opts *o, void *
 		json_kv_u64(&mj, "forced_gc_cycles", ts->last.numforcedgc - ts->first.numforcedgc);
 	if (ts->have_cgroup)
 		json_cgroup(&mj, ts);
+	json_fds(&mj, ts);
 	json_kv_bool(&mj, "oom_killed", ts->oom_killed);
 	json_end(&mj);
 }
@@ -561,6 +620,18 @@ static double rss(const struct target_ctx *tc, const void *ts)
 	return (double)((const struct memory_target_state *)ts)->rss_bytes;
 }
 
+static double open_fds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)((const struct memory_target_state *)ts)->fds_open;
+}
+
+static double max_fds(const struct target_ctx *tc, const void *ts)
+{
+	(void)tc;
+	return (double)limit_or_minus_one(((const struct memory_target_state *)ts)->fds_soft);
+}
+
 static bool metrics_reading(const struct target_ctx *tc, int index, struct memory_cgroup_reading *r)
 {
 	const struct memory_target_state *ts = tc->cap_state[index];
@@ -574,6 +645,10 @@ static bool metrics_reading(const struct target_ctx *tc, int index, struct memor
 static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
 	int index = ((struct memory_state *)state)->index;
+
+	for (size_t i = 0; i < n; i++)
+		if (tcs[i]->cap_state[index])
+			read_fds(tcs[i]->cap_state[index]);
 
 	capability_metric(p, "gotrace_go_heap_live_bytes", "gauge", "Bytes in heap spans in use (gcController.heapLive).",
 			  tcs, n, index, heap_live);
@@ -591,6 +666,9 @@ static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n,
 			  "OOM kills in the limiting cgroup (the kernel's count since its creation).", tcs, n, index,
 			  cgroup_oom_kills);
 	capability_metric(p, "gotrace_process_rss_bytes", "gauge", "Resident set size (VmRSS).", tcs, n, index, rss);
+	capability_metric(p, "gotrace_process_open_fds", "gauge", "Open file descriptors.", tcs, n, index, open_fds);
+	capability_metric(p, "gotrace_process_max_fds", "gauge", "RLIMIT_NOFILE, the soft limit (-1: unlimited).", tcs,
+			  n, index, max_fds);
 	memory_cgroup_metrics(p, tcs, n, index, metrics_reading);
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* /proc access for one target process. Every file is read once, parsed defensively, and errors keep their errno
  * so that the caller can say "no such process" apart from "not permitted". */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -180,4 +181,59 @@ int proc_thread_count(int pid)
 	if (!p || sscanf(p + 9, "%d", &n) != 1)
 		return -EINVAL;
 	return n;
+}
+
+int proc_count_fds(int pid, uint64_t *n)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	*n = 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			(*n)++;
+	closedir(d);
+	return 0;
+}
+
+static int parse_limit_value(const char *s, const char **end, uint64_t *v)
+{
+	char *e;
+
+	while (*s == ' ')
+		s++;
+	if (!strncmp(s, "unlimited", 9)) {
+		*v = UINT64_MAX;
+		*end = s + 9;
+		return 0;
+	}
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &e, 10);
+	*end = e;
+	return errno ? -EINVAL : 0;
+}
+
+int proc_parse_nofile_limit(const char *limits, uint64_t *soft, uint64_t *hard)
+{
+	const char *line = strstr(limits, "Max open files "), *p;
+
+	if (!line || (line != limits && line[-1] != '\n'))
+		return -EINVAL;
+	p = line + strlen("Max open files ");
+	return parse_limit_value(p, &p, soft) ?: parse_limit_value(p, &p, hard);
+}
+
+int proc_nofile_limit(int pid, uint64_t *soft, uint64_t *hard)
+{
+	char buf[4096];
+	int err = proc_read_file(pid, "limits", buf, sizeof(buf));
+
+	return err ?: proc_parse_nofile_limit(buf, soft, hard);
 }

@@ -39,6 +39,13 @@ int proc_read_mem(int pid, uint64_t addr, void *buf, size_t len);
 /* Number of threads (status "Threads:"), or a negative errno. */
 int proc_thread_count(int pid);
 
+/* The process's open file descriptors (entries of /proc/PID/fd). 0 or a negative errno. */
+int proc_count_fds(int pid, uint64_t *n);
+/* RLIMIT_NOFILE of the process (/proc/PID/limits "Max open files"); UINT64_MAX for unlimited. 0 or negative errno. */
+int proc_nofile_limit(int pid, uint64_t *soft, uint64_t *hard);
+/* The "Max open files" line of a /proc/PID/limits text. 0 or -EINVAL. */
+int proc_parse_nofile_limit(const char *limits, uint64_t *soft, uint64_t *hard);
+
 /* Reads a small /proc/PID/<name> file into buf (NUL-terminated, trailing newline removed). */
 int proc_read_file(int pid, const char *name, char *buf, size_t size);
 

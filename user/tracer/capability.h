@@ -39,6 +39,8 @@ struct trace_facts {
 	bool have_memory_limit;		/* the memory cgroup limits the process */
 	int64_t memory_limit;		/* bytes, of the limiting cgroup */
 	char memory_cgroup[4096];
+	bool have_fds;			/* the file descriptor figures below were read */
+	uint64_t fds_open, fds_limit, fds_limit_hard;	/* RLIMIT_NOFILE soft and hard; UINT64_MAX unlimited */
 	/* the process */
 	char go_version[64];	/* "go1.22.3" */
 	int go_minor;		/* 22 for go1.22.x; 0 unknown */

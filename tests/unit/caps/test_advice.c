@@ -156,3 +156,27 @@ TEST(gomemlimit_above_the_cgroup_limit)
 	f.gomemlimit = 100 * MIB;	/* set and below the limit: fine */
 	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
 }
+
+TEST(file_descriptors_near_the_limit)
+{
+	struct trace_facts f = { 0 };
+	struct advice a[ADVICE_MAX];
+	int n;
+
+	f.have_fds = true;
+	f.fds_open = 61;
+	f.fds_limit = 64;
+	f.fds_limit_hard = 4096;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && has(a, n, "fd_limit_near"));
+	CHECK(strstr(text_of(a, n, "fd_limit_near"), "61 file descriptors open of a limit of 64 (95%; RLIMIT_NOFILE, "
+		      "hard limit 4096)"));
+	f.fds_open = 51;	/* 79.7% */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.fds_open = 61;
+	f.fds_limit = UINT64_MAX;	/* unlimited */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.fds_limit = 64;
+	f.have_fds = false;
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+}
