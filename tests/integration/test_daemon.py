@@ -385,7 +385,7 @@ def test_metrics_are_rendered_for_each_scrape_and_only_then():
             time.sleep(3)
             assert d.metric("gotrace_daemon_metrics_renders_total") == before + 1
             t.start()
-            truth = t.truth()
+            truth = json.loads(t.proc.stdout.readline())   # its report; it lingers, traced
             time.sleep(0.3)     # the runtime's record is read every 100 ms
             m = re.search(rf'^gotrace_gc_cycles_total{{[^}}]*pid="{t.pid}"[^}}]*}} (\S+)$', d.metrics()[2], re.M)
             assert m and float(m.group(1)) == truth["gc_cycles"], (m and m.group(0), truth["gc_cycles"])
@@ -395,21 +395,29 @@ def test_metrics_are_rendered_for_each_scrape_and_only_then():
 
 def test_capabilities_choose_what_runs_in_every_process():
     """capabilities = gc,goroutines,cgroup,memory: the GC figures are there (every cycle the program counted), the
-    scheduler's are not, and no tracepoint or uprobe is attached for the processes (gotrace_daemon_probes 0)."""
+    scheduler's are not, and no tracepoint or uprobe is attached for the processes (gotrace_daemon_probes 0). The
+    process's descriptors and RLIMIT_NOFILE as /proc shows them at the scrape."""
     path = private_copy(GCLOAD[-1], "q")
     with daemon("--capabilities=gc,goroutines,cgroup,memory", allow=os.path.basename(path)) as d:
         t = Target(path, "-duration=1s", "-linger=10s")
         try:
             wait_for(lambda: d.traces(t.pid), what="traced")
             t.start()
-            truth = t.truth()
+            truth = json.loads(t.proc.stdout.readline())   # its report; it lingers, traced
             time.sleep(0.3)     # the runtime's record is read every 100 ms
             body = d.metrics()[2]
+            fds = len(os.listdir(f"/proc/{t.pid}/fd"))
+            soft = int(re.search(r"^Max open files +(\d+)", Path(f"/proc/{t.pid}/limits").read_text(), re.M).group(1))
         finally:
             t.kill()
-        m = re.search(rf'^gotrace_gc_cycles_total{{[^}}]*pid="{t.pid}"[^}}]*}} (\S+)$', body, re.M)
-        assert m and float(m.group(1)) == truth["gc_cycles"], (m and m.group(0), truth["gc_cycles"])
+
+        def sample(family, extra=""):
+            m = re.search(rf'^{family}{{[^}}]*pid="{t.pid}"[^}}]*{extra}[^}}]*}} (\S+)$', body, re.M)
+            return m and float(m.group(1))
+        assert sample("gotrace_gc_cycles_total") == truth["gc_cycles"], body
         assert f'gotrace_go_heap_goal_bytes{{pid="{t.pid}"' in body
+        assert sample("gotrace_process_open_fds") == fds and sample("gotrace_process_max_fds") == soft
+        assert sample("gotrace_process_emfile_errors_total", 'call="open"') == 0
         assert "gotrace_thread_runqueue_delay_seconds" not in body
         assert re.search(r"^gotrace_daemon_probes 0$", body, re.M), d.logs()
 

@@ -115,12 +115,16 @@ def test_cgroup_soft_limit_and_kernel_counters(fx):
 @pytest.mark.parametrize("fx", MEMLOAD, ids=lambda f: f.id)
 def test_file_descriptors_against_the_limit(fx):
     """The program lowers its RLIMIT_NOFILE soft limit to 64 and tries to open 100 files: gotrace's count of its
-    descriptors equals the program's own count of /proc/self/fd, its limits equal getrlimit's, and the advice says
-    the process is at its limit, quoting both numbers."""
+    descriptors equals the program's own count of /proc/self/fd, its limits equal getrlimit's, the open calls
+    that failed with EMFILE (counted in BPF at the syscall's exit) are as many as the program saw fail, and the
+    advice says the process is at its limit, quoting the numbers."""
     events, truth, _ = trace_workload(fx.path, HOLD + ["-nofile=64", "-files=100"])
     assert truth["emfile_errors"] > 0 and truth["nofile_soft"] == 64
     m = memory_summary(events)
     assert m["open_fds"] == truth["open_fds"]
     assert m["fd_limit"] == 64 and m["fd_limit_hard"] == truth["nofile_hard"]
+    assert m["emfile_errors"] == {"accept": 0, "socket": 0, "open": truth["emfile_errors"]}
+    assert m["enfile_errors"] == {"accept": 0, "socket": 0, "open": 0}
     advice = {a["id"]: a["text"] for a in by_event(events, "summary")[0]["advice"]}
-    assert f"{truth['open_fds']} file descriptors open of a limit of 64" in advice["fd_limit_near"], advice
+    assert (f"{truth['emfile_errors']} accept, socket or open calls failed with EMFILE; {truth['open_fds']} file "
+            "descriptors open of a limit of 64") in advice["fd_limit_near"], advice

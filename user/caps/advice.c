@@ -147,23 +147,40 @@ static void gomemlimit_above_rule(const struct trace_facts *f, struct advice_lis
 }
 
 /* At 80% of its descriptors a service is one burst of connections away from EMFILE, where accept, socket and
- * open fail (net/http then logs "accept: too many open files" and retries with a backoff). */
+ * open fail (net/http then logs "accept: too many open files" and retries with a backoff); calls that already
+ * failed so say it whatever the count now. */
 static void fd_limit_rule(const struct trace_facts *f, struct advice_list *l)
 {
 	double share;
+	char failed[96] = "";
 
 	if (!f->have_fds || f->fds_limit == UINT64_MAX || !f->fds_limit)
 		return;
 	share = (double)f->fds_open / (double)f->fds_limit;
-	if (share < 0.8)
+	if (share < 0.8 && !f->fds_emfile_errors)
 		return;
+	if (f->fds_emfile_errors)
+		snprintf(failed, sizeof(failed), "%llu accept, socket or open calls failed with EMFILE; ",
+			 (unsigned long long)f->fds_emfile_errors);
 	add(l, "fd_limit_near",
-	    "%llu file descriptors open of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu): at the limit "
+	    "%s%llu file descriptors open of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu): at the limit "
 	    "accept, socket and open fail with EMFILE. Raise the soft limit (LimitNOFILE= in a systemd unit, "
 	    "ulimit -n, the container runtime's nofile; a Go program may raise it to the hard limit itself), or find "
 	    "the descriptors that are not closed.",
-	    (unsigned long long)f->fds_open, (unsigned long long)f->fds_limit, 100 * share,
+	    failed, (unsigned long long)f->fds_open, (unsigned long long)f->fds_limit, 100 * share,
 	    (unsigned long long)f->fds_limit_hard);
+}
+
+/* ENFILE is the host's, not the process's: the system-wide file table is full. */
+static void fd_table_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	if (!f->fds_enfile_errors)
+		return;
+	add(l, "fd_table_full",
+	    "%llu accept, socket or open calls failed with ENFILE: the host's file table is full (fs.file-max; "
+	    "/proc/sys/fs/file-nr shows its use). Raising the process's own limit does not help; find what holds the "
+	    "host's descriptors, or raise fs.file-max.",
+	    (unsigned long long)f->fds_enfile_errors);
 }
 
 int advice_compute(const struct trace_facts *f, struct advice *out, int max)
@@ -177,5 +194,6 @@ int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 	gomemlimit_unset_rule(f, &l);
 	gomemlimit_above_rule(f, &l);
 	fd_limit_rule(f, &l);
+	fd_table_rule(f, &l);
 	return l.n;
 }

@@ -16,6 +16,7 @@
 #include "caps/memory_runtime.h"
 #include "lib/log.h"
 #include "lib/poller.h"
+#include "caps/fd_errors.h"
 #include "memory.skel.h"
 #include "sys/cgroup.h"
 #include "sys/proc.h"
@@ -44,6 +45,8 @@ struct memory_target_state {
 	uint64_t fds_open, fds_soft, fds_hard;	/* RLIMIT_NOFILE; UINT64_MAX unlimited */
 	bool have_fds;
 	unsigned polls;
+	const struct fd_errors_tracer *fd_errors;	/* the capability's, NULL when off */
+	struct fd_errors fd_err;		/* calls that failed with EMFILE / ENFILE, over the trace */
 	/* how it ended */
 	bool exited, oom_killed;
 	uint32_t exit_code;
@@ -55,6 +58,7 @@ struct memory_state {
 	int index;
 	struct memory_bpf *skel;		/* NULL: exits are not seen, OOM kills not reported */
 	struct poller poller;			/* every process's figures, read every POLL_PERIOD_NS */
+	struct fd_errors_tracer *fd_errors;	/* NULL: failed calls are not counted */
 };
 
 /* VmRSS of /proc/PID/status in bytes. */
@@ -84,6 +88,8 @@ static void read_fds(struct memory_target_state *ts)
 {
 	uint64_t open, soft, hard;
 
+	if (ts->fd_errors)	/* kept in the map until detach: final after the exit too */
+		fd_errors_read(ts->fd_errors, (uint32_t)ts->pid, &ts->fd_err);
 	if (ts->exited || proc_count_fds(ts->pid, &open) || proc_nofile_limit(ts->pid, &soft, &hard))
 		return;	/* the last reading stays */
 	ts->fds_open = open;
@@ -183,6 +189,8 @@ static int memory_open(struct trace_ctx *ctx, int index, void **state, char *not
 	if (attach_kind_start("memory", ATTACH_TP_BTF, start_kind, ms, why, sizeof(why)) ||
 	    event_bus_subscribe(ctx->bus, EVENT_EXIT, on_exit_event, ms))
 		log_info("memory: process exits are not seen (%s): OOM kills are not reported", why);
+	if (fd_errors_start(ctx->bus, &ms->fd_errors, why, sizeof(why)))
+		log_info("memory: calls that fail with EMFILE or ENFILE are not counted (%s)", why);
 	return 0;
 }
 
@@ -210,6 +218,7 @@ static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char
 	if (!ts)
 		return -ENOMEM;
 	ts->pid = tc->target.proc.pid;
+	ts->fd_errors = ms->fd_errors;
 	ts->have_runtime = go_memory_attach(&tc->target, &ts->layout) == 0;
 	attach_cgroup(ts);
 	if (!ts->have_runtime && !ts->have_cgroup) {
@@ -237,6 +246,8 @@ static void memory_detach(void *state, struct target_ctx *tc, void *tstate)
 
 	(void)tc;
 	poller_remove(&ms->poller, tstate);
+	if (ms->fd_errors)
+		fd_errors_forget(ms->fd_errors, (uint32_t)((struct memory_target_state *)tstate)->pid);
 	free(tstate);
 }
 
@@ -376,23 +387,53 @@ struct memory_view {
 	uint32_t cycles;
 };
 
+/* "; failed with EMFILE: open 43, accept 2" */
+static void text_fd_errors(FILE *out, const char *name, const __u64 *by_call)
+{
+	const char *sep = ": ";
+
+	if (!fd_errors_total(by_call))
+		return;
+	fprintf(out, "; failed with %s", name);
+	for (int c = 0; c < FD_CALLS; c++)
+		if (by_call[c]) {
+			fprintf(out, "%s%s %llu", sep, fd_call_names[c], (unsigned long long)by_call[c]);
+			sep = ", ";
+		}
+}
+
 static void text_fds(FILE *out, const struct memory_target_state *ts)
 {
 	if (!ts->have_fds)
 		return;
 	fprintf(out, "File descriptors: %llu open", (unsigned long long)ts->fds_open);
 	if (ts->fds_soft == UINT64_MAX)
-		fprintf(out, ", no limit\n");
+		fprintf(out, ", no limit");
 	else
-		fprintf(out, " of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu)\n",
+		fprintf(out, " of a limit of %llu (%.0f%%; RLIMIT_NOFILE, hard limit %llu)",
 			(unsigned long long)ts->fds_soft, 100.0 * (double)ts->fds_open / (double)ts->fds_soft,
 			(unsigned long long)ts->fds_hard);
+	text_fd_errors(out, "EMFILE", ts->fd_err.emfile);
+	text_fd_errors(out, "ENFILE", ts->fd_err.enfile);
+	fputc('\n', out);
 }
 
 /* -1 for unlimited */
 static int64_t limit_or_minus_one(uint64_t v)
 {
 	return v == UINT64_MAX ? -1 : (int64_t)v;
+}
+
+/* {"accept": N, "socket": N, "open": N} */
+static void json_fd_errors(struct json_obj *j, const char *key, const __u64 *by_call)
+{
+	struct json_obj e;
+
+	json_key(j, key);
+	json_begin(&e, j->out);
+	for (int c = 0; c < FD_CALLS; c++)
+		json_kv_u64(&e, fd_call_names[c], by_call[c]);
+	json_end(&e);
 }
 
 static void json_fds(struct json_obj *j, const struct memory_target_state *ts)
@@ -402,6 +443,10 @@ static void json_fds(struct json_obj *j, const struct memory_target_state *ts)
 	json_kv_u64(j, "open_fds", ts->fds_open);
 	json_kv_i64(j, "fd_limit", limit_or_minus_one(ts->fds_soft));
 	json_kv_i64(j, "fd_limit_hard", limit_or_minus_one(ts->fds_hard));
+	if (!ts->fd_errors)
+		return;
+	json_fd_errors(j, "emfile_errors", ts->fd_err.emfile);
+	json_fd_errors(j, "enfile_errors", ts->fd_err.enfile);
 }
 
 static void text_view(const struct output_opts *o, void *arg)
@@ -492,6 +537,8 @@ static void fill_facts(const struct memory_target_state *ts, struct trace_facts 
 	f->fds_open = ts->fds_open;
 	f->fds_limit = ts->fds_soft;
 	f->fds_limit_hard = ts->fds_hard;
+	f->fds_emfile_errors = fd_errors_total(ts->fd_err.emfile);
+	f->fds_enfile_errors = fd_errors_total(ts->fd_err.enfile);
 }
 
 static void memory_finish(void *state, struct target_ctx *tc, void *tstate)
@@ -632,6 +679,32 @@ static double max_fds(const struct target_ctx *tc, const void *ts)
 	return (double)limit_or_minus_one(((const struct memory_target_state *)ts)->fds_soft);
 }
 
+static void fd_error_metrics(struct prom *p, struct target_ctx *const *tcs, size_t n, int index)
+{
+	static const struct { const char *family, *help; size_t offset; } kinds[] = {
+		{ "gotrace_process_emfile_errors_total", "Calls that failed with EMFILE (RLIMIT_NOFILE reached), by call.",
+		  offsetof(struct fd_errors, emfile) },
+		{ "gotrace_process_enfile_errors_total", "Calls that failed with ENFILE (the system's file table full).",
+		  offsetof(struct fd_errors, enfile) },
+	};
+	struct prom_label l[CAPABILITY_MAX_LABELS];
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		prom_family(p, kinds[k].family, "counter", kinds[k].help);
+		for (size_t i = 0; i < n; i++) {
+			const struct memory_target_state *ts = tcs[i]->cap_state[index];
+			const __u64 *by_call;
+
+			if (!ts || !ts->fd_errors)
+				continue;
+			by_call = (const __u64 *)((const char *)&ts->fd_err + kinds[k].offset);
+			for (int c = 0; c < FD_CALLS; c++)
+				prom_sample(p, kinds[k].family, l, capability_labels(tcs[i], l, "call", fd_call_names[c]),
+					    (double)by_call[c]);
+		}
+	}
+}
+
 static bool metrics_reading(const struct target_ctx *tc, int index, struct memory_cgroup_reading *r)
 {
 	const struct memory_target_state *ts = tc->cap_state[index];
@@ -669,6 +742,7 @@ static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n,
 	capability_metric(p, "gotrace_process_open_fds", "gauge", "Open file descriptors.", tcs, n, index, open_fds);
 	capability_metric(p, "gotrace_process_max_fds", "gauge", "RLIMIT_NOFILE, the soft limit (-1: unlimited).", tcs,
 			  n, index, max_fds);
+	fd_error_metrics(p, tcs, n, index);
 	memory_cgroup_metrics(p, tcs, n, index, metrics_reading);
 }
 
@@ -677,6 +751,7 @@ static void memory_close(void *state)
 	struct memory_state *ms = state;
 
 	memory_bpf__destroy(ms->skel);
+	fd_errors_stop(ms->fd_errors);
 	poller_free(&ms->poller);
 	free(ms);
 }

@@ -177,6 +177,14 @@ TEST(file_descriptors_near_the_limit)
 	f.fds_limit = UINT64_MAX;	/* unlimited */
 	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
 	f.fds_limit = 64;
+	f.fds_open = 10;	/* far from the limit now, but calls failed: said, with the count */
+	f.fds_emfile_errors = 43;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && strstr(text_of(a, n, "fd_limit_near"), "43 accept, socket or open calls failed with EMFILE; "
+		      "10 file descriptors open of a limit of 64 (16%;"));
 	f.have_fds = false;
 	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.fds_enfile_errors = 2;	/* the host's table: said even without the process's own figures */
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && strstr(text_of(a, n, "fd_table_full"), "2 accept, socket or open calls failed with ENFILE"));
 }
