@@ -8,9 +8,9 @@
 #define FD_ERR_ENFILE 23
 
 enum fd_call {
-	FD_CALL_ACCEPT,		/* accept, accept4 */
+	FD_CALL_ACCEPT,		/* accept4 */
 	FD_CALL_SOCKET,		/* socket */
-	FD_CALL_OPEN,		/* open, openat, openat2 */
+	FD_CALL_OPEN,		/* openat */
 	FD_CALLS,
 };
 

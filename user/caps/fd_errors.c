@@ -12,6 +12,7 @@
 #include "fd_errors.skel.h"
 #include "lib/log.h"
 #include "sys/tracefs.h"
+#include "tracer/link_release.h"
 
 const char *const fd_call_names[FD_CALLS] = { "accept", "socket", "open" };
 
@@ -19,17 +20,14 @@ struct fd_errors_tracer {
 	struct fd_errors_bpf *skel;
 };
 
-/* Each call's tracepoint on its own: a kernel without one (openat2 is 5.6+) loses only that call. The links go
- * into the skeleton, which destroys them with the object. */
+/* Each call's tracepoint on its own: a kernel without one loses only that call. The links go into the skeleton,
+ * which releases them with the object. */
 static int attach_each(struct fd_errors_bpf *s)
 {
 	struct { struct bpf_program *prog; struct bpf_link **link; } all[] = {
-		{ s->progs.handle_exit_accept, &s->links.handle_exit_accept },
 		{ s->progs.handle_exit_accept4, &s->links.handle_exit_accept4 },
 		{ s->progs.handle_exit_socket, &s->links.handle_exit_socket },
-		{ s->progs.handle_exit_open, &s->links.handle_exit_open },
 		{ s->progs.handle_exit_openat, &s->links.handle_exit_openat },
-		{ s->progs.handle_exit_openat2, &s->links.handle_exit_openat2 },
 	};
 	int attached = 0, err = -ENOENT;
 
@@ -90,6 +88,8 @@ void fd_errors_stop(struct fd_errors_tracer *t)
 {
 	if (!t)
 		return;
+	if (t->skel)	/* classic tracepoint links wait for grace periods: in the batch, overlapping the others */
+		link_release_skeleton(t->skel->skeleton);
 	fd_errors_bpf__destroy(t->skel);
 	free(t);
 }
