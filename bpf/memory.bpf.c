@@ -28,6 +28,7 @@ static __always_inline void on_exit(struct task_struct *p)
 	e->pid = tgid;
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	e->pad = 0;
+	e->time_ns = bpf_ktime_get_ns();
 	events_submit(e);
 }
 

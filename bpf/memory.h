@@ -9,6 +9,7 @@ struct exit_event {
 	__u32 pid;		/* the process (thread group) id */
 	__u32 exit_code;	/* task_struct.exit_code of the leader: signal number in the low 7 bits, status << 8 */
 	__u32 pad;
+	__u64 time_ns;		/* CLOCK_MONOTONIC at the exit: where the report marks an OOM kill */
 };
 
 #endif

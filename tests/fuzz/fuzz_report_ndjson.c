@@ -4,7 +4,8 @@
  * must leave a model the page can draw without checks of its own: every histogram's unit a known one, its total
  * the sum of its rows, its row ranges ordered; events sorted by start time, each pause's reason an index into
  * the reasons; one heatmap column per interval; every table 1..REPORT_COLS columns wide with a string in each
- * text cell; every string NUL-terminated (ASan bounds the reads).
+ * text cell; every memory figure a byte count or -1 (GOGC -1 or more, or REPORT_UNKNOWN); every string
+ * NUL-terminated (ASan bounds the reads).
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
  *        -iquote user tests/fuzz/fuzz_report_ndjson.c user/report/report_ndjson.c user/report/report_model.c
  *        user/lib/array.c user/lib/hist.c -ljson-c -o build/fuzz/fuzz_report_ndjson
@@ -75,6 +76,16 @@ static void check_table(const struct report_table *t)
 			EXPECT((arr)[i - 1].t <= (arr)[i].t); \
 	} while (0)
 
+static void check_memory(const struct report_memory *m)
+{
+	const int64_t *bytes[] = { &m->heap_live, &m->heap_goal, &m->gomemlimit, &m->cgroup_usage, &m->cgroup_limit,
+				   &m->rss, &m->gc_cycles, &m->forced_gc_cycles };
+
+	for (size_t i = 0; i < sizeof(bytes) / sizeof(bytes[0]); i++)
+		EXPECT(*bytes[i] >= -1);
+	EXPECT(m->gogc >= -1 || m->gogc == REPORT_UNKNOWN);
+}
+
 static void check_events(const struct report *r)
 {
 	int64_t t0, t1;
@@ -90,7 +101,11 @@ static void check_events(const struct report *r)
 	for (size_t i = 0; i < r->ncolumns; i++) {
 		check_hist(&r->runq.cols[i]);
 		check_hist(&r->goroutines.cols[i]);
+		if (r->columns[i].has_memory)
+			check_memory(&r->columns[i].mem);
 	}
+	for (size_t i = 0; i < r->nooms; i++)
+		check_memory(&r->ooms[i].mem);
 	report_window(r, &t0, &t1);
 	EXPECT(t0 <= t1);
 	EXPECT(r->first_ns == INT64_MAX || r->first_ns <= r->last_ns);

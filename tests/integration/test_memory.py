@@ -70,6 +70,7 @@ def test_oom_kill_event(fx):
             assert g.wait(timeout=30) == 0, g.stderr()
             kills = cg.oom_kills()
             cg_limit = int(cg.read("memory.limit_in_bytes"))
+            failcnt = int(cg.read("memory.failcnt")) + int(cg.read("memory.memsw.failcnt"))
         finally:
             t.kill()
     events = g.events()
@@ -81,6 +82,11 @@ def test_oom_kill_event(fx):
     assert e["cgroup_limit_bytes"] == cg_limit == limit
     assert e["cgroup_oom_kills"] == kills >= 1
     assert memory_summary(events)["oom_killed"] is True
+    # charges that hit the limit (v1 memory.failcnt + memory.memsw.failcnt): the cgroup is this test's and the program
+    # started after gotrace read it, so the count over the trace is the files'; without swap the limit is on memory
+    # alone, whose failcnt the kernel keeps
+    assert memory_summary(events)["memory_cgroup"]["events_during_trace"]["failcnt"] == failcnt
+    assert failcnt > 0 or cg.swap_limited
     if fx.variant == "default":
         assert e["gogc"] == 100 and e["gomemlimit_set"] is False
         # the last figures, at most one 100 ms poll before the kill: a heap already large, and within the limit
@@ -98,6 +104,7 @@ def test_cgroup_soft_limit_and_kernel_counters(fx):
         written = int(cg.read("memory.soft_limit_in_bytes"))
         oom = cg.oom_control()
         peak = int(cg.read("memory.max_usage_in_bytes"))
+        failcnt = int(cg.read("memory.failcnt")) + int(cg.read("memory.memsw.failcnt"))
     c = memory_summary(events)["memory_cgroup"]
     assert c["version"] == 1 and c["path"] == cg.path
     assert c["soft_limit_bytes"] == written == soft
@@ -106,7 +113,7 @@ def test_cgroup_soft_limit_and_kernel_counters(fx):
     # the kernel's own counters after the trace; the process held still for its last 1.5 s, gotrace read at its exit
     assert c["oom_kills"] == oom["oom_kill"] == 0
     assert c["under_oom"] is (oom["under_oom"] == 1) is False
-    assert c["events_during_trace"] == {"oom_kill": 0}
+    assert c["events_during_trace"] == {"oom_kill": 0, "failcnt": failcnt} and failcnt == 0
     assert c["peak_bytes"] == peak >= 32 * MIB
     # v2 only: memory.high, memory.events and memory.pressure are absent on v1, not 0
     assert "high_limit_bytes" not in c and "pressure" not in c

@@ -7,12 +7,17 @@ those files, read here with Python's json: every pause, GC cycle and throttled i
 timeline (the marks' counts add up to them, also after zooming), every heatmap column holds the counts of its
 interval object, the flamegraph has the frames the folded stacks give, the advice is the summary's. Chromium is
 driven over the DevTools protocol (a small websocket client below): console errors, network requests, the DOM
-after the script ran, screenshots."""
+after the script ran, screenshots.
+
+The memory lane: memload in a v1 memory cgroup these tests create, holding still (its own runtime.MemStats counts
+of GC cycles, the cgroup limit written here) or growing until the OOM killer kills it (the kill at its event's
+time, quoting its figures)."""
 import base64
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -24,7 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import GOTRACE, TOP, Gotrace, QuotaCgroup, Target, by_event, fixtures, run_gotrace
+from gotrace_harness import (GOTRACE, TOP, Gotrace, MemoryCgroup, QuotaCgroup, Target, by_event, fixtures,
+                             run_gotrace)
 
 CHROMIUM = "/usr/bin/chromium"
 NODE = "/usr/bin/node"  # Debian's nodejs (scripts/install-deps.sh): only to check the page's script as JavaScript
@@ -632,3 +638,117 @@ def test_page_carries_the_assets_verbatim(tmp_path):
     js = re.findall(rb"<script>\n(.*?)</script>", page, re.S)
     assert css == (ASSETS / "report.css").read_bytes()
     assert js == [(ASSETS / "report.js").read_bytes()]
+
+
+# ---- the memory lane: the runtime's heap, GOMEMLIMIT and the memory cgroup, GC cycles begun, OOM kills ----
+
+MEMLOAD = fixtures("memload", ["default"])[-1]
+MIB = 1 << 20
+MEMORY_FIELDS = ["heap_live_bytes", "heap_goal_bytes", "gomemlimit_bytes", "cgroup_usage_bytes", "cgroup_limit_bytes",
+                 "rss_bytes"]
+
+
+def record_report(tmp_path, target):
+    """`gotrace report -p` of a held target until it exits: (page, events)."""
+    g = Gotrace("report", "-p", str(target.pid), "-o", str(tmp_path / "report.html"), "--keep", str(tmp_path / "rec"))
+    time.sleep(0.5)
+    target.start()
+    return g
+
+
+def expected_memory_columns(events):
+    """What the page's per-interval memory array must hold, from the interval objects: six figures (-1 where the
+    object has none, GOMEMLIMIT -1 when unset), then the automatic and forced cycles begun in the interval."""
+    out, cycles, forced = [], 0, 0
+    for iv in by_event(events, "interval"):
+        m = iv["memory"]
+        for k in MEMORY_FIELDS:
+            v = m.get(k, -1)
+            out.append(-1 if (k == "gomemlimit_bytes" and not m["gomemlimit_set"]) or v < 0 else v)
+        f = m["forced_gc_cycles"] - forced
+        out += [m["gc_cycles"] - cycles - f, f]
+        cycles, forced = m["gc_cycles"], m["forced_gc_cycles"]
+    return out
+
+
+def memory_page_state(browser):
+    return browser.eval("""(() => {
+      const D = JSON.parse(document.getElementById('report-data').textContent);
+      const lines = {};
+      for (const p of document.querySelectorAll('#timeline-plot [data-lane=memory] polyline'))
+        lines[p.dataset.series] = Number(p.dataset.n);
+      const begun = [...document.querySelectorAll('#timeline-plot [data-lane=cycles-begun] rect')]
+        .map(r => [Number(r.dataset.auto), Number(r.dataset.forced)]);
+      return { mem: D.mem, ooms: D.ooms, lines: lines, begun: begun,
+               oomMarks: document.querySelectorAll('#timeline-plot [data-lane=oom] line.oom').length };
+    })()""")
+
+
+def hover_tip(browser, selector):
+    box = browser.eval(f"""(() => {{ const r = document.querySelector({json.dumps(selector)});
+        r.scrollIntoView({{block: 'center'}}); const b = r.getBoundingClientRect();
+        return [b.x + b.width / 2, b.y + b.height / 2]; }})()""")
+    browser.mouse("mouseMoved", *box)
+    return browser.eval("document.getElementById('tip').hidden ? null : document.getElementById('tip').textContent")
+
+
+def test_memory_lane_matches_the_trace(tmp_path, browser):
+    """memload holds a 32 MiB heap after one runtime.GC() with GOMEMLIMIT=256MiB in a 192 MiB memory cgroup: the
+    lane's figures are the interval objects', its cycles begun add up to the runtime's own NumGC and NumForcedGC
+    (the program starts after gotrace attached), and the cgroup's limit is the one this test wrote."""
+    with MemoryCgroup(192 * MIB) as cg:
+        t = Target(MEMLOAD.path, "-heap-mib=32", "-linger=2500ms", env={"GOGC": "80", "GOMEMLIMIT": "256MiB"},
+                   cgroup=cg)
+        try:
+            g = record_report(tmp_path, t)
+            truth = t.truth()
+            assert g.wait(60) == 0, g.stderr()
+        finally:
+            t.kill()
+    events = read_ndjson(tmp_path / "rec" / "trace.ndjson")
+    assert len(by_event(events, "interval")) >= 2
+    browser.open(tmp_path / "report.html")
+    assert browser.errors() == []
+    st = memory_page_state(browser)
+    assert st["mem"] == expected_memory_columns(events)
+    cols = [st["mem"][i:i + 8] for i in range(0, len(st["mem"]), 8)]
+    assert {c[4] for c in cols} == {192 * MIB} and {c[2] for c in cols} == {256 * MIB}
+    assert sum(c[6] + c[7] for c in cols) == truth["num_gc"] and sum(c[7] for c in cols) == truth["num_forced_gc"] == 1
+    # every interval is a point of each line; the cycles lane shows the intervals where cycles began
+    n = len(cols)
+    assert st["lines"] == {"live heap": n, "heap goal (GOGC)": n, "cgroup usage": n, "cgroup limit": n,
+                           "GOMEMLIMIT": n}
+    assert sorted(st["begun"]) == sorted([c[6], c[7]] for c in cols if c[6] + c[7] > 0)
+    assert st["ooms"] == [] and st["oomMarks"] == 0
+    tip = hover_tip(browser, "#timeline-plot [data-lane=memory] rect.mhit")
+    assert tip and "cgroup limit: 192.0 MiB" in tip and "GOMEMLIMIT: 256.0 MiB" in tip
+
+
+def test_oom_kill_is_marked(tmp_path, browser):
+    """memload grows its heap in a 128 MiB memory cgroup until the OOM killer kills it: the page marks the kill at
+    the time of the oom_kill event, and its details quote the event's last figures and the cgroup's limit."""
+    with MemoryCgroup(128 * MIB) as cg:
+        t = Target(MEMLOAD.path, "-grow", "-step-mib=4", "-every=150ms", env={"GOGC": "100"}, cgroup=cg)
+        try:
+            g = record_report(tmp_path, t)
+            assert t.proc.wait(timeout=60) == -signal.SIGKILL
+            assert g.wait(60) == 0, g.stderr()
+            kills = cg.oom_kills()
+        finally:
+            t.kill()
+    events = read_ndjson(tmp_path / "rec" / "trace.ndjson")
+    (oom,) = by_event(events, "oom_kill")
+    assert kills >= 1 and oom["cgroup_limit_bytes"] == 128 * MIB
+    start = by_event(events, "start")[0]["time_ns"]
+    last_interval = by_event(events, "interval")[-1]["time_ns"]
+    assert start < oom["time_ns"] <= by_event(events, "summary")[0]["time_ns"]
+    assert oom["time_ns"] >= last_interval - 1_000_000_000
+    browser.open(tmp_path / "report.html")
+    assert browser.errors() == []
+    st = memory_page_state(browser)
+    assert st["mem"] == expected_memory_columns(events)
+    assert st["oomMarks"] == 1 and st["ooms"][0] == round((oom["time_ns"] - start) / 1e3)
+    tip = hover_tip(browser, "#timeline-plot [data-lane=oom] rect.oom-hit")
+    assert tip and "killed by the OOM killer" in tip, tip
+    assert f"heap {oom['heap_live_bytes'] / MIB:.1f} MiB of a 128.0 MiB cgroup limit" in tip, tip
+    assert "GOMEMLIMIT unset, GOGC 100" in tip, tip

@@ -50,6 +50,7 @@ struct memory_target_state {
 	/* how it ended */
 	bool exited, oom_killed;
 	uint32_t exit_code;
+	uint64_t exit_ns;			/* CLOCK_MONOTONIC */
 	uint64_t oom_kills_at_exit;
 };
 
@@ -145,6 +146,7 @@ static void on_exit_event(const void *data, size_t size, void *arg)
 		return;
 	ts->exited = true;
 	ts->exit_code = e->exit_code;
+	ts->exit_ns = e->time_ns;
 	read_cgroup_last(ts);
 	ts->oom_kills_at_exit = ts->cg_last.oom_kills;
 	ts->oom_killed = (e->exit_code & 0x7f) == SIGKILL && ts->cg_first.has_oom_kills &&
@@ -366,12 +368,16 @@ static void json_runtime(struct json_obj *j, const struct memory_target_state *t
 			json_kv_u64(j, "heap_goal_bytes", m->heap_goal);
 		json_kv_u64(j, "mapped_ready_bytes", m->mapped_ready);
 	}
-	if (m->have_memstats)
+	if (m->have_memstats) {
 		json_kv_u64(j, "gc_cycles", cycles);
+		json_kv_u64(j, "forced_gc_cycles", m->numforcedgc - ts->first.numforcedgc);
+	}
 	if (m->have_cpu_fraction)
 		json_kv_double(j, "gc_cpu_fraction", m->gc_cpu_fraction);
 	if (ts->have_rss)
 		json_kv_u64(j, "rss_bytes", ts->rss_bytes);
+	if (ts->have_cgroup)
+		json_kv_i64(j, "cgroup_limit_bytes", ts->cg.limit_bytes);
 	if (ts->cg_stat_ok) {
 		json_kv_u64(j, "cgroup_usage_bytes", ts->cg_last.usage_bytes);
 		if (ts->cg_last.has_peak)
@@ -516,9 +522,9 @@ static void json_oom(struct json_obj *j, const struct output_opts *o, void *arg)
 
 	(void)o;
 	json_kv_u64(j, "pid", ts->pid);
+	json_kv_u64(j, "time_ns", ts->exit_ns);
 	json_kv_u64(j, "signal", ts->exit_code & 0x7f);
 	json_kv_str(j, "cgroup", ts->cg.path);
-	json_kv_i64(j, "cgroup_limit_bytes", ts->cg.limit_bytes);
 	json_kv_u64(j, "cgroup_oom_kills", ts->oom_kills_at_exit);
 	json_runtime(j, ts, ts->last.numgc - ts->first.numgc);
 }
@@ -592,8 +598,6 @@ static void json_summary(struct json_obj *j, const struct output_opts *o, void *
 	else
 		json_kv_str(&mj, "gc_controller_source", ts->layout.pacer_source);
 	json_runtime(&mj, ts, v->cycles);
-	if (ts->last.have_memstats)
-		json_kv_u64(&mj, "forced_gc_cycles", ts->last.numforcedgc - ts->first.numforcedgc);
 	if (ts->have_cgroup)
 		json_cgroup(&mj, ts);
 	json_fds(&mj, ts);

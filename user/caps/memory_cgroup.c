@@ -28,6 +28,11 @@ static bool have_events(const struct memory_cgroup_reading *r)
 	return r->first->has_events && r->last->has_events;
 }
 
+static bool have_failcnt(const struct memory_cgroup_reading *r)
+{
+	return r->first->has_failcnt && r->last->has_failcnt;
+}
+
 /* ---- text ---- */
 
 static void text_pressure(FILE *out, const struct memory_cgroup_reading *r)
@@ -59,6 +64,9 @@ void memory_cgroup_text(FILE *out, const struct memory_cgroup_reading *r)
 	if (have_events(r))
 		fprintf(out, "; during the trace %" PRIu64 " times over memory.high, %" PRIu64 " at memory.max, %" PRIu64
 			" OOM", grown(a->high, b->high), grown(a->max, b->max), grown(a->oom, b->oom));
+	if (have_failcnt(r))
+		fprintf(out, "; during the trace %" PRIu64 " times at the limit (memory.failcnt)",
+			grown(r->first->failcnt, r->last->failcnt));
 	if (r->last->has_under_oom)
 		fprintf(out, "; %s", r->last->under_oom ? "under OOM now" : "not under OOM");
 	if (have_pressure(r))
@@ -75,7 +83,7 @@ static void json_events(struct json_obj *j, const struct memory_cgroup_reading *
 	const struct cgroup_memory_stat *a = r->first, *b = r->last;
 	struct json_obj ej;
 
-	if (!have_events(r) && !(a->has_oom_kills && b->has_oom_kills))
+	if (!have_events(r) && !have_failcnt(r) && !(a->has_oom_kills && b->has_oom_kills))
 		return;
 	json_key(j, "events_during_trace");
 	json_begin(&ej, j->out);
@@ -84,6 +92,8 @@ static void json_events(struct json_obj *j, const struct memory_cgroup_reading *
 		json_kv_u64(&ej, "max", grown(a->events.max, b->events.max));
 		json_kv_u64(&ej, "oom", grown(a->events.oom, b->events.oom));
 	}
+	if (have_failcnt(r))
+		json_kv_u64(&ej, "failcnt", grown(a->failcnt, b->failcnt));
 	if (a->has_oom_kills && b->has_oom_kills)
 		json_kv_u64(&ej, "oom_kill", grown(a->oom_kills, b->oom_kills));
 	json_end(&ej);
@@ -144,9 +154,9 @@ static bool figure(const struct memory_cgroup_reading *r, enum cgroup_figure f, 
 	case HIGH_EVENTS:
 		*v = (double)st->events.high;
 		return st->has_events;
-	case MAX_EVENTS:
-		*v = (double)st->events.max;
-		return st->has_events;
+	case MAX_EVENTS:	/* v1's failcnt counts the same thing: a charge that hit the limit */
+		*v = (double)(v2 ? st->events.max : st->failcnt);
+		return v2 ? st->has_events : st->has_failcnt;
 	case OOM_EVENTS:
 		*v = (double)st->events.oom;
 		return st->has_events;
@@ -204,7 +214,8 @@ static const struct family families[] = {
 	  "Times the high limit's cgroup went over memory.high and was throttled (memory.events high).", NULL,
 	  { { NULL, HIGH_EVENTS } }, 1 },
 	{ "gotrace_cgroup_memory_max_events_total", "counter",
-	  "Times the limiting cgroup's usage was about to go over memory.max (memory.events max).", NULL,
+	  "Times the limiting cgroup's usage was about to go over its limit (v2 memory.events max, v1 "
+	  "memory.failcnt).", NULL,
 	  { { NULL, MAX_EVENTS } }, 1 },
 	{ "gotrace_cgroup_memory_oom_events_total", "counter",
 	  "Times the limiting cgroup ran out of memory and the OOM killer was asked (memory.events oom).", NULL,

@@ -79,11 +79,28 @@ struct report_span {			/* a throttled interval */
 	uint64_t dur;
 };
 
-/* One interval object: the heatmaps' columns and the cgroup's per-interval counters. */
+/* The memory capability's reading in an interval object (at its end) or an OOM kill event: bytes, -1 where the
+ * object does not say (the runtime view off, no memory cgroup, GOGC=off has no goal, GOMEMLIMIT unset). */
+struct report_memory {
+	int64_t heap_live, heap_goal, gomemlimit, cgroup_usage, cgroup_limit, rss;
+	int64_t gc_cycles, forced_gc_cycles;	/* since tracing began (-1: not known) */
+	int64_t gogc;				/* -1: off; REPORT_UNKNOWN: not known */
+};
+
+#define REPORT_UNKNOWN INT64_MIN
+
+/* One interval object: the heatmaps' columns, the cgroup's per-interval counters, the memory reading. */
 struct report_column {
 	int64_t t0, t1;
-	bool has_cgroup;
+	bool has_cgroup, has_memory;
 	uint64_t nr_periods, nr_throttled, throttled_ns;
+	struct report_memory mem;
+};
+
+/* The traced process killed by the OOM killer (an oom_kill event): when, and its last figures. */
+struct report_oom {
+	int64_t t;
+	struct report_memory mem;
 };
 
 /* ---- tables (futex, epoll, ...) ---- */
@@ -154,6 +171,8 @@ struct report {
 	size_t ncycles, cap_cycles;
 	struct report_span *throttles;
 	size_t nthrottles, cap_throttles;
+	struct report_oom *ooms;
+	size_t nooms, cap_ooms;
 	struct report_column *columns;
 	size_t ncolumns, cap_columns;
 	struct report_heatmap runq, goroutines;
@@ -176,6 +195,7 @@ void report_free(struct report *r);
 int report_add_pause(struct report *r, const struct report_pause *p);
 int report_add_cycle(struct report *r, const struct report_cycle *c);
 int report_add_throttle(struct report *r, const struct report_span *s);
+int report_add_oom(struct report *r, const struct report_oom *o);
 /* A new interval column ending at t1 (it begins where the previous one ended, or at the start): the heatmaps get
  * an empty column each. NULL on -ENOMEM. */
 struct report_column *report_add_column(struct report *r, int64_t t1);

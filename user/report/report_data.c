@@ -116,6 +116,50 @@ static void columns(FILE *out, const struct report *r, int64_t t0)
 	fputc(']', out);
 }
 
+static void memory_figures(FILE *out, const struct report_memory *m, bool first)
+{
+	fprintf(out, "%s%lld,%lld,%lld,%lld,%lld,%lld", first ? "" : ",", (long long)m->heap_live,
+		(long long)m->heap_goal, (long long)m->gomemlimit, (long long)m->cgroup_usage,
+		(long long)m->cgroup_limit, (long long)m->rss);
+}
+
+/* Per column: the memory reading at its end (MEMORY_FIELDS in the script; -1: not there), then the GC cycles that
+ * began in it, automatic and forced (the differences of the stream's counts since tracing began). */
+static void memory(FILE *out, const struct report *r, int64_t t0)
+{
+	int64_t cycles = 0, forced = 0;
+
+	fputs(",\"mem\":[", out);
+	for (size_t i = 0; i < r->ncolumns; i++) {
+		const struct report_column *c = &r->columns[i];
+		static const struct report_memory none = { -1, -1, -1, -1, -1, -1, -1, -1, REPORT_UNKNOWN };
+		int64_t n = -1, f = -1;
+
+		memory_figures(out, c->has_memory ? &c->mem : &none, i == 0);
+		if (c->has_memory && c->mem.gc_cycles >= cycles && c->mem.forced_gc_cycles >= forced) {
+			f = c->mem.forced_gc_cycles - forced;
+			n = c->mem.gc_cycles - cycles - f;
+			cycles = c->mem.gc_cycles;
+			forced = c->mem.forced_gc_cycles;
+			if (n < 0)	/* a file that says more forced cycles than cycles */
+				n = f = -1;
+		}
+		fprintf(out, ",%lld,%lld", (long long)n, (long long)f);
+	}
+	fputs("],\"ooms\":[", out);
+	for (size_t i = 0; i < r->nooms; i++) {
+		const struct report_oom *o = &r->ooms[i];
+
+		fprintf(out, "%s%lld,", i ? "," : "", (long long)rel_us(o->t, t0));
+		memory_figures(out, &o->mem, true);
+		if (o->mem.gogc == REPORT_UNKNOWN)
+			fputs(",null", out);
+		else
+			fprintf(out, ",%lld", (long long)o->mem.gogc);
+	}
+	fputc(']', out);
+}
+
 /* rows: [lo_ns, hi_ns] from the first non-empty row to the last (hi -1: open); cells: [column, row, count]. */
 static void heatmap(FILE *out, const struct report_heatmap *hm, bool *first)
 {
@@ -190,6 +234,7 @@ static int write_all(FILE *out, const struct report *r, const struct report_flam
 	cycles(out, r, t0);
 	throttles(out, r, t0);
 	columns(out, r, t0);
+	memory(out, r, t0);
 	fputs(",\"heatmaps\":[", out);
 	heatmap(out, &r->goroutines, &first);
 	heatmap(out, &r->runq, &first);

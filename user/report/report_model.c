@@ -186,6 +186,7 @@ void report_free(struct report *r)
 	free(r->pauses);
 	free(r->cycles);
 	free(r->throttles);
+	free(r->ooms);
 	free(r->columns);
 	free(r->runq.cols);
 	free(r->goroutines.cols);
@@ -249,6 +250,15 @@ int report_add_throttle(struct report *r, const struct report_span *s)
 	r->throttles[r->nthrottles++] = *s;
 	report_saw_time(r, s->t);
 	report_saw_time(r, end_time(s->t, s->dur));
+	return 0;
+}
+
+int report_add_oom(struct report *r, const struct report_oom *o)
+{
+	if (array_reserve(&r->ooms, &r->cap_ooms, r->nooms + 1, sizeof(*o), 4))
+		return -ENOMEM;
+	r->ooms[r->nooms++] = *o;
+	report_saw_time(r, o->t);
 	return 0;
 }
 

@@ -177,10 +177,43 @@ static int on_throttle(struct report *r, json_object *o)
 	return report_add_throttle(r, &s);
 }
 
+/* A byte count, or -1 when the object does not have it; at most INT64_MAX. */
+static int64_t bytes_or_none(json_object *o, const char *key)
+{
+	uint64_t v = u64(o, key);
+
+	return !is_num(get(o, key)) ? -1 : v > INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+/* The memory capability's figures, in an interval's "memory" object or an oom_kill event. */
+static void memory_figures(json_object *m, struct report_memory *mem)
+{
+	json_object *set = get(m, "gomemlimit_set");
+
+	mem->heap_live = bytes_or_none(m, "heap_live_bytes");
+	mem->heap_goal = bytes_or_none(m, "heap_goal_bytes");
+	mem->gomemlimit = set && json_object_get_boolean(set) ? bytes_or_none(m, "gomemlimit_bytes") : -1;
+	mem->cgroup_usage = bytes_or_none(m, "cgroup_usage_bytes");
+	mem->cgroup_limit = is_num(get(m, "cgroup_limit_bytes")) && i64(m, "cgroup_limit_bytes") >= 0
+				    ? bytes_or_none(m, "cgroup_limit_bytes") : -1;
+	mem->rss = bytes_or_none(m, "rss_bytes");
+	mem->gc_cycles = bytes_or_none(m, "gc_cycles");
+	mem->forced_gc_cycles = bytes_or_none(m, "forced_gc_cycles");
+	mem->gogc = is_num(get(m, "gogc")) ? (i64(m, "gogc") < 0 ? -1 : i64(m, "gogc")) : REPORT_UNKNOWN;
+}
+
+static int on_oom_kill(struct report *r, json_object *o)
+{
+	struct report_oom k = { .t = i64(o, "time_ns") };
+
+	memory_figures(o, &k.mem);
+	return report_add_oom(r, &k);
+}
+
 static int on_interval(struct report *r, json_object *o)
 {
 	struct report_column *c = report_add_column(r, i64(o, "time_ns"));
-	json_object *sched = get(o, "sched"), *g = get(o, "goroutines"), *cg = get(o, "cgroup");
+	json_object *sched = get(o, "sched"), *g = get(o, "goroutines"), *cg = get(o, "cgroup"), *m = get(o, "memory");
 	struct report_hist *runq, *gor;
 
 	if (!c)
@@ -199,6 +232,8 @@ static int on_interval(struct report *r, json_object *o)
 		c->nr_throttled = u64(cg, "nr_throttled");
 		c->throttled_ns = u64(cg, "throttled_ns");
 	}
+	if ((c->has_memory = json_object_is_type(m, json_type_object)))
+		memory_figures(m, &c->mem);
 	return 0;
 }
 
@@ -495,7 +530,7 @@ static const struct {
 	int (*fn)(struct report *r, json_object *o);
 } handlers[] = {
 	{ "start", on_start }, { "stw", on_stw }, { "gc_cycle", on_cycle }, { "throttle", on_throttle },
-	{ "interval", on_interval }, { "summary", on_summary },
+	{ "interval", on_interval }, { "summary", on_summary }, { "oom_kill", on_oom_kill },
 };
 
 /* 1 when the object was a gotrace event, 0 when not, or a negative errno. */

@@ -1352,7 +1352,20 @@ static int read_if_there(const char *dir, const char *name, char **text)
 	return err == -ENOENT || err == -EOPNOTSUPP ? 0 : err;
 }
 
-/* v1 memory.oom_control, absent at the root of some kernels */
+/* v1 memory.failcnt plus memory.memsw.failcnt: a charge is tried against memory+swap first, and one that hits
+ * that limit counts there, not in memory.failcnt (when the kernel counts it at all: 6.18 does not). */
+static int read_v1_failcnt(const char *dir, struct cgroup_memory_stat *st)
+{
+	uint64_t memsw = 0;
+	bool have_memsw;
+	int err = read_optional(dir, "memory.failcnt", cgroup_parse_bytes, &st->failcnt, &st->has_failcnt);
+
+	err = err ?: read_optional(dir, "memory.memsw.failcnt", cgroup_parse_bytes, &memsw, &have_memsw);
+	st->failcnt += memsw;
+	return err;
+}
+
+/* v1 memory.oom_control and the failure counts, absent at the root of some kernels */
 static int read_v1_under_oom(const char *dir, struct cgroup_memory_stat *st)
 {
 	char *text;
@@ -1362,7 +1375,7 @@ static int read_v1_under_oom(const char *dir, struct cgroup_memory_stat *st)
 		err = cgroup_parse_under_oom(text, &st->under_oom);
 	st->has_under_oom = !err && text;
 	free(text);
-	return err;
+	return err ?: read_v1_failcnt(dir, st);
 }
 
 static int read_events_in(const char *dir, struct cgroup_memory_events *ev, bool *have)

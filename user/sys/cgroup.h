@@ -131,6 +131,10 @@ struct cgroup_memory_stat {
 	/* v1 only: memory.oom_control's under_oom, the cgroup waiting for the OOM killer (or for user space when
 	 * oom_kill_disable is set) right now */
 	bool under_oom, has_under_oom;
+	/* v1 only: memory.failcnt (+ memory.memsw.failcnt), the times a charge hit the limit (and reclaim ran): v2's
+	 * "max" event */
+	uint64_t failcnt;
+	bool has_failcnt;
 	/* v2 only: stat_dir's memory.pressure (absent when the kernel runs without PSI). v1 has no per-cgroup file. */
 	struct cgroup_pressure pressure;
 	bool has_pressure;

@@ -211,3 +211,34 @@ TEST(numbers_out_of_range_saturate)
 	CHECK(r.first_ns == 1 && r.last_ns == INT64_MAX);
 	report_free(&r);
 }
+
+/* The memory capability's figures: an interval's "memory" object and the oom_kill event; GOMEMLIMIT unset (its
+ * INT64_MAX with gomemlimit_set false), GOGC off, no cgroup limit (-1) and missing members read as -1. */
+TEST(memory_readings_and_oom_kill)
+{
+	struct report r;
+	char why[128];
+
+	CHECK_EQ_U64(read_text("{\"event\":\"start\",\"time_ns\":100}\n"
+			       "{\"event\":\"interval\",\"time_ns\":1000,\"memory\":{\"gogc\":100,"
+			       "\"gomemlimit_bytes\":9223372036854775807,\"gomemlimit_set\":false,\"heap_live_bytes\":5,"
+			       "\"heap_goal_bytes\":10,\"gc_cycles\":3,\"forced_gc_cycles\":1,\"rss_bytes\":40,"
+			       "\"cgroup_limit_bytes\":-1,\"cgroup_usage_bytes\":30}}\n"
+			       "{\"event\":\"interval\",\"time_ns\":2000,\"memory\":{\"gogc\":-1,"
+			       "\"gomemlimit_bytes\":64,\"gomemlimit_set\":true,\"cgroup_limit_bytes\":128}}\n"
+			       "{\"event\":\"interval\",\"time_ns\":3000}\n"
+			       "{\"event\":\"oom_kill\",\"time_ns\":2500,\"heap_live_bytes\":120,\"gogc\":100,"
+			       "\"gomemlimit_set\":false,\"cgroup_limit_bytes\":128}\n", &r, why, sizeof(why)), 0);
+	CHECK_EQ_U64(r.ncolumns, 3);
+	CHECK(r.columns[0].has_memory && r.columns[1].has_memory && !r.columns[2].has_memory);
+	CHECK(r.columns[0].mem.heap_live == 5 && r.columns[0].mem.heap_goal == 10 && r.columns[0].mem.rss == 40);
+	CHECK(r.columns[0].mem.gomemlimit == -1 && r.columns[0].mem.cgroup_limit == -1);
+	CHECK(r.columns[0].mem.cgroup_usage == 30 && r.columns[0].mem.gogc == 100);
+	CHECK(r.columns[0].mem.gc_cycles == 3 && r.columns[0].mem.forced_gc_cycles == 1);
+	CHECK(r.columns[1].mem.gogc == -1 && r.columns[1].mem.gomemlimit == 64 && r.columns[1].mem.cgroup_limit == 128);
+	CHECK(r.columns[1].mem.heap_live == -1 && r.columns[1].mem.gc_cycles == -1);
+	CHECK_EQ_U64(r.nooms, 1);
+	CHECK(r.ooms[0].t == 2500 && r.ooms[0].mem.heap_live == 120 && r.ooms[0].mem.cgroup_limit == 128);
+	CHECK(r.ooms[0].mem.gomemlimit == -1 && r.ooms[0].mem.gogc == 100 && r.ooms[0].mem.heap_goal == -1);
+	report_free(&r);
+}

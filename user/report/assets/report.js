@@ -238,6 +238,115 @@ function quotaCaption() {
 	cap.textContent = s + '.';
 }
 
+/* ---- memory: the runtime's heap against its goal, GOMEMLIMIT and the cgroup's limit, per interval ---- */
+
+var MEMORY_FIELDS = 8;	/* report_data.c: heap, goal, GOMEMLIMIT, cgroup usage, cgroup limit, RSS, cycles, forced */
+var MEMORY_SERIES = [
+	{ k: 0, name: 'live heap', cls: 'm-heap' }, { k: 1, name: 'heap goal (GOGC)', cls: 'm-goal' },
+	{ k: 3, name: 'cgroup usage', cls: 'm-usage' }, { k: 4, name: 'cgroup limit', cls: 'm-limit' },
+	{ k: 2, name: 'GOMEMLIMIT', cls: 'm-gomemlimit' }];
+var MEM_H = 96;
+var memCols = D.mem.length / MEMORY_FIELDS;
+function memAt(c, k) { return D.mem[c * MEMORY_FIELDS + k]; }
+var memLane = false, cyclesLane = false;
+for (var mc = 0; mc < memCols; mc++) {
+	MEMORY_SERIES.forEach(function (s) { if (memAt(mc, s.k) >= 0) memLane = true; });
+	if (memAt(mc, 6) >= 0) cyclesLane = true;
+}
+function fmtBytes(b) {
+	if (b < 0) return 'n/a';
+	if (b >= 1073741824) return (b / 1073741824).toFixed(2) + ' GiB';
+	return (b / 1048576).toFixed(1) + ' MiB';
+}
+function fmtGogc(g) { return g === null ? 'unknown' : g < 0 ? 'off' : String(g); }
+
+/* The columns in view with a reading: [column, x of its end]. */
+function memColumnsInView(x0, px) {
+	var out = [];
+	for (var c = 0; c < memCols; c++) {
+		var t = D.cols[2 * c + 1];
+		if (t >= view[0] && t <= view[1]) out.push([c, x0 + (t - view[0]) * px]);
+	}
+	return out;
+}
+function drawMemory(svg, y, x0, w, px) {
+	var cols = memColumnsInView(x0, px), top = 0;
+	el('rect', { x: x0, y: y, width: w, height: MEM_H - 4, 'class': 'lane-bg' }, svg);
+	text(svg, 4, y + 13, 'memory (bytes)');
+	cols.forEach(function (cx) {
+		MEMORY_SERIES.forEach(function (s) { top = Math.max(top, memAt(cx[0], s.k)); });
+	});
+	var g = el('g', { 'data-lane': 'memory', 'data-top': top }, svg), yOf = function (v) {
+		return (y + MEM_H - 6 - (MEM_H - 12) * v / (top || 1)).toFixed(1);
+	};
+	text(svg, 4, y + 28, 'top ' + fmtBytes(top), { 'class': 'small-label' });
+	MEMORY_SERIES.forEach(function (s, i) {
+		var pts = cols.filter(function (cx) { return memAt(cx[0], s.k) >= 0; });
+		text(svg, 4, y + 43 + 10 * i, '\u2014 ' + s.name, { 'class': 'legend ' + s.cls });
+		if (!pts.length) return;
+		var line = el('polyline', { 'class': 'mline ' + s.cls, 'data-series': s.name, 'data-n': pts.length,
+			points: pts.map(function (cx) { return cx[1].toFixed(1) + ',' + yOf(memAt(cx[0], s.k)); }).join(' ') }, g);
+		if (pts.length === 1) line.setAttribute('stroke-width', 4);
+	});
+	cols.forEach(function (cx) {
+		var c = cx[0], a = x0 + (Math.max(D.cols[2 * c], view[0]) - view[0]) * px;
+		el('rect', { x: a.toFixed(1), y: y, width: Math.max(cx[1] - a, 1).toFixed(1), height: MEM_H - 4,
+			'class': 'mhit', 'data-c': c }, g);
+	});
+}
+function describeMemory(c) {
+	var lines = ['interval ' + fmtAt(D.cols[2 * c], 1) + ' \u2013 ' + fmtAt(D.cols[2 * c + 1], 1) + ', at its end:'];
+	MEMORY_SERIES.concat([{ k: 5, name: 'RSS' }]).forEach(function (s) {
+		var v = memAt(c, s.k);
+		lines.push(s.name + ': ' + (v >= 0 ? fmtBytes(v) : s.k === 2 ? 'unset' : 'n/a'));
+	});
+	return lines;
+}
+function drawCyclesStarted(svg, y, x0, w, px) {
+	el('rect', { x: x0, y: y, width: w, height: LANE_H - 4, 'class': 'lane-bg' }, svg);
+	text(svg, 4, y + 13, 'GC cycles begun: automatic/forced');
+	var g = el('g', { 'data-lane': 'cycles-begun' }, svg), most = 1;
+	for (var c = 0; c < memCols; c++) most = Math.max(most, memAt(c, 6) + memAt(c, 7));
+	for (c = 0; c < memCols; c++) {
+		var auto = memAt(c, 6), forced = memAt(c, 7), t0 = D.cols[2 * c], t1 = D.cols[2 * c + 1];
+		if (auto < 0 || auto + forced === 0 || t1 < view[0] || t0 > view[1]) continue;
+		var a = x0 + (Math.max(t0, view[0]) - view[0]) * px, b = x0 + (Math.min(t1, view[1]) - view[0]) * px;
+		var r = el('rect', { x: a.toFixed(1), y: y, width: Math.max(b - a - 1, 1).toFixed(1), height: LANE_H - 4,
+			'class': forced > 0 ? 'begun forced' : 'begun', 'fill-opacity': (0.15 + 0.85 * (auto + forced) / most)
+			.toFixed(2), 'data-c': c, 'data-auto': auto, 'data-forced': forced }, g);
+		if (b - a > 40) text(g, a + 3, y + 13, auto + '/' + forced, { 'pointer-events': 'none' });
+		r.setAttribute('data-n', auto + forced);
+	}
+}
+function describeCyclesBegun(c) {
+	return ['interval ' + fmtAt(D.cols[2 * c], 1) + ' \u2013 ' + fmtAt(D.cols[2 * c + 1], 1),
+		memAt(c, 6) + ' automatic GC cycles (the heap reached its goal, GOGC\'s or GOMEMLIMIT\'s)',
+		memAt(c, 7) + ' forced (runtime.GC, debug.FreeOSMemory)'];
+}
+
+/* An OOM kill: a line across every lane where the traced process died. */
+var OOM_FIELDS = 8;	/* report_data.c: time, the six memory figures, GOGC */
+function drawOoms(svg, y0, y1, x0, px) {
+	var g = el('g', { 'data-lane': 'oom' }, svg);
+	for (var i = 0; i < D.ooms.length / OOM_FIELDS; i++) {
+		var t = D.ooms[i * OOM_FIELDS];
+		if (t < view[0] || t > view[1]) continue;
+		var x = (x0 + (t - view[0]) * px).toFixed(1);
+		el('line', { x1: x, x2: x, y1: y0, y2: y1, 'class': 'oom' }, g);
+		el('rect', { x: x - 4, y: y0, width: 8, height: y1 - y0, 'class': 'oom-hit', 'data-i': i }, g);
+		var nearEnd = x > x0 + (view[1] - view[0]) * px - 70;	/* the label left of the line at the right edge */
+		text(g, nearEnd ? x - 3 : +x + 3, y0 + 12, 'OOM kill', { 'class': 'oom-label', 'pointer-events': 'none',
+			'text-anchor': nearEnd ? 'end' : 'start' });
+	}
+}
+function describeOom(i) {
+	var f = D.ooms.slice(i * OOM_FIELDS, (i + 1) * OOM_FIELDS);
+	return ['killed by the OOM killer at ' + fmtAt(f[0], 1) + wall(f[0]),
+		'heap ' + fmtBytes(f[1]) + ' of a ' + (f[5] >= 0 ? fmtBytes(f[5]) : 'no') + ' cgroup limit',
+		'heap goal ' + fmtBytes(f[2]) + ', GOMEMLIMIT ' + (f[3] >= 0 ? fmtBytes(f[3]) : 'unset') +
+			', GOGC ' + fmtGogc(f[7])];
+}
+
 function defs(svg) {
 	var d = el('defs', {}, svg), p = el('pattern', { id: 'hatch', width: 6, height: 6,
 		patternUnits: 'userSpaceOnUse', patternTransform: 'rotate(45)' }, d);
@@ -247,8 +356,8 @@ function defs(svg) {
 var timelinePlot = document.getElementById('timeline-plot');
 function renderTimeline() {
 	var width = Math.max(timelinePlot.clientWidth, 400), w = width - LABEL_W - 8;
-	var px = w / (view[1] - view[0]), nl = lanes.length + (periodLane ? 1 : 0);
-	var height = AXIS_H + nl * LANE_H + 6;
+	var px = w / (view[1] - view[0]), nl = lanes.length + (periodLane ? 1 : 0) + (cyclesLane ? 1 : 0);
+	var height = AXIS_H + nl * LANE_H + (memLane ? MEM_H : 0) + 6;
 	var svg = el('svg', { width: width, height: height, role: 'img',
 		'aria-label': 'Timeline: ' + P.n + ' stop-the-world pauses, ' + C.n + ' GC cycles, ' + T.n +
 			' throttled intervals' });
@@ -256,10 +365,16 @@ function renderTimeline() {
 	axis(svg, LABEL_W, 0, w, height, view[0], view[1]);
 	var y = AXIS_H;
 	lanes.forEach(function (lane) { drawLane(svg, lane, y, LABEL_W, w, px); y += LANE_H; });
-	if (periodLane) drawPeriods(svg, y, LABEL_W, w, px);
+	if (periodLane) { drawPeriods(svg, y, LABEL_W, w, px); y += LANE_H; }
+	if (cyclesLane) { drawCyclesStarted(svg, y, LABEL_W, w, px); y += LANE_H; }
+	if (memLane) { drawMemory(svg, y, LABEL_W, w, px); y += MEM_H; }
+	drawOoms(svg, AXIS_H, y - 4, LABEL_W, px);
 	hover(svg, function (t) {
 		var g = t.parentNode, id = g && g.getAttribute && g.getAttribute('data-lane');
 		if (id === 'periods') return describePeriod(+t.getAttribute('data-c'));
+		if (id === 'memory' && t.hasAttribute('data-c')) return describeMemory(+t.getAttribute('data-c'));
+		if (id === 'cycles-begun') return describeCyclesBegun(+t.getAttribute('data-c'));
+		if (id === 'oom' && t.hasAttribute('data-i')) return describeOom(+t.getAttribute('data-i'));
 		var lane = lanes.filter(function (l) { return l.id === id; })[0];
 		return lane ? describeMark(lane, lane.marks[+t.getAttribute('data-i')]) : null;
 	});
