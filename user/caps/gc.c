@@ -415,19 +415,32 @@ static void gc_summary(void *state, struct target_ctx *tc, void *tstate, struct 
 }
 
 /* Each complete cycle's pause, and the cycle counts: from either source. */
-static void cycle_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct prom *p)
+/* One histogram family with a series per process: the struct hist (in us) and its exact sum in ns at these offsets
+ * of gc_target_state. */
+static void process_histogram(struct prom *p, const char *name, const char *help, struct target_ctx *const *tcs,
+			      size_t n, int gc, size_t hist_offset, size_t sum_ns_offset)
 {
 	struct prom_label l[CAPABILITY_MAX_LABELS];
 
-	prom_family(p, "gotrace_gc_cycle_pause_seconds", "histogram",
-		    "Each GC cycle's stop-the-world time, its stops together: the runtime's MemStats.PauseNs.");
+	prom_family(p, name, "histogram", help);
 	for (size_t i = 0; i < n; i++) {
-		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
+		const char *ts = tcs[i]->cap_state[gc];
+		uint64_t sum_ns;
 
-		if (ts)
-			prom_histogram(p, "gotrace_gc_cycle_pause_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
-				       &ts->stats.total.cycle_pause_hist, 1e-6, ts->stats.total.cycle_pause_sum_ns * 1e-9);
+		if (!ts)
+			continue;
+		memcpy(&sum_ns, ts + sum_ns_offset, sizeof(sum_ns));
+		prom_histogram(p, name, l, capability_labels(tcs[i], l, NULL, NULL),
+			       (const struct hist *)(const void *)(ts + hist_offset), 1e-6, sum_ns * 1e-9);
 	}
+}
+
+static void cycle_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct prom *p)
+{
+	process_histogram(p, "gotrace_gc_cycle_pause_seconds",
+			  "Each GC cycle's stop-the-world time, its stops together: the runtime's MemStats.PauseNs.", tcs,
+			  n, gc, offsetof(struct gc_target_state, stats.total.cycle_pause_hist),
+			  offsetof(struct gc_target_state, stats.total.cycle_pause_sum_ns));
 	capability_metric_u64(p, "gotrace_gc_cycles_total", "counter", "Completed GC cycles seen.", tcs, n, gc,
 			      offsetof(struct gc_target_state, stats.cycles), 1);
 }
@@ -449,15 +462,10 @@ static void stop_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct
 				       &rs->hist, 1e-6, rs->sum_ns * 1e-9);
 		}
 	}
-	prom_family(p, "gotrace_gc_cycle_duration_seconds", "histogram",
-		    "GC cycles, from the start of sweep termination to the end of mark termination.");
-	for (size_t i = 0; i < n; i++) {
-		const struct gc_target_state *ts = tcs[i]->cap_state[gc];
-
-		if (ts)
-			prom_histogram(p, "gotrace_gc_cycle_duration_seconds", l, capability_labels(tcs[i], l, NULL, NULL),
-				       &ts->stats.total.cycle_hist, 1e-6, ts->stats.total.cycle_sum_ns * 1e-9);
-	}
+	process_histogram(p, "gotrace_gc_cycle_duration_seconds",
+			  "GC cycles, from the start of sweep termination to the end of mark termination.", tcs, n, gc,
+			  offsetof(struct gc_target_state, stats.total.cycle_hist),
+			  offsetof(struct gc_target_state, stats.total.cycle_sum_ns));
 	capability_metric_u64(p, "gotrace_gc_pause_throttled_seconds_total", "counter",
 			      "Stop-the-world time during which CFS bandwidth control held a thread of the process.", tcs,
 			      n, gc, offsetof(struct gc_target_state, stats.pause_throttled_ns), 1e-9);

@@ -105,9 +105,19 @@ static int parse_positionals(struct trace_opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* "known: sched, cgroup, ...": every capability's name, as the table has them. */
+static const char *known_caps(char *buf, size_t len)
+{
+	int at = snprintf(buf, len, "known:");
+
+	for (size_t i = 0; i < NCAPS && at > 0 && (size_t)at < len; i++)
+		at += snprintf(buf + at, len - (size_t)at, "%s %s", i ? "," : "", all_caps[i]->name);
+	return buf;
+}
+
 static int parse_caps(struct trace_opts *o, const char *list)
 {
-	char buf[256], *save = NULL;
+	char buf[256], known[128], *save = NULL;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	memset(o->caps, 0, sizeof(o->caps));
@@ -117,7 +127,7 @@ static int parse_caps(struct trace_opts *o, const char *list)
 		for (i = 0; i < NCAPS && strcmp(name, all_caps[i]->name) != 0; i++)
 			;
 		if (i == NCAPS)
-			return cli_bad_value("capability", name, "known: gc, sched, goroutines, cgroup, waits, memory");
+			return cli_bad_value("capability", name, known_caps(known, sizeof(known)));
 		o->caps[i] = true;
 	}
 	return 0;
