@@ -551,7 +551,8 @@ def metric_of(text, name, pid):
 def test_memory_of_each_process_and_its_oom_kill(fx):
     """A Go program (GOGC=150) grows its heap in a 128 MiB memory cgroup until the OOM killer ends it. While it
     runs, the daemon exports its GOGC, the cgroup's limit, soft limit and its RSS; after the kill, a log line says the OOM
-    killer ended it, and its series, kept for a scrape, count the cgroup's OOM kill as the kernel does."""
+    killer ended it, and its series, kept for a scrape, count the cgroup's OOM kill as the kernel does; once they are
+    gone, the service's own count of OOM kills stays."""
     limit, soft = 128 << 20, 96 << 20
     path = private_copy(fx, "m")
     with daemon("--profile-dir=none", "--scan-interval=200ms", allow=os.path.basename(path) + "*") as d, \
@@ -567,6 +568,11 @@ def test_memory_of_each_process_and_its_oom_kill(fx):
             wait_for(lambda: "killed by the OOM killer" in d.logs(), timeout=30, what="the OOM kill's log line")
             counted = wait_for(lambda: metric_of(d.metrics()[2], "gotrace_cgroup_oom_kills_total", t.pid),
                                timeout=10, what="the kept series counting the OOM kill")
+            service = re.search(r'service="([^"]*)"', [x for x in live.splitlines() if f'pid="{t.pid}"' in x][0])[1]
+            # the service's count outlives the process's own series
+            wait_for(lambda: metric_of(d.metrics()[2], "gotrace_cgroup_oom_kills_total", t.pid) is None, timeout=30,
+                     what="the exited process's series gone")
+            per_service = [x for x in d.metrics()[2].splitlines() if x.startswith("gotrace_oom_kills_total{")]
         finally:
             t.kill()
     assert metric_of(live, "gotrace_go_gogc", t.pid) == 150
@@ -580,3 +586,4 @@ def test_memory_of_each_process_and_its_oom_kill(fx):
     line = [x for x in d.logs().splitlines() if "killed by the OOM killer" in x][0]
     assert f"PID {t.pid}" in line and "of a 128.0 MiB limit" in line and "GOGC 150" in line, line
     assert counted == kills >= 1
+    assert per_service == [f'gotrace_oom_kills_total{{service="{service}"}} 1'], per_service

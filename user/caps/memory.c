@@ -545,6 +545,7 @@ static void fill_facts(const struct memory_target_state *ts, struct trace_facts 
 	f->fds_limit_hard = ts->fds_hard;
 	f->fds_emfile_errors = fd_errors_total(ts->fd_err.emfile);
 	f->fds_enfile_errors = fd_errors_total(ts->fd_err.enfile);
+	f->oom_killed = ts->oom_killed;
 }
 
 static void memory_finish(void *state, struct target_ctx *tc, void *tstate)

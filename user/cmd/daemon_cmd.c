@@ -22,6 +22,7 @@
 #include "daemon/daemon_config.h"
 #include "daemon/daemon_profiles.h"
 #include "daemon/retained_series.h"
+#include "daemon/service_counts.h"
 #include "tracer/discovery.h"
 #include "tracer/link_release.h"
 #include "lib/http_server.h"
@@ -71,6 +72,7 @@ struct daemon {
 	uint64_t renders, rendered_ns;		/* under the HTTP lock: how many renders, when the last */
 	uint64_t next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
 	uint64_t discovered, attach_failed, scans, exits;
+	struct service_counts oom_kills;	/* traced processes the OOM killer ended, per service */
 };
 
 /* ---- targets ---- */
@@ -106,6 +108,9 @@ static void drop_target(struct daemon *d, struct daemon_target *dt, const char *
 {
 	log_notice("PID %d (%s): %s", dt->tc->target.proc.pid, dt->service, why);
 	session_finish(&d->session, dt->tc);	/* its last figures; an OOM kill is logged */
+	if (dt->tc->facts.oom_killed && service_counts_add(&d->oom_kills, dt->service))
+		log_warn("PID %d (%s): its OOM kill could not be counted: out of memory", dt->tc->target.proc.pid,
+			 dt->service);
 	daemon_profiles_end_process(d->profiles, (uint32_t)dt->tc->target.proc.pid);
 	if (keep_series)
 		retain_series(d, dt->tc);
@@ -364,6 +369,8 @@ static void own_metrics(struct daemon *d, struct prom *p)
 		prom_family(p, m[i].name, m[i].type, m[i].help);
 		prom_sample(p, m[i].name, NULL, 0, m[i].value);
 	}
+	service_counts_metric(&d->oom_kills, p, "gotrace_oom_kills_total",
+			      "Traced processes of the service that the OOM killer ended, since the daemon started.");
 }
 
 /* What /metrics serves: the living processes' series and the kept series of exited ones, family by family. */
@@ -691,6 +698,7 @@ static void cleanup(struct daemon *d)
 	loop_close(&d->loop);
 	free(d->metrics);
 	retained_free(&d->retained);
+	service_counts_free(&d->oom_kills);
 	daemon_config_free(&d->cfg);
 }
 

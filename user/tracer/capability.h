@@ -42,6 +42,7 @@ struct trace_facts {
 	bool have_fds;			/* the file descriptor figures below were read */
 	uint64_t fds_open, fds_limit, fds_limit_hard;	/* RLIMIT_NOFILE soft and hard; UINT64_MAX unlimited */
 	uint64_t fds_emfile_errors, fds_enfile_errors;	/* calls that failed for want of a descriptor */
+	bool oom_killed;		/* it ended by the OOM killer (memory) */
 	/* the process */
 	char go_version[64];	/* "go1.22.3" */
 	int go_minor;		/* 22 for go1.22.x; 0 unknown */
