@@ -135,3 +135,65 @@ def test_file_descriptors_against_the_limit(fx):
     advice = {a["id"]: a["text"] for a in by_event(events, "summary")[0]["advice"]}
     assert (f"{truth['emfile_errors']} accept, socket or open calls failed with EMFILE; {truth['open_fds']} file "
             "descriptors open of a limit of 64") in advice["fd_limit_near"], advice
+
+
+GCLOAD = fixtures("gcload", ["default"])
+
+
+@pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
+def test_gc_cpu_share_and_a_tight_gomemlimit(fx):
+    """gcload churns a live heap of about 56 MiB, a million small linked objects that each cycle marks, under
+    GOMEMLIMIT=76MiB (GOGC 100 would allow twice the live heap) in a 512 MiB memory cgroup: the limit paces the GC
+    and it runs back to back. gotrace's share of the CPU the GC used, from the
+    runtime's gc_cpu_fraction at the ends of the first and last cycles traced, equals the program's own count over
+    its window (/cpu/classes, Go 1.20+: GC time but idle marking, of the available CPU) scaled to gotrace's window;
+    the advice says the limit is tight, quoting it."""
+    with MemoryCgroup(512 * MIB) as cg:
+        events, truth, _ = trace_workload(fx.path, ["-live-kb=8192", "-live-nodes=1000000", "-workers=2",
+                                                    "-duration=3s"],
+                                          env={"GOMEMLIMIT": "76MiB", "GOGC": "100"}, cgroup=cg)
+    m = memory_summary(events)
+    share, window = m["gc_cpu_share"], m["gc_cpu_share_window_ns"]
+    print(f"gotrace {share:.3f} over {window / 1e9:.2f} s; the program {truth['gc_cpu_share']} over "
+          f"{truth['window_ns'] / 1e9:.2f} s")
+    if truth["gc_cpu_share"] is not None:
+        assert share == pytest.approx(truth["gc_cpu_share"] * truth["window_ns"] / window, abs=0.03)
+    assert share >= 0.25
+    advice = {a["id"]: a["text"] for a in by_event(events, "summary")[0]["advice"]}
+    live = m["heap_marked_bytes"]
+    text = advice["gomemlimit_tight"]
+    assert (f"GOMEMLIMIT is 76.0 MiB, {100 * (76 * MIB / live - 1):.0f}% above the live heap of {live / MIB:.1f} MiB"
+            in text), text
+    assert f"it used {100 * share:.0f}% of the process's available CPU" in text, text
+    assert "the memory cgroup's limit allows GOMEMLIMIT=461MiB, 90% of it" in text, text
+
+
+@pytest.mark.parametrize("fx", GCLOAD, ids=lambda f: f.id)
+def test_gogc_low_for_the_memory_allowed(fx):
+    """gcload keeps 2 MiB live and runs hundreds of cycles a second with GOGC 100 in a 1 GiB memory cgroup: the
+    advice quotes the goal and live heap the summary read, the room the cgroup's limit (written here) leaves, and
+    a GOGC giving half of it."""
+    with MemoryCgroup(1024 * MIB) as cg:
+        # until killed: a timed run ends its window with GOGC off (gcload's own counting), which would be the last
+        # reading
+        t = Target(fx.path, "-duration=0", env={"GOGC": "100"}, cgroup=cg)
+        try:
+            g = Gotrace("-p", str(t.pid), "-j", "-d", "2s")
+            t.start()
+            assert g.wait(timeout=30) == 0, g.stderr()
+        finally:
+            t.kill()
+        limit = int(cg.read("memory.limit_in_bytes"))
+    events = g.events()
+    m = memory_summary(events)
+    assert m["gc_cycles"] / 2 >= 20, m
+    room = 0.9 * limit
+    live, goal = m["heap_marked_bytes"], m["heap_goal_bytes"]
+    gogc = 100 * (room / 2 / live - 1)
+    gogc = 100 * int(gogc / 100) if gogc >= 1000 else 10 * int(gogc / 10)
+    advice = {a["id"]: a["text"] for a in by_event(events, "summary")[0]["advice"]}
+    text = advice["gogc_low"]
+    assert (f"GOGC 100 puts the heap goal at {goal / MIB:.1f} MiB ({live / MIB:.1f} MiB live after the last GC), "
+            f"{100 * goal / room:.1f}% of the 921.6 MiB the memory allows (90% of the memory cgroup's limit)") in text
+    assert f"GOGC={gogc} (a goal of {live * (1 + gogc / 100) / MIB:.1f} MiB, half of it)" in text, text
+    assert "GOMEMLIMIT=922MiB as the backstop" in text, text

@@ -146,6 +146,59 @@ static void gomemlimit_above_rule(const struct trace_facts *f, struct advice_lis
 	    f->gomemlimit / MIB, f->memory_limit / MIB, f->memory_cgroup, 0.9 * f->memory_limit / MIB);
 }
 
+/* While a cycle runs, the GC's dedicated mark workers take a quarter of GOMAXPROCS (gcBackgroundUtilization): a share
+ * of the available CPU at that level over the whole trace means a cycle was running nearly all the time. */
+#define GC_SHARE_BACK_TO_BACK 0.25
+
+/* GOMEMLIMIT below the heap goal GOGC would give: the limit paces the GC, and near the live heap it runs back to
+ * back (the runtime's limiter lets it take up to half the CPU). */
+static void gomemlimit_tight_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	char room[128] = "";
+
+	if (!f->have_pacer || f->gomemlimit == INT64_MAX || !f->heap_marked || f->gc_cpu_share < GC_SHARE_BACK_TO_BACK ||
+	    (f->gogc >= 0 && (double)f->heap_goal <= (double)f->gomemlimit))
+		return;
+	if (f->have_memory_limit && 0.9 * (double)f->memory_limit > (double)f->gomemlimit)
+		snprintf(room, sizeof(room), " (the memory cgroup's limit allows GOMEMLIMIT=%.0fMiB, 90%% of it)",
+			 0.9 * (double)f->memory_limit / MIB);
+	add(l, "gomemlimit_tight",
+	    "GOMEMLIMIT is %.1f MiB, %.0f%% above the live heap of %.1f MiB after the last GC and below the heap "
+	    "goal GOGC would give, so the limit paces the GC: it used %.0f%% of the process's available CPU while "
+	    "traced (the runtime's own count; its background marking takes 25%% while a cycle runs, so cycles ran "
+	    "back to back). Raise GOMEMLIMIT%s, or make the live heap smaller.",
+	    (double)f->gomemlimit / MIB, 100.0 * ((double)f->gomemlimit / (double)f->heap_marked - 1),
+	    (double)f->heap_marked / MIB, 100 * f->gc_cpu_share, room);
+}
+
+/* The goal GOGC suggests: half of the room the memory allows (the smaller of GOMEMLIMIT and 90% of the cgroup's
+ * limit), the other half left for the non-heap memory and for bursts, with GOMEMLIMIT as the backstop. */
+static void gogc_low_rule(const struct trace_facts *f, struct advice_list *l)
+{
+	double room, goal, rate, gogc, fewer;
+
+	if (!f->have_pacer || f->gogc <= 0 || !f->have_memory_limit || !f->heap_marked || !f->window_ns)
+		return;
+	room = 0.9 * (double)f->memory_limit;
+	if (f->gomemlimit != INT64_MAX && (double)f->gomemlimit < room)
+		room = (double)f->gomemlimit;
+	rate = f->gc_cycles / (f->window_ns / 1e9);
+	goal = room / 2;
+	if (rate < 20 || (double)f->heap_goal > room / 4 || f->heap_goal <= f->heap_marked)
+		return;
+	gogc = 100 * (goal / (double)f->heap_marked - 1);
+	gogc = gogc >= 1000 ? 100 * (long)(gogc / 100) : 10 * (long)(gogc / 10);
+	goal = (double)f->heap_marked * (1 + gogc / 100);
+	fewer = (goal - (double)f->heap_marked) / ((double)f->heap_goal - (double)f->heap_marked);
+	add(l, "gogc_low",
+	    "GOGC %d puts the heap goal at %.1f MiB (%.1f MiB live after the last GC), %.1f%% of the %.1f MiB the "
+	    "memory allows%s, and the GC ran %.1f cycles per second. GOGC=%.0f (a goal of %.1f MiB, half of it) with "
+	    "GOMEMLIMIT=%.0fMiB as the backstop would run it about %.0f times less often.",
+	    f->gogc, (double)f->heap_goal / MIB, (double)f->heap_marked / MIB, 100 * (double)f->heap_goal / room,
+	    room / MIB, f->gomemlimit != INT64_MAX && (double)f->gomemlimit <= room ? " (GOMEMLIMIT)"
+	    : " (90% of the memory cgroup's limit)", rate, gogc, goal / MIB, room / MIB, fewer);
+}
+
 /* At 80% of its descriptors a service is one burst of connections away from EMFILE, where accept, socket and
  * open fail (net/http then logs "accept: too many open files" and retries with a backoff); calls that already
  * failed so say it whatever the count now. */
@@ -193,6 +246,8 @@ int advice_compute(const struct trace_facts *f, struct advice *out, int max)
 	gc_rule(f, &l);
 	gomemlimit_unset_rule(f, &l);
 	gomemlimit_above_rule(f, &l);
+	gomemlimit_tight_rule(f, &l);
+	gogc_low_rule(f, &l);
 	fd_limit_rule(f, &l);
 	fd_table_rule(f, &l);
 	return l.n;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bpf/memory.h"
 #include "caps/memory_cgroup.h"
@@ -32,6 +33,7 @@ struct memory_target_state {
 	int pid;
 	struct go_memory_layout layout;
 	struct go_memory first, last;		/* at attach; the latest reading (kept when the process is gone) */
+	double start_s, attach_age_s;		/* its start (CLOCK_MONOTONIC, s) and its age at attach */
 	bool have_runtime;
 	struct cgroup_memory cg;
 	struct cgroup_memory_stat cg_first, cg_last;
@@ -109,6 +111,21 @@ static bool read_cgroup_last(struct memory_target_state *ts)
 	ts->cg_last = st;
 	ts->cg_last_ns = now_ns();
 	return true;
+}
+
+static double clock_s(clockid_t clock)
+{
+	struct timespec t;
+
+	clock_gettime(clock, &t);
+	return (double)t.tv_sec + t.tv_nsec / 1e9;
+}
+
+/* The process's start on CLOCK_MONOTONIC (the clock of the runtime's nanotime), from /proc/PID/stat's start
+ * time in clock ticks after boot (CLOCK_BOOTTIME, which also counts time suspended). */
+static double start_monotonic_s(uint64_t start_ticks)
+{
+	return (double)start_ticks / (double)sysconf(_SC_CLK_TCK) - (clock_s(CLOCK_BOOTTIME) - clock_s(CLOCK_MONOTONIC));
 }
 
 /* A reading of everything; what cannot be read keeps its last value (the process may be gone). */
@@ -230,6 +247,8 @@ static int memory_attach(void *state, struct target_ctx *tc, void **tstate, char
 	}
 	if (ts->layout.pacer_off[0])
 		log_info("PID %d: GOGC, GOMEMLIMIT and heap figures are off: %s", ts->pid, ts->layout.pacer_off);
+	ts->start_s = start_monotonic_s(tc->target.proc.start_time);
+	ts->attach_age_s = clock_s(CLOCK_MONOTONIC) - ts->start_s;
 	refresh(ts);
 	read_fds(ts);
 	ts->first = ts->last;
@@ -284,10 +303,38 @@ static void format_goal(char *buf, size_t size, const struct go_memory *m)
 		format_mib(buf, size, m->heap_goal);
 }
 
+#define SHARE_MIN_CYCLES 10
+
+/* The GC's share of the process's available CPU (GOMAXPROCS x wall time) over the cycles traced: from the end of the
+ * last cycle before attach (or the attach, when none had run) to the end of the last one read. The runtime keeps
+ * gc_cpu_fraction as that share since the process started, updated as each cycle ends (last_gc_nanotime), so the
+ * window's share is (f1 a1 - f0 a0) / (a1 - a0), a the process's age at those ends. Over at least
+ * SHARE_MIN_CYCLES cycles and half a second; -1 otherwise. window_s: the window's length. */
+static double gc_cpu_share(const struct memory_target_state *ts, double *window_s)
+{
+	const struct go_memory *a = &ts->first, *b = &ts->last;
+	double a0 = ts->attach_age_s, g0 = 0, a1, share;
+
+	*window_s = 0;
+	if (!b->have_cpu_fraction || !b->last_gc_ns || b->numgc - a->numgc < SHARE_MIN_CYCLES)
+		return -1;
+	if (a->numgc && a->have_cpu_fraction && a->last_gc_ns) {
+		a0 = (double)a->last_gc_ns / 1e9 - ts->start_s;
+		g0 = a->gc_cpu_fraction * a0;
+	}
+	a1 = (double)b->last_gc_ns / 1e9 - ts->start_s;
+	if (a1 - a0 < 0.5)
+		return -1;
+	*window_s = a1 - a0;
+	share = (b->gc_cpu_fraction * a1 - g0) / (a1 - a0);
+	return share < 0 ? 0 : share > 1 ? 1 : share;
+}
+
 static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32_t cycles)
 {
 	const struct go_memory *m = &ts->last;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
+	double window;
 
 	if (m->have_pacer) {
 		format_mib(a, sizeof(a), m->heap_live);
@@ -305,6 +352,8 @@ static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32
 		fprintf(out, "; %u GC cycles", cycles);
 	if (m->have_cpu_fraction)
 		fprintf(out, ", GC CPU %.1f%% since start", 100 * m->gc_cpu_fraction);
+	if (gc_cpu_share(ts, &window) >= 0)
+		fprintf(out, " (%.1f%% over the %.1f s of cycles traced)", 100 * gc_cpu_share(ts, &window), window);
 	fputc('\n', out);
 }
 
@@ -357,6 +406,7 @@ static void text_cgroup(FILE *out, const struct memory_target_state *ts)
 static void json_runtime(struct json_obj *j, const struct memory_target_state *ts, uint32_t cycles)
 {
 	const struct go_memory *m = &ts->last;
+	double window;
 
 	if (m->have_pacer) {
 		json_kv_i64(j, "gogc", m->gogc);
@@ -374,6 +424,10 @@ static void json_runtime(struct json_obj *j, const struct memory_target_state *t
 	}
 	if (m->have_cpu_fraction)
 		json_kv_double(j, "gc_cpu_fraction", m->gc_cpu_fraction);
+	if (gc_cpu_share(ts, &window) >= 0) {
+		json_kv_double(j, "gc_cpu_share", gc_cpu_share(ts, &window));
+		json_kv_u64(j, "gc_cpu_share_window_ns", (uint64_t)(window * 1e9));
+	}
 	if (ts->have_rss)
 		json_kv_u64(j, "rss_bytes", ts->rss_bytes);
 	if (ts->have_cgroup)
@@ -531,6 +585,8 @@ static void json_oom(struct json_obj *j, const struct output_opts *o, void *arg)
 
 static void fill_facts(const struct memory_target_state *ts, struct trace_facts *f)
 {
+	double window;
+
 	f->have_pacer = ts->last.have_pacer;
 	f->gogc = ts->last.gogc;
 	f->gomemlimit = ts->last.memory_limit;
@@ -546,6 +602,7 @@ static void fill_facts(const struct memory_target_state *ts, struct trace_facts 
 	f->fds_emfile_errors = fd_errors_total(ts->fd_err.emfile);
 	f->fds_enfile_errors = fd_errors_total(ts->fd_err.enfile);
 	f->oom_killed = ts->oom_killed;
+	f->gc_cpu_share = gc_cpu_share(ts, &window);
 }
 
 static void memory_finish(void *state, struct target_ctx *tc, void *tstate)

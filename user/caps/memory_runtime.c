@@ -155,6 +155,8 @@ static int read_memstats(const struct go_memory_layout *ml, struct go_memory *m)
 	if (!err && ml->off_gc_cpu_fraction >= 0) {
 		err = read_at(pid, ml->memstats, ml->off_gc_cpu_fraction, &m->gc_cpu_fraction,
 			      sizeof(m->gc_cpu_fraction));
+		if (!err && ml->off_last_gc_nanotime >= 0)
+			err = read_at(pid, ml->memstats, ml->off_last_gc_nanotime, &m->last_gc_ns, sizeof(m->last_gc_ns));
 		m->have_cpu_fraction = !err;
 	}
 	return err;
@@ -233,6 +235,7 @@ static void layout_memstats(const struct target *t, const struct runtime_layout 
 	ml->off_numgc = o->memstats_numgc;
 	ml->off_numforcedgc = o->memstats_numforcedgc;
 	ml->off_gc_cpu_fraction = have(o->memstats_gc_cpu_fraction) ? o->memstats_gc_cpu_fraction : -1;
+	ml->off_last_gc_nanotime = have(o->memstats_last_gc_nanotime) ? o->memstats_last_gc_nanotime : -1;
 }
 
 /* A reading of one view alone. */

@@ -18,7 +18,7 @@ struct go_memory_layout {
 	uint64_t pacer;			/* runtime address of runtime.gcController; 0: the pacer view is off */
 	uint64_t memstats;		/* runtime address of runtime.memstats; 0: off */
 	int32_t off_gc_percent, off_memory_limit, off_heap_marked, off_heap_live, off_heap_goal, off_mapped_ready;
-	int32_t off_numgc, off_numforcedgc, off_gc_cpu_fraction;	/* -1: that fact is unknown */
+	int32_t off_numgc, off_numforcedgc, off_gc_cpu_fraction, off_last_gc_nanotime;	/* -1: that fact is unknown */
 	bool pacer_from_table;		/* offsets from gotrace's table, not the binary's DWARF */
 	const char *pacer_source;	/* how runtime.gcController was found: "symbol table",
 					 * "derived from machine code" */
@@ -38,7 +38,8 @@ struct go_memory {
 	bool have_memstats;
 	uint32_t numgc, numforcedgc;
 	bool have_cpu_fraction;
-	double gc_cpu_fraction;		/* 0..1, since the program started */
+	double gc_cpu_fraction;		/* 0..1, since the program started, as of the last cycle's end */
+	uint64_t last_gc_ns;		/* CLOCK_MONOTONIC at the last cycle's end (0: none yet); with the fraction */
 };
 
 /* Derives the layout and checks it against the live process (pacer: gcPercent -1 or more, memoryLimit 0 or

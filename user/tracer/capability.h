@@ -43,6 +43,7 @@ struct trace_facts {
 	uint64_t fds_open, fds_limit, fds_limit_hard;	/* RLIMIT_NOFILE soft and hard; UINT64_MAX unlimited */
 	uint64_t fds_emfile_errors, fds_enfile_errors;	/* calls that failed for want of a descriptor */
 	bool oom_killed;		/* it ended by the OOM killer (memory) */
+	double gc_cpu_share;		/* the GC's share of the available CPU while traced, the runtime's count; -1 */
 	/* the process */
 	char go_version[64];	/* "go1.22.3" */
 	int go_minor;		/* 22 for go1.22.x; 0 unknown */

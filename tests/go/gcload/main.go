@@ -23,6 +23,15 @@ import (
 
 var sink [][]byte
 
+// A pointer-rich live heap (-live-nodes): every cycle marks each node, so cycles cost in proportion to it, as in a
+// service that caches many small objects.
+type node struct {
+	next *node
+	pad  [5]uint64
+}
+
+var nodes *node
+
 type report struct {
 	GoVersion     string            `json:"go_version"`
 	GCPauses      uint64            `json:"gc_pauses"`      // /gc/pauses:seconds count over the window
@@ -35,6 +44,7 @@ type report struct {
 	WindowEnd     int64             `json:"window_end_ns"`
 	MemStatsCalls int               `json:"read_mem_stats_calls"`
 	SchedLatency  *histogram        `json:"sched_latency"` // /sched/latencies:seconds over the window
+	GCCPUShare    *float64          `json:"gc_cpu_share"`  // GC CPU (idle marking aside) of /cpu/classes/total, 1.20+
 }
 
 // histogram is a runtime/metrics Float64Histogram: counts[i] holds values in [boundaries[i], boundaries[i+1]).
@@ -81,6 +91,21 @@ func (r *pauseRecorder) poll() {
 		}
 		r.pauses[fmt.Sprint(cycle)] = uint64(p)
 	}
+}
+
+// gcCPU is the GC's CPU time but for its idle-priority marking (what memstats.gc_cpu_fraction counts) and the CPU
+// time available to the program (GOMAXPROCS x wall), as the runtime counts them; ok false before Go 1.20, which
+// has no /cpu/classes.
+func gcCPU() (gc, total float64, ok bool) {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}, {Name: "/cpu/classes/gc/mark/idle:cpu-seconds"},
+		{Name: "/cpu/classes/total:cpu-seconds"}}
+	metrics.Read(s)
+	for _, x := range s {
+		if x.Value.Kind() != metrics.KindFloat64 {
+			return 0, 0, false
+		}
+	}
+	return s[0].Value.Float64() - s[1].Value.Float64(), s[2].Value.Float64(), true
 }
 
 func pauseCount() (pauses, cycles uint64) {
@@ -131,6 +156,7 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 	windowStart := protocol.MonotonicNs()
 	p0, c0 := pauseCount()
 	lat0 := schedLatency()
+	gc0, total0, cpuOK := gcCPU()
 	start := time.Now()
 	debug.SetGCPercent(gcPercent)
 
@@ -163,9 +189,15 @@ func run(duration time.Duration, workers, forced, memStatsCalls, syscalls int) r
 	debug.SetGCPercent(-1)
 	p1, c1 := settledPauseCount()
 	lat1 := schedLatency()
+	gc1, total1, _ := gcCPU()
 	windowEnd := protocol.MonotonicNs()
 	rec.poll()
-	return report{GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
+	var share *float64
+	if cpuOK && total1 > total0 {
+		v := (gc1 - gc0) / (total1 - total0)
+		share = &v
+	}
+	return report{GCCPUShare: share, GoVersion: runtime.Version(), GCPauses: p1 - p0, GCCycles: c1 - c0, FirstCycle: rec.first + 1,
 		CyclePauses: rec.pauses, GOMAXPROCS: runtime.GOMAXPROCS(0),
 		WindowNs: time.Since(start).Nanoseconds(), MemStatsCalls: memStatsCalls,
 		WindowStart: windowStart, WindowEnd: windowEnd, SchedLatency: lat1.minus(lat0)}
@@ -182,6 +214,7 @@ func main() {
 	reportPath := flag.String("report", "", "write the JSON report to this file instead of stdout")
 	live := flag.Int("live-kb", 2048, "live heap kept by the workers, in KiB (a larger heap means fewer cycles)")
 	syscalls := flag.Int("syscalls", 0, "getpid system calls (syscall.Syscall) at the start of the window")
+	liveNodes := flag.Int("live-nodes", 0, "small linked objects kept live besides -live-kb (48 bytes each)")
 	flag.Parse()
 
 	go func() { // keeps one idle goroutine parked, like a real server
@@ -190,6 +223,9 @@ func main() {
 	blockThreads(*threads)
 	proto.AwaitStart()
 	sink = make([][]byte, *live/32+1)
+	for i := 0; i < *liveNodes; i++ {
+		nodes = &node{next: nodes}
+	}
 	out, _ := json.Marshal(run(*duration, *workers, *forced, *memStats, *syscalls))
 	if *reportPath != "" {
 		if err := os.WriteFile(*reportPath, append(out, '\n'), 0o644); err != nil {

@@ -188,3 +188,63 @@ TEST(file_descriptors_near_the_limit)
 	n = advice_compute(&f, a, ADVICE_MAX);
 	CHECK(n == 1 && strstr(text_of(a, n, "fd_table_full"), "2 accept, socket or open calls failed with ENFILE"));
 }
+
+/* GOMEMLIMIT 72 MiB over a 64 MiB live heap, below GOGC 100's 128 MiB goal, in a 512 MiB cgroup: the limit paces
+ * the GC, which took 45% of the CPU while traced. */
+TEST(gomemlimit_tight_over_the_live_heap)
+{
+	struct trace_facts f = memory_bound_service();
+	struct advice a[ADVICE_MAX];
+	int n;
+
+	f.gomemlimit = 72 * MIB;
+	f.heap_marked = 64 * MIB;
+	f.heap_goal = 128 * MIB;
+	f.memory_limit = 512 * MIB;
+	f.gc_cpu_share = 0.45;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 1 && has(a, n, "gomemlimit_tight"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_tight"), "GOMEMLIMIT is 72.0 MiB, 12% above the live heap of 64.0 MiB"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_tight"), "it used 45% of the process's available CPU while traced"));
+	CHECK(strstr(text_of(a, n, "gomemlimit_tight"), "allows GOMEMLIMIT=461MiB, 90% of it"));
+	f.gc_cpu_share = 0.2;		/* below a quarter: not back to back */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.gc_cpu_share = 0.45;
+	f.heap_goal = 70 * MIB;		/* GOGC's goal below the limit: GOGC paces, not the limit */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+	f.gogc = -1;			/* GOGC=off: only the limit paces */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 1);
+	f.gc_cpu_share = -1;		/* not measured (too few cycles) */
+	CHECK(advice_compute(&f, a, ADVICE_MAX) == 0);
+}
+
+/* 2 MiB live, GOGC 100: a 4 MiB goal and 300 cycles a second in a 1 GiB cgroup, GOMEMLIMIT unset: the memory
+ * allows 921.6 MiB, half of it a goal GOGC=22900 gives (rounded down to hundreds). */
+TEST(gogc_low_for_the_memory_allowed)
+{
+	struct trace_facts f = memory_bound_service();
+	struct advice a[ADVICE_MAX];
+	int n;
+
+	f.heap_marked = 2 * MIB;
+	f.heap_goal = 4 * MIB;
+	f.memory_limit = 1024 * MIB;
+	f.window_ns = 10000000000ull;
+	f.gc_cycles = 3000;
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(n == 2 && has(a, n, "gogc_low") && has(a, n, "gc_frequent"));
+	CHECK(strstr(text_of(a, n, "gogc_low"), "GOGC 100 puts the heap goal at 4.0 MiB (2.0 MiB live after the last "
+		      "GC), 0.4% of the 921.6 MiB the memory allows (90% of the memory cgroup's limit)"));
+	CHECK(strstr(text_of(a, n, "gogc_low"), "300.0 cycles per second. GOGC=22900 (a goal of 460.0 MiB, half of "
+		      "it) with GOMEMLIMIT=922MiB as the backstop would run it about 229 times less often"));
+	f.gomemlimit = 200 * MIB;	/* the smaller room: GOMEMLIMIT's */
+	n = advice_compute(&f, a, ADVICE_MAX);
+	CHECK(strstr(text_of(a, n, "gogc_low"), "of the 200.0 MiB the memory allows (GOMEMLIMIT)"));
+	CHECK(strstr(text_of(a, n, "gogc_low"), "GOGC=4900 (a goal of 100.0 MiB"));
+	f.gc_cycles = 100;		/* 10 a second: not busy */
+	CHECK(!has(a, advice_compute(&f, a, ADVICE_MAX), "gogc_low"));
+	f.gc_cycles = 3000;
+	f.heap_goal = 60 * MIB;		/* more than a quarter of the room */
+	f.heap_marked = 30 * MIB;
+	CHECK(!has(a, advice_compute(&f, a, ADVICE_MAX), "gogc_low"));
+}
