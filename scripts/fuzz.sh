@@ -23,7 +23,7 @@ declare -A sources=(
 	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
 	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
 	[dwarf_offsets]="user/gobin/go_offsets.c"
-	[cgroup]="user/sys/cgroup.c"
+	[cgroup]="user/sys/cgroup.c user/sys/kube.c"
 	[daemon_config]="$daemon_config_sources"
 	[target_rules]="user/daemon/target_rules.c $daemon_config_sources"
 	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
@@ -144,7 +144,11 @@ seed() {
 	buildinfo) GOTRACE_FUZZ_SEEDS="$corpus" build/tests/unit/gobin/test_buildinfo pointer_layout >/dev/null
 		seed_binaries "$corpus" ;;
 	dwarf_offsets) seed_dwarf "$corpus" ;;
-	cgroup) find tests/unit/data/cgroup -type f -size -8k -exec cp -f {} "$corpus/" \; ;;
+	cgroup) find tests/unit/data/cgroup -type f -size -8k -exec cp -f {} "$corpus/" \;
+		seed_text "$corpus" kube-path '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod'\
+'6e7c1d2a_4b3f_4c5d_9e8f_0a1b2c3d4e5f.slice/cri-containerd-0123456789abcdef0123456789abcdef.scope'
+		seed_text "$corpus" kube-log 'api-0_shop_server-0123456789abcdef0123456789abcdef0123456789abcdef'\
+'0123456789abcdef.log\00123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef' ;;
 	daemon_config) seed_daemon "$corpus" ;;
 	target_rules) seed_text "$corpus" facts '\0api-server (deleted)\0/system.slice/x.scope\0ab3f4e\0S=1\0A=b\0'
 		seed_text "$corpus" rules 'service-label = env:A\ndeny-exe = x*\n\0x\0/a/b\0ab\0A=../../etc\0' ;;

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target for cgroup.c's parsers. The input, cut at its first NUL, is a /proc/PID/cgroup text and a
- * mountinfo text; the first part also goes to every one-file parser. Results that parse must be in range.
+/* libFuzzer target for cgroup.c's parsers and kube.c's. The input, cut at its first NUL, is a /proc/PID/cgroup text
+ * and a mountinfo text; the first part also goes to every one-file parser, and as a cgroup path and a kubelet log
+ * name to kube.c's. Results that parse must be in range: a pod UID of 8-4-4-4-12 lowercase hex, a known QoS
+ * class, names without '_' or '/'.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -Iuser tests/fuzz/fuzz_cgroup.c user/sys/cgroup.c -o build/fuzz/fuzz_cgroup
+ *        -Iuser tests/fuzz/fuzz_cgroup.c user/sys/cgroup.c user/sys/kube.c -o build/fuzz/fuzz_cgroup
  * Run:   build/fuzz/fuzz_cgroup -max_total_time=300 build/fuzz/corpus_cgroup tests/unit/data/cgroup */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "sys/cgroup.h"
+#include "sys/kube.h"
 
 #define EXPECT(cond)                     \
 	do {                             \
@@ -105,6 +108,36 @@ static void fuzz_lookup(const char *membership, const char *mountinfo, const cha
 	cgroup_cpu_describe(&cg, line, (size_t)(size_seed % (int)sizeof(line)) + 1);
 }
 
+static void check_kube_name(const char *s, size_t size)
+{
+	EXPECT(strnlen(s, size) < size && !strchr(s, '_') && !strchr(s, '/'));
+}
+
+static void check_kube(const struct kube_identity *k)
+{
+	check_kube_name(k->namespace, sizeof(k->namespace));
+	check_kube_name(k->pod, sizeof(k->pod));
+	check_kube_name(k->container, sizeof(k->container));
+}
+
+static void fuzz_kube(const char *text, const char *second)
+{
+	struct kube_identity k;
+
+	if (kube_identity_from_cgroup(text, &k) == 0) {
+		EXPECT(strlen(k.pod_uid) == KUBE_UID_LEN && k.pod_uid[8] == '-' && k.pod_uid[23] == '-' &&
+		       strspn(k.pod_uid, "0123456789abcdef-") == KUBE_UID_LEN);
+		EXPECT(!strcmp(k.qos_class, "Guaranteed") || !strcmp(k.qos_class, "Burstable") ||
+		       !strcmp(k.qos_class, "BestEffort"));
+	}
+	if (kube_parse_container_log(text, second, &k) == 0)
+		EXPECT(k.pod[0] && k.namespace[0] && k.container[0]);
+	check_kube(&k);
+	if (kube_parse_pod_log_dir(text, &k) == 0)
+		EXPECT(k.pod[0] && k.namespace[0]);
+	check_kube(&k);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text = malloc(size + 1);
@@ -120,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_limits(text, second);
 	fuzz_stat_and_lists(text);
 	fuzz_memory(text);
+	fuzz_kube(text, second);
 	if (cgroup_parse_mountinfo(text, 2, "cpu", "/a/b", dir, sizeof(dir), &top_len) == 0)
 		check_dir(dir, top_len);
 	fuzz_lookup(text, second, "cpu", size ? data[0] : 0);

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fd_kinds, fixtures, free_port,
-                             http_get, private_copy, prometheus_server, promql, wait_for)
+                             http_get, private_copy, prometheus_server, promql, run_gotrace, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
@@ -587,3 +587,78 @@ def test_memory_of_each_process_and_its_oom_kill(fx):
     assert f"PID {t.pid}" in line and "of a 128.0 MiB limit" in line and "GOGC 150" in line, line
     assert counted == kills >= 1
     assert per_service == [f'gotrace_oom_kills_total{{service="{service}"}} 1'], per_service
+
+
+class PodCgroup:
+    """A container's cgroup as the kubelet names it with the cgroupfs driver, kubepods/burstable/pod<uid>/<id>,
+    made under this test's own cgroup of the v1 cpu controller (as a nested node's would be); removed on exit."""
+
+    def __init__(self, uid, container_id):
+        self.root = Path("/sys/fs/cgroup/cpu") / f"gotrace-test-{os.getpid()}-{time.monotonic_ns()}"
+        self.dirs = [self.root, self.root / "kubepods", self.root / "kubepods" / "burstable",
+                     self.root / "kubepods" / "burstable" / f"pod{uid}"]
+        self.dirs.append(self.dirs[-1] / container_id)
+        for d in self.dirs:
+            d.mkdir()
+        self.path = "/" + str(self.dirs[-1].relative_to("/sys/fs/cgroup/cpu"))
+
+    def enter(self):
+        (self.dirs[-1] / "cgroup.procs").write_text(str(os.getpid()))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for d in reversed(self.dirs):
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+
+def labels_of(text, name, pid):
+    """The labels of the sample of name labelled with pid."""
+    for line in text.splitlines():
+        if line.startswith(name + "{") and f'pid="{pid}"' in line:
+            return dict(re.findall(r'(\w+)="([^"]*)"', line.split("}")[0]))
+    return None
+
+
+def test_kubernetes_identity_from_the_pod_cgroup_and_the_kubelet_logs(tmp_path):
+    """A Go program in a Burstable pod's container cgroup (cgroupfs driver), and the kubelet's log links for it in
+    a log directory made here: every series of the process carries the pod's UID and QoS class from the cgroup path
+    and its namespace, pod and container names from the links; gotrace -p's summary names the pod's UID and QoS
+    class with the container id. A program outside any pod gets none of those labels."""
+    uid, cid = "2f1e5a9c-7b3d-4e6f-8a1b-9c0d1e2f3a4b", os.urandom(32).hex()
+    logs = tmp_path / "log"
+    (logs / "containers").mkdir(parents=True)
+    (logs / "pods" / f"shop_api-7d9f8c6b5-x2x4z_{uid}" / "server").mkdir(parents=True)
+    (logs / "containers" / f"api-7d9f8c6b5-x2x4z_shop_server-{cid}.log").symlink_to(
+        logs / "pods" / f"shop_api-7d9f8c6b5-x2x4z_{uid}" / "server" / "0.log")
+    path = private_copy(GCLOAD[-1], "k")
+    with PodCgroup(uid, cid) as cg, \
+            daemon("--profile-dir=none", f"--pod-log-dir={logs}", allow=os.path.basename(path)) as d:
+        in_pod, outside = Target(path, "-duration=0", cgroup=cg), Target(path, "-duration=0")
+        try:
+            for t in (in_pod, outside):
+                wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
+                t.start()
+            text = wait_for(lambda: (lambda m: m if labels_of(m, "gotrace_go_gogc", outside.pid) and
+                                     labels_of(m, "gotrace_go_gogc", in_pod.pid) else None)(d.metrics()[2]),
+                            timeout=30, what="the series of both processes")
+            code, out, err = run_gotrace("-p", str(in_pod.pid), "-j", "-d", "1s", "-c", "cgroup")
+        finally:
+            in_pod.kill()
+            outside.kill()
+    want = {"pod_uid": uid, "qos_class": "Burstable", "namespace": "shop", "pod": "api-7d9f8c6b5-x2x4z",
+            "container": "server", "container_id": cid, "cgroup": cg.path}
+    for name in ("gotrace_go_gogc", "gotrace_gc_cycles_total", "gotrace_process_rss_bytes"):
+        got = labels_of(text, name, in_pod.pid)
+        assert {k: got.get(k) for k in want} == want, (name, got)
+        assert not set(want) - {"cgroup", "container_id"} & set(labels_of(text, name, outside.pid)), name
+    assert code == 0, err
+    summary = [json.loads(x) for x in out.splitlines() if '"summary"' in x][0]
+    c = summary["cgroup"]
+    assert (c["pod_uid"], c["qos_class"], c["container_id"], c["path"]) == (uid, "Burstable", cid, cg.path)

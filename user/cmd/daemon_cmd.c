@@ -23,6 +23,7 @@
 #include "daemon/daemon_profiles.h"
 #include "daemon/retained_series.h"
 #include "daemon/service_counts.h"
+#include "sys/kube.h"
 #include "tracer/discovery.h"
 #include "tracer/link_release.h"
 #include "lib/http_server.h"
@@ -42,7 +43,8 @@
 struct daemon_target {
 	struct target_ctx *tc;
 	char pid[16], service[64], exe[PATH_MAX], cgroup[PATH_MAX], container[80];
-	struct prom_label labels[7];
+	struct kube_identity kube;		/* in a Kubernetes pod: pod_uid non-empty */
+	struct prom_label labels[12];
 	struct daemon_process who;
 };
 
@@ -176,6 +178,28 @@ static int read_facts(int pid, struct facts_buf *b)
 	return 0;
 }
 
+/* The pod's labels (at most 5 in l) when the process runs in a Kubernetes pod; the names only where the node's
+ * kubelet logs show them. */
+static int label_pod(const struct daemon *d, struct daemon_target *dt, struct prom_label *l)
+{
+	struct kube_identity *k = &dt->kube;
+	int n = 0, err;
+
+	if (kube_identity_from_cgroup(dt->cgroup, k))
+		return 0;
+	if (d->cfg.pod_log_dir && (err = kube_names_from_logs(d->cfg.pod_log_dir, dt->container, k)) && err != -ENOENT)
+		log_debug("PID %s: pod names not read from %s: %s", dt->pid, d->cfg.pod_log_dir, strerror(-err));
+	l[n++] = (struct prom_label){ "pod_uid", k->pod_uid };
+	l[n++] = (struct prom_label){ "qos_class", k->qos_class };
+	if (k->namespace[0])
+		l[n++] = (struct prom_label){ "namespace", k->namespace };
+	if (k->pod[0])
+		l[n++] = (struct prom_label){ "pod", k->pod };
+	if (k->container[0])
+		l[n++] = (struct prom_label){ "container", k->container };
+	return n;
+}
+
 static void label_target(struct daemon *d, struct daemon_target *dt, const struct facts_buf *b)
 {
 	const struct target *t = &dt->tc->target;
@@ -194,8 +218,8 @@ static void label_target(struct daemon *d, struct daemon_target *dt, const struc
 	dt->labels[5] = (struct prom_label){ "container_id", dt->container };
 	dt->labels[6] = (struct prom_label){ "service", dt->service };
 	dt->tc->labels = dt->labels;
-	dt->tc->nlabels = 7;
-	dt->who = (struct daemon_process){ dt->service, t->proc.comm, dt->labels, 7 };
+	dt->tc->nlabels = 7 + label_pod(d, dt, dt->labels + 7);
+	dt->who = (struct daemon_process){ dt->service, t->proc.comm, dt->labels, dt->tc->nlabels };
 }
 
 static void add_target(struct daemon *d, struct target *t, struct facts_buf *b)

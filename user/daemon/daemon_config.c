@@ -11,6 +11,7 @@
 
 #include "lib/cli.h"
 #include "daemon/daemon_config.h"
+#include "sys/kube.h"
 #include "lib/duration.h"
 #include "lib/http_server.h"
 #include "daemon/pyroscope.h"
@@ -756,6 +757,7 @@ static const struct config_key keys[] = {
 	{ .name = "service-label", .type = &service_type, .offset = WHOLE, .repeatable = true },
 	{ .name = "gc-source", .type = &gc_source_type, .offset = FIELD(gc_from_probes) },
 	{ .name = "capabilities", .type = &capabilities_type, .offset = FIELD(capabilities) },
+	{ .name = "pod-log-dir", .type = &dir_type, .offset = FIELD(pod_log_dir) },
 	{ .name = "scan-interval", .type = &duration_type, .offset = FIELD(scan_interval_ns), .min = 100000000,
 	  .max = 3600 * NS_PER_S, .range = "must be from 100ms to 1h" },
 };
@@ -786,6 +788,7 @@ static const char *const defaults[][2] = {
 	{ "scan-interval", "1s" },
 	{ "gc-source", "memstats" },
 	{ "capabilities", "all" },
+	{ "pod-log-dir", KUBE_LOG_DIR },
 };
 
 static int set_defaults(struct daemon_config *c)
@@ -1148,6 +1151,11 @@ const char *daemon_config_help(void)
 	"                            cgroup:REGEX      the capture group of REGEX (POSIX extended) on the\n"
 	"                                              cgroup path, e.g. cgroup:/([^/]+)\\.service$\n"
 	"                          the executable's name when no rule yields one\n"
+	"\n"
+	"Kubernetes (labels pod_uid and qos_class from the pod's cgroup, with either cgroup driver; namespace,\n"
+	"pod and container names from the kubelet's log links, when the node has them):\n"
+	"  pod-log-dir DIR         where the kubelet writes containers/ and pods/ (default /var/log; none: no\n"
+	"                          names); in a DaemonSet, the host's /var/log mounted read-only\n"
 	"\n"
 	"Durations: 500ms, 60s, 5m, 1h, 7d. Sizes: bytes, or K/M/G/T (also KiB...: powers of 1024), KB/MB/GB/TB\n"
 	"(powers of 1000).\n"

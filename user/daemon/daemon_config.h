@@ -59,6 +59,7 @@ struct daemon_config {
 	uint64_t scan_interval_ns;
 	bool gc_from_probes;			/* gc-source = probes; default memstats */
 	unsigned capabilities;			/* bit i: all_capabilities[i] runs; never 0 */
+	char *pod_log_dir;			/* the kubelet's log directory (pod names); NULL: none ("none") */
 	char *config_path;			/* the file read, NULL when none */
 	int verbosity;				/* -v, -vv */
 	bool help;				/* -h/--help: print daemon_config_help() and exit 0 */

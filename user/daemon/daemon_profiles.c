@@ -119,13 +119,13 @@ static struct window window_of(const struct daemon_profiles *dp, const struct pr
 static void push(struct daemon_profiles *dp, const struct profiled_process *pr, const uint8_t *gz, size_t len,
 		 const struct window *w)
 {
-	struct pyroscope_label labels[8];
+	struct pyroscope_label labels[PROFILED_MAX_LABELS];
 	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : pr->who.service,
 				       .labels = labels, .from_ns = (int64_t)w->from_rt, .until_ns = (int64_t)w->until_rt,
 				       .sample_rate_hz = dp->cfg->profile_hz, .pprof = gz, .len = len };
 	char err[256];
 
-	for (int i = 0; i < pr->who.nlabels && p.nlabels < 8; i++)
+	for (int i = 0; i < pr->who.nlabels && p.nlabels < PROFILED_MAX_LABELS; i++)
 		labels[p.nlabels++] = (struct pyroscope_label){ pr->who.labels[i].name, pr->who.labels[i].value };
 	if (pyroscope_push(dp->pyroscope, &p, err, sizeof(err)) == 0) {
 		dp->pushed++;

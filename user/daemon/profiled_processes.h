@@ -13,7 +13,7 @@
 #include "daemon/daemon_profiles.h"
 #include "profile/symbolizer.h"
 
-#define PROFILED_MAX_LABELS 8
+#define PROFILED_MAX_LABELS 12
 
 struct profiled_process {
 	uint32_t pid;

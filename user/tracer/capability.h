@@ -130,7 +130,7 @@ static inline int capability_labels(const struct target_ctx *tc, struct prom_lab
 	return n;
 }
 
-#define CAPABILITY_MAX_LABELS 12
+#define CAPABILITY_MAX_LABELS 16
 
 /* A family (counter or gauge) with one sample per process the capability runs for. */
 typedef double (*capability_value_fn)(const struct target_ctx *tc, const void *tstate);
