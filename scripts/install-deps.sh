@@ -16,7 +16,7 @@ PACKAGES=(
 	golang-1.19-go
 	strace libbpf-tools wrk curl linux-perf
 	libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev
-	python3 python3-pytest
+	python3 python3-pytest python3-pip python3-yaml
 	libclang-rt-14-dev
 	chromium nodejs
 	prometheus
@@ -29,7 +29,21 @@ for pkg in "${PACKAGES[@]}"; do
 	fi
 done
 
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Tests: the Kubernetes API schemas, offline (deploy/kubernetes), for the interpreter tests/run uses, pinned.
+K8S_VALIDATE=kubernetes-validate==1.37.0
+python_packages() {
+	local python=python3
+	"$python" -m pytest --version >/dev/null 2>&1 || python=/usr/bin/python3
+	"$python" -c 'import kubernetes_validate' 2>/dev/null && return 0
+	echo "install-deps: installing $K8S_VALIDATE for $python" >&2
+	"$python" -m pip install -q "$K8S_VALIDATE" 2>/dev/null ||
+		"$python" -m pip install -q --break-system-packages "$K8S_VALIDATE"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+	python_packages
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages: ${missing[*]}; run as root (or: sudo $0)" >&2
@@ -49,4 +63,5 @@ fi
 trap '[ "$own_policy" = 1 ] && rm -f "$policy"' EXIT
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+python_packages
 echo "install-deps: done" >&2
