@@ -23,12 +23,6 @@ const volatile __u64 targ_slow_ns = 0;	/* 0: no slow events */
 
 enum thread_why { WHY_WOKEN = 0, WHY_PREEMPTED, WHY_THROTTLED, WHY_BLOCKED };
 
-struct thread_state {
-	__u64 since_ns;
-	__u32 why;
-	__u32 tgid;
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);

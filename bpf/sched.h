@@ -14,6 +14,13 @@ enum sched_hist_kind {
 	SCHED_HIST_KINDS,
 };
 
+/* A traced thread's state between a switch-out or wakeup and its next switch-in (the threads map, by tid). */
+struct thread_state {
+	__u64 since_ns;
+	__u32 why;		/* enum thread_why (sched.bpf.c) */
+	__u32 tgid;
+};
+
 /* The process went from no throttled thread to one (begin = 1), or back to none (begin = 0). */
 struct throttle_event {
 	__u32 type;		/* EVENT_THROTTLE */

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import (GOTRACE, MemoryCgroup, Target, daemon, fd_kinds, fixtures, free_port,
+from gotrace_harness import (GOTRACE, MemoryCgroup, Target, bpf_hash_entries, daemon, fd_kinds, fixtures, free_port,
                              http_get, private_copy, prometheus_server, promql, run_gotrace, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
@@ -490,17 +490,23 @@ def test_churn_of_500_processes_leaks_nothing():
         time.sleep(3)   # a profile flush with nothing to write
         fds0, bpf0, rss0 = resources(d.proc.pid)
         maps0 = mapped_binaries(d.proc.pid)
+        threads0 = bpf_hash_entries(d.proc.pid).get("threads", 0)
         before = traced_total(d)
         churn(paths, 500)
         wait_for(lambda: "gotrace_daemon_targets 0" in d.metrics()[2], timeout=30, what="all released")
         time.sleep(3)
         fds1, bpf1, rss1 = resources(d.proc.pid)
         maps1 = mapped_binaries(d.proc.pid)
+        threads1 = bpf_hash_entries(d.proc.pid).get("threads", 0)
         traced = traced_total(d) - before
     print(f"churn: traced {traced} of 500, fds {fds0}->{fds1}, bpf {bpf0}->{bpf1}, "
-          f"anonymous rss {rss0 >> 10}->{rss1 >> 10} KiB, mappings of the binaries {maps0}->{maps1}")
+          f"anonymous rss {rss0 >> 10}->{rss1 >> 10} KiB, mappings of the binaries {maps0}->{maps1}, "
+          f"threads map entries {threads0}->{threads1}")
     assert traced >= 0.9 * 500
     assert fds1 == fds0 and bpf1 == bpf0
+    # the scheduler's per-thread entries of the ~2,500 threads that exited go with their process's detach (the last
+    # process's at the next one): kept, they were one entry per thread ever, up to the map's LRU bound
+    assert threads1 - threads0 <= 20, (threads0, threads1)
     assert all(n == 1 for n in maps1.values()) and set(maps0) <= set(maps1) <= set(paths)
     assert rss1 - rss0 < 4 << 20
 

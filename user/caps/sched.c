@@ -23,6 +23,7 @@ struct sched_state {
 	const char *attach;			/* "tp_btf" or "tracepoint" */
 	struct trace_ctx *ctx;
 	int index;
+	uint32_t swept_late;			/* detached last: its threads may have left entries since */
 };
 
 /* Per traced process. */
@@ -231,6 +232,24 @@ static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char 
 	return 0;
 }
 
+/* Deletes the per-thread entries of processes a and b: a thread that exits leaves its entry (its last switch-out
+ * writes one), so without this the map fills with dead threads up to its LRU bound. One walk of the map, which
+ * then holds the living threads' entries only. */
+static void forget_threads(struct sched_state *ss, uint32_t a, uint32_t b)
+{
+	int fd = bpf_map__fd(ss->skel->maps.threads);
+	__u32 prev, next, *from = NULL;
+	struct thread_state st;
+
+	while (bpf_map_get_next_key(fd, from, &next) == 0) {
+		if (bpf_map_lookup_elem(fd, &next, &st) == 0 && (st.tgid == a || st.tgid == b) &&
+		    bpf_map_delete_elem(fd, &next) == 0)
+			continue;	/* the walk goes on from the same key */
+		prev = next;
+		from = &prev;
+	}
+}
+
 static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 {
 	struct sched_state *ss = state;
@@ -240,6 +259,10 @@ static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 	for (key.kind = 0; key.kind < SCHED_HIST_KINDS; key.kind++)
 		bpf_map__delete_elem(ss->skel->maps.hists, &key, sizeof(key), 0);
 	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
+	/* this process stays in the targets filter until after the detach, so its threads may still write entries
+	 * now: they go at the next detach */
+	forget_threads(ss, key.tgid, ss->swept_late);
+	ss->swept_late = key.tgid;
 	tc->throttle_tracked = false;
 	free(tstate);
 }
