@@ -94,6 +94,14 @@ static void attribution_rule(const struct trace_facts *f, struct advice_list *l)
 		    f->runq_throttled_ns / 1e6, f->runq_delay_ns / 1e6);
 }
 
+#define GC_BUSY_RATE 20	/* cycles per second: more is a GC worth advice about */
+
+/* GC cycles per second over the trace; 0 without a window. */
+static double gc_rate(const struct trace_facts *f)
+{
+	return f->window_ns ? f->gc_cycles / (f->window_ns / 1e9) : 0;
+}
+
 /* GC's own cost: pause time that throttling does not explain (that part has its own advice above). */
 static void gc_rule(const struct trace_facts *f, struct advice_list *l)
 {
@@ -102,8 +110,8 @@ static void gc_rule(const struct trace_facts *f, struct advice_list *l)
 
 	if (!f->window_ns || !f->gc_cycles)
 		return;
-	rate = f->gc_cycles / (f->window_ns / 1e9);
-	if (unthrottled < 0.01 && rate < 20)
+	rate = gc_rate(f);
+	if (unthrottled < 0.01 && rate < GC_BUSY_RATE)
 		return;
 	add(l, "gc_frequent",
 	    "GC ran %.1f cycles per second and stopped the world %.2f%% of the time (%.1f ms in %.1f s). Fewer "
@@ -182,9 +190,9 @@ static void gogc_low_rule(const struct trace_facts *f, struct advice_list *l)
 	room = 0.9 * (double)f->memory_limit;
 	if (f->gomemlimit != INT64_MAX && (double)f->gomemlimit < room)
 		room = (double)f->gomemlimit;
-	rate = f->gc_cycles / (f->window_ns / 1e9);
+	rate = gc_rate(f);
 	goal = room / 2;
-	if (rate < 20 || (double)f->heap_goal > room / 4 || f->heap_goal <= f->heap_marked)
+	if (rate < GC_BUSY_RATE || (double)f->heap_goal > room / 4 || f->heap_goal <= f->heap_marked)
 		return;
 	gogc = 100 * (goal / (double)f->heap_marked - 1);
 	gogc = gogc >= 1000 ? 100 * (long)(gogc / 100) : 10 * (long)(gogc / 10);

@@ -23,8 +23,7 @@ struct quota_target_state {
 	struct cgroup_cpu_stat first, last;	/* at the start, at the previous interval */
 	struct gomaxprocs_info gmp;
 	bool stat_ok;
-	bool in_pod;
-	struct kube_identity kube;	/* in a Kubernetes pod: from the cgroup path and the node's kubelet logs */
+	struct kube_identity kube;	/* in a Kubernetes pod (pod_uid set): from the cgroup path and kubelet logs */
 };
 
 static int quota_open(struct trace_ctx *ctx, int index, void **state, char *note, size_t note_size)
@@ -59,7 +58,7 @@ static int quota_attach(void *state, struct target_ctx *tc, void **tstate, char 
 	}
 	qs->stat_ok = cgroup_cpu_read_stat(&qs->cg, &qs->first) == 0;
 	qs->last = qs->first;
-	if ((qs->in_pod = kube_identity_from_cgroup(qs->cg.path, &qs->kube) == 0))
+	if (kube_identity_from_cgroup(qs->cg.path, &qs->kube) == 0)
 		kube_names_from_logs(KUBE_LOG_DIR, qs->cg.container_id, &qs->kube);
 	*tstate = qs;
 	return 0;
@@ -168,22 +167,10 @@ static void text_summary(const struct output_opts *o, void *arg)
 	fprintf(o->out, "GOMAXPROCS: %d (%s), %d CPUs available\n", qs->gmp.value, qs->gmp.source, qs->gmp.ncpu);
 }
 
-/* The pod's identity; names only where the node's kubelet logs show them. */
-static void json_kube(struct json_obj *j, const struct kube_identity *k)
-{
-	json_kv_str(j, "pod_uid", k->pod_uid);
-	json_kv_str(j, "qos_class", k->qos_class);
-	if (k->namespace[0])
-		json_kv_str(j, "namespace", k->namespace);
-	if (k->pod[0])
-		json_kv_str(j, "pod", k->pod);
-	if (k->container[0])
-		json_kv_str(j, "container", k->container);
-}
-
 static void json_summary(struct json_obj *j, const struct output_opts *o, void *arg)
 {
 	const struct quota_target_state *qs = arg;
+	struct kube_field pod[KUBE_FIELDS];
 	struct json_obj cj;
 
 	json_key(j, "cgroup");
@@ -196,8 +183,8 @@ static void json_summary(struct json_obj *j, const struct output_opts *o, void *
 	json_kv_u64(&cj, "limiting_level", qs->cg.limiting_level);
 	json_kv_str(&cj, "cpuset", qs->cg.cpuset);
 	json_kv_str(&cj, "container_id", qs->cg.container_id);
-	if (qs->in_pod)
-		json_kube(&cj, &qs->kube);
+	for (int i = 0, n = kube_fields(&qs->kube, pod); i < n; i++)
+		json_kv_str(&cj, pod[i].name, pod[i].value);
 	json_stat_delta(&cj, &qs->first, &qs->last);
 	json_end(&cj);
 	json_kv_u64(j, "gomaxprocs", qs->gmp.value);

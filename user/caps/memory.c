@@ -334,7 +334,7 @@ static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32
 {
 	const struct go_memory *m = &ts->last;
 	char a[32], b[32], c[32], d[32], e[32], f[32];
-	double window;
+	double window, share;
 
 	if (m->have_pacer) {
 		format_mib(a, sizeof(a), m->heap_live);
@@ -352,8 +352,8 @@ static void text_runtime(FILE *out, const struct memory_target_state *ts, uint32
 		fprintf(out, "; %u GC cycles", cycles);
 	if (m->have_cpu_fraction)
 		fprintf(out, ", GC CPU %.1f%% since start", 100 * m->gc_cpu_fraction);
-	if (gc_cpu_share(ts, &window) >= 0)
-		fprintf(out, " (%.1f%% over the %.1f s of cycles traced)", 100 * gc_cpu_share(ts, &window), window);
+	if ((share = gc_cpu_share(ts, &window)) >= 0)
+		fprintf(out, " (%.1f%% over the %.1f s of cycles traced)", 100 * share, window);
 	fputc('\n', out);
 }
 
@@ -406,7 +406,7 @@ static void text_cgroup(FILE *out, const struct memory_target_state *ts)
 static void json_runtime(struct json_obj *j, const struct memory_target_state *ts, uint32_t cycles)
 {
 	const struct go_memory *m = &ts->last;
-	double window;
+	double window, share;
 
 	if (m->have_pacer) {
 		json_kv_i64(j, "gogc", m->gogc);
@@ -424,8 +424,8 @@ static void json_runtime(struct json_obj *j, const struct memory_target_state *t
 	}
 	if (m->have_cpu_fraction)
 		json_kv_double(j, "gc_cpu_fraction", m->gc_cpu_fraction);
-	if (gc_cpu_share(ts, &window) >= 0) {
-		json_kv_double(j, "gc_cpu_share", gc_cpu_share(ts, &window));
+	if ((share = gc_cpu_share(ts, &window)) >= 0) {
+		json_kv_double(j, "gc_cpu_share", share);
 		json_kv_u64(j, "gc_cpu_share_window_ns", (uint64_t)(window * 1e9));
 	}
 	if (ts->have_rss)

@@ -178,25 +178,21 @@ static int read_facts(int pid, struct facts_buf *b)
 	return 0;
 }
 
-/* The pod's labels (at most 5 in l) when the process runs in a Kubernetes pod; the names only where the node's
+/* The pod's labels (at most KUBE_FIELDS in l) when the process runs in a Kubernetes pod; the names only where the node's
  * kubelet logs show them. */
 static int label_pod(const struct daemon *d, struct daemon_target *dt, struct prom_label *l)
 {
 	struct kube_identity *k = &dt->kube;
-	int n = 0, err;
+	struct kube_field f[KUBE_FIELDS];
+	int n, err;
 
 	if (kube_identity_from_cgroup(dt->cgroup, k))
 		return 0;
 	if (d->cfg.pod_log_dir && (err = kube_names_from_logs(d->cfg.pod_log_dir, dt->container, k)) && err != -ENOENT)
 		log_debug("PID %s: pod names not read from %s: %s", dt->pid, d->cfg.pod_log_dir, strerror(-err));
-	l[n++] = (struct prom_label){ "pod_uid", k->pod_uid };
-	l[n++] = (struct prom_label){ "qos_class", k->qos_class };
-	if (k->namespace[0])
-		l[n++] = (struct prom_label){ "namespace", k->namespace };
-	if (k->pod[0])
-		l[n++] = (struct prom_label){ "pod", k->pod };
-	if (k->container[0])
-		l[n++] = (struct prom_label){ "container", k->container };
+	n = kube_fields(k, f);
+	for (int i = 0; i < n; i++)
+		l[i] = (struct prom_label){ f[i].name, f[i].value };
 	return n;
 }
 

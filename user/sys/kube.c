@@ -60,6 +60,20 @@ static const char *qos_in(const char *c, size_t len)
 	return NULL;
 }
 
+int kube_fields(const struct kube_identity *k, struct kube_field out[KUBE_FIELDS])
+{
+	const struct kube_field all[KUBE_FIELDS] = {
+		{ "pod_uid", k->pod_uid }, { "qos_class", k->qos_class }, { "namespace", k->namespace },
+		{ "pod", k->pod }, { "container", k->container },
+	};
+	int n = 0;
+
+	for (int i = 0; i < KUBE_FIELDS && k->pod_uid[0]; i++)
+		if (all[i].value[0])
+			out[n++] = all[i];
+	return n;
+}
+
 int kube_identity_from_cgroup(const char *path, struct kube_identity *k)
 {
 	const char *qos = NULL, *c = path;

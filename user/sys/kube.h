@@ -22,6 +22,15 @@ struct kube_identity {
 	char container[64];
 };
 
+#define KUBE_FIELDS 5
+
+struct kube_field {
+	const char *name, *value;
+};
+
+/* The fields of k that have a value, as the labels and JSON members of a process in a pod are named: pod_uid,
+ * qos_class, then namespace, pod and container where the node showed them. How many (0 outside a pod). */
+int kube_fields(const struct kube_identity *k, struct kube_field out[KUBE_FIELDS]);
 /* The pod UID and QoS class in a cgroup path (v1 or v2, nested under another runtime's cgroup too). 0, or
  * -ENOENT when the path is not a pod's. */
 int kube_identity_from_cgroup(const char *path, struct kube_identity *k);

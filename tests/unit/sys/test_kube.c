@@ -127,3 +127,18 @@ TEST(names_from_a_log_directory)
 	CHECK(rmdir(path) == 0);
 	CHECK(rmdir(dir) == 0);
 }
+
+TEST(fields_in_label_order_only_those_known)
+{
+	struct kube_identity k;
+	struct kube_field f[KUBE_FIELDS];
+
+	CHECK(kube_identity_from_cgroup("/", &k) == -ENOENT);
+	CHECK(kube_fields(&k, f) == 0);
+	CHECK(kube_identity_from_cgroup("/kubepods/besteffort/pod" UID "/" CID, &k) == 0);
+	snprintf(k.pod, sizeof(k.pod), "api-0");	/* from pods/: no container name */
+	CHECK(kube_fields(&k, f) == 3);
+	CHECK(!strcmp(f[0].name, "pod_uid") && !strcmp(f[0].value, UID));
+	CHECK(!strcmp(f[1].name, "qos_class") && !strcmp(f[1].value, "BestEffort"));
+	CHECK(!strcmp(f[2].name, "pod") && !strcmp(f[2].value, "api-0"));
+}
