@@ -18,7 +18,7 @@ mkdir -p "$out"
 
 # target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
 daemon_config_sources="user/daemon/daemon_config.c user/daemon/pyroscope.c user/lib/cli.c user/lib/duration.c
-	user/lib/http_server.c user/lib/log.c user/lib/json.c user/lib/utf8.c"
+	user/lib/http_server.c user/lib/http_client.c user/lib/log.c user/lib/json.c user/lib/utf8.c"
 declare -A sources=(
 	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
 	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
@@ -26,7 +26,8 @@ declare -A sources=(
 	[cgroup]="user/sys/cgroup.c user/sys/kube.c"
 	[daemon_config]="$daemon_config_sources"
 	[target_rules]="user/daemon/target_rules.c $daemon_config_sources"
-	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c"
+	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c user/lib/prom_parse.c user/lib/protobuf.c user/lib/array.c
+		user/daemon/otlp_metrics.c user/daemon/otlp_resource.c"
 	[report_ndjson]="user/report/report_ndjson.c user/report/report_model.c user/lib/array.c user/lib/hist.c"
 	[retsites]="user/gobin/retsites.c"
 	[go_globals]="user/gobin/go_globals.c user/gobin/go_offsets.c user/gobin/pclntab.c user/gobin/elf_file.c"

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* libFuzzer target for prom.c. The input, cut at NULs, is a script of names, label names and values, help texts
- * and numbers fed to prom_family/prom_sample/prom_histogram in turn; whatever was accepted, the exposition must
- * stay valid: every line a HELP, a TYPE or a sample with well-formed labels (only the \\ \" \n escapes inside
- * quotes), valid UTF-8 throughout, a number at the end.
+/* libFuzzer target for prom.c, and for reading its output back (prom_parse.c, otlp_metrics.c). The input, cut at
+ * NULs, is a script of names, label names and values, help texts and numbers fed to prom_family/prom_sample/
+ * prom_histogram in turn; whatever was accepted, the exposition must stay valid: every line a HELP, a TYPE or a
+ * sample with well-formed labels (only the \\ \" \n escapes inside quotes), valid UTF-8 throughout, a number at
+ * the end. And what prom wrote, the daemon's OTLP export must read: every line parses, and the whole exposition
+ * encodes as an OTLP request.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -iquote user tests/fuzz/fuzz_prom.c user/lib/prom.c user/lib/utf8.c user/lib/hist.c -lm
+ *        -iquote user tests/fuzz/fuzz_prom.c user/lib/prom.c user/lib/utf8.c user/lib/hist.c user/lib/prom_parse.c
+ *        user/lib/protobuf.c user/lib/array.c user/daemon/otlp_metrics.c user/daemon/otlp_resource.c -lm
  *        -o build/fuzz/fuzz_prom
  * Run:   build/fuzz/fuzz_prom -max_total_time=300 build/fuzz/corpus_prom */
 #include <stdbool.h>
@@ -12,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/otlp_metrics.h"
 #include "lib/prom.h"
+#include "lib/prom_parse.h"
 #include "lib/utf8.h"
 
 #define EXPECT(cond)                     \
@@ -22,6 +27,15 @@
 	} while (0)
 
 /* ---- the validator ---- */
+
+static size_t count_char(const char *s, size_t n, char c)
+{
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++)
+		count += s[i] == c;
+	return count;
+}
 
 static const char *name_end(const char *s, bool colon)
 {
@@ -99,6 +113,29 @@ static void check_exposition(const char *text, size_t len)
 	}
 }
 
+/* ---- reading it back ---- */
+
+static void check_read_back(const char *text, size_t len)
+{
+	struct otlp_self self = { "0", 1, "host", NULL };
+	struct otlp_series_starts starts = { 0 };
+	struct prom_reader r;
+	struct prom_line l;
+	struct pbuf out = { 0 };
+	char why[128];
+	int rc, lines = 0;
+
+	prom_reader_init(&r, text, len);
+	while ((rc = prom_parse_next(&r, &l)) > 0)
+		lines++;
+	EXPECT(rc == 0 && lines == (int)count_char(text, len, '\n'));
+	prom_reader_free(&r);
+	EXPECT(otlp_metrics_encode(text, len, &self, &starts, 1, &out, why, sizeof(why)) == 0);
+	EXPECT(otlp_metrics_encode(text, len, &self, &starts, 2, &out, why, sizeof(why)) == 0);
+	otlp_series_starts_free(&starts);
+	pb_free(&out);
+}
+
 /* ---- the script ---- */
 
 struct script {
@@ -163,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		step(&p, &s, *next(&s));
 	check_exposition(prom_data(&p, &len), len);
 	EXPECT(prom_error(&p) == 0);
+	check_read_back(prom_data(&p, &len), len);
 	prom_free(&p);
 	free(text);
 	return 0;

@@ -431,3 +431,104 @@ def promql(port, query):
     data = json.loads(http_get(url)[2])
     assert data["status"] == "success", data
     return {tuple(sorted(r["metric"].items())): float(r["value"][1]) for r in data["data"]["result"]}
+
+
+BACKENDS = TOP / "build" / "backends"
+
+
+@contextlib.contextmanager
+def _serve(cmd, ready, what, work):
+    """Starts cmd (logs in work/log) and waits for ready(); yields the process; stops it at the end."""
+    log = open(os.path.join(work, "log"), "w")
+    p = subprocess.Popen(cmd, stdout=log, stderr=log)
+
+    def up():
+        try:
+            return ready()
+        except OSError:
+            assert p.poll() is None, f"{what} exited: {Path(log.name).read_text()[-2000:]}"
+            return False
+
+    try:
+        wait_for(up, timeout=60, what=f"{what} ready")
+        yield p
+    finally:
+        p.terminate()
+        p.wait(timeout=30)
+        log.close()
+
+
+class Collector:
+    """What an OpenTelemetry Collector received: the file exporter's JSON lines, one per request."""
+
+    def __init__(self, port, work):
+        self.port, self.endpoint = port, f"http://127.0.0.1:{port}"
+        self.files = {s: os.path.join(work, f"{s}.jsonl") for s in ("metrics", "profiles")}
+
+    def received(self, signal_name):
+        try:
+            text = Path(self.files[signal_name]).read_text()
+        except FileNotFoundError:
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@contextlib.contextmanager
+def otel_collector():
+    """The Collector tests/build-backends.sh built (OTLP/HTTP receiver, file exporter), with the profiles signal
+    (alpha) on; yields a Collector."""
+    binary = BACKENDS / "otelcol" / "otelcol-gotrace"
+    assert binary.exists(), f"{binary} missing: run tests/build-backends.sh (make test does)"
+    work = tempfile.mkdtemp(prefix="gotrace-otelcol-")
+    port = free_port()
+    c = Collector(port, work)
+    config = Path(work, "config.yaml")
+    config.write_text(f"""receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{port}
+exporters:
+  file/metrics:
+    path: {c.files["metrics"]}
+    flush_interval: 100ms
+  file/profiles:
+    path: {c.files["profiles"]}
+    flush_interval: 100ms
+service:
+  telemetry:
+    metrics:
+      level: none
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [file/metrics]
+    profiles:
+      receivers: [otlp]
+      exporters: [file/profiles]
+""")
+
+    def ready():
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+
+    with _serve([str(binary), f"--config={config}", "--feature-gates=service.profilesSupport"], ready,
+                "the OpenTelemetry Collector", work):
+        yield c
+
+
+@contextlib.contextmanager
+def parca_server():
+    """Parca (built by tests/build-backends.sh) with in-memory storage and no debuginfod upstream; yields its
+    base URL."""
+    binary = BACKENDS / "parca"
+    assert binary.exists(), f"{binary} missing: run tests/build-backends.sh (make test does)"
+    work = tempfile.mkdtemp(prefix="gotrace-parca-")
+    port = free_port()
+    config = Path(work, "parca.yaml")
+    config.write_text(f"object_storage:\n  bucket:\n    type: FILESYSTEM\n    config:\n      directory: {work}/bucket\n")
+    url = f"http://127.0.0.1:{port}"
+    cmd = [str(binary), f"--config-path={config}", f"--http-address=127.0.0.1:{port}",
+           "--debuginfod-upstream-servers=", "--storage-active-memory=134217728"]
+    with _serve(cmd, lambda: http_get(f"{url}/api/profiles/types")[0] == 200, "Parca", work):
+        yield url

@@ -5,6 +5,7 @@
  * oom_kill count went up. */
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -675,32 +676,44 @@ static void memory_summary(void *state, struct target_ctx *tc, void *tstate, str
 
 /* ---- metrics ---- */
 
+/* The runtime's figures exist once its memory was read: before that (or when it cannot be), no sample. */
+static const struct go_memory *runtime_reading(const void *ts)
+{
+	const struct memory_target_state *s = ts;
+
+	return s->have_runtime ? &s->last : NULL;
+}
+
 static double heap_live(const struct target_ctx *tc, const void *ts)
 {
+	const struct go_memory *m = runtime_reading(ts);
+
 	(void)tc;
-	return (double)((const struct memory_target_state *)ts)->last.heap_live;
+	return m ? (double)m->heap_live : NAN;
 }
 
 static double heap_goal(const struct target_ctx *tc, const void *ts)
 {
-	const struct go_memory *m = &((const struct memory_target_state *)ts)->last;
+	const struct go_memory *m = runtime_reading(ts);
 
 	(void)tc;
-	return m->gogc < 0 ? 0 : (double)m->heap_goal;
+	return !m ? NAN : m->gogc < 0 ? 0 : (double)m->heap_goal;
 }
 
 static double gogc(const struct target_ctx *tc, const void *ts)
 {
+	const struct go_memory *m = runtime_reading(ts);
+
 	(void)tc;
-	return ((const struct memory_target_state *)ts)->last.gogc;
+	return m ? m->gogc : NAN;
 }
 
 static double gomemlimit(const struct target_ctx *tc, const void *ts)
 {
-	int64_t v = ((const struct memory_target_state *)ts)->last.memory_limit;
+	const struct go_memory *m = runtime_reading(ts);
 
 	(void)tc;
-	return v == INT64_MAX ? 0 : (double)v;
+	return !m ? NAN : m->memory_limit == INT64_MAX ? 0 : (double)m->memory_limit;
 }
 
 static double cgroup_limit(const struct target_ctx *tc, const void *ts)

@@ -21,6 +21,7 @@
 #include "cmd/commands.h"
 #include "daemon/daemon_config.h"
 #include "daemon/daemon_profiles.h"
+#include "daemon/otlp_export.h"
 #include "daemon/retained_series.h"
 #include "daemon/service_counts.h"
 #include "sys/kube.h"
@@ -61,6 +62,7 @@ struct daemon {
 	struct session session;
 	struct discovery *discovery;
 	struct daemon_profiles *profiles;
+	struct otlp_exporter *otlp;		/* NULL: no otlp-endpoint */
 	struct http_server *http;
 	struct daemon_target **targets;
 	size_t ntargets;
@@ -72,7 +74,7 @@ struct daemon {
 	struct retained_series retained;	/* series of processes that exited, until a scrape had them */
 	int render_request_fd;			/* eventfd: the HTTP thread asks the main thread for a render */
 	uint64_t renders, rendered_ns;		/* under the HTTP lock: how many renders, when the last */
-	uint64_t next_scan, next_profiles, next_watchdog, watchdog_ns, start_ns;
+	uint64_t next_scan, next_profiles, next_otlp, next_watchdog, watchdog_ns, start_ns;
 	uint64_t discovered, attach_failed, scans, exits;
 	struct service_counts oom_kills;	/* traced processes the OOM killer ended, per service */
 };
@@ -391,6 +393,7 @@ static void own_metrics(struct daemon *d, struct prom *p)
 	}
 	service_counts_metric(&d->oom_kills, p, "gotrace_oom_kills_total",
 			      "Traced processes of the service that the OOM killer ended, since the daemon started.");
+	otlp_exporter_metrics(d->otlp, p);
 }
 
 /* What /metrics serves: the living processes' series and the kept series of exited ones, family by family. */
@@ -408,33 +411,54 @@ static char *exposition(const struct daemon *d, const char *living, size_t *len)
 	return out;
 }
 
-/* Rendered here, in the main thread that owns the session, when a scrape asks (serve_metrics); the HTTP thread
- * copies the result. Nothing is rendered while nobody scrapes. */
-static void render_metrics(struct daemon *d)
+/* Everything the daemon's metrics say now, as /metrics serves it; NULL when out of memory. */
+static char *render_exposition(struct daemon *d, size_t *len)
 {
 	struct prom p;
-	char *copy;
-	size_t len;
+	char *text = NULL;
 
 	if (prom_init(&p))
-		return;
+		return NULL;
 	session_metrics(&d->session, &p);
 	own_metrics(d, &p);
 	if (d->profiles)
 		daemon_profiles_metrics(d->profiles, &p);
-	copy = exposition(d, prom_data(&p, &len), &len);
-	if (copy) {
-		http_server_lock(d->http);
-		free(d->metrics);
-		d->metrics = copy;
-		d->metrics_len = len;
-		retained_published(&d->retained, d->scrapes);
-		d->renders++;
-		d->rendered_ns = monotonic_ns();
-		http_server_notify(d->http);
-		http_server_unlock(d->http);
-	}
+	text = exposition(d, prom_data(&p, len), len);
 	prom_free(&p);
+	return text;
+}
+
+/* Rendered here, in the main thread that owns the session, when a scrape asks (serve_metrics); the HTTP thread
+ * copies the result. Nothing is rendered while nobody scrapes. */
+static void render_metrics(struct daemon *d)
+{
+	size_t len;
+	char *copy = render_exposition(d, &len);
+
+	if (!copy)
+		return;
+	http_server_lock(d->http);
+	free(d->metrics);
+	d->metrics = copy;
+	d->metrics_len = len;
+	retained_published(&d->retained, d->scrapes);
+	d->renders++;
+	d->rendered_ns = monotonic_ns();
+	http_server_notify(d->http);
+	http_server_unlock(d->http);
+}
+
+/* The same exposition sent over OTLP, with the series of exited processes it carries marked as sent. */
+static void export_metrics(struct daemon *d)
+{
+	size_t len;
+	char *text;
+
+	if (!d->otlp || !(d->cfg.otlp_signals & DAEMON_OTLP_METRICS) || !(text = render_exposition(d, &len)))
+		return;
+	otlp_export_metrics(d->otlp, text, len);
+	retained_exported(&d->retained);
+	free(text);
 }
 
 /* An exited process's series go once a scrape has served them, or after one profile interval without any. */
@@ -545,7 +569,15 @@ static int start_outputs(struct daemon *d)
 
 	if (err)
 		log_error("%s", why);
-	if (daemon_profiles_open(&d->cfg, d->session.bus, &d->profiles, why, sizeof(why))) {
+	if (d->cfg.otlp_endpoint && !d->otlp && otlp_exporter_open(d->cfg.otlp_endpoint, &d->otlp)) {
+		log_error("OTLP export to %s is off: out of memory", d->cfg.otlp_endpoint);
+		err = err ?: -ENOMEM;
+	}
+	d->retained.wait_for_export = d->otlp && (d->cfg.otlp_signals & DAEMON_OTLP_METRICS);
+	d->next_otlp = monotonic_ns() + d->cfg.otlp_interval_ns;
+	if (daemon_profiles_open(&d->cfg, d->session.bus,
+				 d->cfg.otlp_signals & DAEMON_OTLP_PROFILES ? d->otlp : NULL, &d->profiles, why,
+				 sizeof(why))) {
 		log_error("%s", why);
 		err = err ?: -EIO;
 	}
@@ -555,12 +587,15 @@ static int start_outputs(struct daemon *d)
 	return err;
 }
 
+/* keep_http: a reload; the OTLP exporter is kept too unless the endpoint changes (its series' start times stay). */
 static void stop_outputs(struct daemon *d, bool keep_http)
 {
 	daemon_profiles_close(d->profiles);
 	d->profiles = NULL;
 	if (keep_http)
 		return;
+	otlp_exporter_close(d->otlp);
+	d->otlp = NULL;
 	http_server_stop(d->http);
 	d->http = NULL;
 }
@@ -578,6 +613,10 @@ static int on_tick(void *ctx)
 	if (now >= d->next_profiles) {
 		daemon_profiles_flush(d->profiles);
 		d->next_profiles = now + d->cfg.profile_interval_ns;
+	}
+	if (d->otlp && now >= d->next_otlp) {
+		export_metrics(d);
+		d->next_otlp = now + d->cfg.otlp_interval_ns;
 	}
 	daemon_profiles_flush_ended(d->profiles);
 	expire_retained(d, now);
@@ -615,6 +654,11 @@ static void reload(struct daemon *d, int argc, char **argv)
 	}
 	daemon_profiles_flush(d->profiles);
 	stop_outputs(d, true);
+	if (!cfg.otlp_endpoint || !d->cfg.otlp_endpoint || strcmp(cfg.otlp_endpoint, d->cfg.otlp_endpoint)) {
+		export_metrics(d);	/* the last figures to the receiver that is left */
+		otlp_exporter_close(d->otlp);
+		d->otlp = NULL;
+	}
 	daemon_config_free(&d->cfg);
 	d->cfg = cfg;
 	log_verbosity = d->cfg.verbosity;
@@ -693,7 +737,8 @@ static void shutdown_daemon(struct daemon *d)
 
 	sd_notify_send("STOPPING=1");
 	daemon_profiles_flush(d->profiles);
-	log_notice("stopping: profiles flushed in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
+	export_metrics(d);
+	log_notice("stopping: profiles flushed and metrics exported in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
 		   monotonic_ns() - t0 > SHUTDOWN_BUDGET_NS ? " (over the 5 s budget)" : "");
 }
 

@@ -15,6 +15,7 @@
 #include "lib/duration.h"
 #include "lib/http_server.h"
 #include "daemon/pyroscope.h"
+#include "lib/http_client.h"
 #include "tracer/capability_names.h"
 
 #define NS_PER_S 1000000000ull
@@ -33,13 +34,20 @@ struct value_type {
 	void (*write)(FILE *out, const struct config_key *k, const void *field);
 };
 
+struct bit_name {
+	const char *name;
+	unsigned bit;
+};
+
 struct config_key {
 	const char *name;
 	const struct value_type *type;
 	size_t offset;
 	bool repeatable;
 	uint64_t min, max;		/* numbers and durations */
-	const char *range;		/* why, when out of [min, max] */
+	const char *range;		/* why, when out of [min, max]; for a list of names, why it is not one */
+	const struct bit_name *names;	/* a list of names: each sets a bit */
+	size_t nnames;
 };
 
 static char *dup_or_null(const char *s)
@@ -121,7 +129,7 @@ static int parse_url(const struct config_key *k, void *field, const char *value,
 	(void)k;
 	if (!strcmp(value, "none"))
 		return set_string(field, NULL);
-	*why = pyroscope_check_url(value);
+	*why = http_check_base_url(value);
 	if (*why)
 		return -EINVAL;
 	copy = strdup(value);
@@ -287,55 +295,59 @@ static void write_uint(FILE *out, const struct config_key *k, const void *field)
 
 static const struct value_type uint_type = { parse_uint, clear_uint, write_uint };
 
-/* -- profile-types: "cpu", "offcpu", "cpu,offcpu" -- */
+/* -- names that set bits: profile-types ("cpu,offcpu"), otlp-signals ("metrics,profiles") -- */
 
-static const struct { const char *name; unsigned bit; } profile_type_names[] = {
+static const struct bit_name profile_type_names[] = {
 	{ "cpu", DAEMON_PROFILE_CPU },
 	{ "offcpu", DAEMON_PROFILE_OFFCPU },
 };
 
-static int parse_types(const struct config_key *k, void *field, const char *value, const char **why)
+static const struct bit_name otlp_signal_names[] = {
+	{ "metrics", DAEMON_OTLP_METRICS },
+	{ "profiles", DAEMON_OTLP_PROFILES },
+};
+
+static int parse_names(const struct config_key *k, void *field, const char *value, const char **why)
 {
-	unsigned types = 0;
+	unsigned bits = 0;
 	size_t n;
 
-	(void)k;
 	for (const char *s = value; *s; s += n + (s[n] == ',')) {
 		unsigned bit = 0;
 
 		n = strcspn(s, ",");
-		for (size_t i = 0; i < sizeof(profile_type_names) / sizeof(profile_type_names[0]); i++)
-			if (strlen(profile_type_names[i].name) == n && !strncmp(s, profile_type_names[i].name, n))
-				bit = profile_type_names[i].bit;
+		for (size_t i = 0; i < k->nnames; i++)
+			if (strlen(k->names[i].name) == n && !strncmp(s, k->names[i].name, n))
+				bit = k->names[i].bit;
 		if (!bit || (s[n] == ',' && !s[n + 1])) {
-			*why = "a comma-separated list of cpu and offcpu (example: cpu,offcpu)";
+			*why = k->range;
 			return -EINVAL;
 		}
-		types |= bit;
+		bits |= bit;
 	}
-	if (!types) {
-		*why = "a comma-separated list of cpu and offcpu (example: cpu,offcpu)";
+	if (!bits) {
+		*why = k->range;
 		return -EINVAL;
 	}
-	*(unsigned *)field = types;
+	*(unsigned *)field = bits;
 	return 0;
 }
 
-static void write_types(FILE *out, const struct config_key *k, const void *field)
+static void write_names(FILE *out, const struct config_key *k, const void *field)
 {
-	unsigned types = *(const unsigned *)field;
+	unsigned bits = *(const unsigned *)field;
 	const char *sep = "";
 
 	fprintf(out, "%s = ", k->name);
-	for (size_t i = 0; i < sizeof(profile_type_names) / sizeof(profile_type_names[0]); i++)
-		if (types & profile_type_names[i].bit) {
-			fprintf(out, "%s%s", sep, profile_type_names[i].name);
+	for (size_t i = 0; i < k->nnames; i++)
+		if (bits & k->names[i].bit) {
+			fprintf(out, "%s%s", sep, k->names[i].name);
 			sep = ",";
 		}
 	fputc('\n', out);
 }
 
-static const struct value_type types_type = { parse_types, clear_uint, write_types };
+static const struct value_type names_type = { parse_names, clear_uint, write_names };
 
 /* -- gc-source: "memstats" or "probes" (bool gc_from_probes) -- */
 
@@ -737,7 +749,9 @@ static const struct config_key keys[] = {
 	{ .name = "profile-dir", .type = &dir_type, .offset = FIELD(profile_dir) },
 	{ .name = "profile-interval", .type = &duration_type, .offset = FIELD(profile_interval_ns),
 	  .min = NS_PER_S, .max = 86400 * NS_PER_S, .range = "must be from 1s to 1d" },
-	{ .name = "profile-types", .type = &types_type, .offset = FIELD(profile_types) },
+	{ .name = "profile-types", .type = &names_type, .offset = FIELD(profile_types),
+	  .names = profile_type_names, .nnames = 2,
+	  .range = "a comma-separated list of cpu and offcpu (example: cpu,offcpu)" },
 	{ .name = "profile-frequency", .type = &uint_type, .offset = FIELD(profile_hz), .min = 1, .max = 10000,
 	  .range = "samples per second: 1 to 10000" },
 	{ .name = "retention-count", .type = &count_type, .offset = FIELD(retention_count), .max = 100000000,
@@ -747,6 +761,13 @@ static const struct config_key keys[] = {
 	{ .name = "retention-size", .type = &size_type, .offset = FIELD(retention_size) },
 	{ .name = "pyroscope-url", .type = &url_type, .offset = FIELD(pyroscope_url) },
 	{ .name = "pyroscope-app", .type = &app_type, .offset = FIELD(pyroscope_app) },
+	{ .name = "parca-url", .type = &url_type, .offset = FIELD(parca_url) },
+	{ .name = "otlp-endpoint", .type = &url_type, .offset = FIELD(otlp_endpoint) },
+	{ .name = "otlp-interval", .type = &duration_type, .offset = FIELD(otlp_interval_ns), .min = NS_PER_S,
+	  .max = 86400 * NS_PER_S, .range = "must be from 1s to 1d" },
+	{ .name = "otlp-signals", .type = &names_type, .offset = FIELD(otlp_signals),
+	  .names = otlp_signal_names, .nnames = 2,
+	  .range = "a comma-separated list of metrics and profiles (example: metrics,profiles)" },
 	{ .name = "allow-exe", .type = &exe_glob_type, .offset = FIELD(allow_exe), .repeatable = true },
 	{ .name = "deny-exe", .type = &exe_glob_type, .offset = FIELD(deny_exe), .repeatable = true },
 	{ .name = "allow-cgroup", .type = &cgroup_glob_type, .offset = FIELD(allow_cgroup), .repeatable = true },
@@ -783,6 +804,8 @@ static const char *const defaults[][2] = {
 	{ "profile-interval", "60s" },
 	{ "profile-types", "cpu" },
 	{ "profile-frequency", "99" },
+	{ "otlp-interval", "60s" },
+	{ "otlp-signals", "metrics" },
 	{ "retention-age", "7d" },
 	{ "retention-size", "1GiB" },
 	{ "scan-interval", "1s" },
@@ -1130,6 +1153,16 @@ const char *daemon_config_help(void)
 	"  pyroscope-url URL       also push every profile to this Pyroscope server (http:// or https://,\n"
 	"                          e.g. http://pyroscope:4040; default none)\n"
 	"  pyroscope-app NAME      the application name in Pyroscope (default: the service name)\n"
+	"  parca-url URL           also push every profile to this Parca server (its HTTP port, e.g.\n"
+	"                          http://parca:7070; default none)\n"
+	"\n"
+	"OpenTelemetry (OTLP/HTTP, protobuf):\n"
+	"  otlp-endpoint URL       send to this OTLP/HTTP receiver, e.g. http://otel-collector:4318 (default\n"
+	"                          none); metrics go to URL/v1/metrics, profiles to URL/v1development/profiles\n"
+	"  otlp-signals LIST       metrics (default), profiles, or metrics,profiles; profiles are OTLP's\n"
+	"                          development signal (a Collector needs --feature-gates=service.profilesSupport)\n"
+	"  otlp-interval DUR       metrics are sent this often (default 60s; 1s to 1d), and at stop;\n"
+	"                          profiles every profile-interval, with the files\n"
 	"\n"
 	"Which processes (Go programs only):\n"
 	"  pid PID[,PID...]        always trace these (repeatable)\n"
@@ -1168,5 +1201,6 @@ const char *daemon_config_help(void)
 	"  gotrace daemon --config /etc/gotrace/daemon.conf --listen :9465\n"
 	"  gotrace daemon --allow-exe 'api-*' --deny-cgroup '*/test.slice/*' --profile-types cpu,offcpu\n"
 	"  gotrace daemon --pid 1234 --profile-dir /tmp/profiles --retention-count 100\n"
-	"  gotrace daemon --pyroscope-url http://pyroscope:4040 --service-label env:SERVICE_NAME\n";
+	"  gotrace daemon --pyroscope-url http://pyroscope:4040 --service-label env:SERVICE_NAME\n"
+	"  gotrace daemon --otlp-endpoint http://otel-collector:4318 --otlp-signals metrics,profiles\n";
 }

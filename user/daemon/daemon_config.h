@@ -17,6 +17,11 @@ enum daemon_profile_type {
 	DAEMON_PROFILE_OFFCPU = 1u << 1,
 };
 
+enum daemon_otlp_signal {
+	DAEMON_OTLP_METRICS = 1u << 0,
+	DAEMON_OTLP_PROFILES = 1u << 1,
+};
+
 /* How a process becomes a service name (target_rules_service): rules tried in order, the first that yields a
  * non-empty name wins, the executable's base name when none does. */
 enum service_rule_kind {
@@ -49,6 +54,10 @@ struct daemon_config {
 	uint64_t retention_size;		/* bytes; 0: no limit */
 	char *pyroscope_url;			/* NULL: no upload; else http(s)://host[:port][/path], no trailing '/' */
 	char *pyroscope_app;			/* NULL: the service name */
+	char *parca_url;			/* NULL: no upload; else Parca's http(s)://host[:port][/path] */
+	char *otlp_endpoint;			/* NULL: no OTLP; else the receiver's base URL, no trailing '/' */
+	uint64_t otlp_interval_ns;		/* metrics export period */
+	unsigned otlp_signals;			/* enum daemon_otlp_signal bits, never 0 */
 	struct daemon_str_list allow_exe, deny_exe;		/* fnmatch globs on the executable's base name */
 	struct daemon_str_list allow_cgroup, deny_cgroup;	/* fnmatch globs on the cgroup path, '*' spans '/' */
 	struct daemon_str_list allow_container, deny_container;	/* lowercase hex prefixes of container ids */

@@ -17,6 +17,7 @@
 #include "profile/pprof.h"
 #include "daemon/profile_files.h"
 #include "daemon/profiled_processes.h"
+#include "daemon/parca.h"
 #include "daemon/pyroscope.h"
 #include "profile/symbolizer.h"
 
@@ -31,6 +32,8 @@ struct daemon_profiles {
 	struct profiled_processes procs;
 	struct profile_files *store;
 	struct pyroscope *pyroscope;
+	struct parca *parca;
+	struct otlp_exporter *otlp;	/* borrowed; NULL: profiles not sent over OTLP */
 	uint64_t since_realtime_ns, since_ns;
 	uint64_t written, write_failed, pushed, push_failed, samples_lost;
 };
@@ -47,6 +50,8 @@ static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 	}
 	if (c->pyroscope_url && (err = pyroscope_open(c->pyroscope_url, NULL, &dp->pyroscope)))
 		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->pyroscope_url, strerror(-err));
+	if (!err && c->parca_url && (err = parca_open(c->parca_url, NULL, &dp->parca)))
+		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->parca_url, strerror(-err));
 	return err;
 }
 
@@ -63,8 +68,8 @@ static void start_type(struct daemon_profiles *dp, const char *name, struct even
 	dp->types[dp->ntypes++] = t;
 }
 
-int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus, struct daemon_profiles **out,
-			 char *why, size_t why_size)
+int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus, struct otlp_exporter *otlp,
+			 struct daemon_profiles **out, char *why, size_t why_size)
 {
 	struct daemon_profiles *dp = calloc(1, sizeof(*dp));
 	int err;
@@ -72,6 +77,7 @@ int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus,
 	if (!dp)
 		return -ENOMEM;
 	dp->cfg = cfg;
+	dp->otlp = otlp;
 	err = sym_cache_new(&dp->syms);
 	dp->procs.syms = dp->syms;
 	if (!err)
@@ -98,6 +104,7 @@ void daemon_profiles_close(struct daemon_profiles *dp)
 		pipeline_stop(dp->pipelines[i]);
 	profile_files_close(dp->store);
 	pyroscope_close(dp->pyroscope);
+	parca_close(dp->parca);
 	profiled_free(&dp->procs);
 	sym_cache_free(dp->syms);
 	free(dp);
@@ -116,8 +123,19 @@ static struct window window_of(const struct daemon_profiles *dp, const struct pr
 	return (struct window){ dp->since_realtime_ns, now_rt, now - dp->since_ns };
 }
 
-static void push(struct daemon_profiles *dp, const struct profiled_process *pr, const uint8_t *gz, size_t len,
-		 const struct window *w)
+static void count_push(struct daemon_profiles *dp, const struct profiled_process *pr, const char *to, int rc,
+		       const char *err)
+{
+	if (rc == 0) {
+		dp->pushed++;
+	} else {
+		dp->push_failed++;
+		log_debug("pushing a profile of PID %u to %s: %s", pr->pid, to, err);
+	}
+}
+
+static void push_pyroscope(struct daemon_profiles *dp, const struct profiled_process *pr, const uint8_t *gz,
+			   size_t len, const struct window *w)
 {
 	struct pyroscope_label labels[PROFILED_MAX_LABELS];
 	struct pyroscope_profile p = { .app = dp->cfg->pyroscope_app ? dp->cfg->pyroscope_app : pr->who.service,
@@ -127,12 +145,18 @@ static void push(struct daemon_profiles *dp, const struct profiled_process *pr, 
 
 	for (int i = 0; i < pr->who.nlabels && p.nlabels < PROFILED_MAX_LABELS; i++)
 		labels[p.nlabels++] = (struct pyroscope_label){ pr->who.labels[i].name, pr->who.labels[i].value };
-	if (pyroscope_push(dp->pyroscope, &p, err, sizeof(err)) == 0) {
-		dp->pushed++;
-	} else {
-		dp->push_failed++;
-		log_debug("pushing a profile of PID %u: %s", pr->pid, err);
-	}
+	count_push(dp, pr, "Pyroscope", pyroscope_push(dp->pyroscope, &p, err, sizeof(err)), err);
+}
+
+/* Parca's name for a CPU profile is Go's (process_cpu); the profile's sample types tell the rest. */
+static void push_parca(struct daemon_profiles *dp, const struct profile_type *t, const struct profiled_process *pr,
+		       const uint8_t *gz, size_t len)
+{
+	const char *name = strcmp(t->name, "cpu") == 0 ? "process_cpu" : t->name;
+	char err[256];
+
+	count_push(dp, pr, "Parca", parca_push(dp->parca, name, pr->who.labels, pr->who.nlabels, gz, len, err,
+					       sizeof(err)), err);
 }
 
 static void emit(struct daemon_profiles *dp, const struct profile_type *t, const struct profiled_process *pr,
@@ -158,8 +182,12 @@ static void emit(struct daemon_profiles *dp, const struct profile_type *t, const
 		}
 	}
 	if (dp->pyroscope && strcmp(t->name, "cpu") == 0)	/* Pyroscope reads other sample types as mutex time */
-		push(dp, pr, gz, len, w);
+		push_pyroscope(dp, pr, gz, len, w);
+	if (dp->parca)
+		push_parca(dp, t, pr, gz, len);
 	free(gz);
+	if (dp->otlp)
+		otlp_export_profile(dp->otlp, profile, pr->who.labels, pr->who.nlabels);
 }
 
 /* One process's profile out of the batch. Its samples are lost (and counted) when it is not profiled (no longer
@@ -239,7 +267,7 @@ void daemon_profiles_metrics(struct daemon_profiles *dp, struct prom *p)
 	static const struct { const char *name, *help; } families[] = {
 		{ "gotrace_daemon_profiles_written_total", "Profiles written to the profile directory." },
 		{ "gotrace_daemon_profile_write_failures_total", "Profiles that could not be encoded or written." },
-		{ "gotrace_daemon_profiles_pushed_total", "Profiles pushed to Pyroscope." },
+		{ "gotrace_daemon_profiles_pushed_total", "Profiles pushed to Pyroscope or Parca (OTLP: gotrace_daemon_otlp_exports_total)." },
 		{ "gotrace_daemon_profile_push_failures_total", "Pushes that failed (server down, refused, timeout)." },
 		{ "gotrace_daemon_profile_samples_dropped_total", "Samples of processes gone before their profile was made." },
 	};

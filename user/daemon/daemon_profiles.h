@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* The daemon's periodic profiles: one profile pipeline (one BPF object) per profile type for every traced process,
  * collected every interval, built into one pprof per process, stored (with retention) and optionally pushed to
- * Pyroscope. A process that ends gets its last, partial profile at once, however it ended. */
+ * Pyroscope, Parca and an OTLP receiver. A process that ends gets its last, partial profile at once, however it ended. */
 #ifndef GOTRACE_DAEMON_PROFILES_H
 #define GOTRACE_DAEMON_PROFILES_H
 
 #include <stdint.h>
 
 #include "daemon/daemon_config.h"
+#include "daemon/otlp_export.h"
 #include "tracer/event_bus.h"
 #include "lib/prom.h"
 
@@ -20,10 +21,10 @@ struct daemon_process {
 
 struct daemon_profiles;
 
-/* Starts the profile types of cfg. 0; a negative errno with why (nothing can run). A type that cannot run here is
+/* Starts the profile types of cfg; otlp (borrowed, may be NULL) receives every profile too. 0; a negative errno with why (nothing can run). A type that cannot run here is
  * left out with a warning. */
-int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus, struct daemon_profiles **out,
-			 char *why, size_t why_size);
+int daemon_profiles_open(const struct daemon_config *cfg, struct event_bus *bus, struct otlp_exporter *otlp,
+			 struct daemon_profiles **out, char *why, size_t why_size);
 void daemon_profiles_close(struct daemon_profiles *dp);
 
 /* A traced process joins (who is copied). Its memory map is read now, while it lives, so that its profile can be

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/http_client.h"
+
 struct pyroscope_label {
 	const char *name, *value;
 };
@@ -21,23 +23,11 @@ struct pyroscope_profile {
 	size_t len;
 };
 
-struct pyroscope_options {
-	long timeout_ms;		/* whole request; 0: 10 s */
-	long connect_timeout_ms;	/* 0: 3 s */
-	long backoff_ms;		/* after a failure to connect or a timeout, pushes fail fast with -EAGAIN for
-					 * this long, doubling on each further failure up to 5 minutes; 0: 10 s */
-};
-
 struct pyroscope;
 
-/* Whether url can be the server's base URL: http(s)://[user:password@]host[:port][/path], no query or fragment
- * ("/ingest?..." is appended to it), every other character percent-encoded, at most 2048 characters. NULL when
- * it can, else why not (a static explanation, one line). */
-const char *pyroscope_check_url(const char *url);
-
-/* url: one that pyroscope_check_url accepts (daemon_config checks it), without "/ingest". opts may be NULL. 0,
+/* url: one that http_check_base_url accepts (daemon_config checks it), without "/ingest". opts may be NULL. 0,
  * -EINVAL (not http or https), -ENOMEM. */
-int pyroscope_open(const char *url, const struct pyroscope_options *opts, struct pyroscope **out);
+int pyroscope_open(const char *url, const struct http_client_options *opts, struct pyroscope **out);
 void pyroscope_close(struct pyroscope *p);
 
 /* "app{name=value,...}" as Pyroscope parses it: the application name keeps [A-Za-z0-9_./-] (other bytes become

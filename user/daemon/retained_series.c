@@ -46,6 +46,12 @@ void retained_published(struct retained_series *r, uint64_t scrapes)
 		}
 }
 
+void retained_exported(struct retained_series *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		r->all[i].exported = true;
+}
+
 bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_age_ns, uint64_t now_ns)
 {
 	bool any = false;
@@ -55,6 +61,8 @@ bool retained_expire(struct retained_series *r, uint64_t scrapes, uint64_t max_a
 
 		bool scraped = p->published && scrapes > p->scrapes_at_publish;
 
+		if (r->wait_for_export && !p->exported)
+			continue;
 		/* now_ns may be older than added_ns: taken at the start of the tick that handled the exit */
 		if (scraped || (now_ns > p->added_ns && now_ns - p->added_ns >= max_age_ns)) {
 			log_info("PID %d: its last series leave /metrics (%s)", p->pid,

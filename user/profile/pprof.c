@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* profile.proto encoder. Protobuf needs only varints and length-delimited fields here; nested messages are
- * encoded into a scratch buffer first because their length precedes them. The string table is built while
+/* profile.proto encoder (the wire format in lib/protobuf). The string table is built while
  * encoding (strings from the model are interned, so a pointer identifies a string) and written last: protobuf
  * fields may come in any order. */
 #include <errno.h>
@@ -14,9 +13,9 @@
 #include <zlib.h>
 
 #include "lib/array.h"
+#include "lib/protobuf.h"
+#include "profile/string_table.h"
 #include "profile/pprof.h"
-
-enum wire_type { WIRE_VARINT = 0, WIRE_BYTES = 2 };
 
 /* Field numbers of perftools.profiles, profile.proto. */
 enum {
@@ -37,158 +36,22 @@ enum { LINE_FUNCTION_ID = 1, LINE_LINE = 2 };
 enum { FUNCTION_ID = 1, FUNCTION_NAME = 2, FUNCTION_SYSTEM_NAME = 3, FUNCTION_FILENAME = 4,
        FUNCTION_START_LINE = 5 };
 
-struct pbuf {
-	uint8_t *data;
-	size_t len, cap;
-	bool failed;	/* sticky: one check at the end instead of one per field */
-};
-
-/* string table: interned pointer -> index, open addressing; strings[0] is "" as the format demands */
-struct strtab {
-	const char **strings;
-	size_t len, cap;
-	struct { const char *s; uint32_t index; } *slots;
-	size_t mask;
-	bool failed;
-};
-
 struct encoder {
 	struct pbuf out, msg, sub;	/* the profile, one message of it, one message nested in that */
-	struct strtab strtab;
+	struct string_table strtab;
 	const struct profile *p;
 };
 
-static bool pbuf_reserve(struct pbuf *b, size_t extra)
-{
-	size_t cap = b->cap ? b->cap : 256;
-	uint8_t *data;
-
-	if (b->failed)
-		return false;
-	if (b->len + extra <= b->cap)
-		return true;
-	while (cap < b->len + extra)
-		cap *= 2;
-	data = realloc(b->data, cap);
-	if (!data) {
-		b->failed = true;
-		return false;
-	}
-	b->data = data;
-	b->cap = cap;
-	return true;
-}
-
-static void put_varint(struct pbuf *b, uint64_t v)
-{
-	if (!pbuf_reserve(b, 10))
-		return;
-	while (v >= 0x80) {
-		b->data[b->len++] = (uint8_t)v | 0x80;
-		v >>= 7;
-	}
-	b->data[b->len++] = (uint8_t)v;
-}
-
-static void put_tag(struct pbuf *b, int field, enum wire_type wire)
-{
-	put_varint(b, (uint64_t)field << 3 | wire);
-}
-
-/* Zero is the default of every scalar field: leaving it out is what protobuf encoders do. */
-static void put_uint(struct pbuf *b, int field, uint64_t v)
-{
-	if (!v)
-		return;
-	put_tag(b, field, WIRE_VARINT);
-	put_varint(b, v);
-}
-
-static void put_bytes(struct pbuf *b, int field, const void *data, size_t len)
-{
-	put_tag(b, field, WIRE_BYTES);
-	put_varint(b, len);
-	if (len && pbuf_reserve(b, len)) {
-		memcpy(b->data + b->len, data, len);
-		b->len += len;
-	}
-}
-
-/* Appends the message in inner as field of outer and empties inner for reuse. */
-static void put_message(struct pbuf *outer, int field, struct pbuf *inner)
-{
-	put_bytes(outer, field, inner->data, inner->len);
-	outer->failed |= inner->failed;
-	inner->len = 0;
-}
-
-static size_t pointer_hash(const char *s, size_t mask)
-{
-	uint64_t h = (uintptr_t)s * 0x9e3779b97f4a7c15ULL;
-
-	return (size_t)(h >> 32) & mask;
-}
-
-static bool strtab_grow(struct strtab *t)
-{
-	size_t cap = t->mask ? (t->mask + 1) * 2 : 1024, i, j;
-	typeof(t->slots) slots = calloc(cap, sizeof(*slots));
-
-	if (!slots)
-		return false;
-	for (i = 0; t->mask && i <= t->mask; i++) {
-		if (!t->slots[i].s)
-			continue;
-		for (j = pointer_hash(t->slots[i].s, cap - 1); slots[j].s; j = (j + 1) & (cap - 1))
-			;
-		slots[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = slots;
-	t->mask = cap - 1;
-	return true;
-}
-
-static bool strtab_append(struct strtab *t, const char *s)
-{
-	if (array_reserve(&t->strings, &t->cap, t->len + 1, sizeof(*t->strings), 256))
-		return false;
-	t->strings[t->len++] = s;
-	return true;
-}
-
-/* Index of s in the string table, adding it on first use. "" and NULL are index 0. */
-static uint64_t string_index(struct strtab *t, const char *s)
-{
-	size_t i;
-
-	if (!s || !*s || t->failed)
-		return 0;
-	if ((t->len + 1) * 2 > t->mask + 1 && !strtab_grow(t))
-		goto fail;
-	for (i = pointer_hash(s, t->mask); t->slots[i].s; i = (i + 1) & t->mask)
-		if (t->slots[i].s == s)
-			return t->slots[i].index;
-	if (t->len > UINT32_MAX || !strtab_append(t, s))
-		goto fail;
-	t->slots[i].s = s;
-	t->slots[i].index = t->len - 1;
-	return t->len - 1;
-fail:
-	t->failed = true;
-	return 0;
-}
-
 static void put_string(struct encoder *e, struct pbuf *b, int field, const char *s)
 {
-	put_uint(b, field, string_index(&e->strtab, s));
+	pb_put_uint(b, field, string_table_index(&e->strtab, s));
 }
 
 static void encode_value_type(struct encoder *e, int field, struct profile_value_type vt)
 {
 	put_string(e, &e->msg, VALUE_TYPE_TYPE, vt.type);
 	put_string(e, &e->msg, VALUE_TYPE_UNIT, vt.unit);
-	put_message(&e->out, field, &e->msg);
+	pb_put_message(&e->out, field, &e->msg);
 }
 
 static void encode_label(struct encoder *e, const struct profile_label *l)
@@ -197,41 +60,36 @@ static void encode_label(struct encoder *e, const struct profile_label *l)
 	if (l->str) {
 		put_string(e, &e->sub, LABEL_STR, l->str);
 	} else {
-		put_uint(&e->sub, LABEL_NUM, (uint64_t)l->num);
+		pb_put_uint(&e->sub, LABEL_NUM, (uint64_t)l->num);
 		put_string(e, &e->sub, LABEL_NUM_UNIT, l->num_unit);
 	}
-	put_message(&e->msg, SAMPLE_LABEL, &e->sub);
+	pb_put_message(&e->msg, SAMPLE_LABEL, &e->sub);
 }
 
 static void encode_sample(struct encoder *e, const struct profile_sample *s)
 {
 	int i, ntypes = profile_sample_type_count(e->p);
 
-	/* Packed repeated fields: one length-delimited run of varints each. */
-	for (i = 0; i < s->nlocations; i++)
-		put_varint(&e->sub, s->locations[i]);
-	put_message(&e->msg, SAMPLE_LOCATION_ID, &e->sub);
-	for (i = 0; i < ntypes; i++)
-		put_varint(&e->sub, (uint64_t)s->values[i]);
-	put_message(&e->msg, SAMPLE_VALUE, &e->sub);
+	pb_put_packed_u32(&e->msg, SAMPLE_LOCATION_ID, s->locations, s->nlocations);
+	pb_put_packed_i64(&e->msg, SAMPLE_VALUE, s->values, ntypes);
 	for (i = 0; i < s->nlabels; i++)
 		encode_label(e, &s->labels[i]);
-	put_message(&e->out, PROFILE_SAMPLE, &e->msg);
+	pb_put_message(&e->out, PROFILE_SAMPLE, &e->msg);
 }
 
 static void encode_mapping(struct encoder *e, uint32_t id, const struct profile_mapping_info *m)
 {
-	put_uint(&e->msg, MAPPING_ID, id);
-	put_uint(&e->msg, MAPPING_START, m->start);
-	put_uint(&e->msg, MAPPING_LIMIT, m->limit);
-	put_uint(&e->msg, MAPPING_OFFSET, m->file_offset);
+	pb_put_uint(&e->msg, MAPPING_ID, id);
+	pb_put_uint(&e->msg, MAPPING_START, m->start);
+	pb_put_uint(&e->msg, MAPPING_LIMIT, m->limit);
+	pb_put_uint(&e->msg, MAPPING_OFFSET, m->file_offset);
 	put_string(e, &e->msg, MAPPING_FILENAME, m->file);
 	put_string(e, &e->msg, MAPPING_BUILD_ID, m->build_id);
-	put_uint(&e->msg, MAPPING_HAS_FUNCTIONS, !!(m->flags & PROFILE_HAS_FUNCTIONS));
-	put_uint(&e->msg, MAPPING_HAS_FILENAMES, !!(m->flags & PROFILE_HAS_FILENAMES));
-	put_uint(&e->msg, MAPPING_HAS_LINE_NUMBERS, !!(m->flags & PROFILE_HAS_LINE_NUMBERS));
-	put_uint(&e->msg, MAPPING_HAS_INLINE_FRAMES, !!(m->flags & PROFILE_HAS_INLINE_FRAMES));
-	put_message(&e->out, PROFILE_MAPPING, &e->msg);
+	pb_put_uint(&e->msg, MAPPING_HAS_FUNCTIONS, !!(m->flags & PROFILE_HAS_FUNCTIONS));
+	pb_put_uint(&e->msg, MAPPING_HAS_FILENAMES, !!(m->flags & PROFILE_HAS_FILENAMES));
+	pb_put_uint(&e->msg, MAPPING_HAS_LINE_NUMBERS, !!(m->flags & PROFILE_HAS_LINE_NUMBERS));
+	pb_put_uint(&e->msg, MAPPING_HAS_INLINE_FRAMES, !!(m->flags & PROFILE_HAS_INLINE_FRAMES));
+	pb_put_message(&e->out, PROFILE_MAPPING, &e->msg);
 }
 
 /* `go tool pprof` gives a profile without mappings a fake one with no file, then warns that it cannot
@@ -247,26 +105,26 @@ static void encode_location(struct encoder *e, uint32_t id, const struct profile
 {
 	int i;
 
-	put_uint(&e->msg, LOCATION_ID, id);
-	put_uint(&e->msg, LOCATION_MAPPING_ID, l->mapping);
-	put_uint(&e->msg, LOCATION_ADDRESS, l->address);
+	pb_put_uint(&e->msg, LOCATION_ID, id);
+	pb_put_uint(&e->msg, LOCATION_MAPPING_ID, l->mapping);
+	pb_put_uint(&e->msg, LOCATION_ADDRESS, l->address);
 	for (i = 0; i < l->nlines; i++) {
-		put_uint(&e->sub, LINE_FUNCTION_ID, l->lines[i].function);
-		put_uint(&e->sub, LINE_LINE, (uint64_t)l->lines[i].line);
-		put_message(&e->msg, LOCATION_LINE, &e->sub);
+		pb_put_uint(&e->sub, LINE_FUNCTION_ID, l->lines[i].function);
+		pb_put_uint(&e->sub, LINE_LINE, (uint64_t)l->lines[i].line);
+		pb_put_message(&e->msg, LOCATION_LINE, &e->sub);
 	}
-	put_message(&e->out, PROFILE_LOCATION, &e->msg);
+	pb_put_message(&e->out, PROFILE_LOCATION, &e->msg);
 }
 
 static void encode_function(struct encoder *e, uint32_t id, const struct profile_function_info *f)
 {
-	put_uint(&e->msg, FUNCTION_ID, id);
+	pb_put_uint(&e->msg, FUNCTION_ID, id);
 	put_string(e, &e->msg, FUNCTION_NAME, f->name);
 	/* Go names are not mangled: the system name is the name, as in Go's own profiles. */
 	put_string(e, &e->msg, FUNCTION_SYSTEM_NAME, f->name);
 	put_string(e, &e->msg, FUNCTION_FILENAME, f->file);
-	put_uint(&e->msg, FUNCTION_START_LINE, (uint64_t)f->start_line);
-	put_message(&e->out, PROFILE_FUNCTION, &e->msg);
+	pb_put_uint(&e->msg, FUNCTION_START_LINE, (uint64_t)f->start_line);
+	pb_put_message(&e->out, PROFILE_FUNCTION, &e->msg);
 }
 
 static void encode_header(struct encoder *e)
@@ -277,16 +135,16 @@ static void encode_header(struct encoder *e)
 
 	for (t = 0; t < profile_sample_type_count(p); t++)
 		encode_value_type(e, PROFILE_SAMPLE_TYPE, profile_sample_type(p, t));
-	put_uint(&e->out, PROFILE_TIME_NANOS, (uint64_t)profile_time_nanos(p));
-	put_uint(&e->out, PROFILE_DURATION_NANOS, (uint64_t)profile_duration_nanos(p));
+	pb_put_uint(&e->out, PROFILE_TIME_NANOS, (uint64_t)profile_time_nanos(p));
+	pb_put_uint(&e->out, PROFILE_DURATION_NANOS, (uint64_t)profile_duration_nanos(p));
 	encode_value_type(e, PROFILE_PERIOD_TYPE, profile_period_type(p));
-	put_uint(&e->out, PROFILE_PERIOD, (uint64_t)profile_period(p));
+	pb_put_uint(&e->out, PROFILE_PERIOD, (uint64_t)profile_period(p));
 	for (i = 0; i < profile_comment_count(p); i++) {
 		/* A comment of "" would be index 0, which protobuf drops: keep it visible as a space. */
 		const char *c = profile_comment(p, i);
 
-		put_tag(&e->out, PROFILE_COMMENT, WIRE_VARINT);
-		put_varint(&e->out, *c ? string_index(&e->strtab, c) : string_index(&e->strtab, " "));
+		pb_put_int_always(&e->out, PROFILE_COMMENT,
+				  (int64_t)string_table_index(&e->strtab, *c ? c : " "));
 	}
 }
 
@@ -309,7 +167,7 @@ static void encode_tables(struct encoder *e)
 	for (i = 1; i <= profile_function_count(p); i++)
 		encode_function(e, i, profile_function_get(p, i));
 	for (i = 0; i < e->strtab.len; i++)
-		put_bytes(&e->out, PROFILE_STRING_TABLE, e->strtab.strings[i], strlen(e->strtab.strings[i]));
+		pb_put_bytes(&e->out, PROFILE_STRING_TABLE, e->strtab.strings[i], strlen(e->strtab.strings[i]));
 }
 
 int pprof_encode(const struct profile *p, uint8_t **buf, size_t *len)
@@ -317,7 +175,7 @@ int pprof_encode(const struct profile *p, uint8_t **buf, size_t *len)
 	struct encoder e = { .p = p };
 	int err = 0;
 
-	if (!strtab_append(&e.strtab, ""))
+	if (string_table_init(&e.strtab))
 		return -ENOMEM;
 	encode_header(&e);
 	encode_tables(&e);
@@ -330,8 +188,7 @@ int pprof_encode(const struct profile *p, uint8_t **buf, size_t *len)
 	}
 	free(e.msg.data);
 	free(e.sub.data);
-	free(e.strtab.strings);
-	free(e.strtab.slots);
+	string_table_free(&e.strtab);
 	return err;
 }
 

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the capabilities' metrics: one sample per traced process from a per-process value. */
+#include <math.h>
+
 #include "tracer/capability.h"
 #include "tracer/capability_names.h"
 
@@ -12,10 +14,13 @@ static void metric(struct prom *p, const char *name, const char *type, const cha
 	prom_family(p, name, type, help);
 	for (size_t i = 0; i < n; i++) {
 		const void *ts = tcs[i]->cap_state[index];
+		double v;
 
-		if (ts)
-			prom_sample(p, name, l, capability_labels(tcs[i], l, NULL, NULL),
-				    value ? value(tcs[i], ts) : scale * (double)*(const uint64_t *)((const char *)ts + offset));
+		if (!ts)
+			continue;
+		v = value ? value(tcs[i], ts) : scale * (double)*(const uint64_t *)((const char *)ts + offset);
+		if (!isnan(v))
+			prom_sample(p, name, l, capability_labels(tcs[i], l, NULL, NULL), v);
 	}
 }
 

@@ -132,7 +132,8 @@ static inline int capability_labels(const struct target_ctx *tc, struct prom_lab
 
 #define CAPABILITY_MAX_LABELS 16
 
-/* A family (counter or gauge) with one sample per process the capability runs for. */
+/* A family (counter or gauge) with one sample per process the capability runs for; a value of NAN leaves the
+ * process out (nothing read yet: no sample rather than a made-up zero). */
 typedef double (*capability_value_fn)(const struct target_ctx *tc, const void *tstate);
 void capability_metric(struct prom *p, const char *name, const char *type, const char *help,
 		       struct target_ctx *const *tcs, size_t n, int index, capability_value_fn value);

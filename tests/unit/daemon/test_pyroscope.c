@@ -142,7 +142,7 @@ static int requests(const struct server *s)
 
 static struct pyroscope *client(const struct server *s, const char *path, long timeout_ms)
 {
-	struct pyroscope_options opts = { .timeout_ms = timeout_ms, .backoff_ms = 60000 };
+	struct http_client_options opts = { .timeout_ms = timeout_ms, .backoff_ms = 60000 };
 	struct pyroscope *p = NULL;
 	char url[128];
 
@@ -279,7 +279,7 @@ TEST(timeout_then_back_off)
 
 TEST(nobody_listening)
 {
-	struct pyroscope_options opts = { .backoff_ms = 100 };
+	struct http_client_options opts = { .backoff_ms = 100 };
 	struct pyroscope_profile prof = profile();
 	struct pyroscope *p;
 	struct server s;
@@ -317,38 +317,6 @@ TEST(invalid_inputs)
 	CHECK(pyroscope_push(p, NULL, err, sizeof(err)) == -EINVAL);
 	pyroscope_close(p);
 	pyroscope_close(NULL);
-}
-
-TEST(server_urls_say_why_not)
-{
-	static const struct { const char *url, *why; } cases[] = {
-		{ "http://p:4040", NULL },
-		{ "https://u:p%40ss@h.example/pyro/", NULL },
-		{ "http://[::1]:4040/x", NULL },
-		{ "p:4040", "must start with http:// or https:// (example: http://pyroscope:4040)" },
-		{ "http://", "no host after http(s)://" },
-		{ "http://u@", "no host after http(s)://" },
-		{ "http://:80", "no host before the port" },
-		{ "http://[::1/x", "an IPv6 host needs its closing ']'" },
-		{ "http://h:0", "the port must be a number from 1 to 65535" },
-		{ "http://h:", "the port must be a number from 1 to 65535" },
-		{ "http://h:123456", "the port must be a number from 1 to 65535" },
-		{ "http://h/?q=1", "must not have a query or fragment: /ingest and its parameters are added to it" },
-		{ "http://h/#f", "must not have a query or fragment: /ingest and its parameters are added to it" },
-		{ "http://h/a b", "has a character that must be percent-encoded (%XX)" },
-	};
-	char long_url[2100];
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *why = pyroscope_check_url(cases[i].url);
-
-		if (cases[i].why)
-			CHECK_STR(why, cases[i].why);
-		else
-			CHECK(why == NULL);
-	}
-	snprintf(long_url, sizeof(long_url), "http://h/%02040d", 0);
-	CHECK_STR(pyroscope_check_url(long_url), "longer than 2048 characters");
 }
 
 TEST(series_names)

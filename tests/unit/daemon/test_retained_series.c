@@ -36,3 +36,18 @@ TEST(unscraped_series_go_by_age_from_the_exit)
 	CHECK(retained_drop_pid(&r, 11) && r.n == 0);
 	retained_free(&r);
 }
+
+TEST(with_otlp_export_they_stay_until_an_export_carried_them)
+{
+	struct retained_series r = { .wait_for_export = true };
+
+	CHECK(retained_add(&r, 10, strdup("a 1\n"), S(100)) == 0);
+	retained_published(&r, 5);
+	CHECK(!retained_expire(&r, 6, S(60), S(101)));	/* scraped, not yet exported */
+	CHECK(!retained_expire(&r, 6, S(60), S(200)));	/* old, not yet exported */
+	retained_exported(&r);
+	CHECK(retained_add(&r, 11, strdup("b 1\n"), S(201)) == 0);
+	CHECK(retained_expire(&r, 6, S(60), S(202)));	/* exported and scraped */
+	CHECK(r.n == 1 && r.all[0].pid == 11);		/* the later one was not in that export */
+	retained_free(&r);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* An HTTP client for the daemon's pushes (Pyroscope, OTLP, Parca) on libcurl: http and https, one connection
+ * reused, bounded timeouts, a bounded read of any answer, and a back-off: a server that is down costs one timeout
+ * per back-off period, not one per push, so the daemon's loop does not stall behind it. */
+#ifndef GOTRACE_HTTP_CLIENT_H
+#define GOTRACE_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+struct http_client_options {
+	long timeout_ms;		/* whole request; 0: 10 s */
+	long connect_timeout_ms;	/* 0: 3 s */
+	long backoff_ms;		/* after a failure to connect or a timeout, posts fail fast with -EAGAIN for
+					 * this long, doubling on each further failure up to 5 minutes; 0: 10 s */
+};
+
+/* What a POST sends: a body of content_type, or (form_field set) the body as the one file of a
+ * multipart/form-data form. headers: "Name: value" strings, NULL-terminated, or NULL. */
+struct http_body {
+	const char *content_type;
+	const void *data;
+	size_t len;
+	const char *form_field, *form_filename;
+	const char *const *headers;
+};
+
+struct http_client;
+
+/* Whether url can be a server's base URL that paths are appended to: http(s)://[user:password@]host[:port][/path],
+ * no query or fragment, every other character percent-encoded, at most 2048 characters. NULL when it can, else
+ * why not (a static explanation, one line). */
+const char *http_check_base_url(const char *url);
+
+/* opts may be NULL. 0 or -ENOMEM. */
+int http_client_open(const struct http_client_options *opts, struct http_client **out);
+void http_client_close(struct http_client *c);
+
+/* POSTs body to url (http or https) and waits for the answer (at most timeout_ms). 0 for a 2xx answer; otherwise
+ * a negative errno with one line in err: -EAGAIN (backing off after an earlier failure: nothing sent),
+ * -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH (name or address not reachable), -EPROTO (an HTTP status other than
+ * 2xx: "HTTP 400: <first line of the answer>"; or a malformed answer), -ENOMEM, -EIO (anything else, curl's
+ * message in err). */
+int http_client_post(struct http_client *c, const char *url, const struct http_body *body, char *err,
+		     size_t err_size);
+
+#endif
