@@ -60,17 +60,6 @@ __u64 stacks_dropped = 0;	/* the stacks map was full: the call is counted under 
 #define ERESTARTSYS 512		/* kernel-internal restart codes, seen by sys_exit before signal delivery */
 #define ERESTART_RESTARTBLOCK 516
 
-/* A call in progress, by thread id. */
-struct inflight {
-	__u64 start_ns;
-	__u64 addr;
-	__u64 stack_id;
-	__u32 tgid;
-	__u32 kind;
-	__s32 timeout_ms;
-	__u32 can_sleep;	/* has a place in wait_stacks (a stack, or stack 0 when none could be taken) */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);

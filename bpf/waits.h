@@ -63,6 +63,17 @@ struct wait_stack_key {
 	__u64 stack_id;
 };
 
+/* A call in progress, by thread id (the inflight map). */
+struct inflight {
+	__u64 start_ns;
+	__u64 addr;
+	__u64 stack_id;
+	__u32 tgid;
+	__u32 kind;
+	__s32 timeout_ms;
+	__u32 can_sleep;	/* has a place in wait_stacks (a stack, or stack 0 when none could be taken) */
+};
+
 struct wait_stack_value {
 	__u64 count;
 	__u64 wait_ns;			/* time in the call, summed */

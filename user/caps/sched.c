@@ -11,6 +11,7 @@
 #include "tracer/attach_kind.h"
 #include "tracer/link_release.h"
 #include "tracer/bpf_hist.h"
+#include "tracer/bpf_map_sweep.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
@@ -235,21 +236,6 @@ static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char 
 /* Deletes the per-thread entries of processes a and b: a thread that exits leaves its entry (its last switch-out
  * writes one), so without this the map fills with dead threads up to its LRU bound. One walk of the map, which
  * then holds the living threads' entries only. */
-static void forget_threads(struct sched_state *ss, uint32_t a, uint32_t b)
-{
-	int fd = bpf_map__fd(ss->skel->maps.threads);
-	__u32 prev, next, *from = NULL;
-	struct thread_state st;
-
-	while (bpf_map_get_next_key(fd, from, &next) == 0) {
-		if (bpf_map_lookup_elem(fd, &next, &st) == 0 && (st.tgid == a || st.tgid == b) &&
-		    bpf_map_delete_elem(fd, &next) == 0)
-			continue;	/* the walk goes on from the same key */
-		prev = next;
-		from = &prev;
-	}
-}
-
 static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 {
 	struct sched_state *ss = state;
@@ -261,7 +247,8 @@ static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
 	/* this process stays in the targets filter until after the detach, so its threads may still write entries
 	 * now: they go at the next detach */
-	forget_threads(ss, key.tgid, ss->swept_late);
+	bpf_map_delete_where(ss->skel->maps.threads, bpf_value_tgid_is,
+			     &(struct bpf_tgid_match){ offsetof(struct thread_state, tgid), key.tgid, ss->swept_late });
 	ss->swept_late = key.tgid;
 	tc->throttle_tracked = false;
 	free(tstate);

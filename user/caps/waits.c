@@ -12,6 +12,7 @@
 #include "tracer/attach_kind.h"
 #include "tracer/link_release.h"
 #include "tracer/bpf_hist.h"
+#include "tracer/bpf_map_sweep.h"
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
@@ -43,6 +44,7 @@ struct path_cache {
 /* Per session: the BPF object every traced process shares. */
 struct waits_state {
 	struct waits_bpf *skel;
+	uint32_t swept_late;		/* detached last: its threads may have left calls in inflight since */
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
@@ -441,20 +443,18 @@ static void waits_detach(void *state, struct target_ctx *tc, void *tstate)
 	struct waits_state *ws = state;
 	struct waits_target_state *ts = tstate;
 	struct bpf_hist_key key = { .tgid = tc->target.proc.pid };
-	int fd = bpf_map__fd(ws->skel->maps.wait_stacks);
-	struct wait_stack_key cur, next;
-	bool have_cur = false;
 
 	for (key.kind = 0; key.kind < WAITS_KINDS; key.kind++) {
 		bpf_map__delete_elem(ws->skel->maps.hists, &key, sizeof(key), 0);
 		bpf_map__delete_elem(ws->skel->maps.stats, &key, sizeof(key), 0);
 	}
-	while (bpf_map_get_next_key(fd, have_cur ? &cur : NULL, &next) == 0) {
-		if (next.tgid == key.tgid && bpf_map_delete_elem(fd, &next) == 0)
-			continue;	/* the key after cur is now the one after the deleted key */
-		cur = next;
-		have_cur = true;
-	}
+	bpf_map_delete_where(ws->skel->maps.wait_stacks, bpf_key_tgid_is,
+			     &(struct bpf_tgid_match){ offsetof(struct wait_stack_key, tgid), key.tgid, 0 });
+	/* a call its threads were in when they died stays until the LRU bound: it and the previous process's (whose
+	 * threads could still enter one until it left the targets filter) go now */
+	bpf_map_delete_where(ws->skel->maps.inflight, bpf_value_tgid_is,
+			     &(struct bpf_tgid_match){ offsetof(struct inflight, tgid), key.tgid, ws->swept_late });
+	ws->swept_late = key.tgid;
 	free(ts->paths_of_stacks.slot);
 	free(ts);
 }

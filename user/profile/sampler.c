@@ -19,6 +19,7 @@
 #include "profile/profile_types.h"
 #include "profile/sampler.h"
 #include "tracer/attach_kind.h"
+#include "tracer/bpf_map_sweep.h"
 #include "tracer/uprobes.h"
 
 #define MAX_LINKS 1024		/* perf events: one per CPU */
@@ -346,27 +347,12 @@ static int stack_take(void *state, const struct profile_type *t, const uint32_t 
 /* Deletes the entries there are now: their keys are gathered in one walk, then deleted (restarting the walk from
  * the map's start after each delete would scan every empty bucket before the next entry: quadratic in a map of
  * 65,536 buckets). Entries the programs add meanwhile stay for the next interval. */
-static void clear_map(const struct bpf_map *map)
-{
-	size_t key_size = bpf_map__key_size(map), max = bpf_map__max_entries(map), n = 0;
-	uint8_t *keys = malloc(key_size * max);
-	int fd = bpf_map__fd(map);
-
-	if (!keys)
-		return;
-	while (n < max && bpf_map_get_next_key(fd, n ? keys + (n - 1) * key_size : NULL, keys + n * key_size) == 0)
-		n++;
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, keys + i * key_size);
-	free(keys);
-}
-
 static int stack_clear(void *state)
 {
 	struct stack_state *ss = state;
 
-	clear_map(ss->skel->maps.samples);
-	clear_map(ss->skel->maps.stacks);
+	bpf_map_delete_where(ss->skel->maps.samples, NULL, NULL);
+	bpf_map_delete_where(ss->skel->maps.stacks, NULL, NULL);
 	return 0;
 }
 
