@@ -54,6 +54,7 @@ struct gc_target_state {
 	bool off;		/* the live check failed on an assumed layout: events are dropped */
 	struct gc_memstats_reader reader;	/* memstats source */
 	bool unverified;	/* memstats source: no cycle yet at attach, the layout is checked at the first one */
+	struct go_offsets offsets;	/* memstats source: the layout to check then */
 };
 
 /* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
@@ -182,10 +183,10 @@ static int on_recorded_cycle(uint64_t number, uint64_t pause_ns, uint64_t end_un
 
 /* The layout of a process that had run no GC cycle at attach is checked at its first: a layout that fails turns
  * the view off for that process, saying why. */
-static bool verified_late(struct gc_target_state *ts, const struct runtime_layout *rl)
+static bool verified_late(struct gc_target_state *ts)
 {
 	char why[256];
-	int err = layout_check_memstats(ts->pid, ts->reader.memstats, &rl->offsets, why, sizeof(why));
+	int err = layout_check_memstats(ts->pid, ts->reader.memstats, &ts->offsets, why, sizeof(why));
 
 	if (err == -EAGAIN)
 		return false;
@@ -197,18 +198,12 @@ static bool verified_late(struct gc_target_state *ts, const struct runtime_layou
 	return !ts->off;
 }
 
-static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts, const struct target *t)
+static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts)
 {
 	struct recorded_ctx rc = { gs, ts, realtime_ns() - monotonic_ns() };
-	struct runtime_layout rl;
 
-	if (ts->off)
+	if (ts->off || (ts->unverified && !verified_late(ts)))
 		return;
-	if (ts->unverified) {
-		runtime_layout_resolve(t, &rl);	/* cached per executable */
-		if (!verified_late(ts, &rl))
-			return;
-	}
 	gc_memstats_read(&ts->reader, on_recorded_cycle, &rc, &ts->stats.cycles_unread);
 }
 
@@ -219,7 +214,7 @@ static void poll_recorded_cycles(void *arg, void *item)
 	struct target_ctx *tc = gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid);
 
 	if (tc)
-		read_recorded_cycles(gs, ts, &tc->target);
+		read_recorded_cycles(gs, ts);
 }
 
 /* The reader of runtime.memstats' cycle record, from the derived layout, verified live (now, or at the process's
@@ -247,6 +242,7 @@ static int setup_reader(struct gc_target_state *ts, const struct target *t, cons
 		return -ENOTSUP;
 	}
 	ts->unverified = err == -EAGAIN;
+	ts->offsets = *o;
 	if ((err = gc_memstats_start(&ts->reader)))
 		snprintf(note, note_size, "cannot read the process's memory: %s", strerror(-err));
 	return err;
@@ -392,7 +388,7 @@ static void gc_finish(void *state, struct target_ctx *tc, void *tstate)
 	struct trace_facts *f = &tc->facts;
 
 	if (((struct gc_state *)state)->from_memstats) {
-		read_recorded_cycles(state, ts, &tc->target);	/* the cycles since the last poll */
+		read_recorded_cycles(state, ts);	/* the cycles since the last poll */
 		f->gc_cycles = ts->stats.cycles;
 		f->stw_pause_ns = ts->stats.total.cycle_pause_sum_ns;	/* no per-stop view: no throttling share */
 		return;
