@@ -34,6 +34,7 @@
 #include "tracer/uprobes.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* memstats source: 255 cycles per read fit 2,550 cycles a second */
+#define RELAXED_MAX_NS 1000000000ull	/* relaxed_polls: a process is read at least once a second */
 
 struct gc_state {
 	struct gc_bpf *skel;	/* NULL with the memstats source */
@@ -55,6 +56,7 @@ struct gc_target_state {
 	struct gc_memstats_reader reader;	/* memstats source */
 	bool unverified;	/* memstats source: no cycle yet at attach, the layout is checked at the first one */
 	struct go_offsets offsets;	/* memstats source: the layout to check then */
+	uint64_t next_read_ns, last_read_ns;	/* relaxed_polls: when its record is read next, and was last */
 };
 
 /* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
@@ -207,14 +209,30 @@ static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts
 	gc_memstats_read(&ts->reader, on_recorded_cycle, &rc, &ts->stats.cycles_unread);
 }
 
+/* With relaxed_polls (the daemon) a process's record is read as often as its GC rate needs: a quarter of the
+ * ring's 256 cycles between reads at the rate of the last period, from every POLL_PERIOD_NS (2,560 cycles a
+ * second) to every RELAXED_MAX_NS (64 cycles a second or fewer). Each read is a system call into the process. */
+static uint64_t next_read_delay(uint64_t cycles, uint64_t elapsed_ns)
+{
+	uint64_t d = cycles ? elapsed_ns * (GC_MEMSTATS_RING / 4) / cycles : RELAXED_MAX_NS;
+
+	return d < POLL_PERIOD_NS ? POLL_PERIOD_NS : d > RELAXED_MAX_NS ? RELAXED_MAX_NS : d;
+}
+
 static void poll_recorded_cycles(void *arg, void *item)
 {
 	struct gc_state *gs = arg;
 	struct gc_target_state *ts = item;
-	struct target_ctx *tc = gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid);
+	uint64_t now = monotonic_ns(), seen = ts->stats.cycles + ts->stats.cycles_unread;
 
-	if (tc)
-		read_recorded_cycles(gs, ts);
+	if (!gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid) ||
+	    (gs->ctx->opts.relaxed_polls && now < ts->next_read_ns))
+		return;
+	read_recorded_cycles(gs, ts);
+	if (ts->last_read_ns)
+		ts->next_read_ns = now + next_read_delay(ts->stats.cycles + ts->stats.cycles_unread - seen,
+							 now - ts->last_read_ns);
+	ts->last_read_ns = now;
 }
 
 /* The reader of runtime.memstats' cycle record, from the derived layout, verified live (now, or at the process's

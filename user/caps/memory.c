@@ -26,7 +26,8 @@
 #include "tracer/capability.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* 100 ms: the last figures before an OOM kill are at most this old */
-#define FDS_EVERY 10			/* polls: file descriptors once a second */
+#define RELAXED_POLL_NS 1000000000ull	/* the daemon's (relaxed_polls): a tenth of the cost, figures up to 1 s old */
+#define FDS_EVERY 10			/* polls: file descriptors at most every 10 polls */
 #define MIB (1024.0 * 1024.0)
 
 /* Per traced process. */
@@ -65,18 +66,18 @@ struct memory_state {
 	struct fd_errors_tracer *fd_errors;	/* NULL: failed calls are not counted */
 };
 
-/* VmRSS of /proc/PID/status in bytes. */
+/* The resident set in bytes: /proc/PID/statm's second field (pages), the counters VmRSS of /proc/PID/status adds
+ * up, from a file the kernel makes for a fraction of status' cost (bench/daemon). */
 static int read_rss(int pid, uint64_t *bytes)
 {
-	char buf[4096], *line;
-	unsigned long long kib;
+	char buf[256];
+	unsigned long long size, pages;
 
-	if (proc_read_file(pid, "status", buf, sizeof(buf)))
+	if (proc_read_file(pid, "statm", buf, sizeof(buf)))
 		return -ESRCH;
-	line = strstr(buf, "\nVmRSS:");
-	if (!line || sscanf(line + 7, "%llu kB", &kib) != 1)
+	if (sscanf(buf, "%llu %llu", &size, &pages) != 2)
 		return -ENOENT;
-	*bytes = kib * 1024;
+	*bytes = pages * (uint64_t)sysconf(_SC_PAGESIZE);
 	return 0;
 }
 
@@ -204,7 +205,7 @@ static int memory_open(struct trace_ctx *ctx, int index, void **state, char *not
 	ms->ctx = ctx;
 	ms->index = index;
 	*state = ms;
-	poller_init(&ms->poller, ctx->loop, POLL_PERIOD_NS, poll_target, ms);
+	poller_init(&ms->poller, ctx->loop, ctx->opts.relaxed_polls ? RELAXED_POLL_NS : POLL_PERIOD_NS, poll_target, ms);
 	/* Without the exit program the figures stay; only the OOM kill event is lost. */
 	if (attach_kind_start("memory", ATTACH_TP_BTF, start_kind, ms, why, sizeof(why)) ||
 	    event_bus_subscribe(ctx->bus, EVENT_EXIT, on_exit_event, ms))

@@ -698,7 +698,7 @@ static int load_config(struct daemon *d, int argc, char **argv)
 
 static int start(struct daemon *d)
 {
-	struct capability_options opts = { .share_uprobes = true, .totals_only = true,
+	struct capability_options opts = { .share_uprobes = true, .totals_only = true, .relaxed_polls = true,
 					   .gc_source = d->cfg.gc_from_probes ? GC_FROM_PROBES : GC_FROM_MEMSTATS };
 	char note[256];
 	bool enabled[MAX_CAPS];

@@ -355,7 +355,7 @@ static struct mapping *find_mapping(struct symbolizer *s, uint64_t addr)
 
 static struct sym_frame *push_frames(struct symbolizer *s, int n)
 {
-	if (array_reserve(&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames), 4096))
+	if (array_reserve(&s->frames, &s->frames_cap, s->nframes + n, sizeof(*s->frames), 64))
 		return NULL;
 	s->nframes += n;
 	return &s->frames[s->nframes - n];
@@ -425,7 +425,7 @@ static int reserve_slot(struct symbolizer *s)
 
 	if (s->table && (s->table_used + 1) * 2 <= s->table_cap)
 		return 0;
-	ncap = old_cap ? old_cap * 2 : 4096;
+	ncap = old_cap ? old_cap * 2 : 64;	/* small first: the daemon has one per process (bench/daemon) */
 	if (s->table_used >= PC_CACHE_MAX) {
 		ncap = old_cap;
 		old_cap = 0;

@@ -1365,17 +1365,24 @@ static int read_v1_failcnt(const char *dir, struct cgroup_memory_stat *st)
 	return err;
 }
 
-/* v1 memory.oom_control and the failure counts, absent at the root of some kernels */
-static int read_v1_under_oom(const char *dir, struct cgroup_memory_stat *st)
+/* The file that counts OOM kills (v2 memory.events, v1 memory.oom_control, absent at the root of some kernels),
+ * read once for all it holds: the kills, and v1's under_oom or v2's events (the high count is stat_dir's here). */
+static int read_oom_file(const struct cgroup_memory *cm, bool v2, struct cgroup_memory_stat *st)
 {
 	char *text;
-	int err = read_if_there(dir, "memory.oom_control", &text);
+	int err = read_if_there(cm->stat_dir, v2 ? "memory.events" : "memory.oom_control", &text);
 
-	if (!err && text)
-		err = cgroup_parse_under_oom(text, &st->under_oom);
-	st->has_under_oom = !err && text;
+	if (err || !text)
+		return err;
+	err = cgroup_parse_oom_kills(text, &st->oom_kills);
+	st->has_oom_kills = !err;
+	err = err == -ENOENT ? 0 : err;
+	if (!err && v2)
+		st->has_events = !(err = cgroup_parse_memory_events(text, &st->events));
+	else if (!err)
+		st->has_under_oom = !(err = cgroup_parse_under_oom(text, &st->under_oom));
 	free(text);
-	return err ?: read_v1_failcnt(dir, st);
+	return err;
 }
 
 static int read_events_in(const char *dir, struct cgroup_memory_events *ev, bool *have)
@@ -1390,15 +1397,16 @@ static int read_events_in(const char *dir, struct cgroup_memory_events *ev, bool
 	return err;
 }
 
-/* memory.events (the high count from high_dir, where that limit is) and memory.pressure of stat_dir. */
+/* The high count from high_dir's memory.events, where that limit is (stat_dir's was read with the OOM kills), and
+ * memory.pressure of stat_dir. */
 static int read_v2_events(const struct cgroup_memory *cm, struct cgroup_memory_stat *st)
 {
 	struct cgroup_memory_events high_ev;
 	bool have_high = true;
 	char *text;
-	int err = read_events_in(cm->stat_dir, &st->events, &st->has_events);
+	int err = 0;
 
-	if (!err && st->has_events && strcmp(cm->high_dir, cm->stat_dir) != 0) {
+	if (st->has_events && strcmp(cm->high_dir, cm->stat_dir) != 0) {
 		err = read_events_in(cm->high_dir, &high_ev, &have_high);
 		if (have_high)
 			st->events.high = high_ev.high;
@@ -1426,9 +1434,8 @@ int cgroup_memory_read_stat(const struct cgroup_memory *cm, struct cgroup_memory
 		return -ENOENT;
 	err = err ?: read_optional(cm->stat_dir, v2 ? "memory.peak" : "memory.max_usage_in_bytes", cgroup_parse_bytes,
 				   &st->peak_bytes, &st->has_peak);
-	err = err ?: read_optional(cm->stat_dir, v2 ? "memory.events" : "memory.oom_control", cgroup_parse_oom_kills,
-				   &st->oom_kills, &st->has_oom_kills);
+	err = err ?: read_oom_file(cm, v2, st);
 	if (err)
 		return err;
-	return v2 ? read_v2_events(cm, st) : read_v1_under_oom(cm->stat_dir, st);
+	return v2 ? read_v2_events(cm, st) : read_v1_failcnt(cm->stat_dir, st);
 }

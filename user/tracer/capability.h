@@ -80,6 +80,8 @@ struct capability_options {
 	enum gc_source gc_source;	/* --gc-source */
 	bool share_uprobes;		/* one probe per executable for all its processes (the daemon) */
 	bool totals_only;		/* cumulative figures only, no per-value lists (the daemon, which runs for ever) */
+	bool relaxed_polls;		/* the daemon: memory and files read once a second, the GC's record as often as
+					 * each process's GC rate needs (bench/daemon); a trace reads them 10 times a second */
 };
 
 /* What capabilities see of the session that runs them (one process for `gotrace -p`, many for the daemon). */
