@@ -34,7 +34,7 @@
 #include "tracer/uprobes.h"
 
 #define POLL_PERIOD_NS 100000000ull	/* memstats source: 255 cycles per read fit 2,550 cycles a second */
-#define RELAXED_MAX_NS 1000000000ull	/* relaxed_polls: a process is read at least once a second */
+#define RELAXED_MAX_NS 1000000000ull	/* relaxed_polls: a cycle waits at most this long to be read */
 
 struct gc_state {
 	struct gc_bpf *skel;	/* NULL with the memstats source */
@@ -56,7 +56,7 @@ struct gc_target_state {
 	struct gc_memstats_reader reader;	/* memstats source */
 	bool unverified;	/* memstats source: no cycle yet at attach, the layout is checked at the first one */
 	struct go_offsets offsets;	/* memstats source: the layout to check then */
-	uint64_t next_read_ns, last_read_ns;	/* relaxed_polls: when its record is read next, and was last */
+	uint64_t last_read_ns;	/* relaxed_polls: when its record was last read */
 };
 
 /* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
@@ -209,29 +209,30 @@ static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts
 	gc_memstats_read(&ts->reader, on_recorded_cycle, &rc, &ts->stats.cycles_unread);
 }
 
-/* With relaxed_polls (the daemon) a process's record is read as often as its GC rate needs: a quarter of the
- * ring's 256 cycles between reads at the rate of the last period, from every POLL_PERIOD_NS (2,560 cycles a
- * second) to every RELAXED_MAX_NS (64 cycles a second or fewer). Each read is a system call into the process. */
-static uint64_t next_read_delay(uint64_t cycles, uint64_t elapsed_ns)
+/* With relaxed_polls (the daemon) the poll reads only the cycle count, and the record (two 2 KiB rings and the
+ * count again) when a quarter of the ring's 256 cycles are waiting or a second has passed with any waiting: a
+ * busy process costs one small read a poll instead of four, and no cycle waits more than a second. (A render of
+ * /metrics reads every record at once: a scrape sees every cycle up to it.) */
+static bool record_due(const struct gc_state *gs, struct gc_target_state *ts, uint64_t now)
 {
-	uint64_t d = cycles ? elapsed_ns * (GC_MEMSTATS_RING / 4) / cycles : RELAXED_MAX_NS;
+	uint32_t pending;
 
-	return d < POLL_PERIOD_NS ? POLL_PERIOD_NS : d > RELAXED_MAX_NS ? RELAXED_MAX_NS : d;
+	if (!gs->ctx->opts.relaxed_polls)
+		return true;
+	if (ts->off || gc_memstats_pending(&ts->reader, &pending) || !pending)
+		return false;
+	return pending >= GC_MEMSTATS_RING / 4 || now - ts->last_read_ns >= RELAXED_MAX_NS;
 }
 
 static void poll_recorded_cycles(void *arg, void *item)
 {
 	struct gc_state *gs = arg;
 	struct gc_target_state *ts = item;
-	uint64_t now = monotonic_ns(), seen = ts->stats.cycles + ts->stats.cycles_unread;
+	uint64_t now = monotonic_ns();
 
-	if (!gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid) ||
-	    (gs->ctx->opts.relaxed_polls && now < ts->next_read_ns))
+	if (!gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid) || !record_due(gs, ts, now))
 		return;
 	read_recorded_cycles(gs, ts);
-	if (ts->last_read_ns)
-		ts->next_read_ns = now + next_read_delay(ts->stats.cycles + ts->stats.cycles_unread - seen,
-							 now - ts->last_read_ns);
 	ts->last_read_ns = now;
 }
 
@@ -487,8 +488,16 @@ static void stop_metrics(int gc, struct target_ctx *const *tcs, size_t n, struct
 
 static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
-	const struct gc_state *gs = state;
+	struct gc_state *gs = state;
 
+	for (size_t i = 0; gs->from_memstats && i < n; i++) {	/* every cycle up to the render */
+		struct gc_target_state *ts = tcs[i]->cap_state[gs->index];
+
+		if (ts) {
+			read_recorded_cycles(gs, ts);
+			ts->last_read_ns = monotonic_ns();
+		}
+	}
 	cycle_metrics(gs->index, tcs, n, p);
 	if (gs->from_memstats)
 		capability_metric_u64(p, "gotrace_gc_cycles_unread_total", "counter",

@@ -28,6 +28,15 @@ int gc_memstats_start(struct gc_memstats_reader *r)
 	return read_numgc(r, &r->seen);
 }
 
+int gc_memstats_pending(const struct gc_memstats_reader *r, uint32_t *pending)
+{
+	uint32_t numgc;
+	int err = read_numgc(r, &numgc);
+
+	*pending = err ? 0 : numgc - r->seen;
+	return err;
+}
+
 static int read_rings(const struct gc_memstats_reader *r, uint64_t *pause_ns, uint64_t *pause_end)
 {
 	size_t ring = GC_MEMSTATS_RING * sizeof(uint64_t);

@@ -34,6 +34,8 @@ typedef int (*gc_memstats_cycle_fn)(uint64_t number, uint64_t pause_ns, uint64_t
 
 /* Starts at the process's current cycle count (earlier cycles were before tracing). 0 or negative errno. */
 int gc_memstats_start(struct gc_memstats_reader *r);
+/* How many cycles completed since the last read (one 4-byte read of numgc). 0 or negative errno. */
+int gc_memstats_pending(const struct gc_memstats_reader *r, uint32_t *pending);
 /* Delivers every cycle completed since the last read, oldest first; *unread counts those whose record was
  * overwritten first. One read of numgc when no cycle ended. 0, fn's non-zero result, or negative errno (the
  * process is gone). */

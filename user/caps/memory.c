@@ -793,11 +793,17 @@ static bool metrics_reading(const struct target_ctx *tc, int index, struct memor
 
 static void memory_metrics(void *state, struct target_ctx *const *tcs, size_t n, struct prom *p)
 {
-	int index = ((struct memory_state *)state)->index;
+	const struct memory_state *ms = state;
+	int index = ms->index;
 
-	for (size_t i = 0; i < n; i++)
-		if (tcs[i]->cap_state[index])
-			read_fds(tcs[i]->cap_state[index]);
+	for (size_t i = 0; i < n; i++) {
+		struct memory_target_state *ts = tcs[i]->cap_state[index];
+
+		if (ts && ms->ctx->opts.relaxed_polls && !ts->exited)
+			refresh(ts);	/* a scrape gets the figures of its time, not of the last poll's */
+		if (ts)
+			read_fds(ts);
+	}
 
 	capability_metric(p, "gotrace_go_heap_live_bytes", "gauge", "Bytes in heap spans in use (gcController.heapLive).",
 			  tcs, n, index, heap_live);
