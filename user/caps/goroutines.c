@@ -26,6 +26,8 @@
 
 #define MAX_RUNTIME_BUCKETS 1024
 #define POLL_PERIOD_NS 100000000ull	/* 100 ms */
+#define RELAXED_POLL_NS 1000000000ull	/* the daemon (relaxed_polls): the histogram is cumulative, and read at each
+					 * render too; only its last second before an exit can be missed */
 
 /* Per traced process. */
 struct goroutines_target_state {
@@ -128,7 +130,8 @@ static int goroutines_open(struct trace_ctx *ctx, int index, void **state, char 
 	gs->ctx = ctx;
 	gs->index = index;
 	gs->exact = ctx->opts.exact_goroutines;
-	poller_init(&gs->poller, ctx->loop, POLL_PERIOD_NS, poll_runtime_hist, gs);
+	poller_init(&gs->poller, ctx->loop, ctx->opts.relaxed_polls ? RELAXED_POLL_NS : POLL_PERIOD_NS,
+		    poll_runtime_hist, gs);
 	return gs->exact ? open_exact(gs, note, note_size) : 0;
 }
 
