@@ -419,6 +419,10 @@ scrape_configs:
                 return False
 
         wait_for(ready, what="prometheus ready")
+        # Ready is not scraping: the discovery manager hands the static target over up to 5 s later, and a test's
+        # programs may come and go in that time. Its first successful scrape is what a test can count on.
+        wait_for(lambda: list(promql(port, 'up{job="gotrace"}').values()) == [1.0], timeout=30,
+                 what="prometheus scraping the daemon")
         yield port
     finally:
         p.terminate()
