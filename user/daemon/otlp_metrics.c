@@ -86,8 +86,7 @@ struct encoder {
 
 struct histogram_acc {
 	double bounds[MAX_BUCKETS], cumulative[MAX_BUCKETS], sum;
-	int n;
-	bool overflow;
+	int n;			/* finite bounds; past MAX_BUCKETS they are dropped (the /metrics ladder has 27) */
 };
 
 /* ---- pass 1: families and resources ---- */
@@ -347,8 +346,6 @@ static bool encode_histogram_line(struct encoder *e, const struct resource *r, c
 		if (le && strcmp(le, "+Inf") && h->n < MAX_BUCKETS) {
 			h->bounds[h->n] = strtod(le, NULL);
 			h->cumulative[h->n++] = l->value;
-		} else if (le && strcmp(le, "+Inf")) {
-			h->overflow = true;
 		}
 		return false;
 	}
