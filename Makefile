@@ -2,22 +2,26 @@
 # Pipeline: bpf/*.bpf.c --clang -target bpf--> build/bpf/*.bpf.o --bpftool gen skeleton--> build/skel/*.skel.h
 #           user/report/assets/* --scripts/embed-files.sh--> build/gen/report_assets.c --cc--> build/gen/report_assets.o
 #           user/<layer>/*.c (+ skeletons) --cc--> build/user/<layer>/*.o --> ./gotrace (libbpf, libelf, libdw,
-#           zlib, capstone). Layers: see README.md's Layout; includes name their layer ("lib/json.h", "bpf/gc.h").
+#           zlib, ...; capstone and libcurl are loaded only while used). Layers: see README.md's Layout; includes name their
+#           layer ("lib/json.h", "bpf/gc.h").
 # Quiet by default; V=1 shows every command.
 
 OUTPUT    := build
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
+LLVM_STRIP ?= llvm-strip
 CC        ?= cc
 ARCH      := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 VMLINUX   := vmlinux/$(ARCH)
 
 LIBS      := libbpf libelf libdw zlib capstone libmicrohttpd libcurl json-c
+# Libraries gotrace loads only while it uses them (user/lib/shared_lib.h): compiled against, never linked.
+LOADED_LIBS := capstone libcurl
 CFLAGS    ?= -O2 -g
 WARNINGS  := -Wall -Wextra -Werror
 USER_CFLAGS = $(CFLAGS) $(WARNINGS) -std=gnu11 -D_GNU_SOURCE -iquote user -iquote . -iquote $(OUTPUT)/skel \
 	      $(shell pkg-config --cflags $(LIBS) 2>/dev/null) $(EXTRA_CFLAGS)
-USER_LDLIBS = $(shell pkg-config --libs $(LIBS) 2>/dev/null) -lm
+USER_LDLIBS = $(shell pkg-config --libs $(filter-out $(LOADED_LIBS),$(LIBS)) 2>/dev/null) -lm
 BPF_CFLAGS := -target bpf -g -O2 -D__TARGET_ARCH_$(ARCH) -Wall -Werror -I$(VMLINUX) -Ibpf \
 	      -mcpu=v3
 
@@ -55,6 +59,9 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) $(VMLINUX)/vmlinux.h | de
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	@# -g made the BTF (kept); the DWARF is 90% of the object, and the skeleton embeds the whole object in
+	@# gotrace, where libbpf reads it at every open: strip it, as libbpf-tools do.
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUTPUT)/skel/%.skel.h: $(OUTPUT)/bpf/%.bpf.o | deps
 	$(call msg,SKEL,$@)

@@ -18,7 +18,10 @@ mkdir -p "$out"
 
 # target: sources beyond tests/fuzz/fuzz_<target>.c, libraries, libFuzzer options
 daemon_config_sources="user/daemon/daemon_config.c user/daemon/pyroscope.c user/lib/cli.c user/lib/duration.c
-	user/lib/http_server.c user/lib/http_client.c user/lib/log.c user/lib/json.c user/lib/utf8.c"
+	user/lib/http_server.c user/lib/http_client.c user/lib/shared_lib.c user/lib/log.c user/lib/json.c
+	user/lib/utf8.c"
+# Capstone is loaded while used (user/lib/shared_lib.h); the targets hold it loaded from their initialization.
+capstone_srcs="user/gobin/capstone_lib.c user/lib/shared_lib.c user/lib/log.c user/lib/json.c user/lib/utf8.c"
 declare -A sources=(
 	[pclntab]="user/gobin/pclntab.c user/gobin/elf_file.c"
 	[buildinfo]="user/gobin/buildinfo.c user/gobin/pclntab.c user/gobin/elf_file.c"
@@ -29,17 +32,18 @@ declare -A sources=(
 	[prom]="user/lib/prom.c user/lib/utf8.c user/lib/hist.c user/lib/prom_parse.c user/lib/protobuf.c user/lib/array.c
 		user/daemon/otlp_metrics.c user/daemon/otlp_resource.c"
 	[report_ndjson]="user/report/report_ndjson.c user/report/report_model.c user/lib/array.c user/lib/hist.c"
-	[retsites]="user/gobin/retsites.c"
-	[go_globals]="user/gobin/go_globals.c user/gobin/go_offsets.c user/gobin/pclntab.c user/gobin/elf_file.c"
+	[retsites]="user/gobin/retsites.c $capstone_srcs"
+	[go_globals]="user/gobin/go_globals.c user/gobin/go_offsets.c user/gobin/pclntab.c user/gobin/elf_file.c
+		$capstone_srcs"
 	[proc_maps]="user/sys/proc_maps.c"
 	[symbolizer]="user/profile/symbolizer.c user/profile/symbolize.c user/profile/profile.c user/gobin/sym_module.c
 		user/gobin/pclntab.c user/gobin/buildinfo.c user/gobin/elf_file.c user/sys/proc_maps.c user/sys/proc.c
 		user/sys/ksyms.c user/lib/array.c user/lib/event_loop.c"
 )
-daemon_config_libs="-lcurl -lmicrohttpd -lbpf -lm"
+daemon_config_libs="-lmicrohttpd -lbpf -lm"
 declare -A libs=([pclntab]="-lelf" [buildinfo]="-lelf" [dwarf_offsets]="-ldw -lelf" [cgroup]=""
 	[daemon_config]="$daemon_config_libs" [target_rules]="$daemon_config_libs" [prom]="-lm"
-	[report_ndjson]="-ljson-c -lm" [retsites]="-lcapstone" [go_globals]="-lcapstone -ldw -lelf" [proc_maps]=""
+	[report_ndjson]="-ljson-c -lm" [retsites]="-lbpf" [go_globals]="-lbpf -ldw -lelf" [proc_maps]=""
 	[symbolizer]="-lelf")
 declare -A options=(
 	[pclntab]="-max_len=3000000 -rss_limit_mb=4096"

@@ -9,7 +9,8 @@
  * sections, its source must say so, and go_globals_find must answer 0 exactly when something was found.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
  *        -iquote user tests/fuzz/fuzz_go_globals.c user/gobin/go_globals.c user/gobin/go_offsets.c
- *        user/gobin/pclntab.c user/gobin/elf_file.c -lcapstone -ldw -lelf -o build/fuzz/fuzz_go_globals
+ *        user/gobin/pclntab.c user/gobin/elf_file.c (and scripts/fuzz.sh's capstone_srcs) -lbpf -ldw -lelf
+ *        -o build/fuzz/fuzz_go_globals
  * Seeds: GOTRACE_FUZZ_SEEDS=DIR build/fuzz/fuzz_go_globals -runs=0 writes the real bodies of both fixtures.
  * Run:   build/fuzz/fuzz_go_globals -max_len=65536 -max_total_time=300 build/fuzz/corpus_go_globals
  * (run from the repository root, or with GOTRACE_FUZZ_BINARIES=dir holding go1.26.8/ and go1.19.8/) */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gobin/capstone_lib.h"
 #include "gobin/elf_file.h"
 #include "gobin/go_globals.h"
 #include "gobin/go_offsets.h"
@@ -113,6 +115,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	if (!capstone_get())	/* one reference for the whole run: loaded once, not for every input */
+		abort();
 	FUZZ_LOAD_IMAGES(images, load_image, write_seed);
 	return 0;
 }

@@ -7,7 +7,8 @@
  * count must not depend on the room given (-ENOSPC below it, the same sites at or above it), and INT3 padding
  * after the body must change nothing.
  * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 -D_GNU_SOURCE
- *        -iquote user tests/fuzz/fuzz_retsites.c user/gobin/retsites.c -lcapstone -o build/fuzz/fuzz_retsites
+ *        -iquote user tests/fuzz/fuzz_retsites.c user/gobin/retsites.c (and scripts/fuzz.sh's capstone_srcs) -lbpf
+ *        -o build/fuzz/fuzz_retsites
  * Run:   build/fuzz/fuzz_retsites -max_len=65536 -max_total_time=300 build/fuzz/corpus_retsites */
 #include <elf.h>
 #include <errno.h>
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gobin/capstone_lib.h"
 #include "gobin/retsites.h"
 
 #define EXPECT(cond)                     \
@@ -29,7 +31,16 @@
 
 static uint64_t sites[MAX_SITES], again[MAX_SITES];
 
-static bool x86_prefix(uint8_t b)
+/* One reference for the whole run: the library stays loaded instead of loading for every input. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	EXPECT(capstone_get());
+	return 0;
+}
+
+static bool is_x86_prefix(uint8_t b)
 {
 	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
 	       b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || (b >= 0x40 && b <= 0x4f);
@@ -38,7 +49,7 @@ static bool x86_prefix(uint8_t b)
 /* RET, RET imm16, RETF, RETF imm16 once the prefixes are skipped. */
 static bool x86_return_at(const uint8_t *code, size_t len, size_t off)
 {
-	while (off < len && x86_prefix(code[off]))
+	while (off < len && is_x86_prefix(code[off]))
 		off++;
 	return off < len && (code[off] == 0xc3 || code[off] == 0xc2 || code[off] == 0xcb || code[off] == 0xca);
 }

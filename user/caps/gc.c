@@ -291,13 +291,13 @@ static void gc_detach(void *state, struct target_ctx *tc, void *tstate)
 	free(ts);
 }
 
-/* A runtime function that cannot be found (unreadable function table, a runtime that renamed it) turns GC
- * tracing off for this process; the other capabilities go on. */
+/* A runtime function that cannot be found (unreadable function table, a runtime that renamed it), or whose exits
+ * cannot be found (no Capstone to decode it), turns GC tracing off for this process; the other capabilities go on. */
 static int missing_function_error(int err, char *note, size_t note_size)
 {
 	char detail[512];
 
-	if (err != -ENOENT)
+	if (err != -ENOENT && err != -ELIBACC)
 		return 0;
 	snprintf(detail, sizeof(detail), "%s", note);
 	snprintf(note, note_size, "GC pause tracing is off: %s", detail);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -775,6 +776,12 @@ int cmd_daemon(int argc, char **argv)
 
 	if (!d)
 		return EXIT_FAILURE_RUN;
+	/* A fixed threshold: glibc otherwise raises it to the size of every large block freed (the kernel's symbol
+	 * table being parsed, a profile flush), after which such blocks come from the heap, whose freed middle it
+	 * never returns: a daemon that lives for months keeps its peak. Blocks of 1 MiB and more are mapped and
+	 * returned on free; smaller ones (a scrape's text) are reused from the heap. Measured (bench/daemon): 2 MiB
+	 * less at 50 processes and no more CPU (128 KiB: as little memory, a little more CPU faulting pages in). */
+	mallopt(M_MMAP_THRESHOLD, 1024 * 1024);
 	log_json = true;
 	d->out.out = stdout;
 	d->sink = (struct output_sink){ .format = &output_log, .opts = &d->out, .out = d->out.out };

@@ -5,12 +5,12 @@
  * functions that use it: every memory operand of those functions with an absolute target (RIP-relative on
  * amd64, ADRP pairs on arm64) is a candidate address of some field, so target - field offset is a candidate base.
  * The true base is the one that explains several known fields at once, in more than one function. */
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gobin/capstone_lib.h"
 #include "gobin/go_globals.h"
 
 /* Go 1.26 gives runtime.firstmoduledata a section of its own, .go.module. */
@@ -139,12 +139,18 @@ struct arm64_regs {
 	int pending;		/* register whose ADD result is not yet used, or -1 */
 };
 
-static void arm64_forget_written(csh cs, const cs_insn *insn, struct arm64_regs *r)
+/* The disassembler: Capstone's functions (loaded for the search) and its handle. */
+struct disasm {
+	const struct capstone_api *cs;
+	csh handle;
+};
+
+static void arm64_forget_written(const struct disasm *d, const cs_insn *insn, struct arm64_regs *r)
 {
 	cs_regs read, written;
 	uint8_t nread, nwritten;
 
-	if (cs_regs_access(cs, insn, read, &nread, written, &nwritten) != CS_ERR_OK) {
+	if (d->cs->regs_access(d->handle, insn, read, &nread, written, &nwritten) != CS_ERR_OK) {
 		r->known = 0;
 		return;
 	}
@@ -182,7 +188,7 @@ static int arm64_makes_address(const cs_insn *insn, const struct arm64_regs *r, 
 	return -1;
 }
 
-static void arm64_targets(csh cs, const cs_insn *insn, struct targets *t, struct arm64_regs *r)
+static void arm64_targets(const struct disasm *dis, const cs_insn *insn, struct targets *t, struct arm64_regs *r)
 {
 	const cs_arm64 *a = &insn->detail->arm64;
 	bool pending_used = false;
@@ -212,7 +218,7 @@ static void arm64_targets(csh cs, const cs_insn *insn, struct targets *t, struct
 	if (insn->id == ARM64_INS_BL || insn->id == ARM64_INS_BLR)
 		r->known = 0;
 	else
-		arm64_forget_written(cs, insn, r);
+		arm64_forget_written(dis, insn, r);
 	if (d >= 0) {
 		r->addr[d] = addr;
 		r->known |= 1u << d;
@@ -221,8 +227,8 @@ static void arm64_targets(csh cs, const cs_insn *insn, struct targets *t, struct
 }
 
 /* Linear sweep of [entry, end): Go functions hold no data, so every byte is decoded once. */
-static int function_targets(const struct elf_file *ef, csh cs, bool arm64, uint64_t entry, uint64_t end,
-			    struct targets *t)
+static int function_targets(const struct elf_file *ef, const struct disasm *d, bool arm64, uint64_t entry,
+			    uint64_t end, struct targets *t)
 {
 	const uint8_t *code;
 	size_t size;
@@ -237,16 +243,16 @@ static int function_targets(const struct elf_file *ef, csh cs, bool arm64, uint6
 	code = elf_file_vaddr_ptr(ef, entry, size);
 	if (!code)
 		return -ENOEXEC;
-	insn = cs_malloc(cs);
+	insn = d->cs->malloc(d->handle);
 	if (!insn)
 		return -ENOMEM;
-	while (size > 0 && cs_disasm_iter(cs, &code, &size, &addr, insn)) {
+	while (size > 0 && d->cs->disasm_iter(d->handle, &code, &size, &addr, insn)) {
 		if (arm64)
-			arm64_targets(cs, insn, t, &regs);
+			arm64_targets(d, insn, t, &regs);
 		else
 			x86_targets(insn, t);
 	}
-	cs_free(insn, 1);
+	d->cs->free(insn, 1);
 	return 0;
 }
 
@@ -387,7 +393,7 @@ struct code_search {
 	const struct elf_file *ef;
 	go_func_lookup_fn find_func;
 	void *ctx;
-	csh cs;
+	struct disasm disasm;
 	bool arm64;
 	struct targets targets;
 };
@@ -408,7 +414,7 @@ static uint64_t derive_global(struct code_search *s, const struct global_pattern
 		uint64_t entry, end;
 
 		if (s->find_func(p->funcs[nfuncs], &entry, &end, s->ctx) != 0 ||
-		    function_targets(s->ef, s->cs, s->arm64, entry, end, &s->targets) != 0)
+		    function_targets(s->ef, &s->disasm, s->arm64, entry, end, &s->targets) != 0)
 			continue;
 		n += function_hits(p, &s->targets, nfuncs, hits + n, MAX_HITS - n);
 	}
@@ -494,9 +500,13 @@ static void from_code(const struct elf_file *ef, const struct go_offsets *o, go_
 	s->ctx = ctx;
 	s->arm64 = machine == EM_AARCH64;
 	init_targets(ef, &s->targets);
-	if (cs_open(s->arm64 ? CS_ARCH_ARM64 : CS_ARCH_X86, s->arm64 ? CS_MODE_ARM : CS_MODE_64, &s->cs) != CS_ERR_OK)
+	s->disasm.cs = capstone_get();
+	if (!s->disasm.cs)
 		goto out;
-	cs_option(s->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	if (s->disasm.cs->open(s->arm64 ? CS_ARCH_ARM64 : CS_ARCH_X86, s->arm64 ? CS_MODE_ARM : CS_MODE_64,
+			       &s->disasm.handle) != CS_ERR_OK)
+		goto put;
+	s->disasm.cs->option(s->disasm.handle, CS_OPT_DETAIL, CS_OPT_ON);
 	work_pattern(o, &p);
 	if (!out->work && (out->work = derive_global(s, &p)))
 		out->work_source = GO_GLOBAL_CODE;
@@ -509,7 +519,9 @@ static void from_code(const struct elf_file *ef, const struct go_offsets *o, go_
 	gc_controller_pattern(o, &p);
 	if (!out->gc_controller && (out->gc_controller = derive_global(s, &p)))
 		out->gc_controller_source = GO_GLOBAL_CODE;
-	cs_close(&s->cs);
+	s->disasm.cs->close(&s->disasm.handle);
+put:
+	capstone_put();
 out:
 	free(s);
 }

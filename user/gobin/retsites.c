@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Linear-sweep disassembly with Capstone (x86-64) or fixed-width words (arm64). Decoding from the function's first
  * byte keeps a 0xC3 inside an immediate or displacement from ever being taken for a RET. */
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <errno.h>
 
+#include "gobin/capstone_lib.h"
 #include "gobin/retsites.h"
 
 static bool x86_is_return(const cs_insn *insn)
@@ -21,24 +21,20 @@ static bool only_padding(const uint8_t *code, size_t len)
 	return true;
 }
 
-static int find_x86(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *rets, size_t max)
+/* The RETs of code, decoded through an open Capstone handle. */
+static int sweep_x86(const struct capstone_api *capstone, csh cs, const uint8_t *code, size_t len, uint64_t vaddr,
+		     uint64_t *rets, size_t max)
 {
 	const uint8_t *p = code;
 	uint64_t addr = vaddr;
 	size_t left = len, n = 0;
 	int ret = 0;
-	csh cs;
-	cs_insn *insn;
+	cs_insn *insn = capstone->malloc(cs);
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+	if (!insn)
 		return -ENOMEM;
-	insn = cs_malloc(cs);
-	if (!insn) {
-		cs_close(&cs);
-		return -ENOMEM;
-	}
 	while (left > 0) {
-		if (!cs_disasm_iter(cs, &p, &left, &addr, insn)) {
+		if (!capstone->disasm_iter(cs, &p, &left, &addr, insn)) {
 			if (!only_padding(p, left))
 				ret = -ENOEXEC;
 			break;
@@ -51,9 +47,24 @@ static int find_x86(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *r
 		}
 		rets[n++] = insn->address;
 	}
-	cs_free(insn, 1);
-	cs_close(&cs);
+	capstone->free(insn, 1);
 	return ret ? ret : (int)n;
+}
+
+static int find_x86(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *rets, size_t max)
+{
+	const struct capstone_api *capstone = capstone_get();
+	csh cs;
+	int ret = -ENOMEM;
+
+	if (!capstone)
+		return -ELIBACC;
+	if (capstone->open(CS_ARCH_X86, CS_MODE_64, &cs) == CS_ERR_OK) {
+		ret = sweep_x86(capstone, cs, code, len, vaddr, rets, max);
+		capstone->close(&cs);
+	}
+	capstone_put();
+	return ret;
 }
 
 /* RET, RETAA, RETAB: "ret Xn" is 0xd65f0000 | Rn << 5. */

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The push client on libcurl (http_client.h) and the rules for a server's base URL. */
+/* The push client on libcurl (http_client.h) and the rules for a server's base URL. libcurl is loaded while a
+ * client is open (lib/shared_lib.h): most daemons push nowhere, and linked in, libcurl and the TLS, Kerberos and
+ * LDAP libraries it needs kept about 5 MiB resident in every gotrace. */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +14,8 @@
 
 #include "lib/cli.h"
 #include "lib/http_client.h"
+#include "lib/log.h"
+#include "lib/shared_lib.h"
 #include "lib/version.h"
 
 #define MAX_BACKOFF_MS (5 * 60 * 1000L)
@@ -75,13 +78,62 @@ struct http_client {
 	int64_t retry_after_ms;		/* monotonic time before which posts fail fast */
 };
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+/* The functions of libcurl this file calls, named as libcurl names them without the curl_ prefix. */
+static struct {
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_global_cleanup) *global_cleanup;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_reset) *easy_reset;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_mime_init) *mime_init;
+	__typeof__(curl_mime_addpart) *mime_addpart;
+	__typeof__(curl_mime_name) *mime_name;
+	__typeof__(curl_mime_filename) *mime_filename;
+	__typeof__(curl_mime_type) *mime_type;
+	__typeof__(curl_mime_data) *mime_data;
+	__typeof__(curl_mime_free) *mime_free;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+} libcurl;
 
-static void init_curl(void)
+static const struct shared_lib_symbol libcurl_symbols[] = {
+	{ "curl_global_init", (void **)&libcurl.global_init },
+	{ "curl_global_cleanup", (void **)&libcurl.global_cleanup },
+	{ "curl_easy_init", (void **)&libcurl.easy_init },
+	{ "curl_easy_cleanup", (void **)&libcurl.easy_cleanup },
+	{ "curl_easy_setopt", (void **)&libcurl.easy_setopt },
+	{ "curl_easy_perform", (void **)&libcurl.easy_perform },
+	{ "curl_easy_getinfo", (void **)&libcurl.easy_getinfo },
+	{ "curl_easy_reset", (void **)&libcurl.easy_reset },
+	{ "curl_easy_strerror", (void **)&libcurl.easy_strerror },
+	{ "curl_mime_init", (void **)&libcurl.mime_init },
+	{ "curl_mime_addpart", (void **)&libcurl.mime_addpart },
+	{ "curl_mime_name", (void **)&libcurl.mime_name },
+	{ "curl_mime_filename", (void **)&libcurl.mime_filename },
+	{ "curl_mime_type", (void **)&libcurl.mime_type },
+	{ "curl_mime_data", (void **)&libcurl.mime_data },
+	{ "curl_mime_free", (void **)&libcurl.mime_free },
+	{ "curl_slist_append", (void **)&libcurl.slist_append },
+	{ "curl_slist_free_all", (void **)&libcurl.slist_free_all },
+};
+
+static int libcurl_loaded(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	return libcurl.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -ENOMEM;
 }
+
+static void libcurl_unloading(void)
+{
+	libcurl.global_cleanup();
+}
+
+/* libcurl's SONAME has been libcurl.so.4 since 2006 (7.16). */
+static struct shared_lib libcurl_lib = SHARED_LIB_HOOKED("libcurl.so.4", libcurl_symbols, libcurl_loaded,
+							 libcurl_unloading);
 
 static int64_t now_ms(void)
 {
@@ -96,20 +148,24 @@ int http_client_open(const struct http_client_options *opts, struct http_client 
 	struct http_client *c;
 
 	*out = NULL;
-	pthread_once(&curl_once, init_curl);
-	if (curl_init_rc != CURLE_OK)
-		return -ENOMEM;
+	if (shared_lib_get(&libcurl_lib)) {
+		log_error("cannot push over HTTP: %s", shared_lib_error(&libcurl_lib));
+		return -ELIBACC;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		shared_lib_put(&libcurl_lib);
 		return -ENOMEM;
+	}
 	if (opts)
 		c->opts = *opts;
 	c->opts.timeout_ms = c->opts.timeout_ms > 0 ? c->opts.timeout_ms : 10000;
 	c->opts.connect_timeout_ms = c->opts.connect_timeout_ms > 0 ? c->opts.connect_timeout_ms : 3000;
 	c->opts.backoff_ms = c->opts.backoff_ms > 0 ? c->opts.backoff_ms : 10000;
-	c->curl = curl_easy_init();
+	c->curl = libcurl.easy_init();
 	if (!c->curl) {
 		free(c);
+		shared_lib_put(&libcurl_lib);
 		return -ENOMEM;
 	}
 	*out = c;
@@ -120,8 +176,9 @@ void http_client_close(struct http_client *c)
 {
 	if (!c)
 		return;
-	curl_easy_cleanup(c->curl);
+	libcurl.easy_cleanup(c->curl);
 	free(c);
+	shared_lib_put(&libcurl_lib);
 }
 
 struct answer {
@@ -142,14 +199,14 @@ static size_t on_answer(char *data, size_t size, size_t n, void *ctx)
 
 static curl_mime *make_form(CURL *curl, const struct http_body *body)
 {
-	curl_mime *form = curl_mime_init(curl);
-	curl_mimepart *part = form ? curl_mime_addpart(form) : NULL;
+	curl_mime *form = libcurl.mime_init(curl);
+	curl_mimepart *part = form ? libcurl.mime_addpart(form) : NULL;
 
-	if (!part || curl_mime_name(part, body->form_field) != CURLE_OK ||
-	    curl_mime_filename(part, body->form_filename) != CURLE_OK ||
-	    curl_mime_type(part, body->content_type) != CURLE_OK ||
-	    curl_mime_data(part, body->data, body->len) != CURLE_OK) {
-		curl_mime_free(form);
+	if (!part || libcurl.mime_name(part, body->form_field) != CURLE_OK ||
+	    libcurl.mime_filename(part, body->form_filename) != CURLE_OK ||
+	    libcurl.mime_type(part, body->content_type) != CURLE_OK ||
+	    libcurl.mime_data(part, body->data, body->len) != CURLE_OK) {
+		libcurl.mime_free(form);
 		return NULL;
 	}
 	return form;
@@ -158,23 +215,23 @@ static curl_mime *make_form(CURL *curl, const struct http_body *body)
 /* "Expect:" drops curl's 1 s wait for a 100-continue; the body's type, unless it goes in a form. */
 static struct curl_slist *make_headers(const struct http_body *body)
 {
-	struct curl_slist *list = curl_slist_append(NULL, "Expect:"), *next;
+	struct curl_slist *list = libcurl.slist_append(NULL, "Expect:"), *next;
 	char type[256];
 
 	if (list && !body->form_field && body->content_type) {
 		snprintf(type, sizeof(type), "Content-Type: %s", body->content_type);
-		if (!(next = curl_slist_append(list, type)))
+		if (!(next = libcurl.slist_append(list, type)))
 			goto fail;
 		list = next;
 	}
 	for (size_t i = 0; list && body->headers && body->headers[i]; i++) {
-		if (!(next = curl_slist_append(list, body->headers[i])))
+		if (!(next = libcurl.slist_append(list, body->headers[i])))
 			goto fail;
 		list = next;
 	}
 	return list;
 fail:
-	curl_slist_free_all(list);
+	libcurl.slist_free_all(list);
 	return NULL;
 }
 
@@ -183,23 +240,23 @@ static void set_options(struct http_client *c, const char *url, const struct htt
 {
 	CURL *h = c->curl;
 
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	libcurl.easy_setopt(h, CURLOPT_URL, url);
+	libcurl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (form) {
-		curl_easy_setopt(h, CURLOPT_MIMEPOST, form);
+		libcurl.easy_setopt(h, CURLOPT_MIMEPOST, form);
 	} else {
-		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->data ? body->data : "");
-		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
+		libcurl.easy_setopt(h, CURLOPT_POSTFIELDS, body->data ? body->data : "");
+		libcurl.easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h, CURLOPT_USERAGENT, "gotrace/" GOTRACE_VERSION);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM for name resolution timeouts */
-	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, answer);
+	libcurl.easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	libcurl.easy_setopt(h, CURLOPT_USERAGENT, "gotrace/" GOTRACE_VERSION);
+	libcurl.easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	libcurl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	libcurl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);	/* no SIGALRM for name resolution timeouts */
+	libcurl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	libcurl.easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
+	libcurl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer);
+	libcurl.easy_setopt(h, CURLOPT_WRITEDATA, answer);
 }
 
 static int errno_of(CURLcode rc)
@@ -260,13 +317,13 @@ static int perform(struct http_client *c, const char *url, const struct http_bod
 		return -ENOMEM;
 	}
 	set_options(c, url, body, form, headers, curl_err, &answer);
-	rc = curl_easy_perform(c->curl);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_reset(c->curl);	/* drops the pointers to this call's form, headers and buffers */
-	curl_slist_free_all(headers);
+	rc = libcurl.easy_perform(c->curl);
+	libcurl.easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	libcurl.easy_reset(c->curl);	/* drops the pointers to this call's form, headers and buffers */
+	libcurl.slist_free_all(headers);
 	if (rc != CURLE_OK) {
 		result = errno_of(rc);
-		snprintf(err, err_size, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		snprintf(err, err_size, "%s", curl_err[0] ? curl_err : libcurl.easy_strerror(rc));
 	} else if (status < 200 || status > 299) {
 		result = -EPROTO;
 		first_line(answer.text, line, sizeof(line));
@@ -296,6 +353,6 @@ int http_client_post(struct http_client *c, const char *url, const struct http_b
 		return -ENOMEM;
 	}
 	rc = perform(c, url, body, form, err, err_size);
-	curl_mime_free(form);
+	libcurl.mime_free(form);
 	return rc;
 }

@@ -31,7 +31,8 @@ struct http_client;
  * why not (a static explanation, one line). */
 const char *http_check_base_url(const char *url);
 
-/* opts may be NULL. 0 or -ENOMEM. */
+/* opts may be NULL. libcurl is loaded while any client is open. 0, -ELIBACC (libcurl cannot be loaded: logged with
+ * the loader's reason) or -ENOMEM. */
 int http_client_open(const struct http_client_options *opts, struct http_client **out);
 void http_client_close(struct http_client *c);
 

@@ -364,12 +364,13 @@ static struct sym_frame *push_frames(struct symbolizer *s, int n)
 static int resolve_kernel(struct symbolizer *s, uint64_t addr)
 {
 	const struct ksyms *k = cache_ksyms(s->cache);
-	const struct ksym *sym = k ? ksyms_find(k, addr) : NULL;
+	struct ksym sym;
+	bool found = k && ksyms_find(k, addr, &sym);
 	struct sym_frame *f = push_frames(s, 1);
 
 	if (!f)
 		return -ENOMEM;
-	*f = (struct sym_frame){ sym ? sym->name : unknown_func, "", 0, sym ? SYM_KERNEL : SYM_UNKNOWN,
+	*f = (struct sym_frame){ found ? sym.name : unknown_func, "", 0, found ? SYM_KERNEL : SYM_UNKNOWN,
 				 &s->cache->kernel_map, addr };
 	return 1;
 }

@@ -3,11 +3,13 @@
 #ifndef GOTRACE_KSYMS_H
 #define GOTRACE_KSYMS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
 struct ksyms;
 
+/* What a lookup finds; the strings live as long as the table. */
 struct ksym {
 	const char *name;	/* "do_syscall_64" */
 	const char *module;	/* "" for the core kernel, else the module ("ext4", "bpf") */
@@ -21,9 +23,10 @@ int ksyms_parse(FILE *f, struct ksyms **out);
 int ksyms_load(struct ksyms **out);
 void ksyms_free(struct ksyms *k);
 
-/* The symbol holding addr: the last one at or below it. NULL below the first symbol or past the last one
- * (kallsyms gives no sizes; the last text symbol, such as _etext or a module's last function, ends the range). */
-const struct ksym *ksyms_find(const struct ksyms *k, uint64_t addr);
+/* The symbol holding addr, the last one at or below it, into *out: true; false below the first symbol or past
+ * the last one (kallsyms gives no sizes; the last text symbol, such as _etext or a module's last function, ends
+ * the range). */
+bool ksyms_find(const struct ksyms *k, uint64_t addr, struct ksym *out);
 size_t ksyms_count(const struct ksyms *k);
 /* Lowest and highest symbol address, for a profile's kernel mapping. */
 void ksyms_range(const struct ksyms *k, uint64_t *lowest, uint64_t *highest);

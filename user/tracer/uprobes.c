@@ -143,8 +143,9 @@ int uprobes_attach_rets(struct uprobe_set *set, struct bpf_program *prog, const 
 	n = go_binary_func_rets(t->bin, &fn, rets, MAX_RETS);
 	if (n <= 0) {
 		snprintf(why, why_size, "%s: %s", func,
-			 n == 0 ? "no RET instruction (ends in a tail call): its exit cannot be probed"
-				: "its machine code could not be decoded");
+			 n == 0		  ? "no RET instruction (ends in a tail call): its exit cannot be probed"
+			 : n == -ELIBACC ? "its exits are found by decoding its code, and Capstone is not installed"
+					  : "its machine code could not be decoded");
 		return n == 0 ? -ENODATA : n;
 	}
 	for (int i = 0; i < n; i++) {

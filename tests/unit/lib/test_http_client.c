@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A push server's base URL: what the daemon's configuration accepts, and the one-line reason for what it refuses. */
+/* A push server's base URL: what the daemon's configuration accepts, and the one-line reason for what it refuses;
+ * libcurl loaded while a client is open, and only then. (Posting to real servers: tests/integration.) */
 #include <stdio.h>
 
 #include "lib/http_client.h"
+#include "self_maps.h"
 #include "unit.h"
 
 TEST(server_urls_say_why_not)
@@ -37,3 +39,21 @@ TEST(server_urls_say_why_not)
 	CHECK_STR(http_check_base_url(long_url), "longer than 2048 characters");
 }
 
+
+TEST(libcurl_is_loaded_while_a_client_is_open)
+{
+	struct http_client *a, *b;
+
+	CHECK(!self_maps_has("libcurl"));	/* not linked in */
+	CHECK(http_client_open(NULL, &a) == 0 && a);
+	CHECK(self_maps_has("libcurl"));
+	CHECK(http_client_open(NULL, &b) == 0 && b);
+	http_client_close(a);
+	CHECK(self_maps_has("libcurl"));
+	http_client_close(b);
+	CHECK(!self_maps_has("libcurl"));
+	CHECK(http_client_open(NULL, &a) == 0 && a);	/* loaded and set up again (a daemon's reload) */
+	CHECK(self_maps_has("libcurl"));
+	http_client_close(a);
+	CHECK(!self_maps_has("libcurl"));
+}

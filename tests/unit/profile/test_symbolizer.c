@@ -119,7 +119,7 @@ TEST(kallsyms_parse_sorts_text_symbols_and_keeps_modules)
 				   "ffffffffc0002000 T _etext_like\n";
 	static const char hidden[] = "0000000000000000 T _text\n0000000000000000 t foo\n";
 	struct ksyms *k;
-	const struct ksym *s;
+	struct ksym s;
 
 	CHECK(parse_kallsyms(hidden, &k) == -EACCES);
 	CHECK(parse_kallsyms("", &k) == -ENOENT);
@@ -128,12 +128,37 @@ TEST(kallsyms_parse_sorts_text_symbols_and_keeps_modules)
 		return;
 	}
 	CHECK_EQ_U64(ksyms_count(k), 6);
-	CHECK(ksyms_find(k, 0xffffffff80ffffff) == NULL);
-	CHECK((s = ksyms_find(k, 0xffffffff81000050)) && !strcmp(s->name, "_text"));	/* first of the aliases */
-	CHECK((s = ksyms_find(k, 0xffffffff81000100)) && !strcmp(s->name, "second"));
-	CHECK((s = ksyms_find(k, 0xffffffff81700000)) && !strcmp(s->name, "local_fn"));	/* data is no symbol */
-	CHECK((s = ksyms_find(k, 0xffffffffc0001010)) && !strcmp(s->name, "mod_fn") && !strcmp(s->module, "ext4"));
-	CHECK(ksyms_find(k, 0xffffffffc0002001) == NULL);	/* past the last symbol */
+	CHECK(!ksyms_find(k, 0xffffffff80ffffff, &s));
+	CHECK(ksyms_find(k, 0xffffffff81000050, &s) && !strcmp(s.name, "_text"));	/* first of the aliases */
+	CHECK(s.addr == 0xffffffff81000000 && !strcmp(s.module, ""));
+	CHECK(ksyms_find(k, 0xffffffff81000100, &s) && !strcmp(s.name, "second"));
+	CHECK(ksyms_find(k, 0xffffffff81700000, &s) && !strcmp(s.name, "local_fn"));	/* data is no symbol */
+	CHECK(ksyms_find(k, 0xffffffffc0001010, &s) && !strcmp(s.name, "mod_fn") && !strcmp(s.module, "ext4"));
+	CHECK(!ksyms_find(k, 0xffffffffc0002001, &s));	/* past the last symbol */
+	ksyms_free(k);
+}
+
+/* /proc/kallsyms lists the core kernel in address order: the table is kept as read, aliases in file order. */
+TEST(kallsyms_parse_keeps_a_sorted_file_as_it_is)
+{
+	static const char text[] = "ffffffff81000000 T _stext\n"
+				   "ffffffff81000000 T _text\n"
+				   "ffffffff81000040 t a\tnot_a_module\n"
+				   "ffffffff81000080 t b\t[bpf]\n";
+	struct ksyms *k;
+	struct ksym s;
+	uint64_t lo, hi;
+
+	if (parse_kallsyms(text, &k) != 0) {
+		CHECK(!"parse failed");
+		return;
+	}
+	CHECK_EQ_U64(ksyms_count(k), 4);
+	ksyms_range(k, &lo, &hi);
+	CHECK(lo == 0xffffffff81000000 && hi == 0xffffffff81000080);
+	CHECK(ksyms_find(k, 0xffffffff81000000, &s) && !strcmp(s.name, "_stext"));
+	CHECK(ksyms_find(k, 0xffffffff81000041, &s) && !strcmp(s.name, "a") && !strcmp(s.module, ""));
+	CHECK(ksyms_find(k, 0xffffffff81000080, &s) && !strcmp(s.name, "b") && !strcmp(s.module, "bpf"));
 	ksyms_free(k);
 }
 
