@@ -41,8 +41,3 @@ void capstone_put(void)
 {
 	shared_lib_put(&lib);
 }
-
-const char *capstone_error(void)
-{
-	return shared_lib_error(&lib);
-}

@@ -18,9 +18,8 @@ struct capstone_api {
 };
 
 /* The library, loaded if it was not: every call that returns non-NULL needs one capstone_put. NULL when it
- * cannot be loaded (capstone_error says why). */
+ * cannot be loaded (the first failure logs why). */
 const struct capstone_api *capstone_get(void);
 void capstone_put(void);
-const char *capstone_error(void);
 
 #endif
