@@ -75,6 +75,7 @@ struct daemon {
 	struct retained_series retained;	/* series of processes that exited, until a scrape had them */
 	int render_request_fd;			/* eventfd: the HTTP thread asks the main thread for a render */
 	uint64_t renders, rendered_ns;		/* under the HTTP lock: how many renders, when the last */
+	bool render_wanted;			/* under the HTTP lock: a scrape waits, no render since it asked */
 	uint64_t next_scan, next_profiles, next_otlp, next_watchdog, watchdog_ns, start_ns;
 	uint64_t discovered, attach_failed, scans, exits;
 	struct service_counts oom_kills;	/* traced processes the OOM killer ended, per service */
@@ -444,6 +445,7 @@ static void render_metrics(struct daemon *d)
 	d->metrics_len = len;
 	retained_published(&d->retained, d->scrapes);
 	d->renders++;
+	d->render_wanted = false;
 	d->rendered_ns = monotonic_ns();
 	http_server_notify(d->http);
 	http_server_unlock(d->http);
@@ -473,12 +475,20 @@ static void expire_retained(struct daemon *d, uint64_t now)
 	retained_expire(&d->retained, scrapes, d->cfg.profile_interval_ns, now);
 }
 
+/* A request that a render already answered (the one at start-up, say) is dropped: a render per scrape, not two. */
 static int on_render_request(void *ctx)
 {
 	struct daemon *d = ctx;
+	bool wanted;
 	uint64_t n;
 
-	if (read(d->render_request_fd, &n, sizeof(n)) == (ssize_t)sizeof(n))
+	if (read(d->render_request_fd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		return 0;
+	http_server_lock(d->http);
+	wanted = d->render_wanted;
+	d->render_wanted = false;	/* taken: a failed render does not leave later scrapes without one */
+	http_server_unlock(d->http);
+	if (wanted)
 		render_metrics(d);
 	return 0;
 }
@@ -488,8 +498,9 @@ static void wait_for_render(struct daemon *d)
 {
 	uint64_t asked = d->renders, one = 1, start = monotonic_ns(), waited;
 
-	if (write(d->render_request_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
+	if (!d->render_wanted && write(d->render_request_fd, &one, sizeof(one)) != (ssize_t)sizeof(one))
 		return;
+	d->render_wanted = true;
 	while (d->renders == asked && (waited = monotonic_ns() - start) < RENDER_WAIT_NS)
 		if (http_server_wait(RENDER_WAIT_NS - waited) == -ETIMEDOUT)
 			break;
