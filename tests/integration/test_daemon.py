@@ -431,6 +431,25 @@ def test_a_scrape_while_the_daemon_starts_is_rendered_once():
             t.kill()
 
 
+def test_exec_events_find_processes_and_proc_scans_stay_rare():
+    """With the kernel's exec and exit events, a program started after the daemon is traced within seconds of its
+    exec (the next scan is 30 s away) and seen gone at its exit, with no /proc scan besides the one at start: the
+    default scan-interval is a safety net (a scan of every /proc entry each second was 15% of the daemon's CPU)."""
+    path = private_copy(GCLOAD[-1], "e")
+    with daemon(allow=os.path.basename(path)) as d:
+        t = Target(path, "-duration=100ms")
+        try:
+            wait_for(lambda: d.traces(t.pid), timeout=5, interval=0.05, what="traced soon after its exec")
+            t.start()
+            t.proc.wait(timeout=30)
+            wait_for(lambda: d.metric("gotrace_daemon_process_exits_total") == 1, timeout=5, what="its exit")
+        finally:
+            t.kill()
+        time.sleep(1)
+        assert d.metric("gotrace_daemon_scans_total") == 1
+        assert d.metric("gotrace_daemon_events_lost_total") == 0
+
+
 def test_capabilities_choose_what_runs_in_every_process():
     """capabilities = gc,goroutines,cgroup,memory: the GC figures are there (every cycle the program counted), the
     scheduler's are not, and no tracepoint or uprobe is attached for the processes (gotrace_daemon_probes 0). The

@@ -808,7 +808,7 @@ static const char *const defaults[][2] = {
 	{ "otlp-signals", "metrics" },
 	{ "retention-age", "7d" },
 	{ "retention-size", "1GiB" },
-	{ "scan-interval", "1s" },
+	{ "scan-interval", "30s" },
 	{ "gc-source", "memstats" },
 	{ "capabilities", "all" },
 	{ "pod-log-dir", KUBE_LOG_DIR },
@@ -1175,7 +1175,9 @@ const char *daemon_config_help(void)
 	"  allow-container PREFIX\n"
 	"  Order: a listed pid is traced; otherwise a matching deny rule excludes; otherwise, when there is\n"
 	"  any allow rule or pid, only a process an allow rule matches is traced; with none, every Go process.\n"
-	"  scan-interval DUR       how often /proc is rescanned besides exec events (default 1s)\n"
+	"  scan-interval DUR       how often /proc is rescanned, a safety net besides the kernel's exec and\n"
+	"                          exit events (default 30s); also at once when the kernel dropped one of\n"
+	"                          them, and at least every 1s when they are unavailable\n"
 	"\n"
 	"Service names (label 'service' of metrics, file names, Pyroscope application):\n"
 	"  service-label RULE      tried in order, the first non-empty result wins (repeatable; default exe):\n"

@@ -92,6 +92,11 @@ void discovery_close(struct discovery *d)
 	free(d);
 }
 
+uint64_t discovery_events_lost(const struct discovery *d)
+{
+	return __atomic_load_n(&d->skel->bss->events_lost, __ATOMIC_RELAXED);
+}
+
 int discovery_scan(discovery_fn fn, void *ctx)
 {
 	DIR *dir = opendir("/proc");

@@ -16,6 +16,9 @@ typedef void (*discovery_fn)(int pid, enum proc_change change, void *ctx);
 int discovery_open(struct event_bus *bus, discovery_fn fn, void *ctx, struct discovery **out, char *note,
 		   size_t note_size);
 void discovery_close(struct discovery *d);
+/* Exec/exit events the kernel could not queue (the ring buffer was full) since discovery_open: each is a process
+ * that only a /proc scan finds, or an exit only a scan notices. */
+uint64_t discovery_events_lost(const struct discovery *d);
 
 /* Calls fn(pid, PROC_EXEC) for every process in /proc (threads excluded). Returns how many, or a negative errno. */
 int discovery_scan(discovery_fn fn, void *ctx);

@@ -74,7 +74,7 @@ TEST(defaults)
 	CHECK_EQ_U64(c.retention_size, 1ull << 30);
 	CHECK(!c.pyroscope_url && !c.pyroscope_app && !c.config_path);
 	CHECK(c.allow_exe.n == 0 && c.deny_exe.n == 0 && c.npids == 0 && c.nservice_rules == 0);
-	CHECK_EQ_U64(c.scan_interval_ns, S(1));
+	CHECK_EQ_U64(c.scan_interval_ns, S(30));
 	CHECK(!c.gc_from_probes);	/* GC pauses from the runtime's record: no probe */
 	for (size_t i = 0; i < all_capabilities_count; i++)	/* every capability, as all are on by default */
 		CHECK((c.capabilities & (1u << i)) && all_capabilities[i]->default_on);
