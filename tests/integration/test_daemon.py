@@ -11,7 +11,6 @@ import re
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 import urllib.parse
@@ -407,26 +406,20 @@ def test_a_scrape_while_the_daemon_starts_is_rendered_once():
     programs already running make the start-up's scan long enough for the scrape to arrive before its render."""
     paths = [private_copy(GCLOAD[-1], f"s{i}") for i in range(3)]
     targets = [Target(path, "-duration=1s", "-linger=10s") for path in paths]
-    port = free_port()
-    work = tempfile.mkdtemp(prefix="gotrace-daemon-")
-    proc = subprocess.Popen([str(GOTRACE), "daemon", f"--listen=127.0.0.1:{port}", f"--profile-dir={work}/profiles",
-                             "--allow-exe=gts*"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def renders():
         try:
-            body = http_get(f"http://127.0.0.1:{port}/metrics")[2]
+            return d.metric("gotrace_daemon_metrics_renders_total")
         except OSError:
-            assert proc.poll() is None, "the daemon exited"
+            assert d.proc.poll() is None, "the daemon exited"
             return None
-        return float(re.search(r"^gotrace_daemon_metrics_renders_total (\S+)$", body, re.M).group(1))
 
     try:
-        first = wait_for(renders, interval=0.01, what="the daemon's first /metrics")
-        time.sleep(1.5)     # longer than a render stays fresh (250 ms)
-        assert renders() == first + 1
+        with daemon(allow="gts*", wait_healthy=False) as d:
+            first = wait_for(renders, interval=0.01, what="the daemon's first /metrics")
+            time.sleep(1.5)     # longer than a render stays fresh (250 ms)
+            assert renders() == first + 1
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
         for t in targets:
             t.kill()
 
