@@ -380,10 +380,28 @@ class Daemon:
     def logs(self):
         return Path(self.log.name).read_text()
 
+    def start_traced(self, targets):
+        """Starts the waiting targets once the daemon traces every one of them."""
+        for t in targets:
+            wait_for(lambda: self.traces(t.pid), what=f"PID {t.pid} traced")
+        for t in targets:
+            t.start()
+
+    def exit_noticed(self, pid):
+        """The daemon logged this PID's exit."""
+        return re.search(rf"PID {pid} \([^)]*\): exited", self.logs()) is not None
+
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         return self.proc.wait(timeout=30)
+
+
+def series_value(exposition, name, pid):
+    """The value of PID's one sample of `name` in an exposition (AssertionError when there is none)."""
+    m = re.search(rf'^{name}{{[^}}]*pid="{pid}"[^}}]*}} (\S+)$', exposition, re.M)
+    assert m, f"{name} of PID {pid} not served"
+    return float(m.group(1))
 
 
 @contextlib.contextmanager

@@ -3,13 +3,16 @@ Collector receiving OTLP/HTTP metrics and profiles (its file exporter writes wha
 profiles and answering queries. What arrives is checked against the Go runtime's own accounting, against what
 /metrics says, and against the pprof files the daemon writes (which `go tool pprof` reads)."""
 import glob
+import http.server
 import os
 import re
 import signal
 import subprocess
+import threading
+import time
 
 from gotrace_harness import (Target, daemon, fixtures, free_port, http_get, otel_collector, parca_server,
-                             private_copy, run_gotrace, wait_for)
+                             private_copy, run_gotrace, series_value, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
@@ -116,12 +119,6 @@ def check_same_as_exposition(series, metrics):
             assert data.get("isMonotonic") is True, name
 
 
-def exit_noticed(d, pid):
-    """The daemon logged this PID's exit (its series are then the kept copy of its end, which no render changes;
-    before it, a scrape and an export render the living process at two moments: a cgroup's usage moves between)."""
-    return re.search(rf"PID {pid} \([^)]*\): exited", d.logs()) is not None
-
-
 def test_otlp_metrics_are_what_metrics_serves_and_what_the_runtime_counted():
     """Programs of every toolchain run GC cycles under GOGC=50, GOMEMLIMIT=300MiB and GOMAXPROCS=2 while the daemon
     exports OTLP every second to a real Collector: each program is one resource (process.pid, service.name,
@@ -133,19 +130,18 @@ def test_otlp_metrics_are_what_metrics_serves_and_what_the_runtime_counted():
     env = {"GOGC": "50", "GOMEMLIMIT": "300MiB", "GOMAXPROCS": "2"}
     with otel_collector() as col:
         with daemon(f"--otlp-endpoint={col.endpoint}", "--otlp-interval=1s", allow="gto*") as d:
-            # -linger: the runtime's record of the last cycles is read before the process is gone (10 reads a second)
+            # -linger: the runtime's record of the last cycles is read before the process is gone (within 200 ms)
             targets = [Target(path, "-duration=2s", "-linger=1s", env=env) for path in paths]
             try:
-                for t in targets:
-                    wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
-                for t in targets:
-                    t.start()
+                d.start_traced(targets)
                 truths = [t.truth(timeout=60) for t in targets]
             finally:
                 for t in targets:
                     t.kill()
+            # once the exit is noticed the series are the kept copy of its end, which no render changes (before,
+            # a scrape and an export render the living process at two moments: a cgroup's usage moves between)
             for t in targets:
-                wait_for(lambda: exit_noticed(d, t.pid), what=f"PID {t.pid}'s exit noticed")
+                wait_for(lambda: d.exit_noticed(t.pid), what=f"PID {t.pid}'s exit noticed")
             final = d.metrics()[2]
             wait_for(lambda: d.metric("gotrace_daemon_otlp_exports_total") if False else
                      'gotrace_daemon_otlp_exports_total{signal="metrics"} ' in d.metrics()[2], what="exports")
@@ -194,7 +190,7 @@ def burn(d, path, seconds):
         wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
         t.start()
         t.truth(timeout=60)
-        wait_for(lambda: exit_noticed(d, t.pid), what=f"PID {t.pid}'s exit noticed")
+        wait_for(lambda: d.exit_noticed(t.pid), what=f"PID {t.pid}'s exit noticed")
     finally:
         t.kill()
     return t.pid
@@ -286,6 +282,76 @@ def test_a_receiver_that_is_down_costs_nothing_but_counted_failures():
                                    d.metrics()[2]), what="a counted failure")
         assert d.healthy()
     assert "OTLP metrics not sent to http://127.0.0.1:" in d.logs()
+
+
+class SlowReceiver:
+    """An OTLP/HTTP receiver that answers each request after `delay` seconds (a Collector under load; the real one
+    cannot be made slow on demand), counting what it received."""
+
+    def __init__(self, delay):
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                time.sleep(delay)
+                received.append((self.path, len(body)))
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-protobuf")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_slow_receiver_holds_up_nothing():
+    """A receiver that takes 1.5 s to answer each export sent every second: the daemon's loop does not wait for it.
+    Programs of every toolchain run hundreds of GC cycles a second meanwhile and exit half a second after: every
+    cycle is counted, none unread; a scrape during the run is rendered for it (not the last rendering served after
+    a 2 s wait); on SIGTERM the exports still queued are sent before the daemon exits, within its 5 s drain."""
+    receiver = SlowReceiver(1.5)
+    paths = [private_copy(fx, "w") for fx in GCLOAD]
+    try:
+        with daemon(f"--otlp-endpoint={receiver.endpoint}", "--otlp-interval=1s", allow="gtw*") as d:
+            targets = [Target(path, "-duration=2s", "-linger=500ms", env={"GOGC": "50"}) for path in paths]
+            try:
+                d.start_traced(targets)
+                time.sleep(1)
+                renders = d.metric("gotrace_daemon_metrics_renders_total")
+                time.sleep(0.3)     # past the 250 ms in which scrapes share a rendering
+                started = time.monotonic()
+                during = d.metrics()[2]
+                scrape_s = time.monotonic() - started
+                assert f"gotrace_daemon_metrics_renders_total {renders + 1:g}\n" in during, "an old rendering"
+                truths = [t.truth(timeout=60) for t in targets]
+                for t in targets:
+                    wait_for(lambda: d.exit_noticed(t.pid), what=f"PID {t.pid}'s exit noticed")
+                body = d.metrics()[2]
+            finally:
+                for t in targets:
+                    t.kill()
+            queued = len(receiver.received)
+            started = time.monotonic()
+            assert d.stop() == 0
+            stop_s = time.monotonic() - started
+    finally:
+        receiver.close()
+    assert scrape_s < 1.0, scrape_s
+    for t, truth in zip(targets, truths):
+        assert series_value(body, "gotrace_gc_cycles_unread_total", t.pid) == 0
+        assert series_value(body, "gotrace_gc_cycle_pause_seconds_count", t.pid) == truth["gc_cycles"]
+    assert len(receiver.received) > queued, "the exports queued at the stop were not sent"
+    assert stop_s < 5 + 1.5 + 2, stop_s
+    assert "not sent" not in d.logs(), d.logs()
 
 
 def test_otlp_and_parca_settings_are_checked():

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from gotrace_harness import (GOTRACE, MemoryCgroup, Target, bpf_hash_entries, daemon, fd_kinds, fixtures, free_port,
-                             http_get, private_copy, prometheus_server, promql, run_gotrace, wait_for)
+                             http_get, private_copy, prometheus_server, promql, run_gotrace, series_value,
+                             wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
@@ -38,10 +39,7 @@ def test_prometheus_scrapes_programs_as_they_come_and_go(source):
     with daemon(f"--gc-source={source}", allow="gtp*") as d, prometheus_server(d.port) as prom:
         targets = [Target(path, "-duration=2s", "-linger=3s") for path in paths]
         try:
-            for t in targets:
-                wait_for(lambda: d.traces(t.pid), what=f"PID {t.pid} traced")
-            for t in targets:
-                t.start()
+            d.start_traced(targets)
             truths = [t.truth(timeout=60) for t in targets]
             hits = d.metric("gotrace_daemon_probe_hits_total")
         finally:
@@ -377,6 +375,31 @@ def test_series_of_an_exited_process_stay_for_one_scrape():
         check = subprocess.run(["promtool", "check", "metrics"], input=body, capture_output=True, text=True)
         assert check.returncode == 0, check.stdout + check.stderr
         wait_for(lambda: not d.traces(t.pid), timeout=30, what="the series gone after a scrape")
+
+
+def test_the_last_cycles_of_a_program_that_exits_soon_after_are_counted():
+    """Programs of every toolchain run GC cycles for 2 s (GOGC=50: hundreds a second), stop collecting and exit
+    half a second later, with no scrape meanwhile (a render reads every record): the daemon, which reads a busy
+    program's record about once a second, reads it at the first poll that finds no new cycle, so the kept series
+    count every cycle the runtime counted and sum their MemStats.PauseNs, with none unread."""
+    paths = [private_copy(fx, "x") for fx in GCLOAD]
+    with daemon(allow="gtx*") as d:
+        targets = [Target(path, "-duration=2s", "-linger=500ms", env={"GOGC": "50"}) for path in paths]
+        try:
+            d.start_traced(targets)
+            truths = [t.truth(timeout=60) for t in targets]
+            for t in targets:
+                wait_for(lambda: d.exit_noticed(t.pid), timeout=30, what=f"PID {t.pid}'s exit noticed")
+            body = d.metrics()[2]
+        finally:
+            for t in targets:
+                t.kill()
+    for t, truth in zip(targets, truths):
+        assert series_value(body, "gotrace_gc_cycles_unread_total", t.pid) == 0
+        count = series_value(body, "gotrace_gc_cycle_pause_seconds_count", t.pid)
+        assert count == truth["gc_cycles"] > 100, (count, truth["gc_cycles"])
+        want = sum(truth["cycle_pause_ns"].values())
+        assert abs(series_value(body, "gotrace_gc_cycle_pause_seconds_sum", t.pid) * 1e9 - want) < 1 + want * 1e-12
 
 
 def test_metrics_are_rendered_for_each_scrape_and_only_then():

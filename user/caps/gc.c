@@ -57,6 +57,7 @@ struct gc_target_state {
 	bool unverified;	/* memstats source: no cycle yet at attach, the layout is checked at the first one */
 	struct go_offsets offsets;	/* memstats source: the layout to check then */
 	uint64_t last_read_ns;	/* relaxed_polls: when its record was last read */
+	uint32_t last_pending;	/* relaxed_polls: cycles waiting at the previous poll (0 after a read) */
 };
 
 /* A complete cycle whose probed pauses do not add up to the runtime's own record: the layout the probes read
@@ -210,18 +211,26 @@ static void read_recorded_cycles(struct gc_state *gs, struct gc_target_state *ts
 }
 
 /* With relaxed_polls (the daemon) the poll reads only the cycle count, and the record (two 2 KiB rings and the
- * count again) when a quarter of the ring's 256 cycles are waiting or a second has passed with any waiting: a
- * busy process costs one small read a poll instead of four, and no cycle waits more than a second. (A render of
- * /metrics reads every record at once: a scrape sees every cycle up to it.) */
+ * count again) when gc_memstats_read_due says: a busy process costs one small read a poll instead of four, a
+ * process that stops collecting has its last cycles read at the next poll, and no cycle waits more than a second.
+ * (A render of /metrics reads every record at once: a scrape sees every cycle up to it.) */
 static bool record_due(const struct gc_state *gs, struct gc_target_state *ts, uint64_t now)
 {
-	uint32_t pending;
+	uint32_t pending, before = ts->last_pending;
 
 	if (!gs->ctx->opts.relaxed_polls)
 		return true;
-	if (ts->off || gc_memstats_pending(&ts->reader, &pending) || !pending)
+	if (ts->off || gc_memstats_pending(&ts->reader, &pending))
 		return false;
-	return pending >= GC_MEMSTATS_RING / 4 || now - ts->last_read_ns >= RELAXED_MAX_NS;
+	ts->last_pending = pending;
+	return gc_memstats_read_due(pending, before, now - ts->last_read_ns, RELAXED_MAX_NS);
+}
+
+static void read_now(struct gc_state *gs, struct gc_target_state *ts, uint64_t now)
+{
+	read_recorded_cycles(gs, ts);
+	ts->last_read_ns = now;
+	ts->last_pending = 0;
 }
 
 static void poll_recorded_cycles(void *arg, void *item)
@@ -230,10 +239,8 @@ static void poll_recorded_cycles(void *arg, void *item)
 	struct gc_target_state *ts = item;
 	uint64_t now = monotonic_ns();
 
-	if (!gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid) || !record_due(gs, ts, now))
-		return;
-	read_recorded_cycles(gs, ts);
-	ts->last_read_ns = now;
+	if (gs->ctx->lookup(gs->ctx->session, (uint32_t)ts->pid) && record_due(gs, ts, now))
+		read_now(gs, ts, now);
 }
 
 /* The reader of runtime.memstats' cycle record, from the derived layout, verified live (now, or at the process's
@@ -493,10 +500,8 @@ static void gc_metrics(void *state, struct target_ctx *const *tcs, size_t n, str
 	for (size_t i = 0; gs->from_memstats && i < n; i++) {	/* every cycle up to the render */
 		struct gc_target_state *ts = tcs[i]->cap_state[gs->index];
 
-		if (ts) {
-			read_recorded_cycles(gs, ts);
-			ts->last_read_ns = monotonic_ns();
-		}
+		if (ts)
+			read_now(gs, ts, monotonic_ns());
 	}
 	cycle_metrics(gs->index, tcs, n, p);
 	if (gs->from_memstats)

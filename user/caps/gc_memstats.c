@@ -18,6 +18,13 @@ void gc_memstats_window(uint32_t seen, uint32_t before, uint32_t after, struct g
 	w->first = seen + 1 + w->unread;
 }
 
+bool gc_memstats_read_due(uint32_t pending, uint32_t pending_before, uint64_t since_read_ns, uint64_t max_wait_ns)
+{
+	if (!pending)
+		return false;
+	return pending >= GC_MEMSTATS_RING / 4 || pending == pending_before || since_read_ns >= max_wait_ns;
+}
+
 static int read_numgc(const struct gc_memstats_reader *r, uint32_t *numgc)
 {
 	return proc_read_mem(r->pid, r->memstats + (uint64_t)r->off_numgc, numgc, sizeof(*numgc));

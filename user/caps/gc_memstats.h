@@ -36,6 +36,12 @@ typedef int (*gc_memstats_cycle_fn)(uint64_t number, uint64_t pause_ns, uint64_t
 int gc_memstats_start(struct gc_memstats_reader *r);
 /* How many cycles completed since the last read (one 4-byte read of numgc). 0 or negative errno. */
 int gc_memstats_pending(const struct gc_memstats_reader *r, uint32_t *pending);
+/* For a reader polled often (every poll_ns) that reads the record itself less often: whether the record is due now,
+ * given the cycles pending now and at the previous poll (0 just after a read) and the time since the last read. Due
+ * when a quarter of the ring waits (the rest is the margin for cycles that end before the next poll), when a poll
+ * found no new cycle (the program stopped collecting, and may be about to exit: its last cycles are read within two
+ * polls, not a second later), or when a cycle has waited max_wait_ns. Never with nothing pending. */
+bool gc_memstats_read_due(uint32_t pending, uint32_t pending_before, uint64_t since_read_ns, uint64_t max_wait_ns);
 /* Delivers every cycle completed since the last read, oldest first; *unread counts those whose record was
  * overwritten first. One read of numgc when no cycle ended. 0, fn's non-zero result, or negative errno (the
  * process is gone). */

@@ -773,7 +773,7 @@ static void shutdown_daemon(struct daemon *d)
 	sd_notify_send("STOPPING=1");
 	daemon_profiles_flush(d->profiles);
 	export_metrics(d);
-	log_notice("stopping: profiles flushed and metrics exported in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
+	log_notice("stopping: profiles flushed and metrics queued in %.0f ms%s", (monotonic_ns() - t0) / 1e6,
 		   monotonic_ns() - t0 > SHUTDOWN_BUDGET_NS ? " (over the 5 s budget)" : "");
 }
 

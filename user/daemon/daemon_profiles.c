@@ -35,12 +35,28 @@ struct daemon_profiles {
 	struct parca *parca;
 	struct otlp_exporter *otlp;	/* borrowed; NULL: profiles not sent over OTLP */
 	uint64_t since_realtime_ns, since_ns;
-	uint64_t written, write_failed, pushed, push_failed, samples_lost;
+	uint64_t written, write_failed, samples_lost;
+	uint64_t pushed, push_failed;	/* atomic: counted in the HTTP clients' threads too */
 };
 
+static void count_push(struct daemon_profiles *dp, int rc)
+{
+	__atomic_add_fetch(rc ? &dp->push_failed : &dp->pushed, 1, __ATOMIC_RELAXED);
+}
+
+/* In an HTTP client's thread: what became of a queued push (url names the receiver, for Pyroscope the series). */
+static void on_push_result(void *arg, const char *url, int rc, const char *err)
+{
+	count_push(arg, rc);
+	if (rc)
+		log_debug("pushing a profile to %s: %s", url, err);
+}
+
+/* Pushes go out in the background: a slow receiver holds up neither the flush nor the daemon's loop. */
 static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 {
 	const struct daemon_config *c = dp->cfg;
+	struct http_client_options push_opts = { .background = true, .on_result = on_push_result, .result_arg = dp };
 	struct profile_files_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
 	int err = 0;
 
@@ -48,9 +64,9 @@ static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot open the profile directory %s: %s", c->profile_dir, strerror(-err));
 		return err;
 	}
-	if (c->pyroscope_url && (err = pyroscope_open(c->pyroscope_url, NULL, &dp->pyroscope)))
+	if (c->pyroscope_url && (err = pyroscope_open(c->pyroscope_url, &push_opts, &dp->pyroscope)))
 		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->pyroscope_url, strerror(-err));
-	if (!err && c->parca_url && (err = parca_open(c->parca_url, NULL, &dp->parca)))
+	if (!err && c->parca_url && (err = parca_open(c->parca_url, &push_opts, &dp->parca)))
 		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->parca_url, strerror(-err));
 	return err;
 }
@@ -123,15 +139,14 @@ static struct window window_of(const struct daemon_profiles *dp, const struct pr
 	return (struct window){ dp->since_realtime_ns, now_rt, now - dp->since_ns };
 }
 
-static void count_push(struct daemon_profiles *dp, const struct profiled_process *pr, const char *to, int rc,
-		       const char *err)
+/* A push refused at once (not queued) is counted here; a queued one by on_push_result. */
+static void push_refused(struct daemon_profiles *dp, const struct profiled_process *pr, const char *to, int rc,
+			 const char *err)
 {
-	if (rc == 0) {
-		dp->pushed++;
-	} else {
-		dp->push_failed++;
-		log_debug("pushing a profile of PID %u to %s: %s", pr->pid, to, err);
-	}
+	if (!rc)
+		return;
+	count_push(dp, rc);
+	log_debug("pushing a profile of PID %u to %s: %s", pr->pid, to, err);
 }
 
 static void push_pyroscope(struct daemon_profiles *dp, const struct profiled_process *pr, const uint8_t *gz,
@@ -145,7 +160,7 @@ static void push_pyroscope(struct daemon_profiles *dp, const struct profiled_pro
 
 	for (int i = 0; i < pr->who.nlabels && p.nlabels < PROFILED_MAX_LABELS; i++)
 		labels[p.nlabels++] = (struct pyroscope_label){ pr->who.labels[i].name, pr->who.labels[i].value };
-	count_push(dp, pr, "Pyroscope", pyroscope_push(dp->pyroscope, &p, err, sizeof(err)), err);
+	push_refused(dp, pr, "Pyroscope", pyroscope_push(dp->pyroscope, &p, err, sizeof(err)), err);
 }
 
 /* Parca's name for a CPU profile is Go's (process_cpu); the profile's sample types tell the rest. */
@@ -155,7 +170,7 @@ static void push_parca(struct daemon_profiles *dp, const struct profile_type *t,
 	const char *name = strcmp(t->name, "cpu") == 0 ? "process_cpu" : t->name;
 	char err[256];
 
-	count_push(dp, pr, "Parca", parca_push(dp->parca, name, pr->who.labels, pr->who.nlabels, gz, len, err,
+	push_refused(dp, pr, "Parca", parca_push(dp->parca, name, pr->who.labels, pr->who.nlabels, gz, len, err,
 					       sizeof(err)), err);
 }
 
@@ -271,7 +286,8 @@ void daemon_profiles_metrics(struct daemon_profiles *dp, struct prom *p)
 		{ "gotrace_daemon_profile_push_failures_total", "Pushes that failed (server down, refused, timeout)." },
 		{ "gotrace_daemon_profile_samples_dropped_total", "Samples of processes gone before their profile was made." },
 	};
-	const uint64_t values[] = { dp->written, dp->write_failed, dp->pushed, dp->push_failed, dp->samples_lost };
+	const uint64_t values[] = { dp->written, dp->write_failed, __atomic_load_n(&dp->pushed, __ATOMIC_RELAXED),
+				    __atomic_load_n(&dp->push_failed, __ATOMIC_RELAXED), dp->samples_lost };
 
 	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
 		prom_family(p, families[i].name, "counter", families[i].help);

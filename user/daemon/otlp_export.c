@@ -24,7 +24,7 @@ struct otlp_exporter {
 	char host_name[256];
 	struct otlp_series_starts starts;
 	struct pbuf body;
-	uint64_t sent[OTLP_SIGNALS], failed[OTLP_SIGNALS];
+	uint64_t sent[OTLP_SIGNALS], failed[OTLP_SIGNALS];	/* atomic: counted in the HTTP client's thread too */
 };
 
 static uint64_t realtime_ns(void)
@@ -35,9 +35,34 @@ static uint64_t realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+static void count(struct otlp_exporter *x, enum otlp_signal s, int rc)
+{
+	__atomic_add_fetch(rc ? &x->failed[s] : &x->sent[s], 1, __ATOMIC_RELAXED);
+}
+
+static void log_failure(const struct otlp_exporter *x, enum otlp_signal s, int rc, const char *err)
+{
+	if (rc == -EAGAIN)
+		log_debug("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
+	else
+		log_warn("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
+}
+
+/* In the HTTP client's thread: what became of a queued request. */
+static void on_result(void *arg, const char *url, int rc, const char *err)
+{
+	struct otlp_exporter *x = arg;
+	enum otlp_signal s = strcmp(url, x->urls[OTLP_METRICS]) ? OTLP_PROFILES : OTLP_METRICS;
+
+	count(x, s, rc);
+	if (rc)
+		log_failure(x, s, rc, err);
+}
+
 int otlp_exporter_open(const char *endpoint, struct otlp_exporter **out)
 {
 	struct otlp_exporter *x = calloc(1, sizeof(*x));
+	struct http_client_options opts = { .background = true, .on_result = on_result, .result_arg = x };
 
 	*out = NULL;
 	if (!x)
@@ -45,7 +70,7 @@ int otlp_exporter_open(const char *endpoint, struct otlp_exporter **out)
 	for (int s = 0; s < OTLP_SIGNALS; s++)
 		if (asprintf(&x->urls[s], "%s%s", endpoint, signal_paths[s]) < 0)
 			x->urls[s] = NULL;
-	if (!x->urls[OTLP_METRICS] || !x->urls[OTLP_PROFILES] || http_client_open(NULL, &x->http)) {
+	if (!x->urls[OTLP_METRICS] || !x->urls[OTLP_PROFILES] || http_client_open(&opts, &x->http)) {
 		otlp_exporter_close(x);
 		return -ENOMEM;
 	}
@@ -70,6 +95,7 @@ void otlp_exporter_close(struct otlp_exporter *x)
 	free(x);
 }
 
+/* Queued: the result is counted by on_result; a request refused at once (a slow receiver) is counted here. */
 static int post(struct otlp_exporter *x, enum otlp_signal s)
 {
 	struct http_body body = { .content_type = "application/x-protobuf", .data = x->body.data,
@@ -78,13 +104,8 @@ static int post(struct otlp_exporter *x, enum otlp_signal s)
 	int rc = http_client_post(x->http, x->urls[s], &body, err, sizeof(err));
 
 	if (rc) {
-		x->failed[s]++;
-		if (rc == -EAGAIN)
-			log_debug("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
-		else
-			log_warn("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
-	} else {
-		x->sent[s]++;
+		count(x, s, rc);
+		log_failure(x, s, rc, err);
 	}
 	return rc;
 }
@@ -96,7 +117,7 @@ int otlp_export_metrics(struct otlp_exporter *x, const char *exposition, size_t 
 				     sizeof(why));
 
 	if (rc) {
-		x->failed[OTLP_METRICS]++;
+		count(x, OTLP_METRICS, rc);
 		log_error("OTLP metrics not sent: %s", why);
 		return rc;
 	}
@@ -112,7 +133,7 @@ int otlp_export_profile(struct otlp_exporter *x, const struct profile *p, const 
 	otlp_resource_values(labels, nlabels, values);
 	rc = otlp_profiles_encode(p, values, &x->self, &x->body);
 	if (rc) {
-		x->failed[OTLP_PROFILES]++;
+		count(x, OTLP_PROFILES, rc);
 		log_error("OTLP profile not sent: out of memory");
 		return rc;
 	}
@@ -129,12 +150,14 @@ void otlp_exporter_metrics(const struct otlp_exporter *x, struct prom *p)
 		    "OTLP requests the receiver accepted, by signal.");
 	for (int s = 0; s < OTLP_SIGNALS; s++) {
 		l = (struct prom_label){ "signal", signal_names[s] };
-		prom_sample(p, "gotrace_daemon_otlp_exports_total", &l, 1, (double)x->sent[s]);
+		prom_sample(p, "gotrace_daemon_otlp_exports_total", &l, 1,
+			    (double)__atomic_load_n(&x->sent[s], __ATOMIC_RELAXED));
 	}
 	prom_family(p, "gotrace_daemon_otlp_export_failures_total", "counter",
 		    "OTLP requests not sent or refused (logged), by signal.");
 	for (int s = 0; s < OTLP_SIGNALS; s++) {
 		l = (struct prom_label){ "signal", signal_names[s] };
-		prom_sample(p, "gotrace_daemon_otlp_export_failures_total", &l, 1, (double)x->failed[s]);
+		prom_sample(p, "gotrace_daemon_otlp_export_failures_total", &l, 1,
+			    (double)__atomic_load_n(&x->failed[s], __ATOMIC_RELAXED));
 	}
 }

@@ -2,7 +2,8 @@
 /* Sending to an OTLP/HTTP receiver (an OpenTelemetry Collector, or any back end that speaks OTLP): POST
  * {endpoint}/v1/metrics and {endpoint}/v1development/profiles, Content-Type application/x-protobuf. A failure is
  * logged and counted, not retried: the next export carries the figures again (metrics are cumulative), a
- * profile's samples are in the profile files too. */
+ * profile's samples are in the profile files too. Requests go out from the HTTP client's own thread (see
+ * http_client.h): a slow receiver never holds up the daemon's loop; closing sends what is queued first. */
 #ifndef GOTRACE_OTLP_EXPORT_H
 #define GOTRACE_OTLP_EXPORT_H
 
@@ -20,10 +21,10 @@ struct otlp_exporter;
 int otlp_exporter_open(const char *endpoint, struct otlp_exporter **out);
 void otlp_exporter_close(struct otlp_exporter *x);
 
-/* Sends the exposition (what /metrics serves) as OTLP metrics. 0 or a negative errno (logged). */
+/* Queues the exposition (what /metrics serves) as OTLP metrics. 0 or a negative errno (logged). */
 int otlp_export_metrics(struct otlp_exporter *x, const char *exposition, size_t len);
 
-/* Sends one process's profile: attributes "name=value" pairs of the process's labels (as the metrics' resource
+/* Queues one process's profile: attributes "name=value" pairs of the process's labels (as the metrics' resource
  * attributes: see otlp_metrics.h). 0 or a negative errno (logged). */
 int otlp_export_profile(struct otlp_exporter *x, const struct profile *p, const struct prom_label *labels,
 			int nlabels);

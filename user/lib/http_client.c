@@ -5,6 +5,8 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,11 +73,31 @@ const char *http_check_base_url(const char *s)
 
 /* ---- the client ---- */
 
+/* A post waiting for a background client's thread: copies of the caller's URL and body. */
+struct queued_post {
+	struct queued_post *next;
+	char *url, *content_type, *form_field, *form_filename, **headers;
+	void *data;
+	size_t len;
+};
+
+/* A background client's queue, under its lock. */
+struct post_queue {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct queued_post *head, *tail;
+	size_t bytes;
+	bool closing;
+};
+
 struct http_client {
-	CURL *curl;
+	CURL *curl;			/* used by one thread only: the caller's, or the client's own (background) */
 	struct http_client_options opts;
 	long backoff_ms;		/* current back-off, 0 when the last post reached the server */
 	int64_t retry_after_ms;		/* monotonic time before which posts fail fast */
+	int64_t cut_after_ms;		/* atomic: closing, posts after this time are cut or cancelled */
+	struct post_queue q;
 };
 
 /* The functions of libcurl this file calls, named as libcurl names them without the curl_ prefix. */
@@ -143,6 +165,9 @@ static int64_t now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+static int queue_start(struct http_client *c);
+static void queue_stop(struct http_client *c);
+
 int http_client_open(const struct http_client_options *opts, struct http_client **out)
 {
 	struct http_client *c;
@@ -162,8 +187,12 @@ int http_client_open(const struct http_client_options *opts, struct http_client 
 	c->opts.timeout_ms = c->opts.timeout_ms > 0 ? c->opts.timeout_ms : 10000;
 	c->opts.connect_timeout_ms = c->opts.connect_timeout_ms > 0 ? c->opts.connect_timeout_ms : 3000;
 	c->opts.backoff_ms = c->opts.backoff_ms > 0 ? c->opts.backoff_ms : 10000;
+	c->opts.drain_ms = c->opts.drain_ms > 0 ? c->opts.drain_ms : 5000;
+	c->cut_after_ms = INT64_MAX;
 	c->curl = libcurl.easy_init();
-	if (!c->curl) {
+	if (!c->curl || (c->opts.background && queue_start(c))) {
+		if (c->curl)
+			libcurl.easy_cleanup(c->curl);
 		free(c);
 		shared_lib_put(&libcurl_lib);
 		return -ENOMEM;
@@ -176,6 +205,8 @@ void http_client_close(struct http_client *c)
 {
 	if (!c)
 		return;
+	if (c->opts.background)
+		queue_stop(c);
 	libcurl.easy_cleanup(c->curl);
 	free(c);
 	shared_lib_put(&libcurl_lib);
@@ -235,6 +266,18 @@ fail:
 	return NULL;
 }
 
+static bool past_cut(struct http_client *c)
+{
+	return now_ms() >= __atomic_load_n(&c->cut_after_ms, __ATOMIC_RELAXED);
+}
+
+/* A background client being closed cuts the post under way once its drain time is over. */
+static int on_progress(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+	return past_cut(ctx);
+}
+
 static void set_options(struct http_client *c, const char *url, const struct http_body *body, curl_mime *form,
 			struct curl_slist *headers, char *curl_err, struct answer *answer)
 {
@@ -257,6 +300,11 @@ static void set_options(struct http_client *c, const char *url, const struct htt
 	libcurl.easy_setopt(h, CURLOPT_ERRORBUFFER, curl_err);
 	libcurl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_answer);
 	libcurl.easy_setopt(h, CURLOPT_WRITEDATA, answer);
+	if (c->opts.background) {
+		libcurl.easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+		libcurl.easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+		libcurl.easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	}
 }
 
 static int errno_of(CURLcode rc)
@@ -268,6 +316,8 @@ static int errno_of(CURLcode rc)
 		return -ECONNREFUSED;
 	case CURLE_COULDNT_RESOLVE_HOST:
 		return -EHOSTUNREACH;
+	case CURLE_ABORTED_BY_CALLBACK:		/* cut by the close (on_progress) */
+		return -ECANCELED;
 	case CURLE_UNSUPPORTED_PROTOCOL:	/* an HTTP/0.9-like answer */
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_GOT_NOTHING:
@@ -335,8 +385,8 @@ static int perform(struct http_client *c, const char *url, const struct http_bod
 	return result;
 }
 
-int http_client_post(struct http_client *c, const char *url, const struct http_body *body, char *err,
-		     size_t err_size)
+static int post_now(struct http_client *c, const char *url, const struct http_body *body, char *err,
+		    size_t err_size)
 {
 	curl_mime *form = NULL;
 	int rc;
@@ -355,4 +405,164 @@ int http_client_post(struct http_client *c, const char *url, const struct http_b
 	rc = perform(c, url, body, form, err, err_size);
 	libcurl.mime_free(form);
 	return rc;
+}
+
+/* ---- the background queue ---- */
+
+static void free_post(struct queued_post *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; p->headers && p->headers[i]; i++)
+		free(p->headers[i]);
+	free(p->headers);
+	free(p->url);
+	free(p->content_type);
+	free(p->form_field);
+	free(p->form_filename);
+	free(p->data);
+	free(p);
+}
+
+static bool copy_string(const char *from, char **to)
+{
+	return !from || (*to = strdup(from));
+}
+
+static struct queued_post *copy_post(const char *url, const struct http_body *b)
+{
+	struct queued_post *p = calloc(1, sizeof(*p));
+	size_t n = 0;
+	bool ok;
+
+	if (!p)
+		return NULL;
+	while (b->headers && b->headers[n])
+		n++;
+	ok = copy_string(url, &p->url) && copy_string(b->content_type, &p->content_type) &&
+	     copy_string(b->form_field, &p->form_field) && copy_string(b->form_filename, &p->form_filename) &&
+	     (!b->headers || (p->headers = calloc(n + 1, sizeof(*p->headers)))) &&
+	     (p->data = malloc(b->len ? b->len : 1));
+	for (size_t i = 0; ok && i < n; i++)
+		ok = copy_string(b->headers[i], &p->headers[i]);
+	if (!ok) {
+		free_post(p);
+		return NULL;
+	}
+	if (b->len)
+		memcpy(p->data, b->data, b->len);
+	p->len = b->len;
+	return p;
+}
+
+static void post_queued(struct http_client *c, struct queued_post *p)
+{
+	struct http_body body = { .content_type = p->content_type, .data = p->data, .len = p->len,
+				  .form_field = p->form_field, .form_filename = p->form_filename,
+				  .headers = (const char *const *)p->headers };
+	char err[512];
+	int rc;
+
+	if (past_cut(c)) {
+		rc = -ECANCELED;
+		snprintf(err, sizeof(err), "not sent: still queued %ld ms after the client was closed (slow server)",
+			 c->opts.drain_ms);
+	} else {
+		rc = post_now(c, p->url, &body, err, sizeof(err));
+	}
+	if (c->opts.on_result)
+		c->opts.on_result(c->opts.result_arg, p->url, rc, err);
+}
+
+/* The client's thread: sends the queue in order until the client closes and the queue is empty. */
+static void *send_queued(void *arg)
+{
+	struct http_client *c = arg;
+	struct queued_post *p;
+
+	pthread_mutex_lock(&c->q.lock);
+	for (;;) {
+		while (!c->q.head && !c->q.closing)
+			pthread_cond_wait(&c->q.wake, &c->q.lock);
+		if (!(p = c->q.head))
+			break;
+		c->q.head = p->next;
+		c->q.tail = c->q.head ? c->q.tail : NULL;
+		pthread_mutex_unlock(&c->q.lock);
+		post_queued(c, p);
+		pthread_mutex_lock(&c->q.lock);
+		c->q.bytes -= p->len;
+		free_post(p);
+	}
+	pthread_mutex_unlock(&c->q.lock);
+	return NULL;
+}
+
+/* The thread blocks every signal: the caller's signal handling (a signalfd) stays the only one. */
+static int queue_start(struct http_client *c)
+{
+	sigset_t all, old;
+	int err;
+
+	pthread_mutex_init(&c->q.lock, NULL);
+	pthread_cond_init(&c->q.wake, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&c->q.thread, NULL, send_queued, c);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		pthread_cond_destroy(&c->q.wake);
+		pthread_mutex_destroy(&c->q.lock);
+	}
+	return -err;
+}
+
+static void queue_stop(struct http_client *c)
+{
+	__atomic_store_n(&c->cut_after_ms, now_ms() + c->opts.drain_ms, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&c->q.lock);
+	c->q.closing = true;
+	pthread_cond_signal(&c->q.wake);
+	pthread_mutex_unlock(&c->q.lock);
+	pthread_join(c->q.thread, NULL);
+	pthread_cond_destroy(&c->q.wake);
+	pthread_mutex_destroy(&c->q.lock);
+}
+
+static int enqueue(struct http_client *c, const char *url, const struct http_body *body, char *err,
+		   size_t err_size)
+{
+	struct queued_post *p;
+	size_t waiting;
+
+	pthread_mutex_lock(&c->q.lock);
+	waiting = c->q.bytes;
+	pthread_mutex_unlock(&c->q.lock);
+	if (waiting + body->len > HTTP_QUEUE_MAX_BYTES) {
+		snprintf(err, err_size, "not sent: %zu KiB already wait for the server (slower than what is sent to it)",
+			 waiting / 1024);
+		return -ENOBUFS;
+	}
+	if (!(p = copy_post(url, body))) {
+		snprintf(err, err_size, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_lock(&c->q.lock);
+	if (c->q.tail)
+		c->q.tail->next = p;
+	else
+		c->q.head = p;
+	c->q.tail = p;
+	c->q.bytes += p->len;
+	pthread_cond_signal(&c->q.wake);
+	pthread_mutex_unlock(&c->q.lock);
+	return 0;
+}
+
+int http_client_post(struct http_client *c, const char *url, const struct http_body *body, char *err,
+		     size_t err_size)
+{
+	if (err_size)
+		err[0] = '\0';
+	return c->opts.background ? enqueue(c, url, body, err, err_size) : post_now(c, url, body, err, err_size);
 }

@@ -33,15 +33,18 @@ static void vlog_json(const char *level, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+/* One line at a time: the daemon's HTTP threads log too. */
 static void vlog(const char *level, const char *prefix, const char *fmt, va_list ap)
 {
+	flockfile(stderr);
 	if (log_json) {
 		vlog_json(level, fmt, ap);
-		return;
+	} else {
+		fprintf(stderr, "gotrace: %s", prefix);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
 	}
-	fprintf(stderr, "gotrace: %s", prefix);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	funlockfile(stderr);
 }
 
 #define DEFINE_LOGGER(name, level, prefix, min_level)  \

@@ -65,3 +65,19 @@ TEST(numgc_wraps_at_32_bits)
 	CHECK_EQ_U64(w.count, 4);
 	CHECK_EQ_U64(w.unread, 0);
 }
+
+#define SECOND 1000000000ull
+#define POLL (SECOND / 10)
+
+/* The daemon's relaxed reads: a busy program's record is read once a quarter of the ring waits or a cycle has
+ * waited a second; one that stopped collecting at the next poll that finds no new cycle. */
+TEST(a_record_is_read_when_due_and_only_then)
+{
+	CHECK(!gc_memstats_read_due(0, 0, 5 * SECOND, SECOND));		/* nothing waits, however long */
+	CHECK(!gc_memstats_read_due(0, 7, POLL, SECOND));
+	CHECK(!gc_memstats_read_due(5, 0, POLL, SECOND));		/* new cycles, still collecting */
+	CHECK(!gc_memstats_read_due(40, 20, 3 * POLL, SECOND));
+	CHECK(gc_memstats_read_due(64, 20, 3 * POLL, SECOND));		/* a quarter of the ring */
+	CHECK(gc_memstats_read_due(40, 40, 2 * POLL, SECOND));		/* no new cycle since the last poll */
+	CHECK(gc_memstats_read_due(63, 62, SECOND, SECOND));		/* a second's wait */
+}
