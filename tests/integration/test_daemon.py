@@ -379,12 +379,13 @@ def test_series_of_an_exited_process_stay_for_one_scrape():
 
 def test_the_last_cycles_of_a_program_that_exits_soon_after_are_counted():
     """Programs of every toolchain run GC cycles for 2 s (GOGC=50: hundreds a second), stop collecting and exit
-    half a second later, with no scrape meanwhile (a render reads every record): the daemon, which reads a busy
-    program's record about once a second, reads it at the first poll that finds no new cycle, so the kept series
-    count every cycle the runtime counted and sum their MemStats.PauseNs, with none unread."""
+    800 ms later, with no scrape meanwhile (a render reads every record): the daemon, which reads a busy program's
+    record when 64 cycles wait or one has waited a second, reads it at the first poll that finds no new cycle
+    (within 200 ms), so the kept series count every cycle the runtime counted and sum their MemStats.PauseNs, with
+    none unread. (With the one-second rule alone the read would come 0.8-1.1 s after the last cycle: too late.)"""
     paths = [private_copy(fx, "x") for fx in GCLOAD]
     with daemon(allow="gtx*") as d:
-        targets = [Target(path, "-duration=2s", "-linger=500ms", env={"GOGC": "50"}) for path in paths]
+        targets = [Target(path, "-duration=2s", "-linger=800ms", env={"GOGC": "50"}) for path in paths]
         try:
             d.start_traced(targets)
             truths = [t.truth(timeout=60) for t in targets]
