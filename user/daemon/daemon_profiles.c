@@ -44,19 +44,33 @@ static void count_push(struct daemon_profiles *dp, int rc)
 	__atomic_add_fetch(rc ? &dp->push_failed : &dp->pushed, 1, __ATOMIC_RELAXED);
 }
 
-/* In an HTTP client's thread: what became of a queued push (url names the receiver, for Pyroscope the series). */
-static void on_push_result(void *arg, const char *url, int rc, const char *err)
+/* In an HTTP client's thread: what became of a queued push. (Not the URL in the log: it may hold a password.) */
+static void push_result(struct daemon_profiles *dp, const char *to, int rc, const char *err)
 {
-	count_push(arg, rc);
+	count_push(dp, rc);
 	if (rc)
-		log_debug("pushing a profile to %s: %s", url, err);
+		log_debug("pushing a profile to %s: %s", to, err);
+}
+
+static void on_pyroscope_result(void *arg, const char *url, int rc, const char *err)
+{
+	(void)url;
+	push_result(arg, "Pyroscope", rc, err);
+}
+
+static void on_parca_result(void *arg, const char *url, int rc, const char *err)
+{
+	(void)url;
+	push_result(arg, "Parca", rc, err);
 }
 
 /* Pushes go out in the background: a slow receiver holds up neither the flush nor the daemon's loop. */
 static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 {
 	const struct daemon_config *c = dp->cfg;
-	struct http_client_options push_opts = { .background = true, .on_result = on_push_result, .result_arg = dp };
+	struct http_client_options pyroscope_opts = { .background = true, .on_result = on_pyroscope_result,
+						      .result_arg = dp };
+	struct http_client_options parca_opts = { .background = true, .on_result = on_parca_result, .result_arg = dp };
 	struct profile_files_limits lim = { c->retention_count, c->retention_age_ns, c->retention_size };
 	int err = 0;
 
@@ -64,9 +78,9 @@ static int open_sinks(struct daemon_profiles *dp, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot open the profile directory %s: %s", c->profile_dir, strerror(-err));
 		return err;
 	}
-	if (c->pyroscope_url && (err = pyroscope_open(c->pyroscope_url, &push_opts, &dp->pyroscope)))
+	if (c->pyroscope_url && (err = pyroscope_open(c->pyroscope_url, &pyroscope_opts, &dp->pyroscope)))
 		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->pyroscope_url, strerror(-err));
-	if (!err && c->parca_url && (err = parca_open(c->parca_url, &push_opts, &dp->parca)))
+	if (!err && c->parca_url && (err = parca_open(c->parca_url, &parca_opts, &dp->parca)))
 		snprintf(why, why_size, "cannot set up uploads to %s: %s", c->parca_url, strerror(-err));
 	return err;
 }
