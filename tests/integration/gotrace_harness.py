@@ -387,9 +387,10 @@ class Daemon:
         for t in targets:
             t.start()
 
-    def exit_noticed(self, pid):
-        """The daemon logged this PID's exit."""
-        return re.search(rf"PID {pid} \([^)]*\): exited", self.logs()) is not None
+    def exit_noticed(self, pid, name=None):
+        """The daemon logged this PID's exit (as the process `name`, when given)."""
+        who = re.escape(name) if name is not None else "[^)]*"
+        return re.search(rf"PID {pid} \({who}\): exited", self.logs()) is not None
 
     def stop(self, sig=signal.SIGTERM):
         if self.proc.poll() is None:

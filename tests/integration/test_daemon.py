@@ -295,7 +295,7 @@ def test_a_process_that_ends_leaves_its_last_profile(how):
             else:
                 burnt(t).proc.kill()
                 t.proc.wait()
-            wait_for(lambda: f"PID {t.pid} ({os.path.basename(path)}): exited" in d.logs(), timeout=30,
+            wait_for(lambda: d.exit_noticed(t.pid, os.path.basename(path)), timeout=30,
                      what="the exit noticed")
             files = wait_for(lambda: profile_files_of(d, t.pid), timeout=30, what="the last profile")
             assert d.proc.poll() is None, "written while the daemon runs, not at its stop"
@@ -349,10 +349,6 @@ def test_the_last_profile_of_an_exiting_process_is_pushed(tmp_path):
     check_profile_of([str(f)], t.pid)
 
 
-def exited(d, t, path):
-    return f"PID {t.pid} ({os.path.basename(path)}): exited" in d.logs()
-
-
 def test_series_of_an_exited_process_stay_for_one_scrape():
     """The first scrape of what the daemon rendered after noticing the exit still has the process's series
     (valid exposition, merged family by family with the living ones'); once scraped they go."""
@@ -363,7 +359,7 @@ def test_series_of_an_exited_process_stay_for_one_scrape():
             wait_for(lambda: d.traces(t.pid), what="traced")
             t.start()
             t.truth()
-            wait_for(lambda: exited(d, t, path), timeout=30, what="the exit noticed")
+            wait_for(lambda: d.exit_noticed(t.pid, os.path.basename(path)), timeout=30, what="the exit noticed")
             # Scrapes until the first rendering that no longer traces it (one rendered before may be served
             # first): that one still has its series.
             body = wait_for(lambda: (lambda b: "gotrace_daemon_targets 0" in b and b)(d.metrics()[2]),
@@ -509,7 +505,7 @@ def test_series_of_an_exited_process_go_after_one_profile_interval_unscraped():
                      timeout=30, what="the series dropped unscraped")
         finally:
             t.kill()
-        assert exited(d, t, path)
+        assert d.exit_noticed(t.pid, os.path.basename(path))
         wait_for(lambda: not d.traces(t.pid), timeout=10, what="the series gone")
 
 
