@@ -281,19 +281,29 @@ def test_go_code_futex_attributed_to_it(fx):
 
 @pytest.mark.parametrize("fx", fixtures("cgowait", ["default"]), ids=lambda f: f.id)
 def test_c_code_futex_attributed_to_cgo(fx):
-    """C code (pthread_cond_timedwait through cgo) waits 30 times: 30 timed-out FUTEX_WAIT_BITSET waits on the
-    cgo path. A signal can cut a wait short (seen once in 20-odd suite runs); glibc then waits again inside the same
-    pthread_cond_timedwait, so C sees 30 timeouts and the kernel one more call: each extra call must show in the
-    return values gotrace counts."""
-    events, truth, g = trace_workload(fx.path, ["-waits=30"], ["-c", "waits"])
-    futex = by_event(events, "summary")[0]["futex"]
-    assert truth["c_timeouts"] == 30
-    bitset = [op for op in futex["ops"] if op["op"] == "FUTEX_WAIT_BITSET_PRIVATE"]	# the runtime never uses it
+    """C code (pthread_cond_timedwait through cgo) waits 30 times: 30 timed-out FUTEX_WAIT_BITSET waits, each on
+    the cgo path (only glibc makes them here; the runtime never does). A signal can cut a wait short; glibc then
+    waits again inside the same pthread_cond_timedwait, so C sees 30 timeouts and the kernel one more call, which
+    must show in the return values. Every wait is also listed (--slow 1ns), so that the cgo path's total is
+    checked call by call: it may hold other C waits too (glibc's own locks, taken when the runtime creates a
+    thread through cgo), and a failure shows them with their frames."""
+    events, truth, g = trace_workload(fx.path, ["-waits=30"], ["-c", "waits", "--slow", "1ns"])
+    summary = by_event(events, "summary")[0]
+    futex = summary["futex"]
+    assert truth["c_timeouts"] == 30 and summary["events_lost"] == 0
+    bitset = [op for op in futex["ops"] if op["op"] == "FUTEX_WAIT_BITSET_PRIVATE"]
     assert len(bitset) == 1 and bitset[0]["timeouts"] == 30, futex["ops"]
     cut_short = bitset[0]["interrupted"] + bitset[0]["ret_zero"] + bitset[0]["again"]
     assert bitset[0]["calls"] == 30 + cut_short <= 32, bitset
+    listed = [e for e in by_event(events, "futex") if can_sleep(e)]
+    c_waits = [e for e in listed if e["op"] == "FUTEX_WAIT_BITSET_PRIVATE"]
+    on_cgo = [e for e in listed if e["path"] == "cgo"]
+    why = json.dumps({"paths": futex["paths"], "bitset_elsewhere": [e for e in c_waits if e["path"] != "cgo"],
+                      "cgo_not_bitset": [e for e in on_cgo if e["op"] != "FUTEX_WAIT_BITSET_PRIVATE"]})
+    assert len(c_waits) == bitset[0]["calls"] and all(e["path"] == "cgo" for e in c_waits), why
+    assert sum(e["result"] == "timeout" for e in c_waits) == 30, why
     cgo = futex["paths"]["cgo"]
-    assert cgo["waits"] == bitset[0]["calls"] and cgo["timeouts"] == 30, futex["paths"]
+    assert cgo["waits"] == len(on_cgo) and cgo["timeouts"] == sum(e["result"] == "timeout" for e in on_cgo), why
 
 
 @pytest.mark.parametrize("fx", fixtures("cgowait", ["default"]), ids=lambda f: f.id)
