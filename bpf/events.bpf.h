@@ -11,7 +11,10 @@ struct {
 	__uint(max_entries, EVENTS_RINGBUF_SIZE);
 } events SEC(".maps");
 
-/* Processes being traced: tgid -> flags (unused yet). */
+/* Processes being traced: tgid -> attach generation (user space numbers each attach, never 0). State a program
+ * keeps per thread carries the generation it was written under, so that a process detached and traced again does
+ * not find what its threads left at the detach (user space sweeps those maps at a detach, but the process is
+ * still in this map then, so its threads can write entries after the sweep). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -44,14 +47,21 @@ static __always_inline void events_submit(void *record)
 	bpf_ringbuf_submit(record, BPF_RB_NO_WAKEUP);
 }
 
-static __always_inline bool is_target(__u32 tgid)
+/* The process's attach generation, 0 when it is not traced. */
+static __always_inline __u32 target_generation(__u32 tgid)
 {
 	__u32 slot = tgid % TARGET_FILTER_SLOTS;
-	__u32 *traced = bpf_map_lookup_elem(&target_filter, &slot);
+	__u32 *traced = bpf_map_lookup_elem(&target_filter, &slot), *generation;
 
 	if (!traced || !*traced)
-		return false;
-	return bpf_map_lookup_elem(&targets, &tgid) != NULL;
+		return 0;
+	generation = bpf_map_lookup_elem(&targets, &tgid);
+	return generation ? *generation : 0;
+}
+
+static __always_inline bool is_target(__u32 tgid)
+{
+	return target_generation(tgid) != 0;
 }
 
 #endif

@@ -60,6 +60,8 @@ struct offcpu_state {
 	__u64 user_stack, kernel_stack;
 	__u32 tgid;
 	__u32 runnable;
+	__u32 generation;	/* of its process's attach (events.bpf.h, targets): another attach's state is stale */
+	__u32 pad;
 	char comm[PROFILE_COMM_LEN];
 };
 
@@ -119,9 +121,10 @@ int handle_cpu_sample(struct bpf_perf_event_data *ctx)
 /* ---- offcpu ---- */
 
 /* prev is the current task: its stacks are the ones bpf_get_stack sees. */
-static __always_inline void offcpu_switch_out(void *ctx, __u32 tgid, __u32 tid, bool runnable, __u64 now)
+static __always_inline void offcpu_switch_out(void *ctx, __u32 tgid, __u32 generation, __u32 tid, bool runnable,
+					     __u64 now)
 {
-	struct offcpu_state st = { .since_ns = now, .tgid = tgid, .runnable = runnable };
+	struct offcpu_state st = { .since_ns = now, .tgid = tgid, .runnable = runnable, .generation = generation };
 
 	st.user_stack = take_stack(ctx, SCRATCH_SCHED, BPF_F_USER_STACK);
 	if (targ_kernel_stacks)
@@ -139,13 +142,20 @@ static __always_inline void offcpu_count(const struct offcpu_state *st, __u32 ti
 	count(&key, now - st->since_ns, st->comm);
 }
 
+/* Whether st was written under the current attach of its process. generation: the process's, 0 when the caller
+ * cannot tell the process (classic tracepoints: then the state names it). */
+static __always_inline bool offcpu_current(const struct offcpu_state *st, __u32 generation)
+{
+	return st->generation == (generation ? generation : target_generation(st->tgid));
+}
+
 /* A blocked thread woken up: its blocked time ends, its wait for a CPU begins (same stacks). */
-static __always_inline void offcpu_wakeup(__u32 tid)
+static __always_inline void offcpu_wakeup(__u32 tid, __u32 generation)
 {
 	struct offcpu_state *st = bpf_map_lookup_elem(&offcpu, &tid);
 	__u64 now;
 
-	if (!st || st->runnable)
+	if (!st || st->runnable || !offcpu_current(st, generation))
 		return;
 	now = bpf_ktime_get_ns();
 	offcpu_count(st, tid, now);
@@ -154,13 +164,14 @@ static __always_inline void offcpu_wakeup(__u32 tid)
 }
 
 /* Only threads recorded at their switch-out are looked at: that is the filter for next. */
-static __always_inline void offcpu_switch_in(__u32 tid, __u64 now)
+static __always_inline void offcpu_switch_in(__u32 tid, __u32 generation, __u64 now)
 {
 	struct offcpu_state *st = bpf_map_lookup_elem(&offcpu, &tid);
 
 	if (!st)
 		return;
-	offcpu_count(st, tid, now);
+	if (offcpu_current(st, generation))
+		offcpu_count(st, tid, now);
 	bpf_map_delete_elem(&offcpu, &tid);
 }
 
@@ -170,24 +181,27 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(handle_offcpu_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 prev_tgid = prev->tgid;
-	bool prev_traced = prev_tgid && is_target(prev_tgid), next_traced = is_target(next->tgid);
+	__u32 prev_generation = prev_tgid ? target_generation(prev_tgid) : 0;
+	__u32 next_generation = target_generation(next->tgid);
 	__u64 now;
 
-	if (!prev_traced && !next_traced)
+	if (!prev_generation && !next_generation)
 		return 0;
 	now = bpf_ktime_get_ns();
-	if (prev_traced)
-		offcpu_switch_out(ctx, prev_tgid, prev->pid, task_state(prev) == 0, now);
-	if (next_traced)
-		offcpu_switch_in(next->pid, now);
+	if (prev_generation)
+		offcpu_switch_out(ctx, prev_tgid, prev_generation, prev->pid, task_state(prev) == 0, now);
+	if (next_generation)
+		offcpu_switch_in(next->pid, next_generation, now);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(handle_offcpu_wakeup_btf, struct task_struct *p)
 {
-	if (is_target(p->tgid))
-		offcpu_wakeup(p->pid);
+	__u32 generation = target_generation(p->tgid);
+
+	if (generation)
+		offcpu_wakeup(p->pid, generation);
 	return 0;
 }
 
@@ -195,19 +209,21 @@ SEC("tp/sched/sched_switch")
 int handle_offcpu_switch_tp(struct trace_event_raw_sched_switch *ctx)
 {
 	__u32 prev_tgid = bpf_get_current_pid_tgid() >> 32;	/* prev is the current task */
+	__u32 generation = prev_tgid ? target_generation(prev_tgid) : 0;
 	__u64 now = bpf_ktime_get_ns();
 
 	/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
-	if (prev_tgid && is_target(prev_tgid))
-		offcpu_switch_out(ctx, prev_tgid, ctx->prev_pid, task_state(bpf_get_current_task_btf()) == 0, now);
-	offcpu_switch_in(ctx->next_pid, now);
+	if (generation)
+		offcpu_switch_out(ctx, prev_tgid, generation, ctx->prev_pid,
+				  task_state(bpf_get_current_task_btf()) == 0, now);
+	offcpu_switch_in(ctx->next_pid, 0, now);
 	return TRACEPOINT_PASS;
 }
 
 SEC("tp/sched/sched_wakeup")
 int handle_offcpu_wakeup_tp(struct trace_event_raw_sched_wakeup_template *ctx)
 {
-	offcpu_wakeup(ctx->pid);
+	offcpu_wakeup(ctx->pid, 0);
 	return TRACEPOINT_PASS;
 }
 

@@ -122,10 +122,18 @@ static __always_inline void emit_slow(__u32 tgid, __u32 tid, __u32 cause, __u64 
 	events_submit(e);
 }
 
-static __always_inline void on_wakeup(__u32 tgid, __u32 tid)
+/* A state of this attach of the process, or NULL: one an earlier attach left is stale (events.bpf.h, targets). */
+static __always_inline struct thread_state *current_state(__u32 tid, __u32 generation)
 {
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
-	struct thread_state fresh = { .why = WHY_WOKEN, .tgid = tgid };
+
+	return st && st->generation == generation ? st : NULL;
+}
+
+static __always_inline void on_wakeup(__u32 tgid, __u32 generation, __u32 tid)
+{
+	struct thread_state *st = current_state(tid, generation);
+	struct thread_state fresh = { .why = WHY_WOKEN, .tgid = tgid, .generation = generation };
 	__u64 now = bpf_ktime_get_ns();
 
 	if (st && st->why != WHY_BLOCKED)
@@ -136,9 +144,10 @@ static __always_inline void on_wakeup(__u32 tgid, __u32 tid)
 	bpf_map_update_elem(&threads, &tid, &fresh, BPF_ANY);
 }
 
-static __always_inline void on_switch_out(__u32 tgid, __u32 tid, bool runnable, bool throttled, __u64 now)
+static __always_inline void on_switch_out(__u32 tgid, __u32 generation, __u32 tid, bool runnable, bool throttled,
+					  __u64 now)
 {
-	struct thread_state st = { .since_ns = now, .tgid = tgid };
+	struct thread_state st = { .since_ns = now, .tgid = tgid, .generation = generation };
 
 	st.why = !runnable ? WHY_BLOCKED : throttled ? WHY_THROTTLED : WHY_PREEMPTED;
 	bpf_map_update_elem(&threads, &tid, &st, BPF_ANY);
@@ -146,13 +155,17 @@ static __always_inline void on_switch_out(__u32 tgid, __u32 tid, bool runnable, 
 		count_throttled(tgid, tid, 1, now);
 }
 
-static __always_inline void on_switch_in(__u32 tid, __u64 now)
+/* generation: of the thread's process, 0 when the caller cannot tell the process (classic tracepoints: then the
+ * state names it). */
+static __always_inline void on_switch_in(__u32 tid, __u32 generation, __u64 now)
 {
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 	__u64 delta;
 	__u32 cause;
 
-	if (!st || st->why == WHY_BLOCKED)
+	if (!st || st->generation != (generation ? generation : target_generation(st->tgid)))
+		return;	/* not a traced thread's, or an earlier attach's */
+	if (st->why == WHY_BLOCKED)
 		return;	/* no wakeup seen (tracing began while it slept) */
 	delta = now - st->since_ns;
 	cause = st->why == WHY_PREEMPTED ? SCHED_OFFCPU_PREEMPTED
@@ -173,34 +186,40 @@ static __always_inline void on_switch_in(__u32 tid, __u64 now)
 static __always_inline void handle_switch(struct task_struct *prev, struct task_struct *next)
 {
 	__u32 prev_tgid = prev->tgid, next_tgid = next->tgid;
-	bool prev_traced = is_target(prev_tgid), next_traced = is_target(next_tgid);
+	__u32 prev_generation = target_generation(prev_tgid), next_generation = target_generation(next_tgid);
 	__u64 now;
 
-	if (!prev_traced && !next_traced)
+	if (!prev_generation && !next_generation)
 		return;
 	now = bpf_ktime_get_ns();
-	if (prev_traced) {
+	if (prev_generation) {
 		bool runnable = task_state(prev) == 0;	/* TASK_RUNNING */
 
-		on_switch_out(prev_tgid, prev->pid, runnable, runnable && task_throttled(prev), now);
+		on_switch_out(prev_tgid, prev_generation, prev->pid, runnable, runnable && task_throttled(prev), now);
 	}
-	if (next_traced)
-		on_switch_in(next->pid, now);
+	if (next_generation)
+		on_switch_in(next->pid, next_generation, now);
+}
+
+static __always_inline void task_wakeup(struct task_struct *p)
+{
+	__u32 tgid = p->tgid, generation = target_generation(tgid);
+
+	if (generation)
+		on_wakeup(tgid, generation, p->pid);
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(handle_wakeup_btf, struct task_struct *p)
 {
-	if (is_target(p->tgid))
-		on_wakeup(p->tgid, p->pid);
+	task_wakeup(p);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(handle_wakeup_new_btf, struct task_struct *p)
 {
-	if (is_target(p->tgid))
-		on_wakeup(p->tgid, p->pid);
+	task_wakeup(p);
 	return 0;
 }
 
@@ -216,9 +235,10 @@ int BPF_PROG(handle_switch_btf, bool preempt, struct task_struct *prev, struct t
 static __always_inline void classic_wakeup(__u32 tid)
 {
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
+	__u32 generation;
 
-	if (st)
-		on_wakeup(st->tgid, tid);
+	if (st && (generation = target_generation(st->tgid)))
+		on_wakeup(st->tgid, generation, tid);
 }
 
 SEC("tp/sched/sched_wakeup")
@@ -240,14 +260,14 @@ int handle_switch_tp(struct trace_event_raw_sched_switch *ctx)
 {
 	struct task_struct *prev = bpf_get_current_task_btf();
 	__u64 now = bpf_ktime_get_ns();
-	__u32 prev_tgid = prev->tgid;
+	__u32 prev_tgid = prev->tgid, generation = target_generation(prev_tgid);
 
-	if (is_target(prev_tgid)) {
+	if (generation) {
 		/* not ctx->prev_state: the tracepoint reports a preempted task as TASK_REPORT_MAX, not running */
 		bool runnable = task_state(prev) == 0;
 
-		on_switch_out(prev_tgid, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
+		on_switch_out(prev_tgid, generation, ctx->prev_pid, runnable, runnable && task_throttled(prev), now);
 	}
-	on_switch_in(ctx->next_pid, now);
+	on_switch_in(ctx->next_pid, 0, now);
 	return TRACEPOINT_PASS;
 }

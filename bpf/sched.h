@@ -19,6 +19,8 @@ struct thread_state {
 	__u64 since_ns;
 	__u32 why;		/* enum thread_why (sched.bpf.c) */
 	__u32 tgid;
+	__u32 generation;	/* of its process's attach (events.bpf.h, targets): another attach's state is stale */
+	__u32 pad;
 };
 
 /* The process went from no throttled thread to one (begin = 1), or back to none (begin = 0). */

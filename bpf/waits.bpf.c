@@ -117,11 +117,17 @@ static __always_inline __u64 take_stack(void *ctx)
 /* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and
  * zero-timeout polls return at once, and "where threads sleep" is about the others. The stack is taken before
  * the clock is read: unwinding is not time spent waiting. */
-static __always_inline void on_enter(void *ctx, __u32 tgid, __u32 tid, __u32 kind, __u64 addr, __s32 timeout_ms,
-				     bool can_sleep)
+/* The call's process: its tgid and attach generation. */
+struct caller {
+	__u32 tgid;
+	__u32 generation;
+};
+
+static __always_inline void on_enter(void *ctx, struct caller c, __u32 tid, __u32 kind, __u64 addr,
+				     __s32 timeout_ms, bool can_sleep)
 {
-	struct inflight f = { .tgid = tgid, .kind = kind, .addr = addr, .timeout_ms = timeout_ms,
-			      .can_sleep = can_sleep };
+	struct inflight f = { .tgid = c.tgid, .kind = kind, .addr = addr, .timeout_ms = timeout_ms,
+			      .can_sleep = can_sleep, .generation = c.generation };
 
 	f.stack_id = can_sleep ? take_stack(ctx) : 0;
 	f.start_ns = bpf_ktime_get_ns();
@@ -134,20 +140,21 @@ static __always_inline bool futex_cmd_sleeps(__u32 cmd)
 	       cmd == FUTEX_WAIT_REQUEUE_PI;
 }
 
-static __always_inline void futex_enter(void *ctx, __u32 tgid, __u32 tid, __u64 uaddr, __u64 op, __u64 utime)
+static __always_inline void futex_enter(void *ctx, struct caller c, __u32 tid, __u64 uaddr, __u64 op, __u64 utime)
 {
 	__u32 cmd = op & WAITS_FUTEX_CMD_MASK;
 	__u32 private = (op & WAITS_FUTEX_PRIVATE_FLAG) != 0;
 
 	if (cmd >= WAITS_FUTEX_CMDS)
 		cmd = WAITS_FUTEX_CMD_OTHER;
-	on_enter(ctx, tgid, tid, WAITS_KIND_FUTEX(cmd, private), uaddr, futex_cmd_sleeps(cmd) && utime,
+	on_enter(ctx, c, tid, WAITS_KIND_FUTEX(cmd, private), uaddr, futex_cmd_sleeps(cmd) && utime,
 		 futex_cmd_sleeps(cmd));
 }
 
-static __always_inline void epoll_enter(void *ctx, __u32 tgid, __u32 tid, __u32 sys, __u64 epfd, __s32 timeout_ms)
+static __always_inline void epoll_enter(void *ctx, struct caller c, __u32 tid, __u32 sys, __u64 epfd,
+					__s32 timeout_ms)
 {
-	on_enter(ctx, tgid, tid, WAITS_KIND_EPOLL(sys, timeout_ms == 0), epfd, timeout_ms, timeout_ms != 0);
+	on_enter(ctx, c, tid, WAITS_KIND_EPOLL(sys, timeout_ms == 0), epfd, timeout_ms, timeout_ms != 0);
 }
 
 /* epoll_pwait2 takes a timespec: NULL blocks, {0, 0} polls. Rounded up to whole milliseconds like the others. */
@@ -242,6 +249,8 @@ static __always_inline void on_exit(long ret)
 		return;	/* not a target's thread, or the call began before tracing did */
 	f = *fp;
 	bpf_map_delete_elem(&inflight, &tid);
+	if (f.generation != target_generation(f.tgid))
+		return;	/* its process was detached since: the maps it would count in are gone */
 	delta = bpf_ktime_get_ns() - f.start_ns;
 	timed_out = f.kind < WAITS_KIND_EPOLL_BASE ? ret == -ETIMEDOUT : ret == 0 && f.timeout_ms != 0;
 	hist_add_ns(&hists, f.tgid, f.kind, delta, targ_ms);
@@ -260,23 +269,24 @@ static __always_inline bool is_wait_syscall(long nr)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(handle_sys_enter_btf, struct pt_regs *regs, long nr)
 {
+	struct caller c;
 	__u64 id;
-	__u32 tgid;
 
 	if (!is_wait_syscall(nr))
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	tgid = id >> 32;
-	if (!is_target(tgid))
+	c.tgid = id >> 32;
+	c.generation = target_generation(c.tgid);
+	if (!c.generation)
 		return 0;
 	if (nr == NR_FUTEX)
-		futex_enter(ctx, tgid, id, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+		futex_enter(ctx, c, id, PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
 			    PT_REGS_PARM4_CORE_SYSCALL(regs));
 	else if (nr == NR_EPOLL_PWAIT2)
-		epoll_enter(ctx, tgid, id, WAITS_EPOLL_PWAIT2, PT_REGS_PARM1_CORE_SYSCALL(regs),
+		epoll_enter(ctx, c, id, WAITS_EPOLL_PWAIT2, PT_REGS_PARM1_CORE_SYSCALL(regs),
 			    timespec_ms(PT_REGS_PARM4_CORE_SYSCALL(regs)));
 	else
-		epoll_enter(ctx, tgid, id, nr == NR_EPOLL_PWAIT ? WAITS_EPOLL_PWAIT : WAITS_EPOLL_WAIT,
+		epoll_enter(ctx, c, id, nr == NR_EPOLL_PWAIT ? WAITS_EPOLL_PWAIT : WAITS_EPOLL_WAIT,
 			    PT_REGS_PARM1_CORE_SYSCALL(regs), (__s32)PT_REGS_PARM4_CORE_SYSCALL(regs));
 	return 0;
 }
@@ -300,9 +310,10 @@ int BPF_PROG(handle_sys_exit_btf, struct pt_regs *regs, long ret)
 	int handle_enter_##name##_tp(struct syscall_trace_enter *ctx)           \
 	{                                                                       \
 		__u64 id = bpf_get_current_pid_tgid();                          \
-		__u32 tgid = id >> 32, tid = id;                                \
+		__u32 tid = id;                                                 \
+		struct caller c = { id >> 32, target_generation(id >> 32) };    \
                                                                                 \
-		if (is_target(tgid))                                            \
+		if (c.generation)                                               \
 			body;                                                   \
 		return KEEP_EVENT_FOR_PERF;                                     \
 	}                                                                       \
@@ -313,7 +324,7 @@ int BPF_PROG(handle_sys_exit_btf, struct pt_regs *regs, long ret)
 		return KEEP_EVENT_FOR_PERF;                                     \
 	}
 
-CLASSIC_ENTER(futex, futex_enter(ctx, tgid, tid, ctx->args[0], ctx->args[1], ctx->args[3]))
-CLASSIC_ENTER(epoll_wait, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_WAIT, ctx->args[0], (__s32)ctx->args[3]))
-CLASSIC_ENTER(epoll_pwait, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_PWAIT, ctx->args[0], (__s32)ctx->args[3]))
-CLASSIC_ENTER(epoll_pwait2, epoll_enter(ctx, tgid, tid, WAITS_EPOLL_PWAIT2, ctx->args[0], timespec_ms(ctx->args[3])))
+CLASSIC_ENTER(futex, futex_enter(ctx, c, tid, ctx->args[0], ctx->args[1], ctx->args[3]))
+CLASSIC_ENTER(epoll_wait, epoll_enter(ctx, c, tid, WAITS_EPOLL_WAIT, ctx->args[0], (__s32)ctx->args[3]))
+CLASSIC_ENTER(epoll_pwait, epoll_enter(ctx, c, tid, WAITS_EPOLL_PWAIT, ctx->args[0], (__s32)ctx->args[3]))
+CLASSIC_ENTER(epoll_pwait2, epoll_enter(ctx, c, tid, WAITS_EPOLL_PWAIT2, ctx->args[0], timespec_ms(ctx->args[3])))

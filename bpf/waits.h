@@ -72,6 +72,8 @@ struct inflight {
 	__u32 kind;
 	__s32 timeout_ms;
 	__u32 can_sleep;	/* has a place in wait_stacks (a stack, or stack 0 when none could be taken) */
+	__u32 generation;	/* of its process's attach (events.bpf.h, targets): the exit counts for that one only */
+	__u32 pad;
 };
 
 struct wait_stack_value {

@@ -285,10 +285,9 @@ def fd_kinds(pid):
 HASH_MAP_TYPES = {1, 5, 9, 10}    # BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH
 
 
-def bpf_hash_entries(pid):
-    """Entries of every hash-like BPF map process pid holds (found through its fds), summed by map name: arrays
-    are always full."""
-    out = {}
+def _hash_map_dumps(pid):
+    """(name, entries) of every hash-like BPF map process pid holds (found through its fds): arrays are always
+    full. Entries as bpftool dumps them: {"key": [bytes as "0x.."], "value": [...]}."""
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
             if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-map":
@@ -303,8 +302,26 @@ def bpf_hash_entries(pid):
         dump = subprocess.run(["bpftool", "map", "dump", "id", map_id, "-j"], capture_output=True, text=True)
         shown = subprocess.run(["bpftool", "map", "show", "id", map_id, "-j"], capture_output=True, text=True)
         if dump.returncode == 0 and shown.returncode == 0:
-            name = json.loads(shown.stdout).get("name", map_id)
-            out[name] = out.get(name, 0) + len(json.loads(dump.stdout))
+            yield json.loads(shown.stdout).get("name", map_id), json.loads(dump.stdout)
+
+
+def bpf_hash_entries(pid):
+    """Entries of every hash-like BPF map process pid holds, summed by map name."""
+    out = {}
+    for name, entries in _hash_map_dumps(pid):
+        out[name] = out.get(name, 0) + len(entries)
+    return out
+
+
+def bpf_entries_keyed_by(pid, tgid):
+    """Entries of process pid's hash-like BPF maps whose key begins with tgid (a u32: gotrace's per-process keys
+    all do; per-thread maps key by thread id, the main thread's being tgid too), summed by map name."""
+    prefix = [f"0x{b:02x}" for b in tgid.to_bytes(4, "little")]
+    out = {}
+    for name, entries in _hash_map_dumps(pid):
+        n = sum(e["key"][:4] == prefix for e in entries if isinstance(e.get("key"), list))
+        if n:
+            out[name] = out.get(name, 0) + n
     return out
 
 

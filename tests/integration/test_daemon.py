@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from gotrace_harness import (GOTRACE, MemoryCgroup, Target, bpf_hash_entries, daemon, fd_kinds, fixtures, free_port,
-                             http_get, private_copy, prometheus_server, promql, run_gotrace, series_value,
-                             wait_for)
+from gotrace_harness import (GOTRACE, MemoryCgroup, Target, bpf_entries_keyed_by, bpf_hash_entries, daemon, fd_kinds,
+                             fixtures, free_port, http_get, private_copy, prometheus_server, promql, run_gotrace,
+                             series_value, wait_for)
 
 GCLOAD = fixtures("gcload", ["default"])
 HOTSPOTS = fixtures("hotspots", ["default"])
@@ -129,6 +129,43 @@ def test_sighup_reload_applies_new_rules(tmp_path):
             assert d.logs().count("serving /metrics") == 1
         finally:
             t.kill()
+
+
+def test_a_process_dropped_and_admitted_again_starts_afresh(tmp_path):
+    """A reload drops a busy process (deny-exe) and the next admits it again. The scheduler's programs keep each
+    thread's state in task-local storage, which outlives a detach: a thread left runnable at the drop must not
+    have its wait taken as begun then, so no run-queue delay of the new attach reaches back over the 3 s the
+    process was not traced (16 Ps on 2 CPUs keep threads runnable at any moment)."""
+    conf = tmp_path / "daemon.conf"
+    path = private_copy(GCLOAD[-1], "r")
+    name = os.path.basename(path)
+    conf.write_text("profile-interval = 1h\n")
+    with daemon(f"--config={conf}", allow=name) as d:
+        t = Target(path, "-duration=0", "-workers=16", env={"GOMAXPROCS": "16"})
+        try:
+            t.start()
+            wait_for(lambda: d.traces(t.pid), what="traced")
+            time.sleep(1)
+            conf.write_text(f"profile-interval = 1h\ndeny-exe = {name}\n")
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: not d.traces(t.pid), what="dropped after a reload")
+            time.sleep(3)
+            left = bpf_entries_keyed_by(d.proc.pid, t.pid)
+            conf.write_text("profile-interval = 1h\n")
+            d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: d.traces(t.pid), what="traced again after the next")
+            time.sleep(2)
+            exposition = d.metrics()[2]
+        finally:
+            t.kill()
+    waits = series_value(exposition, "gotrace_thread_runqueue_delay_seconds_count", t.pid)
+    buckets = {float(le): float(v) for le, v in re.findall(
+        rf'^gotrace_thread_runqueue_delay_seconds_bucket{{[^}}]*pid="{t.pid}"[^}}]*le="([^"]+)"[^}}]*}} (\S+)$',
+        exposition, re.M)}
+    within_a_second = max(v for le, v in buckets.items() if le <= 1.0)
+    assert waits > 1000 and within_a_second == waits, f"{waits} waits, {within_a_second} within a second: {buckets}"
+    print(f"entries keyed by the dropped process 3 s after the drop: {left}")
+    assert not left
 
 
 def test_processes_of_one_binary_cost_no_resident_copy_each():

@@ -24,7 +24,7 @@ struct sched_state {
 	const char *attach;			/* "tp_btf" or "tracepoint" */
 	struct trace_ctx *ctx;
 	int index;
-	uint32_t swept_late;			/* detached last: its threads may have left entries since */
+	uint32_t swept_late;			/* detached last: a program may have left an entry since */
 };
 
 /* Per traced process. */
@@ -245,8 +245,8 @@ static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 	for (key.kind = 0; key.kind < SCHED_HIST_KINDS; key.kind++)
 		bpf_map__delete_elem(ss->skel->maps.hists, &key, sizeof(key), 0);
 	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
-	/* this process stays in the targets filter until after the detach, so its threads may still write entries
-	 * now: they go at the next detach */
+	/* a program that was past its targets check when the process left the map may still write an entry now: it
+	 * goes at the next detach */
 	bpf_map_delete_where(ss->skel->maps.threads, bpf_value_tgid_is,
 			     &(struct bpf_tgid_match){ offsetof(struct thread_state, tgid), key.tgid, ss->swept_late });
 	ss->swept_late = key.tgid;

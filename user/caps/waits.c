@@ -450,8 +450,8 @@ static void waits_detach(void *state, struct target_ctx *tc, void *tstate)
 	}
 	bpf_map_delete_where(ws->skel->maps.wait_stacks, bpf_key_tgid_is,
 			     &(struct bpf_tgid_match){ offsetof(struct wait_stack_key, tgid), key.tgid, 0 });
-	/* a call its threads were in when they died stays until the LRU bound: it and the previous process's (whose
-	 * threads could still enter one until it left the targets filter) go now */
+	/* a call its threads were in when they died stays until the LRU bound: it goes now, and the previous
+	 * process's that a program past its targets check entered after that process's detach */
 	bpf_map_delete_where(ws->skel->maps.inflight, bpf_value_tgid_is,
 			     &(struct bpf_tgid_match){ offsetof(struct inflight, tgid), key.tgid, ws->swept_late });
 	ws->swept_late = key.tgid;

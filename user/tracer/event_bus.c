@@ -20,6 +20,7 @@ struct event_bus {
 	int ringbuf_fd;
 	int targets_fd;
 	int filter_fd;				/* target_filter (events.bpf.h) */
+	uint32_t generation;			/* the last attach's: each gets the next (events.bpf.h, targets) */
 	struct ring_buffer *rb;
 	struct subscriber subs[EVENT_TYPES];
 };
@@ -126,10 +127,11 @@ static int filter_add(struct event_bus *bus, uint32_t tgid, int delta)
 /* The filter's slot counts each process once: only a new entry of targets raises it. */
 int event_bus_add_target(struct event_bus *bus, uint32_t tgid)
 {
-	uint32_t flags = 1;
 	int err;
 
-	if (bpf_map_update_elem(bus->targets_fd, &tgid, &flags, BPF_NOEXIST))
+	if (++bus->generation == 0)
+		bus->generation = 1;	/* 0 means "not traced" to the programs */
+	if (bpf_map_update_elem(bus->targets_fd, &tgid, &bus->generation, BPF_NOEXIST))
 		return errno == EEXIST ? 0 : -errno;
 	if ((err = filter_add(bus, tgid, 1)) != 0)
 		bpf_map_delete_elem(bus->targets_fd, &tgid);

@@ -143,12 +143,14 @@ int session_add_opened_target(struct session *s, struct target *t, struct target
 	return 0;
 }
 
+/* Out of the targets map first: from then on the programs write nothing for the process, so that what each
+ * capability's detach deletes from its maps stays deleted (but for a program already past its check then). */
 void session_remove_target(struct session *s, struct target_ctx *tc)
 {
+	event_bus_remove_target(s->bus, tc->target.proc.pid);
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i])
 			s->caps[i]->detach(s->state[i], tc, tc->cap_state[i]);
-	event_bus_remove_target(s->bus, tc->target.proc.pid);
 	for (size_t i = 0; i < s->ntargets; i++)
 		if (s->targets[i] == tc)
 			s->targets[i] = s->targets[--s->ntargets];
