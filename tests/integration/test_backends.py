@@ -275,13 +275,15 @@ def test_parca_stores_the_profiles_and_answers_for_them():
 
 
 def test_a_receiver_that_is_down_costs_nothing_but_counted_failures():
-    """OTLP to a port nobody listens on: the daemon runs on, serves /metrics, and counts (and logs) the failures."""
+    """OTLP to a port nobody listens on: the daemon runs on, serves /metrics, and counts (and logs) the failures;
+    the log lines name the receiver without the password its URL carries."""
     port = free_port()
-    with daemon(f"--otlp-endpoint=http://127.0.0.1:{port}", "--otlp-interval=1s", allow="none") as d:
+    with daemon(f"--otlp-endpoint=http://gotrace:s3cret@127.0.0.1:{port}", "--otlp-interval=1s", allow="none") as d:
         wait_for(lambda: re.search(r'gotrace_daemon_otlp_export_failures_total\{signal="metrics"\} [1-9]',
                                    d.metrics()[2]), what="a counted failure")
         assert d.healthy()
-    assert "OTLP metrics not sent to http://127.0.0.1:" in d.logs()
+    assert f"OTLP metrics not sent to http://127.0.0.1:{port}/v1/metrics" in d.logs()
+    assert "s3cret" not in d.logs()
 
 
 class SlowReceiver:

@@ -608,7 +608,7 @@ static int start_outputs(struct daemon *d)
 	if (err)
 		log_error("%s", why);
 	if (d->cfg.otlp_endpoint && !d->otlp && otlp_exporter_open(d->cfg.otlp_endpoint, &d->otlp)) {
-		log_error("OTLP export to %s is off: out of memory", d->cfg.otlp_endpoint);
+		log_error("OTLP export is off: out of memory");
 		err = err ?: -ENOMEM;
 	}
 	d->retained.wait_for_export = d->otlp && (d->cfg.otlp_signals & DAEMON_OTLP_METRICS);

@@ -20,6 +20,7 @@ static const char *const signal_paths[OTLP_SIGNALS] = { "/v1/metrics", "/v1devel
 struct otlp_exporter {
 	struct http_client *http;
 	char *urls[OTLP_SIGNALS];
+	char shown_urls[OTLP_SIGNALS][512];	/* as log lines show them: without a password */
 	struct otlp_self self;
 	char host_name[256];
 	struct otlp_series_starts starts;
@@ -43,9 +44,9 @@ static void count(struct otlp_exporter *x, enum otlp_signal s, int rc)
 static void log_failure(const struct otlp_exporter *x, enum otlp_signal s, int rc, const char *err)
 {
 	if (rc == -EAGAIN)
-		log_debug("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
+		log_debug("OTLP %s not sent to %s: %s", signal_names[s], x->shown_urls[s], err);
 	else
-		log_warn("OTLP %s not sent to %s: %s", signal_names[s], x->urls[s], err);
+		log_warn("OTLP %s not sent to %s: %s", signal_names[s], x->shown_urls[s], err);
 }
 
 /* In the HTTP client's thread: what became of a queued request. */
@@ -74,6 +75,8 @@ int otlp_exporter_open(const char *endpoint, struct otlp_exporter **out)
 		otlp_exporter_close(x);
 		return -ENOMEM;
 	}
+	for (int s = 0; s < OTLP_SIGNALS; s++)
+		http_url_for_log(x->urls[s], x->shown_urls[s], sizeof(x->shown_urls[s]));
 	if (gethostname(x->host_name, sizeof(x->host_name) - 1))
 		x->host_name[0] = '\0';
 	/* In a DaemonSet the pod's host name is the pod's: the node comes from the downward API (NODE_NAME). */

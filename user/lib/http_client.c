@@ -71,6 +71,21 @@ const char *http_check_base_url(const char *s)
 	return check_authority(s + skip, strcspn(s + skip, "/"));
 }
 
+void http_url_for_log(const char *url, char *out, size_t size)
+{
+	const char *scheme_end = strstr(url, "://"), *host = url, *at;
+	size_t scheme_len = 0;
+
+	if (scheme_end) {
+		scheme_len = (size_t)(scheme_end - url) + 3;
+		host = url + scheme_len;
+		at = memchr(host, '@', strcspn(host, "/"));
+		if (at)
+			host = at + 1;
+	}
+	snprintf(out, size, "%.*s%s", (int)scheme_len, url, host);
+}
+
 /* ---- the client ---- */
 
 /* A post waiting for a background client's thread: copies of the caller's URL and body. */

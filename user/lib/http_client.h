@@ -44,6 +44,9 @@ struct http_client;
  * why not (a static explanation, one line). */
 const char *http_check_base_url(const char *url);
 
+/* url as a log line may show it: without the user:password@ of its authority (cut to size - 1 characters). */
+void http_url_for_log(const char *url, char *out, size_t size);
+
 /* opts may be NULL. libcurl is loaded while any client is open. 0, -ELIBACC (libcurl cannot be loaded: logged with
  * the loader's reason) or -ENOMEM. */
 int http_client_open(const struct http_client_options *opts, struct http_client **out);

@@ -49,6 +49,25 @@ TEST(server_urls_say_why_not)
 }
 
 
+TEST(a_url_in_a_log_line_has_no_password)
+{
+	static const struct { const char *url, *shown; } cases[] = {
+		{ "https://u:p%40ss@h.example/pyro/v1/metrics", "https://h.example/pyro/v1/metrics" },
+		{ "http://token@[::1]:4318/v1/metrics", "http://[::1]:4318/v1/metrics" },
+		{ "http://h:4318/a@b", "http://h:4318/a@b" },	/* an @ in the path is not user info */
+		{ "http://h", "http://h" },
+		{ "not a url", "not a url" },
+	};
+	char out[64], small[12];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		http_url_for_log(cases[i].url, out, sizeof(out));
+		CHECK_STR(out, cases[i].shown);
+	}
+	http_url_for_log("http://u:p@host.example/x", small, sizeof(small));
+	CHECK_STR(small, "http://host");
+}
+
 TEST(libcurl_is_loaded_while_a_client_is_open)
 {
 	struct http_client *a, *b;
