@@ -13,8 +13,8 @@ struct {
 
 /* Processes being traced: tgid -> attach generation (user space numbers each attach, never 0). State a program
  * keeps per thread carries the generation it was written under, so that a process detached and traced again does
- * not find what its threads left at the detach (user space sweeps those maps at a detach, but the process is
- * still in this map then, so its threads can write entries after the sweep). */
+ * not find what its threads left at the detach (not every per-thread map is swept at a detach, and a program past
+ * its check when the process left this map can still write after the sweep). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -62,6 +62,14 @@ static __always_inline __u32 target_generation(__u32 tgid)
 static __always_inline bool is_target(__u32 tgid)
 {
 	return target_generation(tgid) != 0;
+}
+
+/* Whether per-thread state written under generation written, for process tgid, belongs to its current attach.
+ * known: the process's current generation when the caller has it, 0 when it cannot tell the process (classic
+ * tracepoints carry thread ids only: then the state's tgid is looked up). */
+static __always_inline bool attach_is_current(__u32 written, __u32 tgid, __u32 known)
+{
+	return written == (known ? known : target_generation(tgid));
 }
 
 #endif

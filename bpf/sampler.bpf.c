@@ -142,20 +142,14 @@ static __always_inline void offcpu_count(const struct offcpu_state *st, __u32 ti
 	count(&key, now - st->since_ns, st->comm);
 }
 
-/* Whether st was written under the current attach of its process. generation: the process's, 0 when the caller
- * cannot tell the process (classic tracepoints: then the state names it). */
-static __always_inline bool offcpu_current(const struct offcpu_state *st, __u32 generation)
-{
-	return st->generation == (generation ? generation : target_generation(st->tgid));
-}
-
 /* A blocked thread woken up: its blocked time ends, its wait for a CPU begins (same stacks). */
+/* generation: of the thread's process, 0 when unknown (attach_is_current). */
 static __always_inline void offcpu_wakeup(__u32 tid, __u32 generation)
 {
 	struct offcpu_state *st = bpf_map_lookup_elem(&offcpu, &tid);
 	__u64 now;
 
-	if (!st || st->runnable || !offcpu_current(st, generation))
+	if (!st || st->runnable || !attach_is_current(st->generation, st->tgid, generation))
 		return;
 	now = bpf_ktime_get_ns();
 	offcpu_count(st, tid, now);
@@ -170,7 +164,7 @@ static __always_inline void offcpu_switch_in(__u32 tid, __u32 generation, __u64 
 
 	if (!st)
 		return;
-	if (offcpu_current(st, generation))
+	if (attach_is_current(st->generation, st->tgid, generation))
 		offcpu_count(st, tid, now);
 	bpf_map_delete_elem(&offcpu, &tid);
 }

@@ -155,15 +155,14 @@ static __always_inline void on_switch_out(__u32 tgid, __u32 generation, __u32 ti
 		count_throttled(tgid, tid, 1, now);
 }
 
-/* generation: of the thread's process, 0 when the caller cannot tell the process (classic tracepoints: then the
- * state names it). */
+/* generation: of the thread's process, 0 when unknown (attach_is_current). */
 static __always_inline void on_switch_in(__u32 tid, __u32 generation, __u64 now)
 {
 	struct thread_state *st = bpf_map_lookup_elem(&threads, &tid);
 	__u64 delta;
 	__u32 cause;
 
-	if (!st || st->generation != (generation ? generation : target_generation(st->tgid)))
+	if (!st || !attach_is_current(st->generation, st->tgid, generation))
 		return;	/* not a traced thread's, or an earlier attach's */
 	if (st->why == WHY_BLOCKED)
 		return;	/* no wakeup seen (tracing began while it slept) */

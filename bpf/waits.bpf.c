@@ -114,15 +114,15 @@ static __always_inline __u64 take_stack(void *ctx)
 	return stack_take(ctx, s->ips, WAITS_STACK_DEPTH, BPF_F_USER_STACK, &stacks, &stacks_dropped);
 }
 
-/* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and
- * zero-timeout polls return at once, and "where threads sleep" is about the others. The stack is taken before
- * the clock is read: unwinding is not time spent waiting. */
 /* The call's process: its tgid and attach generation. */
 struct caller {
 	__u32 tgid;
 	__u32 generation;
 };
 
+/* Only calls that can put the thread to sleep get a stack (about half the cost of tracing a call): wakes and
+ * zero-timeout polls return at once, and "where threads sleep" is about the others. The stack is taken before
+ * the clock is read: unwinding is not time spent waiting. */
 static __always_inline void on_enter(void *ctx, struct caller c, __u32 tid, __u32 kind, __u64 addr,
 				     __s32 timeout_ms, bool can_sleep)
 {
