@@ -44,7 +44,6 @@ struct path_cache {
 /* Per session: the BPF object every traced process shares. */
 struct waits_state {
 	struct waits_bpf *skel;
-	uint32_t swept_late;		/* detached last: its threads may have left calls in inflight since */
 	struct bpf_link *links[WAITS_MAX_LINKS];
 	int nlinks;
 	const char *attach;			/* "tp_btf" or "tracepoint" */
@@ -449,12 +448,10 @@ static void waits_detach(void *state, struct target_ctx *tc, void *tstate)
 		bpf_map__delete_elem(ws->skel->maps.stats, &key, sizeof(key), 0);
 	}
 	bpf_map_delete_where(ws->skel->maps.wait_stacks, bpf_key_tgid_is,
-			     &(struct bpf_tgid_match){ offsetof(struct wait_stack_key, tgid), key.tgid, 0 });
-	/* a call its threads were in when they died stays until the LRU bound: it goes now, and the previous
-	 * process's that a program past its targets check entered after that process's detach */
+			     &(struct bpf_tgid_match){ offsetof(struct wait_stack_key, tgid), key.tgid });
+	/* a call its threads were in when they died stays until the LRU bound: it goes now */
 	bpf_map_delete_where(ws->skel->maps.inflight, bpf_value_tgid_is,
-			     &(struct bpf_tgid_match){ offsetof(struct inflight, tgid), key.tgid, ws->swept_late });
-	ws->swept_late = key.tgid;
+			     &(struct bpf_tgid_match){ offsetof(struct inflight, tgid), key.tgid });
 	free(ts->paths_of_stacks.slot);
 	free(ts);
 }

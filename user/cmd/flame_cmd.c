@@ -335,8 +335,8 @@ static int wait_for_end(struct flame_session *s)
 		return err;
 	why = loop_run(&s->loop);
 	s->duration_ns = monotonic_ns() - s->start_ns;
-	/* Stop counting before reading: later samples would race with the read. */
-	event_bus_remove_target(s->bus, s->target.proc.pid);
+	/* Stop counting, and let the samples in flight land, before reading: later ones would race with the read. */
+	event_bus_remove_target(s->bus, s->target.proc.pid, true);
 	if (why == LOOP_ERROR) {
 		log_error("profiling failed: %s", strerror(-s->loop.last_error));
 		return s->loop.last_error;

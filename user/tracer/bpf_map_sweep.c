@@ -52,7 +52,7 @@ static bool tgid_at(const uint8_t *p, const struct bpf_tgid_match *m)
 	uint32_t tgid;
 
 	memcpy(&tgid, p + m->offset, sizeof(tgid));
-	return tgid && (tgid == m->a || tgid == m->b);
+	return tgid == m->tgid;
 }
 
 bool bpf_value_tgid_is(const void *key, const void *value, const void *ctx)

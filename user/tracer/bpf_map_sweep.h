@@ -13,14 +13,14 @@ typedef bool (*bpf_entry_match_fn)(const void *key, const void *value, const voi
 
 /* Deletes the entries of map that match (match NULL: every entry). The keys are gathered first, then deleted: a walk
  * that deletes as it goes can be sent back to the first key, or skip some. An entry the BPF side adds meanwhile may
- * stay (callers that care sweep again later). The number deleted, or -ENOMEM. */
+ * stay (a process's: take it out of the targets map first, event_bus_remove_target). The number deleted, or -ENOMEM. */
 int bpf_map_delete_where(const struct bpf_map *map, bpf_entry_match_fn match, const void *ctx);
 
-/* A match for maps whose value starts its process id (a __u32 tgid) at offset ctx->offset: the entry goes when the
- * tgid is ctx->a or ctx->b (0 for none). */
+/* A match for maps whose value holds its process id (a __u32 tgid) at offset ctx->offset: the entry goes when the
+ * tgid is ctx->tgid. */
 struct bpf_tgid_match {
 	size_t offset;
-	uint32_t a, b;
+	uint32_t tgid;
 };
 bool bpf_value_tgid_is(const void *key, const void *value, const void *ctx);
 bool bpf_key_tgid_is(const void *key, const void *value, const void *ctx);	/* the same, in the key */

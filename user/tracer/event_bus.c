@@ -4,7 +4,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/membarrier.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "tracer/event_bus.h"
@@ -138,11 +140,26 @@ int event_bus_add_target(struct event_bus *bus, uint32_t tgid)
 	return err;
 }
 
-int event_bus_remove_target(struct event_bus *bus, uint32_t tgid)
+/* Returns once every BPF program that was running when it was called has finished. Tracepoint and uprobe programs
+ * (non-sleepable) run inside an RCU read-side section, and MEMBARRIER_CMD_GLOBAL waits for an RCU grace period
+ * (about 10 ms on the 2-CPU test VM). It is refused on nohz_full kernels: then a program in flight may still
+ * write an entry after the caller's sweep (the per-thread states carry the attach's generation, so such an entry
+ * is never taken for the next attach's; it only stays until the map's LRU bound). */
+static void wait_for_programs_in_flight(void)
 {
+	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+}
+
+int event_bus_remove_target(struct event_bus *bus, uint32_t tgid, bool settle)
+{
+	int err;
+
 	if (bpf_map_delete_elem(bus->targets_fd, &tgid))
 		return -errno;
-	return filter_add(bus, tgid, -1);
+	err = filter_add(bus, tgid, -1);
+	if (settle)
+		wait_for_programs_in_flight();
+	return err;
 }
 
 int event_bus_fd(const struct event_bus *bus)

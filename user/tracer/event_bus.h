@@ -4,6 +4,7 @@
 #ifndef GOTRACE_EVENT_BUS_H
 #define GOTRACE_EVENT_BUS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,7 +26,10 @@ int event_bus_adopt(struct event_bus *bus, struct bpf_object *obj);
 
 int event_bus_subscribe(struct event_bus *bus, enum event_type type, event_fn fn, void *ctx);
 int event_bus_add_target(struct event_bus *bus, uint32_t tgid);
-int event_bus_remove_target(struct event_bus *bus, uint32_t tgid);
+/* Out of the targets map: the programs write nothing more for the process. With settle, returns only once every
+ * program that had already read its entry has finished too (an RCU grace period, ~10 ms), so that what the caller
+ * deletes from the maps next stays deleted; without it (teardown: the maps go anyway), at once. */
+int event_bus_remove_target(struct event_bus *bus, uint32_t tgid, bool settle);
 
 /* For the caller's epoll loop: the fd, and draining every pending record. */
 int event_bus_fd(const struct event_bus *bus);

@@ -143,11 +143,11 @@ int session_add_opened_target(struct session *s, struct target *t, struct target
 	return 0;
 }
 
-/* Out of the targets map first: from then on the programs write nothing for the process, so that what each
- * capability's detach deletes from its maps stays deleted (but for a program already past its check then). */
-void session_remove_target(struct session *s, struct target_ctx *tc)
+/* Out of the targets map first, and the programs that had read it done (settle): from then on nothing writes for
+ * the process, so that what each capability's detach deletes from its maps stays deleted. */
+static void remove_target(struct session *s, struct target_ctx *tc, bool settle)
 {
-	event_bus_remove_target(s->bus, tc->target.proc.pid);
+	event_bus_remove_target(s->bus, tc->target.proc.pid, settle);
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i])
 			s->caps[i]->detach(s->state[i], tc, tc->cap_state[i]);
@@ -157,6 +157,11 @@ void session_remove_target(struct session *s, struct target_ctx *tc)
 	throttle_free(&tc->throttle);
 	target_close(&tc->target);
 	free(tc);
+}
+
+void session_remove_target(struct session *s, struct target_ctx *tc)
+{
+	remove_target(s, tc, true);
 }
 
 struct target_ctx *session_find(struct session *s, uint32_t pid)
@@ -232,8 +237,8 @@ uint64_t session_events_lost(const struct session *s)
 
 void session_close(struct session *s)
 {
-	while (s->ntargets)
-		session_remove_target(s, s->targets[s->ntargets - 1]);
+	while (s->ntargets)	/* the maps go with the session: no need to wait for the programs in flight */
+		remove_target(s, s->targets[s->ntargets - 1], false);
 	free(s->targets);
 	s->targets = NULL;
 	for (int i = 0; i < s->ncaps; i++)
