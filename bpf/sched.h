@@ -10,13 +10,15 @@ enum sched_hist_kind {
 	SCHED_RUNQ = 0,		/* runnable -> running: after a wakeup, a preemption or a throttle */
 	SCHED_OFFCPU_PREEMPTED,	/* off CPU while runnable, preempted by another task */
 	SCHED_OFFCPU_THROTTLED,	/* off CPU while runnable, held by CFS bandwidth control (cgroup CPU quota) */
-	SCHED_OFFCPU_BLOCKED,	/* off CPU while sleeping (futex, epoll, I/O): from switch-out to wakeup */
+	SCHED_OFFCPU_BLOCKED,	/* off CPU while sleeping (futex, epoll, I/O): from switch-out to wakeup (enqueue) */
 	SCHED_HIST_KINDS,
 };
 
-/* A traced thread's state between a switch-out or wakeup and its next switch-in (the threads map, by tid). */
+/* A traced thread's state between a switch-out (or, classic tracepoints, a wakeup) and its next switch-in (the
+ * threads map, by tid). */
 struct thread_state {
 	__u64 since_ns;
+	__u64 run_delay;	/* tp_btf: the kernel's run-queue time of the thread at the switch-out (sched_info) */
 	__u32 why;		/* enum thread_why (sched.bpf.c) */
 	__u32 tgid;
 	__u32 generation;	/* of its process's attach (events.bpf.h, targets): another attach's state is stale */

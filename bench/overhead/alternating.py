@@ -8,16 +8,20 @@ and only one copy is served at a time: the wrk of the other is stopped (SIGSTOP)
 One copy is traced, the other is not; whatever the host does slower than a slot falls on both alike. Each copy's
 rate is its requests over the time its wrk ran, and its requests per CPU-second of the server (BPF programs and
 probe traps are charged to the thread they run on). Rounds swap which copy is traced, so that a difference between
-the copies themselves (ports, memory placement) cancels too. A mode's figure is the median of its rounds' ratios
-(traced over untraced) with their range; the 'noise' mode traces neither copy and shows the run's resolution.
+the copies themselves (ports, memory placement) cancels too. A mode's figures: the median of its rounds' ratios
+(traced over untraced) with their range, and the median of its pairs of rounds (rounds 1-2, 3-4, ...: one with
+each copy traced; the geometric mean of the two ratios), in which the two copies' own difference cancels exactly
+(it moved single rounds by +-2% in a run of 2026-12-08); the 'noise' mode traces neither copy and shows the
+run's resolution. Use an even number of rounds.
 
 What it leaves out: the tracepoint programs also run (filtered out after a load and a compare) for the untraced
 copy's context switches and system calls, so the part of their cost that every task on the host pays is on both
 sides of the ratio; bench/overhead/programs.py gives the BPF time per request whole.
 
-Usage: bench/overhead/alternating.py [--rounds N] [--seconds S] [--slot MS] [MODE...]
+Usage: bench/overhead/alternating.py [--rounds N] [--seconds S] [--slot MS] [--before GOTRACE] [MODE...]
        (root; `make` and tests/build-go.sh first)
 MODE: as pinned.py: noise default gc sched waits goroutines cgroup memory (default: noise default)
+--before GOTRACE: also measures each traced MODE with that binary (an older build), interleaved, as "MODE (before)".
 """
 import argparse
 import os
@@ -77,9 +81,10 @@ def alternate(servers, seconds, slot):
     return [(done[i] / ran[i], done[i] / max(cpu1[i] - cpu0[i], 1e-9)) for i in range(2)]
 
 
-def round_of(servers, args, traced, seconds, slot, out):
-    """One round: (traced/untraced req/s, same per server CPU-second, probe hits/s, BPF share of one CPU)."""
-    tracer = None if args is None else start_tracer(servers[traced][1], (GOTRACE, args), out)
+def round_of(servers, arm, traced, seconds, slot, out):
+    """One round: (traced/untraced req/s, same per server CPU-second, probe hits/s, BPF share of one CPU).
+    arm: (gotrace binary, its options), or None for the noise mode."""
+    tracer = None if arm is None else start_tracer(servers[traced][1], arm, out)
     t0 = time.monotonic()
     try:
         rates = alternate(servers, seconds, slot)
@@ -89,11 +94,19 @@ def round_of(servers, args, traced, seconds, slot, out):
     return t[0] / u[0], t[1] / u[1], t[0], hits, None if bpf_ns is None else bpf_ns / ((time.monotonic() - t0) * 1e9)
 
 
+def paired(ratios):
+    """Geometric means of rounds 1-2, 3-4, ...: each pair has one round per traced copy (an odd last round is
+    left out, unless it is the only one)."""
+    pairs = [(ratios[i] * ratios[i + 1]) ** 0.5 for i in range(0, len(ratios) - 1, 2)]
+    return pairs or ratios
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--rounds", type=int, default=7, help="rounds per mode (default 7)")
+    ap.add_argument("--rounds", type=int, default=8, help="rounds per mode, even (default 8)")
     ap.add_argument("--seconds", type=int, default=20, help="seconds per round (default 20)")
     ap.add_argument("--slot", type=int, default=100, help="milliseconds per turn (default 100)")
+    ap.add_argument("--before", metavar="GOTRACE", help="an older gotrace binary to measure beside this one")
     ap.add_argument("modes", nargs="*", default=["noise", "default"])
     a = ap.parse_args()
     unknown = [m for m in a.modes if m not in MODES]
@@ -102,13 +115,18 @@ def main():
     if not shutil.which("wrk"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, stdout=subprocess.DEVNULL)
     tmp = tempfile.mkdtemp()
+    arms = {}
+    for mode in a.modes:
+        arms[mode] = None if MODES[mode] is None else (GOTRACE, MODES[mode])
+        if a.before and MODES[mode] is not None:
+            arms[f"{mode} (before)"] = (os.path.abspath(a.before), MODES[mode])
     servers = [start_server(server_binary()) for _ in range(2)]
-    results = {m: [] for m in a.modes}
+    results = {m: [] for m in arms}
     try:
         alternate(servers, 3, a.slot / 1000)     # warm-up: connections, heap growth
         for i in range(a.rounds):
-            for mode in a.modes:
-                r = round_of(servers, MODES[mode], i % 2, a.seconds, a.slot / 1000, f"{tmp}/{mode}.json")
+            for mode, arm in arms.items():
+                r = round_of(servers, arm, i % 2, a.seconds, a.slot / 1000, f"{tmp}/round.json")
                 results[mode].append(r)
                 print(f"round {i + 1}/{a.rounds} {mode}: {r[0]:.4f} req/s, {r[1]:.4f} per CPU-s, {r[2]:.0f} req/s",
                       file=sys.stderr, flush=True)
@@ -117,15 +135,18 @@ def main():
             p.kill()
     print(f"{a.rounds} rounds of {a.seconds} s per mode, turns of {a.slot} ms; two server copies on CPU {SERVER_CPU} "
           f"(GOMAXPROCS 1), their wrks and gotrace on CPU {OTHER_CPU}")
-    print("| mode | req/s ratio median | IQR | min-max | req per server CPU-s ratio median | min-max "
-          "| traced copy's req/s (median) | probe hits/s | BPF CPU % of one CPU |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| mode | pairs' req/s ratio median | pairs min-max | rounds' req/s ratio median | IQR | min-max "
+          "| req per server CPU-s ratio median | min-max | traced copy's req/s (median) | probe hits/s "
+          "| BPF CPU % of one CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for mode, rs in results.items():
         ratios, eff = [r[0] for r in rs], [r[1] for r in rs]
+        pairs = paired(ratios)
         q1, q3 = quartiles(ratios)
         hits = [r[3] for r in rs if r[3] is not None]
         bpf = [r[4] * 100 for r in rs if r[4] is not None]
-        print(f"| {mode} | {statistics.median(ratios):.4f} | {q1:.4f}-{q3:.4f} | {min(ratios):.4f}-{max(ratios):.4f} "
+        print(f"| {mode} | {statistics.median(pairs):.4f} | {min(pairs):.4f}-{max(pairs):.4f} "
+              f"| {statistics.median(ratios):.4f} | {q1:.4f}-{q3:.4f} | {min(ratios):.4f}-{max(ratios):.4f} "
               f"| {statistics.median(eff):.4f} | {min(eff):.4f}-{max(eff):.4f} | {statistics.median(r[2] for r in rs):.0f} "
               f"| {f'{statistics.median(hits):.0f}' if hits else '-'} "
               f"| {f'{statistics.median(bpf):.2f}' if bpf else '-'} |")

