@@ -784,6 +784,7 @@ static void cleanup(struct daemon *d)
 	struct link_release_stats st;
 
 	link_release_begin();
+	session_tearing_down(&d->session);
 	while (d->ntargets)
 		drop_target(d, d->targets[d->ntargets - 1], "tracing stopped", false);
 	free(d->targets);

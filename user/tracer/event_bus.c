@@ -142,9 +142,9 @@ int event_bus_add_target(struct event_bus *bus, uint32_t tgid)
 
 /* Returns once every BPF program that was running when it was called has finished. Tracepoint and uprobe programs
  * (non-sleepable) run inside an RCU read-side section, and MEMBARRIER_CMD_GLOBAL waits for an RCU grace period
- * (about 10 ms on the 2-CPU test VM). It is refused on nohz_full kernels: then a program in flight may still
- * write an entry after the caller's sweep (the per-thread states carry the attach's generation, so such an entry
- * is never taken for the next attach's; it only stays until the map's LRU bound). */
+ * (about 10 ms on the 2-CPU test VM). It is refused on nohz_full kernels: there a program in flight may still
+ * write an entry after the caller's sweep, which then stays (a per-thread state until its map's LRU bound, never
+ * taken for the next attach's: it carries the old generation; a histogram entry for good). */
 static void wait_for_programs_in_flight(void)
 {
 	syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);

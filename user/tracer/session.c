@@ -8,6 +8,7 @@
 
 #include "lib/event_loop.h"
 #include "lib/log.h"
+#include "sys/proc.h"
 #include "tracer/session.h"
 
 static struct target_ctx *lookup(void *session, uint32_t pid)
@@ -161,7 +162,12 @@ static void remove_target(struct session *s, struct target_ctx *tc, bool settle)
 
 void session_remove_target(struct session *s, struct target_ctx *tc)
 {
-	remove_target(s, tc, true);
+	remove_target(s, tc, !s->tearing_down && proc_target_alive(&tc->target.proc));
+}
+
+void session_tearing_down(struct session *s)
+{
+	s->tearing_down = true;
 }
 
 struct target_ctx *session_find(struct session *s, uint32_t pid)

@@ -17,6 +17,7 @@ struct session {
 	size_t ntargets;
 	struct bpf_cost cost;
 	bool stop;		/* set by an event handler: the loop ends after this batch (LOOP_TARGET_EXITED) */
+	bool tearing_down;	/* session_tearing_down() was called */
 };
 
 /* Opens the event bus and every enabled capability; one that cannot run on this machine is left out with a
@@ -32,7 +33,14 @@ int session_add_target(struct session *s, int pid, struct target_ctx **out, char
 /* The same for a process the caller opened already; the session takes t over (also on failure). */
 int session_add_opened_target(struct session *s, struct target *t, struct target_ctx **out, char *why,
 			      size_t why_size);
+/* Detaches the process and frees tc. While the process still runs (a reload drops it, it exec'd) this waits for
+ * the BPF programs that had already passed its targets check (about 10 ms: event_bus_remove_target), so that
+ * nothing of it is left in the maps. A process that exited does not wait: its threads are gone (a dying thread's
+ * last switch-out may still leave its per-thread state, which its map's LRU bound takes, never read as the next
+ * attach's), and a daemon seeing hundreds of exits a second must not stall 10 ms on each. */
 void session_remove_target(struct session *s, struct target_ctx *tc);
+/* From now on removals do not wait: every target is about to go with the maps (a daemon stopping). */
+void session_tearing_down(struct session *s);
 struct target_ctx *session_find(struct session *s, uint32_t pid);
 
 /* Per process: add the interval's figures to the record open in out and reset them; fill the facts; add the
