@@ -142,8 +142,8 @@ static __always_inline void offcpu_count(const struct offcpu_state *st, __u32 ti
 	count(&key, now - st->since_ns, st->comm);
 }
 
-/* A blocked thread woken up: its blocked time ends, its wait for a CPU begins (same stacks). */
-/* generation: of the thread's process, 0 when unknown (attach_is_current). */
+/* A blocked thread woken up: its blocked time ends, its wait for a CPU begins (same stacks). generation: of the
+ * thread's process, 0 when unknown (attach_is_current). */
 static __always_inline void offcpu_wakeup(__u32 tid, __u32 generation)
 {
 	struct offcpu_state *st = bpf_map_lookup_elem(&offcpu, &tid);

@@ -5,7 +5,7 @@
  * Two attach variants of the same logic; user space picks (user/tracer/attach_kind.h):
  *   tp_btf      sched_switch only, with typed task_struct arguments: a wait's length is read at the switch-in
  *               from the kernel's own run-queue accounting (sched_info), so no program runs at wakeups (a
- *               quarter of this capability's runs under a busy server);
+ *               third of this capability's runs under a busy server);
  *   tracepoint  classic sched_switch and sched_wakeup(_new): a wait runs from the wakeup or preempting switch-out
  *               to the switch-in, as runqlat measures it; a thread is recognised as the target's after its first
  *               switch-out, because those tracepoints carry thread ids but no process ids. */
@@ -235,7 +235,6 @@ static __always_inline void btf_switch_in(struct task_struct *next, __u32 genera
 
 	if (!st) {
 		unseen.run_delay = next->sched_info.run_delay;
-		unseen.since_ns = now;
 		st = &unseen;
 	}
 	began = wait_began(next, st, now);

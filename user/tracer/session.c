@@ -42,6 +42,7 @@ int session_open(struct session *s, const struct capability *const *caps, const 
 		return err;
 	}
 	bpf_cost_start(&s->cost);
+	s->tearing_down = false;
 	s->ctx = (struct trace_ctx){ .bus = s->bus, .loop = loop, .out = out->opts, .sink = out,
 				     .opts = *opts, .lookup = lookup, .session = s };
 	for (int i = 0; i < ncaps && i < MAX_CAPS; i++) {
@@ -144,10 +145,12 @@ int session_add_opened_target(struct session *s, struct target *t, struct target
 	return 0;
 }
 
-/* Out of the targets map first, and the programs that had read it done (settle): from then on nothing writes for
- * the process, so that what each capability's detach deletes from its maps stays deleted. */
-static void remove_target(struct session *s, struct target_ctx *tc, bool settle)
+/* Out of the targets map first, and the programs that had read it done (settle: session.h): from then on nothing
+ * writes for the process, so that what each capability's detach deletes from its maps stays deleted. */
+void session_remove_target(struct session *s, struct target_ctx *tc)
 {
+	bool settle = !s->tearing_down && proc_target_alive(&tc->target.proc);
+
 	event_bus_remove_target(s->bus, tc->target.proc.pid, settle);
 	for (int i = 0; i < s->ncaps; i++)
 		if (tc->cap_state[i])
@@ -158,11 +161,6 @@ static void remove_target(struct session *s, struct target_ctx *tc, bool settle)
 	throttle_free(&tc->throttle);
 	target_close(&tc->target);
 	free(tc);
-}
-
-void session_remove_target(struct session *s, struct target_ctx *tc)
-{
-	remove_target(s, tc, !s->tearing_down && proc_target_alive(&tc->target.proc));
 }
 
 void session_tearing_down(struct session *s)
@@ -243,8 +241,9 @@ uint64_t session_events_lost(const struct session *s)
 
 void session_close(struct session *s)
 {
-	while (s->ntargets)	/* the maps go with the session: no need to wait for the programs in flight */
-		remove_target(s, s->targets[s->ntargets - 1], false);
+	session_tearing_down(s);	/* the maps go with the session: no need to wait for the programs in flight */
+	while (s->ntargets)
+		session_remove_target(s, s->targets[s->ntargets - 1]);
 	free(s->targets);
 	s->targets = NULL;
 	for (int i = 0; i < s->ncaps; i++)
